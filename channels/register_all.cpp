@@ -1,0 +1,10 @@
+#include "channels/registry.hpp"
+#include "channels/telegram/telegram_channel.hpp"
+
+namespace araldo::channels {
+
+void register_all_channels(ChannelRegistry& registry) {
+  registry.add("telegram", &telegram::make_channel);
+}
+
+}  // namespace araldo::channels

@@ -1,0 +1,61 @@
+#include "channels/registry.hpp"
+
+#include <regex>
+
+namespace araldo::channels {
+
+void ChannelRegistry::add(std::string type, ChannelFactory factory) {
+  factories_[std::move(type)] = std::move(factory);
+}
+
+std::vector<std::string> ChannelRegistry::types() const {
+  std::vector<std::string> out;
+  for (const auto& [type, factory] : factories_) out.push_back(type);
+  return out;
+}
+
+std::unique_ptr<Channel> ChannelRegistry::create(const std::string& name,
+                                                 config::Section& section) const {
+  static const std::regex name_shape("[a-z0-9][a-z0-9_-]{0,62}");
+  if (!std::regex_match(name, name_shape)) {
+    throw config::ConfigError(section.path() +
+                              ": a channel name is 1-63 of a-z 0-9 _ - (starting with a letter "
+                              "or digit)");
+  }
+  ChannelSettings settings;
+  settings.name = name;
+  settings.type = section.required_string("type");
+  settings.enabled = section.boolean("enabled", true);
+  settings.language = section.optional_string("language", "it");
+  if (section.has("template_dir")) settings.template_dir = section.required_string("template_dir");
+
+  auto it = factories_.find(settings.type);
+  if (it == factories_.end()) {
+    std::string known;
+    for (const auto& t : types()) known += (known.empty() ? "" : ", ") + t;
+    throw config::ConfigError(section.path() + ".type: unknown channel type '" + settings.type +
+                              "' (known: " + known + ")");
+  }
+  auto channel = it->second(std::move(settings), section);
+  section.reject_unknown_keys();
+  return channel;
+}
+
+void ChannelSet::add(std::unique_ptr<Channel> channel) { channels_.push_back(std::move(channel)); }
+
+const Channel* ChannelSet::find(const std::string& name) const {
+  for (const auto& c : channels_) {
+    if (c->name() == name) return c.get();
+  }
+  return nullptr;
+}
+
+std::vector<const Channel*> ChannelSet::enabled() const {
+  std::vector<const Channel*> out;
+  for (const auto& c : channels_) {
+    if (c->settings().enabled) out.push_back(c.get());
+  }
+  return out;
+}
+
+}  // namespace araldo::channels

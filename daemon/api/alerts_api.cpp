@@ -1,0 +1,174 @@
+#include "daemon/api/alerts_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <regex>
+
+#include "daemon/api/auth.hpp"
+#include "daemon/http/problem.hpp"
+#include "daemon/store/alert_store.hpp"
+
+namespace araldo::api {
+namespace {
+
+using http::FieldError;
+using http::Problem;
+
+bool is_json_content_type(std::optional<std::string_view> value) {
+  if (!value) return false;
+  const auto media = value->substr(0, value->find(';'));
+  auto trimmed = media.substr(0, media.find_last_not_of(" \t") + 1);
+  return http::iequals(trimmed, "application/json");
+}
+
+// Which channels an alert goes to, or why not.
+std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
+    const channels::ChannelSet& set, const std::vector<std::string>& names) {
+  std::vector<const channels::Channel*> out;
+  if (names.empty()) {
+    out = set.enabled();
+    if (out.empty()) {
+      return http::unprocessable({{"/channels", "no channel is enabled by default; name one"}});
+    }
+    return out;
+  }
+  std::string configured;
+  for (const auto& c : set.all()) configured += (configured.empty() ? "" : ", ") + c->name();
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto* c = set.find(names[i]);
+    if (!c) {
+      errors.push_back({"/channels/" + std::to_string(i),
+                        "unknown channel '" + names[i] + "' (configured: " + configured + ")"});
+    } else if (!c->settings().enabled) {
+      errors.push_back({"/channels/" + std::to_string(i),
+                        "channel '" + names[i] + "' is disabled in the configuration"});
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!errors.empty()) return http::unprocessable(std::move(errors));
+  return out;
+}
+
+boost::json::object delivery_json(const store::DeliveryStatus& d) {
+  boost::json::object o{{"id", d.id},
+                        {"channel", d.channel},
+                        {"channel_type", d.channel_type},
+                        {"target", d.target},
+                        {"state", d.state},
+                        {"attempts", d.attempts},
+                        {"updated_at", d.updated_at},
+                        {"rendered_text", d.rendered_text}};
+  o["platform_message_id"] = d.platform_id ? boost::json::value(*d.platform_id) : nullptr;
+  o["last_error"] = d.last_error ? boost::json::value(*d.last_error) : nullptr;
+  if (d.next_attempt_at) o["next_attempt_at"] = *d.next_attempt_at;
+  if (d.finished_at) o["finished_at"] = *d.finished_at;
+  return o;
+}
+
+}  // namespace
+
+AlertsApi::AlertsApi(store::Database& db, const channels::ChannelSet& channels,
+                     const render::Renderer& renderer, model::AlertDefaults defaults)
+    : db_(db), channels_(channels), renderer_(renderer), defaults_(std::move(defaults)) {}
+
+http::Response AlertsApi::post(const http::Request& request) const {
+  try {
+    auto who = authenticate(db_, request);
+    if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
+    const auto& actor = std::get<std::string>(who);
+
+    if (!is_json_content_type(request.headers.find("Content-Type"))) {
+      return Problem{415, "unsupported-media-type", "Unsupported media type",
+                     "send the alert as 'Content-Type: application/json'", {}}
+          .to_response();
+    }
+    auto parsed = model::parse_json_body(request.body);
+    if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
+      return http::bad_request("malformed-json", e->detail).to_response();
+    }
+    auto validated = model::alert_from_json(std::get<boost::json::value>(parsed), defaults_,
+                                            std::chrono::system_clock::now());
+    if (auto* errors = std::get_if<std::vector<FieldError>>(&validated)) {
+      return http::unprocessable(std::move(*errors)).to_response();
+    }
+    const auto& alert = std::get<model::Alert>(validated);
+
+    auto resolved = resolve_channels(channels_, alert.channels);
+    if (auto* p = std::get_if<Problem>(&resolved)) return p->to_response();
+
+    std::vector<store::NewDelivery> deliveries;
+    std::vector<FieldError> render_errors;
+    for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
+      auto text = renderer_.render(*channel, alert);
+      if (auto why = channel->check_rendered(text)) {
+        render_errors.push_back({"", "for channel '" + channel->name() + "': " + *why +
+                                         " (shorten the description or instruction)"});
+        continue;
+      }
+      for (const auto& target : channel->targets()) {
+        deliveries.push_back({channel->name(), channel->settings().type, target, text});
+      }
+    }
+    if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
+
+    const auto accepted = db_.with_connection(
+        [&](pqxx::connection& c) { return store::insert_alert(c, alert, deliveries, actor); });
+    spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}",
+                 accepted.id, actor, alert.severity, deliveries.size());
+
+    const std::string location = "/v1/alerts/" + accepted.id;
+    boost::json::object body{{"id", accepted.id},
+                             {"status", "accepted"},
+                             {"accepted_at", accepted.accepted_at},
+                             {"deliveries", deliveries.size()},
+                             {"links", {{"self", location}}}};
+    auto r = http::Response::json(202, boost::json::serialize(body));
+    r.headers.set("Location", location);
+    return r;
+  } catch (const store::DatabaseUnavailable& e) {
+    spdlog::error("event=alert.rejected_db_unavailable error=\"{}\"", e.what());
+    return http::service_unavailable(
+               "the database is unavailable; the alert was NOT accepted, send it again")
+        .to_response();
+  }
+}
+
+http::Response AlertsApi::get(const http::Request& request, const std::string& id) const {
+  static const std::regex uuid_shape(
+      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  try {
+    auto who = authenticate(db_, request);
+    if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
+    if (!std::regex_match(id, uuid_shape)) {
+      return http::bad_request("invalid-id", "'" + id + "' is not an alert id (a UUID)",
+                               {{"id", "must be a UUID"}})
+          .to_response();
+    }
+    auto status =
+        db_.with_connection([&](pqxx::connection& c) { return store::find_alert(c, id); });
+    if (!status) return http::not_found("no alert with id " + id).to_response();
+
+    boost::json::array deliveries;
+    std::map<std::string, int> by_state;
+    for (const auto& d : status->deliveries) {
+      deliveries.push_back(delivery_json(d));
+      ++by_state[d.state];
+    }
+    boost::json::object summary;
+    for (const auto& [state, n] : by_state) summary[state] = n;
+    boost::json::object body{{"id", status->id},
+                             {"accepted_at", status->accepted_at},
+                             {"submitted_by", status->submitted_by},
+                             {"alert", status->document},
+                             {"summary", std::move(summary)},
+                             {"deliveries", std::move(deliveries)}};
+    return http::Response::json(200, boost::json::serialize(body));
+  } catch (const store::DatabaseUnavailable& e) {
+    return http::service_unavailable("the database is unavailable").to_response();
+  }
+}
+
+}  // namespace araldo::api

@@ -1,0 +1,26 @@
+#pragma once
+// POST /v1/alerts (accept an alert: validate, render, queue) and GET /v1/alerts/{id}.
+#include "channels/registry.hpp"
+#include "daemon/http/http_message.hpp"
+#include "daemon/model/alert_json.hpp"
+#include "daemon/render/renderer.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::api {
+
+class AlertsApi {
+ public:
+  AlertsApi(store::Database& db, const channels::ChannelSet& channels,
+            const render::Renderer& renderer, model::AlertDefaults defaults);
+
+  http::Response post(const http::Request& request) const;
+  http::Response get(const http::Request& request, const std::string& id) const;
+
+ private:
+  store::Database& db_;
+  const channels::ChannelSet& channels_;
+  const render::Renderer& renderer_;
+  model::AlertDefaults defaults_;
+};
+
+}  // namespace araldo::api

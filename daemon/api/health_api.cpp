@@ -1,0 +1,36 @@
+#include "daemon/api/health_api.hpp"
+
+#include <boost/json.hpp>
+
+#include "daemon/http/problem.hpp"
+#include "daemon/store/migrator.hpp"
+
+namespace araldo::api {
+
+http::Response healthz() { return http::Response::json(200, R"({"status":"ok"})"); }
+
+http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected) {
+  int version = 0;
+  try {
+    version = db.with_connection(
+        [](pqxx::connection& c) { return store::current_schema_version(c); });
+  } catch (const store::DatabaseUnavailable& e) {
+    return http::service_unavailable(std::string("database unreachable: ") + e.what())
+        .to_response();
+  }
+  const int expected = store::latest_migration_version();
+  if (version != expected) {
+    return http::service_unavailable("database schema is at version " + std::to_string(version) +
+                                     ", this araldod needs " + std::to_string(expected) +
+                                     ": run 'araldod migrate'")
+        .to_response();
+  }
+  if (!dispatcher_connected()) {
+    return http::service_unavailable("the dispatcher is not connected to the database yet")
+        .to_response();
+  }
+  boost::json::object body{{"status", "ready"}, {"database", "ok"}, {"schema_version", version}};
+  return http::Response::json(200, boost::json::serialize(body));
+}
+
+}  // namespace araldo::api

@@ -1,0 +1,69 @@
+#include "daemon/app.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+
+#include "daemon/api/alerts_api.hpp"
+#include "daemon/api/health_api.hpp"
+#include "daemon/api/router.hpp"
+#include "daemon/dispatch/dispatcher.hpp"
+#include "daemon/render/renderer.hpp"
+#include "daemon/store/database.hpp"
+#include "daemon/store/migrator.hpp"
+
+namespace araldo {
+
+int serve(config::Config& cfg) {
+  // Signals are taken by sigwait below; every thread started from here inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  store::Database db(cfg.database.url, cfg.database.pool_size);
+  if (cfg.database.migrate_on_start) {
+    const auto applied =
+        db.with_connection([](pqxx::connection& c) { return store::apply_migrations(c); });
+    for (int v : applied) spdlog::info("event=schema.migrated version={}", v);
+  }
+
+  render::Renderer renderer(cfg.templates_dir);
+  for (const auto& channel : cfg.channels.all()) renderer.check(*channel);
+
+  dispatch::Dispatcher dispatcher(cfg.dispatch, cfg.database.url, cfg.channels);
+  api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults);
+
+  api::Router router;
+  router.add("POST", "/v1/alerts", [&](const auto& req, const auto&) { return alerts.post(req); });
+  router.add("GET", "/v1/alerts/{id}",
+             [&](const auto& req, const auto& p) { return alerts.get(req, p.at("id")); });
+  router.add("GET", "/healthz", [](const auto&, const auto&) { return api::healthz(); });
+  router.add("GET", "/readyz", [&](const auto&, const auto&) {
+    return api::readyz(db, [&] { return dispatcher.database_connected(); });
+  });
+
+  http::HttpServer server(cfg.http, [&](const http::Request& r) { return router.handle(r); });
+  std::jthread dispatch_thread([&](std::stop_token st) { dispatcher.run(st); });
+  const auto port = server.start();
+  spdlog::info("event=http.listening url=http://{}:{} channels={}",
+               cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
+                                                                : cfg.http.address,
+               port, cfg.channels.all().size());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("event=shutdown.requested signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // Intake first, so nothing is accepted that the dispatcher will not see; then let
+  // in-flight sends finish and hand back what is left.
+  server.stop_accepting();
+  server.stop();
+  dispatch_thread.request_stop();
+  dispatch_thread.join();
+  spdlog::info("event=shutdown.done");
+  return 0;
+}
+
+}  // namespace araldo

@@ -1,0 +1,11 @@
+#pragma once
+// Builds araldod's parts in order and runs them: store, renderer, HTTP API, dispatcher.
+#include "daemon/config/config.hpp"
+
+namespace araldo {
+
+// Serves until SIGINT or SIGTERM; returns the process exit code.
+int serve(config::Config& config);
+
+
+}  // namespace araldo

@@ -1,0 +1,23 @@
+#pragma once
+// The audit log's writer: every event an auditor may ask about goes through append(),
+// inside the same transaction as the change it describes.
+#include <boost/json/object.hpp>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+
+namespace araldo::audit {
+
+inline constexpr const char* system_actor = "system";
+
+struct AuditEvent {
+  std::string actor;  // API key name, or "system"
+  std::string kind;   // alert.accepted, delivery.attempt, delivery.sent, key.created, ...
+  std::optional<std::string> alert_id;
+  std::optional<long long> delivery_id;
+  boost::json::object detail;
+};
+
+void append(pqxx::transaction_base& tx, const AuditEvent& event);
+
+}  // namespace araldo::audit

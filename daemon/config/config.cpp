@@ -1,0 +1,97 @@
+#include "daemon/config/config.hpp"
+
+#include <charconv>
+
+namespace araldo::config {
+namespace {
+
+void read_listen(Section& s, http::ServerOptions& http) {
+  const auto listen = s.optional_string("listen", "127.0.0.1:8080");
+  const auto colon = listen.rfind(':');
+  unsigned port = 0;
+  const char* end = listen.data() + listen.size();
+  if (colon == std::string::npos ||
+      std::from_chars(listen.data() + colon + 1, end, port).ptr != end || port > 65535) {
+    throw ConfigError("listen: expected host:port, e.g. 127.0.0.1:8080, got '" + listen + "'");
+  }
+  http.address = listen.substr(0, colon);
+  if (http.address.size() > 2 && http.address.front() == '[') {
+    http.address = http.address.substr(1, http.address.size() - 2);
+  }
+  http.port = static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
+
+Config load_config(const YAML::Node& root, const channels::ChannelRegistry& registry,
+                   const EnvLookup& env) {
+  Config c;
+  Section top(root, "", env);
+  read_listen(top, c.http);
+  c.log_level = top.optional_string("log_level", "info");
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    throw ConfigError("log_level: one of debug, info, warn, error");
+  }
+
+  auto http = top.section("http");
+  c.http.body_limit = static_cast<std::size_t>(http.integer("body_limit", 64 * 1024, 1024, 16 << 20));
+  c.http.header_timeout = http.millis("header_timeout_ms", c.http.header_timeout);
+  c.http.body_timeout = http.millis("body_timeout_ms", c.http.body_timeout);
+  c.http.threads = static_cast<int>(http.integer("threads", 4, 1, 64));
+  http.reject_unknown_keys();
+
+  auto db = top.section("database");
+  c.database.url = db.secret("url");
+  c.database.migrate_on_start = db.boolean("migrate_on_start", true);
+  c.database.pool_size = static_cast<int>(db.integer("pool_size", c.http.threads, 1, 100));
+  db.reject_unknown_keys();
+
+  auto d = top.section("dispatch");
+  c.dispatch.worker_id = d.optional_string("worker_id", "");
+  c.dispatch.max_in_flight = static_cast<int>(d.integer("max_in_flight", 64, 1, 10'000));
+  c.dispatch.request_timeout = d.millis("request_timeout_ms", c.dispatch.request_timeout);
+  c.dispatch.lease = d.millis("lease_ms", c.dispatch.lease);
+  c.dispatch.sweep_interval = d.millis("sweep_interval_ms", c.dispatch.sweep_interval);
+  c.dispatch.shutdown_grace = d.millis("shutdown_grace_ms", c.dispatch.shutdown_grace);
+  c.dispatch.retry.base = d.millis("backoff_base_ms", c.dispatch.retry.base);
+  c.dispatch.retry.cap = d.millis("backoff_cap_ms", c.dispatch.retry.cap);
+  c.dispatch.retry.max_attempts = static_cast<int>(d.integer("max_attempts", 12, 1, 1000));
+  c.dispatch.retry.channel_failure_pause =
+      d.millis("channel_failure_pause_ms", c.dispatch.retry.channel_failure_pause);
+  d.reject_unknown_keys();
+  if (c.dispatch.lease <= c.dispatch.request_timeout) {
+    // Otherwise a slow but healthy send would be claimed again by another worker.
+    throw ConfigError("dispatch.lease_ms: must be longer than dispatch.request_timeout_ms");
+  }
+
+  auto alerts = top.section("alerts");
+  c.alert_defaults.language = alerts.optional_string("default_language", "it");
+  c.alert_defaults.sender = alerts.optional_string("default_sender", "");
+  alerts.reject_unknown_keys();
+
+  if (top.has("templates_dir")) c.templates_dir = top.required_string("templates_dir");
+
+  auto chans = top.section("channels");
+  for (const auto& name : chans.keys()) {
+    auto section = chans.section(name);
+    c.channels.add(registry.create(name, section));
+  }
+  top.reject_unknown_keys();
+  return c;
+}
+
+Config load_config_file(const std::filesystem::path& path,
+                        const channels::ChannelRegistry& registry, const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(path.string() + ": cannot read the file");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path.string() + ": " + e.what());
+  }
+  return load_config(root, registry, env);
+}
+
+}  // namespace araldo::config

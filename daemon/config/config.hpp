@@ -1,0 +1,38 @@
+#pragma once
+// araldod's configuration, read from YAML. Unknown keys and missing ${ENV} variables
+// fail at start with the offending path; secrets stay masked.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "channels/registry.hpp"
+#include "daemon/config/secret.hpp"
+#include "daemon/dispatch/dispatcher.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/model/alert_json.hpp"
+
+namespace araldo::config {
+
+struct DatabaseConfig {
+  Secret url;  // libpq connection string or URI; may carry a password
+  bool migrate_on_start = true;
+  int pool_size = 4;
+};
+
+struct Config {
+  http::ServerOptions http;
+  DatabaseConfig database;
+  dispatch::DispatchOptions dispatch;
+  model::AlertDefaults alert_defaults;
+  std::optional<std::filesystem::path> templates_dir;
+  std::string log_level = "info";
+  channels::ChannelSet channels;
+};
+
+Config load_config(const YAML::Node& root, const channels::ChannelRegistry& registry,
+                   const EnvLookup& env = process_env);
+Config load_config_file(const std::filesystem::path& path,
+                        const channels::ChannelRegistry& registry,
+                        const EnvLookup& env = process_env);
+
+}  // namespace araldo::config

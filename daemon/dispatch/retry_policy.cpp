@@ -1,0 +1,38 @@
+#include "daemon/dispatch/retry_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace araldo::dispatch {
+
+std::chrono::milliseconds backoff(const RetryPolicy& p, int attempt, double random01) {
+  const double exponent = std::clamp(attempt - 1, 0, 40);
+  const double raw = std::min(static_cast<double>(p.cap.count()),
+                              static_cast<double>(p.base.count()) * std::pow(2.0, exponent));
+  const double factor = 1.0 + p.jitter * (2.0 * random01 - 1.0);
+  return std::chrono::milliseconds(static_cast<long long>(std::max(0.0, raw * factor)));
+}
+
+Decision decide(const RetryPolicy& p, const channels::Outcome& o, int attempt, double random01) {
+  using Kind = channels::Outcome::Kind;
+  switch (o.kind) {
+    case Kind::delivered:
+      return {"sent", std::nullopt, ""};
+    case Kind::retry_after:
+      return {"retrying", std::chrono::duration_cast<std::chrono::milliseconds>(o.wait), o.reason};
+    case Kind::permanent:
+      if (o.scope == channels::Scope::channel) {
+        return {"retrying", p.channel_failure_pause, "channel stopped: " + o.reason};
+      }
+      return {"failed", std::nullopt, o.reason};
+    case Kind::transient:
+      if (attempt >= p.max_attempts) {
+        return {"failed", std::nullopt,
+                "gave up after " + std::to_string(attempt) + " attempts: " + o.reason};
+      }
+      return {"retrying", backoff(p, attempt, random01), o.reason};
+  }
+  return {"failed", std::nullopt, "unknown outcome"};
+}
+
+}  // namespace araldo::dispatch

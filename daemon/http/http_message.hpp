@@ -1,0 +1,54 @@
+#pragma once
+// Plain HTTP message types shared by the server, the router and the handlers.
+// They carry no Beast types, so only http_server.cpp pays for Beast's headers.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace araldo::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+class Headers {
+ public:
+  void add(std::string name, std::string value) { items_.push_back({std::move(name), std::move(value)}); }
+  // Replaces every header of that name (case-insensitive) by one value.
+  void set(std::string_view name, std::string value);
+  // First value of the header, compared case-insensitively as RFC 9110 requires.
+  std::optional<std::string_view> find(std::string_view name) const;
+  const std::vector<Header>& items() const { return items_; }
+
+ private:
+  std::vector<Header> items_;
+};
+
+struct Request {
+  std::string method;
+  std::string target;  // path and query as sent
+  Headers headers;
+  std::string body;
+  std::string remote;  // peer address, for logs
+
+  std::string_view path() const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // Test-emulator hooks: wait before answering, or close the connection with no answer.
+  std::chrono::milliseconds delay{0};
+  bool drop_connection = false;
+
+  static Response json(int status, std::string body);
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace araldo::http

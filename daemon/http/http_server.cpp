@@ -1,0 +1,220 @@
+#include "daemon/http/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "daemon/http/problem.hpp"
+
+namespace araldo::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+Request to_request(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
+  Request out;
+  out.method = std::string(in.method_string());
+  out.target = std::string(in.target());
+  for (const auto& field : in) {
+    out.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = in.body();
+  out.remote = remote;
+  return out;
+}
+
+bhttp::response<bhttp::string_body> to_beast(const Response& in, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
+  for (const auto& h : in.headers.items()) out.insert(h.name, h.value);
+  out.body() = in.body;
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+Response early_problem(int status, std::string type, std::string title, std::string detail) {
+  return Problem{status, std::move(type), std::move(title), std::move(detail), {}}.to_response();
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  bool stopped = false;
+
+  asio::awaitable<void> write(beast::tcp_stream& stream, const Response& resp, unsigned version,
+                              bool keep_alive) {
+    auto out = to_beast(resp, version, keep_alive);
+    stream.expires_after(options.body_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, out, use_tuple);
+    (void)n;
+    if (ec) throw beast::system_error(ec);
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    boost::system::error_code ignored;
+    const auto peer = stream.socket().remote_endpoint(ignored);
+    const std::string remote = peer.address().to_string() + ":" + std::to_string(peer.port());
+
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(options.body_limit);
+      parser.header_limit(16 * 1024);
+
+      stream.expires_after(options.header_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+      (void)hn;
+      if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
+          hec == asio::error::connection_reset || hec == asio::error::eof) {
+        break;
+      }
+      if (hec == bhttp::error::body_limit) {
+        co_await write(stream,
+                       early_problem(413, "body-too-large", "Request body too large",
+                                     "the body exceeds the limit of " +
+                                         std::to_string(options.body_limit) + " bytes"),
+                       11, false);
+        break;
+      }
+      if (hec) {
+        const int status = hec == bhttp::error::header_limit ? 431 : 400;
+        co_await write(stream,
+                       early_problem(status, "malformed-http", "Malformed HTTP request",
+                                     hec.message()),
+                       11, false);
+        break;
+      }
+
+      // curl and others wait for this before sending a larger body.
+      if (auto expect = parser.get()[bhttp::field::expect];
+          !expect.empty() && iequals(expect, "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
+        stream.expires_after(options.body_timeout);
+        auto [cec, cn] = co_await bhttp::async_write(stream, cont, use_tuple);
+        (void)cn;
+        if (cec) break;
+      }
+
+      stream.expires_after(options.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      (void)bn;
+      if (bec == bhttp::error::body_limit) {
+        co_await write(stream,
+                       early_problem(413, "body-too-large", "Request body too large",
+                                     "the body exceeds the limit of " +
+                                         std::to_string(options.body_limit) + " bytes"),
+                       parser.get().version(), false);
+        break;
+      }
+      if (bec) break;  // timeout or peer gone mid-body: nobody to answer
+
+      const auto& breq = parser.get();
+      Response resp;
+      try {
+        resp = handler(to_request(breq, remote));
+      } catch (const std::exception& e) {
+        spdlog::error("event=http.handler_failed target={} error=\"{}\"", std::string(breq.target()),
+                      e.what());
+        resp = early_problem(500, "internal-error", "Internal error",
+                             "the server failed while handling the request; it was logged");
+      }
+
+      if (resp.delay.count() > 0) {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(resp.delay);
+        co_await timer.async_wait(use_tuple);
+      }
+      if (resp.drop_connection) {
+        // An abortive close (RST), the way a crashed upstream or a middlebox looks.
+        stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+        stream.socket().close(ignored);
+        co_return;
+      }
+      const bool keep_alive = breq.keep_alive();
+      co_await write(stream, resp, breq.version(), keep_alive);
+      if (!keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        spdlog::warn("event=http.accept_failed error=\"{}\"", ec.message());
+        continue;
+      }
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::debug("event=http.session_ended error=\"{}\"", ex.what());
+        }
+      });
+    }
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::uint16_t HttpServer::start() {
+  auto& s = *impl_;
+  const tcp::endpoint endpoint{asio::ip::make_address(s.options.address), s.options.port};
+  s.acceptor.open(endpoint.protocol());
+  s.acceptor.set_option(asio::socket_base::reuse_address(true));
+  s.acceptor.bind(endpoint);
+  s.acceptor.listen(asio::socket_base::max_listen_connections);
+  const auto port = s.acceptor.local_endpoint().port();
+  asio::co_spawn(s.ioc, s.accept_loop(), asio::detached);
+  for (int i = 0; i < std::max(1, s.options.threads); ++i) {
+    s.threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  return port;
+}
+
+void HttpServer::stop_accepting() {
+  asio::post(impl_->ioc, [&s = *impl_] {
+    boost::system::error_code ignored;
+    s.acceptor.close(ignored);
+  });
+}
+
+void HttpServer::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace araldo::http

@@ -1,0 +1,47 @@
+#pragma once
+// An asynchronous HTTP/1.1 server (Boost.Beast) that hands each request to a handler
+// made of plain types. Keep-alive, a body-size limit and read timeouts are enforced
+// here so no handler has to think about them.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/http/http_message.hpp"
+
+namespace araldo::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: the kernel picks one; start() returns it
+  std::size_t body_limit = 64 * 1024;
+  std::chrono::milliseconds header_timeout{15'000};  // also the keep-alive idle time
+  std::chrono::milliseconds body_timeout{30'000};
+  int threads = 2;
+};
+
+// Handlers may block (the store is synchronous): the server runs them on its own
+// threads, one request per thread at a time.
+using Handler = std::function<Response(const Request&)>;
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, starts the worker threads and returns the bound port. Throws on bind errors.
+  std::uint16_t start();
+  // Closes the listening socket; requests already being read are still answered.
+  void stop_accepting();
+  // Stops everything and joins the threads. Safe to call twice.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace araldo::http

@@ -1,0 +1,265 @@
+#include "daemon/model/alert_json.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <regex>
+#include <set>
+
+#include "daemon/model/cap_datetime.hpp"
+
+namespace araldo::model {
+namespace {
+
+using http::FieldError;
+
+// Offset of the first byte that is not valid UTF-8, if any.
+std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >> 4) == 0xE ? 3
+                      : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    }
+    const auto c1 = static_cast<unsigned char>(s[i + 1 < s.size() ? i + 1 : i]);
+    // Overlong 3/4-byte forms, UTF-16 surrogates and code points past U+10FFFF.
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
+        (c == 0xF4 && c1 >= 0x90)) {
+      return i;
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+class FieldReader {
+ public:
+  FieldReader(const boost::json::object& obj, std::vector<FieldError>& errors)
+      : obj_(obj), errors_(errors) {}
+
+  // A string field: not blank, no control characters but newlines and tabs, bounded.
+  std::optional<std::string> text(const std::string& key, bool required, std::size_t max_chars) {
+    const auto* v = lookup(key, required);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) return fail(key, "must be a string");
+    std::string s(v->as_string());
+    if (s.find_first_not_of(" \t\r\n") == std::string::npos) return fail(key, "must not be blank");
+    for (unsigned char c : s) {
+      if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) {
+        return fail(key, "must not contain control characters");
+      }
+    }
+    if (code_points(s) > max_chars) {
+      return fail(key, "is " + std::to_string(code_points(s)) + " characters; at most " +
+                           std::to_string(max_chars) + " allowed");
+    }
+    return s;
+  }
+
+  template <std::size_t N>
+  std::optional<std::string> one_of(const std::string& key,
+                                    const std::array<std::string_view, N>& allowed) {
+    auto s = text(key, true, 64);
+    if (!s) return std::nullopt;
+    if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
+      return fail(key, "'" + *s + "' is not one of " + join(allowed) + " (case-sensitive)");
+    }
+    return s;
+  }
+
+  // A list of strings; a single string is accepted as a list of one.
+  std::optional<std::vector<std::string>> list(const std::string& key, bool required) {
+    const auto* v = lookup(key, required);
+    if (!v) return std::nullopt;
+    std::vector<std::string> out;
+    if (v->is_string()) {
+      out.emplace_back(v->as_string());
+      return out;
+    }
+    if (!v->is_array()) return fail(key, "must be a string or an array of strings"), std::nullopt;
+    const auto& arr = v->as_array();
+    if (arr.empty()) return fail(key, "must not be empty"), std::nullopt;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) {
+        errors_.push_back({"/" + key + "/" + std::to_string(i), "must be a string"});
+        return std::nullopt;
+      }
+      out.emplace_back(arr[i].as_string());
+    }
+    return out;
+  }
+
+  void reject_unknown() {
+    for (const auto& kv : obj_) {
+      const std::string key(kv.key());
+      if (!seen_.contains(key)) errors_.push_back({"/" + escape_pointer(key), "unknown field"});
+    }
+  }
+
+  std::nullopt_t fail(const std::string& key, std::string detail) {
+    errors_.push_back({"/" + key, std::move(detail)});
+    return std::nullopt;
+  }
+
+ private:
+  const boost::json::value* lookup(const std::string& key, bool required) {
+    seen_.insert(key);
+    const auto* v = obj_.if_contains(key);
+    if (v && v->is_null()) v = nullptr;
+    if (!v && required) fail(key, "is required");
+    return v;
+  }
+
+  template <std::size_t N>
+  static std::string join(const std::array<std::string_view, N>& items) {
+    std::string out;
+    for (auto s : items) out += (out.empty() ? "" : ", ") + std::string(s);
+    return out;
+  }
+
+  static std::string escape_pointer(const std::string& key) {
+    std::string out;
+    for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    return out;
+  }
+
+  const boost::json::object& obj_;
+  std::vector<FieldError>& errors_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+std::variant<boost::json::value, JsonSyntaxError> parse_json_body(std::string_view body) {
+  if (auto bad = first_invalid_utf8(body)) {
+    return JsonSyntaxError{"the body is not valid UTF-8 (at byte " + std::to_string(*bad) + ")"};
+  }
+  boost::json::stream_parser parser;
+  boost::system::error_code ec;
+  const auto consumed = parser.write_some(body.data(), body.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    return JsonSyntaxError{"malformed JSON at byte " + std::to_string(consumed) + ": " +
+                           ec.message()};
+  }
+  return parser.release();
+}
+
+std::variant<Alert, std::vector<FieldError>> alert_from_json(
+    const boost::json::value& doc, const AlertDefaults& defaults,
+    std::chrono::system_clock::time_point now) {
+  std::vector<FieldError> errors;
+  if (!doc.is_object()) return std::vector<FieldError>{{"", "the body must be a JSON object"}};
+  FieldReader r(doc.as_object(), errors);
+  Alert a;
+
+  a.headline = r.text("headline", true, 160).value_or("");
+  a.description = r.text("description", false, 4000).value_or("");
+  a.instruction = r.text("instruction", false, 2000).value_or("");
+  a.event = r.text("event", true, 100).value_or("");
+  a.severity = r.one_of("severity", severities).value_or("");
+  a.urgency = r.one_of("urgency", urgencies).value_or("");
+  a.certainty = r.one_of("certainty", certainties).value_or("");
+  if (auto cats = r.list("category", true)) {
+    std::set<std::string> unique;
+    for (std::size_t i = 0; i < cats->size(); ++i) {
+      const auto& c = (*cats)[i];
+      if (std::find(categories.begin(), categories.end(), c) == categories.end()) {
+        errors.push_back({"/category" + (doc.as_object().at("category").is_array()
+                                             ? "/" + std::to_string(i)
+                                             : std::string()),
+                          "'" + c + "' is not a CAP category (Geo, Met, Safety, Security, Rescue, "
+                                    "Fire, Health, Env, Transport, Infra, CBRNE, Other)"});
+      } else if (unique.insert(c).second) {
+        a.categories.push_back(c);
+      }
+    }
+  }
+  a.area = r.text("area", false, 500).value_or("");
+
+  static const std::regex language_shape("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
+  if (auto lang = r.text("language", false, 35)) {
+    if (std::regex_match(*lang, language_shape)) {
+      a.language = *lang;
+    } else {
+      r.fail("language", "'" + *lang + "' is not a language tag such as \"it\" or \"it-IT\"");
+    }
+  } else {
+    a.language = defaults.language;
+  }
+
+  if (auto sender = r.text("sender", false, 200)) {
+    if (sender->find_first_of(" ,<&") != std::string::npos) {
+      r.fail("sender", "must not contain spaces, commas, '<' or '&' (CAP 1.2)");
+    } else {
+      a.sender = *sender;
+    }
+  } else {
+    a.sender = defaults.sender;
+  }
+
+  if (auto expires = r.text("expires", false, 25)) {
+    auto t = parse_cap_datetime(*expires);
+    if (!t) {
+      r.fail("expires",
+             "'" + *expires + "' is not a CAP datetime like 2026-03-14T06:30:00+01:00 (offset "
+                              "required, no 'Z', no fractions)");
+    } else if (*t <= now) {
+      r.fail("expires", "'" + *expires + "' is in the past: the alert would never be sent");
+    } else {
+      a.expires = *expires;
+    }
+  }
+
+  if (auto web = r.text("web", false, 2000)) {
+    auto url = boost::urls::parse_absolute_uri(*web);
+    if (!url || (url->scheme() != "https" && url->scheme() != "http") || url->host().empty()) {
+      r.fail("web", "must be an absolute http(s) URL");
+    } else {
+      a.web = *web;
+    }
+  }
+
+  if (auto chans = r.list("channels", false)) {
+    std::set<std::string> unique;
+    for (auto& c : *chans) {
+      if (unique.insert(c).second) a.channels.push_back(std::move(c));
+    }
+  }
+
+  r.reject_unknown();
+  if (!errors.empty()) return errors;
+  return a;
+}
+
+boost::json::object alert_to_json(const Alert& a) {
+  boost::json::object o;
+  o["headline"] = a.headline;
+  if (!a.description.empty()) o["description"] = a.description;
+  if (!a.instruction.empty()) o["instruction"] = a.instruction;
+  o["event"] = a.event;
+  boost::json::array cats;
+  for (const auto& c : a.categories) cats.emplace_back(c);
+  o["category"] = std::move(cats);
+  o["severity"] = a.severity;
+  o["urgency"] = a.urgency;
+  o["certainty"] = a.certainty;
+  if (!a.area.empty()) o["area"] = a.area;
+  o["language"] = a.language;
+  if (!a.sender.empty()) o["sender"] = a.sender;
+  if (a.expires) o["expires"] = *a.expires;
+  if (a.web) o["web"] = *a.web;
+  boost::json::array chans;
+  for (const auto& c : a.channels) chans.emplace_back(c);
+  o["channels"] = std::move(chans);
+  return o;
+}
+
+}  // namespace araldo::model

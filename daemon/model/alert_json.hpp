@@ -1,0 +1,36 @@
+#pragma once
+// Reading an alert from a request body, with every problem reported at its JSON
+// Pointer, and writing one back.
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "daemon/http/problem.hpp"
+#include "daemon/model/alert.hpp"
+
+namespace araldo::model {
+
+struct AlertDefaults {
+  std::string language = "it";
+  std::string sender;
+};
+
+struct JsonSyntaxError {
+  std::string detail;  // what and where, e.g. "invalid UTF-8 at byte 17"
+};
+
+// Parses the body as JSON; invalid UTF-8 and syntax errors name the byte offset.
+std::variant<boost::json::value, JsonSyntaxError> parse_json_body(std::string_view body);
+
+// Checks fields, types and enumerations; collects every error, not just the first.
+// Whether named channels exist is the caller's business (it knows the configuration).
+std::variant<Alert, std::vector<http::FieldError>> alert_from_json(
+    const boost::json::value& doc, const AlertDefaults& defaults,
+    std::chrono::system_clock::time_point now);
+
+boost::json::object alert_to_json(const Alert& alert);
+
+}  // namespace araldo::model

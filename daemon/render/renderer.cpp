@@ -1,0 +1,120 @@
+#include "daemon/render/renderer.hpp"
+
+#include <fstream>
+#include <kainjow/mustache.hpp>
+#include <sstream>
+
+#include "daemon/model/cap_datetime.hpp"
+
+namespace araldo::render {
+
+const std::map<std::string, std::string>& embedded_templates();  // generated at build time
+
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+// "2026-03-14T06:30:00+01:00" -> "14/03/2026 06:30 (UTC+01:00)": the sender's local
+// time, as the operator wrote it, with its offset so nobody has to guess the zone.
+std::string readable_datetime(const std::string& cap) {
+  if (cap.size() != 25) return cap;
+  return cap.substr(8, 2) + "/" + cap.substr(5, 2) + "/" + cap.substr(0, 4) + " " +
+         cap.substr(11, 5) + " (UTC" + cap.substr(19) + ")";
+}
+
+mustache::data alert_data(const model::Alert& a) {
+  mustache::data d;
+  auto optional_text = [&](const std::string& key, const std::string& value) {
+    // An empty section must not render: leave the key out rather than set "".
+    if (!value.empty()) d.set(key, value);
+  };
+  d.set("headline", a.headline);
+  optional_text("description", a.description);
+  optional_text("instruction", a.instruction);
+  d.set("event", a.event);
+  std::string cats;
+  for (const auto& c : a.categories) cats += (cats.empty() ? "" : ", ") + c;
+  d.set("category", cats);
+  d.set("severity", a.severity);
+  d.set("urgency", a.urgency);
+  d.set("certainty", a.certainty);
+  mustache::data severity_is;
+  severity_is.set(a.severity, mustache::data::type::bool_true);
+  d.set("severity_is", severity_is);
+  optional_text("area", a.area);
+  optional_text("sender", a.sender);
+  d.set("language", a.language);
+  if (a.expires) d.set("expires", readable_datetime(*a.expires));
+  if (a.web) d.set("web", *a.web);
+  return d;
+}
+
+}  // namespace
+
+Renderer::Renderer(std::optional<std::filesystem::path> templates_dir)
+    : templates_dir_(std::move(templates_dir)) {}
+
+std::optional<std::string> Renderer::read_file(const std::filesystem::path& path) const {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = file_cache_.try_emplace(path.string());
+  if (inserted) {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      it->second = ss.str();
+    }
+  }
+  return it->second;
+}
+
+std::optional<Renderer::Found> Renderer::find(const channels::Channel& channel,
+                                              const std::string& language) const {
+  const auto& s = channel.settings();
+  const std::string file = language + ".mustache";
+  if (s.template_dir) {
+    const auto path = std::filesystem::path(*s.template_dir) / file;
+    if (auto text = read_file(path)) return Found{path.string(), *text};
+  }
+  if (templates_dir_) {
+    const auto path = *templates_dir_ / s.type / file;
+    if (auto text = read_file(path)) return Found{path.string(), *text};
+  }
+  const auto& embedded = embedded_templates();
+  if (auto it = embedded.find(s.type + "/" + file); it != embedded.end()) {
+    return Found{"built-in " + it->first, it->second};
+  }
+  return std::nullopt;
+}
+
+std::string Renderer::render(const channels::Channel& channel, const model::Alert& alert) const {
+  std::optional<Found> found;
+  for (const auto& lang : {model::primary_language(alert.language), channel.settings().language,
+                           std::string("en")}) {
+    if ((found = find(channel, lang))) break;
+  }
+  if (!found) {
+    throw RenderError("no template for channel " + channel.name() + " (type " +
+                      channel.settings().type + ")");
+  }
+  mustache::mustache tmpl(found->text);
+  if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
+  tmpl.set_custom_escape([&channel](const std::string& s) { return channel.escape(s); });
+  auto text = tmpl.render(alert_data(alert));
+  if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+void Renderer::check(const channels::Channel& channel) const {
+  auto found = find(channel, channel.settings().language);
+  if (!found) found = find(channel, "en");
+  if (!found) {
+    throw RenderError("channel " + channel.name() + ": no template for language '" +
+                      channel.settings().language + "' nor 'en'");
+  }
+  mustache::mustache tmpl(found->text);
+  if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
+}
+
+}  // namespace araldo::render

@@ -1,0 +1,47 @@
+#include "daemon/store/database.hpp"
+
+namespace araldo::store {
+
+std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn) {
+  try {
+    return std::make_unique<pqxx::connection>(dsn.reveal());
+  } catch (const pqxx::broken_connection& e) {
+    // libpq's message names host and port, never the password.
+    throw DatabaseUnavailable(std::string("cannot connect to the database: ") + e.what());
+  }
+}
+
+Database::Database(config::Secret dsn, int pool_size)
+    : dsn_(std::move(dsn)), pool_size_(std::max(1, pool_size)) {}
+
+Database::Lease::Lease(Database& d) : db(d) {
+  std::unique_lock lock(db.mutex_);
+  db.available_.wait(lock, [&] { return !db.idle_.empty() || db.open_ < db.pool_size_; });
+  if (!db.idle_.empty()) {
+    conn = std::move(db.idle_.back());
+    db.idle_.pop_back();
+    return;
+  }
+  ++db.open_;
+  lock.unlock();
+  try {
+    conn = connect(db.dsn_);
+  } catch (...) {
+    std::lock_guard relock(db.mutex_);
+    --db.open_;
+    db.available_.notify_one();
+    throw;
+  }
+}
+
+Database::Lease::~Lease() {
+  std::lock_guard lock(db.mutex_);
+  if (broken || !conn || !conn->is_open()) {
+    --db.open_;
+  } else {
+    db.idle_.push_back(std::move(conn));
+  }
+  db.available_.notify_one();
+}
+
+}  // namespace araldo::store

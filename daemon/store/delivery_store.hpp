@@ -1,0 +1,56 @@
+#pragma once
+// The queue: claiming due deliveries under a lease, and recording what happened.
+// Every statement here takes its time from the database clock, so several daemons on
+// one database agree on what is due and when a lease has expired.
+#include <chrono>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+namespace araldo::store {
+
+struct ClaimedDelivery {
+  long long id = 0;
+  std::string alert_id;
+  std::string channel;
+  std::string target;
+  std::string rendered_text;
+  int attempt = 0;  // this attempt's number, starting at 1
+  bool reclaimed = false;  // its previous lease expired: a worker died holding it
+};
+
+// Locks up to `limit` due deliveries (highest priority first, skipping rows other workers
+// hold), marks them sending under a lease for `owner`, and logs the claim, in one statement.
+// Expired leases are claimed again like due work.
+std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
+                                       std::chrono::milliseconds lease,
+                                       const std::vector<std::string>& paused_channels);
+
+struct AttemptRecord {
+  long long delivery_id = 0;
+  std::string alert_id;
+  int attempt = 0;
+  std::string outcome;  // delivered / retry_after / transient / permanent
+  std::optional<long> http_status;
+  long latency_ms = 0;
+  std::optional<std::string> platform_id;
+  std::optional<std::string> error;
+  // What follows: "sent", "retrying" (after retry_in) or "failed".
+  std::string next_state;
+  std::optional<std::chrono::milliseconds> retry_in;
+};
+
+// Writes the attempt and its consequence, only if `owner` still holds the lease (a worker
+// whose lease expired must not overwrite the one that took over). The attempt is logged
+// either way. Returns whether the delivery row was updated.
+bool record_attempt(pqxx::connection& conn, const std::string& owner, const AttemptRecord& record);
+
+// Hands back what `owner` still holds (shutdown): due again now, nothing lost.
+int release_leases(pqxx::connection& conn, const std::string& owner);
+
+// Time until the next delivery falls due or a lease expires; nullopt when nothing waits.
+std::optional<std::chrono::milliseconds> time_until_next_due(
+    pqxx::connection& conn, const std::vector<std::string>& paused_channels);
+
+}  // namespace araldo::store

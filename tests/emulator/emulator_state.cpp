@@ -1,0 +1,68 @@
+#include "tests/emulator/emulator_state.hpp"
+
+#include <boost/json.hpp>
+
+namespace araldo::emulator {
+
+long long unix_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void EmulatorState::record(const std::string& platform, boost::json::object message) {
+  std::lock_guard lock(mutex_);
+  message["received_at_ms"] = unix_millis();
+  messages_[platform].push_back(std::move(message));
+}
+
+boost::json::array EmulatorState::messages(const std::string& platform) const {
+  std::lock_guard lock(mutex_);
+  auto it = messages_.find(platform);
+  return it == messages_.end() ? boost::json::array{} : it->second;
+}
+
+void EmulatorState::clear_messages() {
+  std::lock_guard lock(mutex_);
+  messages_.clear();
+  answers_.clear();
+}
+
+void EmulatorState::add_fault(Fault fault) {
+  std::lock_guard lock(mutex_);
+  faults_.push_back(std::move(fault));
+}
+
+void EmulatorState::clear_faults() {
+  std::lock_guard lock(mutex_);
+  faults_.clear();
+}
+
+std::optional<Fault> EmulatorState::take_fault(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    if (it->platform != "*" && it->platform != platform) continue;
+    Fault f = *it;
+    if (it->remaining > 0 && --it->remaining == 0) faults_.erase(it);
+    return f;
+  }
+  return std::nullopt;
+}
+
+void EmulatorState::count_answer(const std::string& platform, int status) {
+  std::lock_guard lock(mutex_);
+  ++answers_[platform][status];
+}
+
+boost::json::object EmulatorState::stats() const {
+  std::lock_guard lock(mutex_);
+  boost::json::object out;
+  for (const auto& [platform, by_status] : answers_) {
+    boost::json::object counts;
+    for (const auto& [status, n] : by_status) counts[std::to_string(status)] = n;
+    out[platform] = std::move(counts);
+  }
+  return out;
+}
+
+}  // namespace araldo::emulator

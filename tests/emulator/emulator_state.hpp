@@ -1,0 +1,50 @@
+#pragma once
+// What the emulator remembers and what it has been told to do wrong: received messages
+// (for tests to inspect), scripted faults, and answer counts.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace araldo::emulator {
+
+// A scripted misbehaviour for the next `remaining` requests to one platform.
+struct Fault {
+  std::string platform;  // "telegram", or "*" for any
+  int remaining = 1;     // -1: until cleared
+  std::optional<int> status;       // answer this HTTP status with the platform's error body
+  std::optional<int> retry_after;  // for 429
+  std::optional<std::string> description;
+  std::chrono::milliseconds latency{0};
+  bool drop = false;  // reset the connection instead of answering
+};
+
+class EmulatorState {
+ public:
+  void record(const std::string& platform, boost::json::object message);
+  boost::json::array messages(const std::string& platform) const;
+  void clear_messages();
+
+  void add_fault(Fault fault);
+  void clear_faults();
+  // Takes the first fault that applies to `platform`, consuming one use of it.
+  std::optional<Fault> take_fault(const std::string& platform);
+
+  void count_answer(const std::string& platform, int status);
+  boost::json::object stats() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, boost::json::array> messages_;
+  std::deque<Fault> faults_;
+  std::map<std::string, std::map<int, long long>> answers_;
+};
+
+long long unix_millis();
+
+}  // namespace araldo::emulator

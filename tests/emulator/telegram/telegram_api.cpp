@@ -1,0 +1,198 @@
+#include "tests/emulator/telegram/telegram_api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <regex>
+
+#include "channels/telegram/telegram_html.hpp"
+
+namespace araldo::emulator::telegram {
+namespace {
+
+http::Response bot_error(int code, const std::string& description,
+                         std::optional<long long> retry_after = std::nullopt) {
+  boost::json::object o{{"ok", false}, {"error_code", code}, {"description", description}};
+  if (retry_after) o["parameters"] = {{"retry_after", *retry_after}};
+  return http::Response::json(code, boost::json::serialize(o));
+}
+
+std::string chat_type(const std::string& chat) {
+  if (chat.starts_with("@") || chat.starts_with("-100")) return "channel";
+  if (chat.starts_with("-")) return "group";
+  return "private";
+}
+
+// The request's parameters, from a JSON or a form-encoded body, as strings.
+std::optional<std::map<std::string, std::string>> read_params(const http::Request& req,
+                                                               std::string& error) {
+  std::map<std::string, std::string> params;
+  const auto type = std::string(req.headers.find("Content-Type").value_or(""));
+  if (type.starts_with("application/json")) {
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(req.body, ec);
+    if (ec || !doc.is_object()) {
+      error = "Bad Request: can't parse JSON object";
+      return std::nullopt;
+    }
+    for (const auto& kv : doc.as_object()) {
+      const auto& v = kv.value();
+      params[std::string(kv.key())] =
+          v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+    }
+  } else if (type.starts_with("application/x-www-form-urlencoded") || req.body.empty()) {
+    // HTML forms encode a space as '+'; a literal plus arrives as %2B.
+    std::string body = req.body;
+    std::string spaced;
+    for (char c : body) spaced += c == '+' ? std::string("%20") : std::string(1, c);
+    auto query = boost::urls::parse_query(spaced);
+    if (!query) {
+      error = "Bad Request: can't parse form parameters";
+      return std::nullopt;
+    }
+    for (const auto& p : *query) {
+      const auto key = *p.key;
+      const auto value = *p.value;
+      params[std::string(key.begin(), key.end())] = std::string(value.begin(), value.end());
+    }
+  } else {
+    error = "Bad Request: unsupported Content-Type";
+    return std::nullopt;
+  }
+  return params;
+}
+
+}  // namespace
+
+TelegramApi::TelegramApi(Options options, EmulatorState& state)
+    : options_(std::move(options)), state_(state) {}
+
+std::optional<http::Response> TelegramApi::handle(const http::Request& request) {
+  static const std::regex bot_path("/bot([^/]*)/([A-Za-z]+)");
+  std::smatch m;
+  const std::string path(request.path());
+  if (!std::regex_match(path, m, bot_path)) return std::nullopt;
+  const std::string token = m[1];
+  const std::string method = m[2];
+
+  http::Response response;
+  if (auto fault = state_.take_fault("telegram")) {
+    if (fault->drop) {
+      response.drop_connection = true;
+      state_.count_answer("telegram", 0);
+      return response;
+    }
+    if (fault->status) {
+      const int s = *fault->status;
+      response = bot_error(s, fault->description.value_or(
+                                  s == 429   ? "Too Many Requests: retry after " +
+                                                   std::to_string(fault->retry_after.value_or(1))
+                                  : s == 401 ? "Unauthorized"
+                                  : s >= 500 ? "Internal Server Error"
+                                             : "Bad Request"),
+                           s == 429 ? std::optional<long long>(fault->retry_after.value_or(1))
+                                    : std::nullopt);
+    } else {
+      response = options_.tokens.contains(token) && method == "sendMessage"
+                     ? send_message(token, request)
+                     : bot_error(401, "Unauthorized");
+    }
+    response.delay = fault->latency;
+    state_.count_answer("telegram", response.status);
+    return response;
+  }
+
+  if (!options_.tokens.contains(token)) {
+    response = bot_error(401, "Unauthorized");
+  } else if (method != "sendMessage") {
+    response = bot_error(404, "Not Found");
+  } else {
+    response = send_message(token, request);
+  }
+  state_.count_answer("telegram", response.status);
+  return response;
+}
+
+std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat) {
+  if (!options_.rate_limits) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  const auto now = TokenBucket::Clock::now();
+  auto& global = buckets_
+                     .try_emplace("bot:" + token, options_.global_per_second,
+                                  options_.global_per_second)
+                     .first->second;
+  const bool is_private = chat_type(chat) == "private";
+  const double rate = is_private ? options_.private_per_second : options_.group_per_minute / 60.0;
+  const double burst = is_private ? 3.0 : options_.group_per_minute;
+  auto& per_chat = buckets_.try_emplace("chat:" + token + ":" + chat, rate, burst).first->second;
+  auto wait = std::max(global.take(now), per_chat.take(now));
+  if (wait.count() == 0) return std::nullopt;
+  return std::max<long long>(1, (wait.count() + 999) / 1000);
+}
+
+http::Response TelegramApi::send_message(const std::string& token, const http::Request& request) {
+  std::string error;
+  auto params = read_params(request, error);
+  if (!params) return bot_error(400, error);
+
+  const auto chat = (*params)["chat_id"];
+  static const std::regex chat_shape("@[A-Za-z][A-Za-z0-9_]{3,31}|-?[0-9]{1,20}");
+  if (chat.empty()) return bot_error(400, "Bad Request: chat_id is empty");
+  if (!std::regex_match(chat, chat_shape) ||
+      (!options_.chats.empty() && !options_.chats.contains(chat))) {
+    return bot_error(400, "Bad Request: chat not found");
+  }
+  if (options_.blocked_chats.contains(chat)) {
+    return bot_error(403, "Forbidden: bot was blocked by the user");
+  }
+
+  const auto& text = (*params)["text"];
+  const auto parse_mode = params->contains("parse_mode") ? (*params)["parse_mode"] : "";
+  std::string plain;
+  std::size_t length = 0;
+  if (parse_mode == "HTML") {
+    auto parsed = channels::telegram::parse_html(text);
+    if (auto* e = std::get_if<std::string>(&parsed)) return bot_error(400, "Bad Request: " + *e);
+    plain = std::get<channels::telegram::ParsedHtml>(parsed).plain;
+    length = std::get<channels::telegram::ParsedHtml>(parsed).utf16_units;
+  } else if (parse_mode.empty()) {
+    auto parsed = channels::telegram::parse_html(channels::telegram::escape_html(text));
+    if (auto* e = std::get_if<std::string>(&parsed)) return bot_error(400, "Bad Request: " + *e);
+    plain = text;
+    length = std::get<channels::telegram::ParsedHtml>(parsed).utf16_units;
+  } else {
+    return bot_error(400, "Bad Request: unsupported parse_mode");
+  }
+  if (plain.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return bot_error(400, "Bad Request: message text is empty");
+  }
+  if (length > channels::telegram::max_message_length) {
+    return bot_error(400, "Bad Request: message is too long");
+  }
+  if (auto retry_after = throttle(token, chat)) {
+    return bot_error(429, "Too Many Requests: retry after " + std::to_string(*retry_after),
+                     retry_after);
+  }
+
+  long long message_id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    message_id = ++next_message_id_[chat];
+  }
+  const auto bot_id = token.substr(0, token.find(':'));
+  state_.record("telegram", {{"bot_id", bot_id},
+                             {"chat_id", chat},
+                             {"message_id", message_id},
+                             {"text", text},
+                             {"parse_mode", parse_mode},
+                             {"plain_text", plain}});
+
+  boost::json::object chat_obj{{"id", chat}, {"type", chat_type(chat)}};
+  const auto now_s = unix_millis() / 1000;
+  boost::json::object result{
+      {"message_id", message_id}, {"date", now_s}, {"chat", chat_obj}, {"text", plain}};
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{{"ok", true}, {"result", result}}));
+}
+
+}  // namespace araldo::emulator::telegram

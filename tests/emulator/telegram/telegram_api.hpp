@@ -1,0 +1,44 @@
+#pragma once
+// Telegram's Bot API sendMessage, as strict as shared/platforms.md: the token in the path
+// is checked, JSON and form bodies are read, HTML is parsed like Telegram parses it,
+// over-long text is refused, and flood limits answer 429 with parameters.retry_after.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "daemon/http/http_message.hpp"
+#include "tests/emulator/emulator_state.hpp"
+#include "tests/emulator/token_bucket.hpp"
+
+namespace araldo::emulator::telegram {
+
+struct Options {
+  std::set<std::string> tokens;  // bots that exist
+  std::set<std::string> chats;   // chats the bots are in; empty: any well-formed id
+  std::set<std::string> blocked_chats;  // answer 403 "bot was blocked by the user"
+  bool rate_limits = true;
+  double global_per_second = 30;   // per bot
+  double private_per_second = 1;   // per private chat
+  double group_per_minute = 20;    // per group or channel
+};
+
+class TelegramApi {
+ public:
+  TelegramApi(Options options, EmulatorState& state);
+  // Answers /bot<token>/<method>; nullopt for any other path.
+  std::optional<http::Response> handle(const http::Request& request);
+
+ private:
+  http::Response send_message(const std::string& token, const http::Request& request);
+  std::optional<long long> throttle(const std::string& token, const std::string& chat);
+
+  Options options_;
+  EmulatorState& state_;
+  std::mutex mutex_;
+  std::map<std::string, TokenBucket> buckets_;
+  std::map<std::string, long long> next_message_id_;
+};
+
+}  // namespace araldo::emulator::telegram
