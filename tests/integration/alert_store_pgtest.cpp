@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "daemon/store/alert_store.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace araldo;
+
+namespace {
+model::Alert sample() {
+  model::Alert a;
+  a.headline = "Allerta";
+  a.event = "Flood";
+  a.categories = {"Met", "Safety"};
+  a.severity = "Severe";
+  a.urgency = "Immediate";
+  a.certainty = "Observed";
+  a.language = "it";
+  a.expires = "2030-01-01T10:00:00+01:00";
+  return a;
+}
+}  // namespace
+
+TEST(AlertStore, WritesAlertDeliveriesAndAuditTogether) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  auto accepted = store::insert_alert(c, sample(),
+                                      {{"tg", "telegram", "@a", "text a"},
+                                       {"tg", "telegram", "-100", "text b"}},
+                                      "ops");
+  EXPECT_EQ(db.count("alerts"), 1);
+  EXPECT_EQ(db.count("deliveries"), 2);
+  EXPECT_EQ(db.scalar("SELECT kind || ':' || actor FROM audit_events"), "alert.accepted:ops");
+  EXPECT_EQ(db.scalar("SELECT array_to_string(categories, ',') FROM alerts"), "Met,Safety");
+  EXPECT_EQ(db.scalar("SELECT expires_at = '2030-01-01T09:00:00Z' FROM alerts"), "t");
+
+  auto status = store::find_alert(c, accepted.id);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->submitted_by, "ops");
+  ASSERT_EQ(status->deliveries.size(), 2u);
+  EXPECT_EQ(status->deliveries[0].state, "pending");
+  EXPECT_EQ(status->deliveries[0].rendered_text, "text a");
+  EXPECT_TRUE(status->deliveries[0].next_attempt_at.has_value());
+  EXPECT_FALSE(store::find_alert(c, "00000000-0000-0000-0000-000000000000"));
+}
+
+TEST(AlertStore, AFailureHalfwayLeavesNothingBehind) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  // The same target twice breaks the unique constraint after the alert row was written.
+  EXPECT_THROW(store::insert_alert(c, sample(),
+                                   {{"tg", "telegram", "@a", "x"}, {"tg", "telegram", "@a", "y"}},
+                                   "ops"),
+               pqxx::unique_violation);
+  EXPECT_EQ(db.count("alerts"), 0);
+  EXPECT_EQ(db.count("deliveries"), 0);
+  EXPECT_EQ(db.count("audit_events"), 0);
+}
+
+TEST(AlertStore, NotifiesListenersOnlyAtCommit) {
+  test_support::TestDatabase db;
+  pqxx::connection listener(db.dsn());
+  struct Rx : pqxx::notification_receiver {
+    using pqxx::notification_receiver::notification_receiver;
+    void operator()(const std::string&, int) override { ++count; }
+    int count = 0;
+  } rx(listener, store::deliveries_notify_channel);
+  listener.get_notifs();
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, sample(), {{"tg", "telegram", "@a", "x"}}, "ops");
+  listener.await_notification(5, 0);
+  EXPECT_EQ(rx.count, 1);
+}

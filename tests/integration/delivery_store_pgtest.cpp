@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "daemon/store/alert_store.hpp"
+#include "daemon/store/delivery_store.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace araldo;
+using namespace std::chrono;
+
+namespace {
+model::Alert alert_with(const std::string& severity, const std::string& urgency) {
+  model::Alert a;
+  a.headline = "h";
+  a.event = "e";
+  a.categories = {"Met"};
+  a.severity = severity;
+  a.urgency = urgency;
+  a.certainty = "Likely";
+  a.language = "it";
+  return a;
+}
+
+std::vector<store::NewDelivery> targets(const std::string& channel, int n) {
+  std::vector<store::NewDelivery> out;
+  for (int i = 0; i < n; ++i) out.push_back({channel, "telegram", std::to_string(i), "t"});
+  return out;
+}
+
+store::AttemptRecord outcome(const store::ClaimedDelivery& d, std::string state,
+                             std::optional<milliseconds> retry_in = std::nullopt) {
+  store::AttemptRecord r;
+  r.delivery_id = d.id;
+  r.alert_id = d.alert_id;
+  r.attempt = d.attempt;
+  r.outcome = state == "sent" ? "delivered" : "transient";
+  r.http_status = state == "sent" ? 200 : 500;
+  r.latency_ms = 5;
+  if (state == "sent") r.platform_id = "77";
+  if (state != "sent") r.error = "HTTP 500";
+  r.next_state = std::move(state);
+  r.retry_in = retry_in;
+  return r;
+}
+}  // namespace
+
+TEST(DeliveryStore, ClaimsDueWorkOnceUnderALease) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 3), "ops");
+
+  auto first = store::claim_due(c, "w1", 2, seconds(60), {});
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].attempt, 1);
+  EXPECT_FALSE(first[0].reclaimed);
+  auto second = store::claim_due(c, "w2", 10, seconds(60), {});
+  ASSERT_EQ(second.size(), 1u);  // only what w1 does not hold
+  EXPECT_TRUE(store::claim_due(c, "w3", 10, seconds(60), {}).empty());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'"), "3");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.claimed'"), "3");
+}
+
+TEST(DeliveryStore, ConcurrentWorkersNeverClaimTheSameRow) {
+  test_support::TestDatabase db;
+  {
+    pqxx::connection c(db.dsn());
+    store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 200), "ops");
+  }
+  std::vector<std::vector<long long>> got(4);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      pqxx::connection c(db.dsn());
+      for (;;) {
+        auto batch = store::claim_due(c, "w" + std::to_string(w), 7, seconds(60), {});
+        if (batch.empty()) break;
+        for (const auto& d : batch) got[w].push_back(d.id);
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  std::set<long long> all;
+  std::size_t total = 0;
+  for (const auto& ids : got) {
+    total += ids.size();
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(total, 200u);
+  EXPECT_EQ(all.size(), 200u);
+}
+
+TEST(DeliveryStore, HigherPriorityIsClaimedFirst) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 3), "cron");
+  auto urgent = store::insert_alert(c, alert_with("Extreme", "Immediate"), targets("tg", 2), "ops");
+  auto claimed = store::claim_due(c, "w", 2, seconds(60), {});
+  ASSERT_EQ(claimed.size(), 2u);
+  for (const auto& d : claimed) EXPECT_EQ(d.alert_id, urgent.id);
+}
+
+TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), "ops");
+  auto crashed = store::claim_due(c, "dead-worker", 1, milliseconds(50), {});
+  ASSERT_EQ(crashed.size(), 1u);
+  EXPECT_TRUE(store::claim_due(c, "w2", 1, seconds(60), {}).empty());  // still leased
+  std::this_thread::sleep_for(milliseconds(120));
+
+  auto rescued = store::claim_due(c, "w2", 1, seconds(60), {});
+  ASSERT_EQ(rescued.size(), 1u);
+  EXPECT_TRUE(rescued[0].reclaimed);
+  EXPECT_EQ(rescued[0].attempt, 2);
+
+  EXPECT_FALSE(store::record_attempt(c, "dead-worker", outcome(crashed[0], "sent")));
+  EXPECT_EQ(db.scalar("SELECT state FROM deliveries"), "sending");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE detail->>'lease_lost' = 'true'"), "1");
+
+  EXPECT_TRUE(store::record_attempt(c, "w2", outcome(rescued[0], "sent")));
+  EXPECT_EQ(db.scalar("SELECT state || '/' || platform_id || '/' || attempts FROM deliveries"),
+            "sent/77/2");
+  EXPECT_EQ(db.scalar("SELECT finished_at IS NOT NULL AND lease_owner IS NULL FROM deliveries"), "t");
+}
+
+TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), "ops");
+  auto d = store::claim_due(c, "w", 1, seconds(60), {});
+  ASSERT_EQ(d.size(), 1u);
+  ASSERT_TRUE(store::record_attempt(c, "w", outcome(d[0], "retrying", milliseconds(400))));
+  EXPECT_EQ(db.scalar("SELECT state || '/' || last_error FROM deliveries"), "retrying/HTTP 500");
+  EXPECT_EQ(db.scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM audit_events"),
+            "alert.accepted,delivery.claimed,delivery.attempt,delivery.retry_scheduled");
+
+  auto wait = store::time_until_next_due(c, {});
+  ASSERT_TRUE(wait);
+  EXPECT_GT(*wait, milliseconds(200));
+  EXPECT_LE(*wait, milliseconds(401));
+  EXPECT_TRUE(store::claim_due(c, "w", 1, seconds(60), {}).empty());
+  std::this_thread::sleep_for(milliseconds(450));
+  EXPECT_EQ(store::claim_due(c, "w", 1, seconds(60), {}).size(), 1u);
+}
+
+TEST(DeliveryStore, PausedChannelsAreSkipped) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("paused", 2), "ops");
+  store::insert_alert(c, alert_with("Minor", "Future"), targets("other", 1), "ops");
+  auto claimed = store::claim_due(c, "w", 10, seconds(60), {"paused"});
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].channel, "other");
+  // The paused channel's rows are due now, but must not wake the dispatcher: the next
+  // thing to happen is the lease on "other" expiring, a minute away.
+  auto wait = store::time_until_next_due(c, {"paused"});
+  ASSERT_TRUE(wait);
+  EXPECT_GT(*wait, seconds(50));
+  EXPECT_EQ(store::time_until_next_due(c, {}), milliseconds(0));
+}
+
+TEST(DeliveryStore, ReleaseHandsLeasesBack) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 2), "ops");
+  ASSERT_EQ(store::claim_due(c, "w", 10, seconds(60), {}).size(), 2u);
+  EXPECT_EQ(store::release_leases(c, "someone-else"), 0);
+  EXPECT_EQ(store::release_leases(c, "w"), 2);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries WHERE state = 'retrying' AND lease_owner IS NULL"), "2");
+  EXPECT_EQ(store::claim_due(c, "w2", 10, seconds(60), {}).size(), 2u);
+}

@@ -1,0 +1,31 @@
+#pragma once
+// A fresh database per test on the private cluster the test harness started
+// (ARALDO_TEST_PG names its admin connection), migrated to the current schema and
+// dropped afterwards.
+#include <pqxx/pqxx>
+#include <string>
+
+namespace araldo::test_support {
+
+// The admin DSN from ARALDO_TEST_PG; fails the test when unset.
+std::string admin_dsn();
+
+class TestDatabase {
+ public:
+  explicit TestDatabase(bool migrate = true);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const std::string& dsn() const { return dsn_; }
+  const std::string& name() const { return name_; }
+  // A one-off query returning the first column of the first row as text ("" if NULL).
+  std::string scalar(const std::string& sql) const;
+  long long count(const std::string& table) const;
+
+ private:
+  std::string name_;
+  std::string dsn_;
+};
+
+}  // namespace araldo::test_support

@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "daemon/model/alert_json.hpp"
+
+using namespace araldo;
+using araldo::http::FieldError;
+
+namespace {
+const auto now = std::chrono::system_clock::time_point(std::chrono::sys_days(
+    std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{23}}));
+
+boost::json::object minimal() {
+  return {{"headline", "Allerta meteo"}, {"event", "Storm"},     {"category", "Met"},
+          {"severity", "Severe"},        {"urgency", "Expected"}, {"certainty", "Likely"}};
+}
+
+std::vector<FieldError> errors_for(const boost::json::value& doc) {
+  auto r = model::alert_from_json(doc, {"it", "pc@comune.example"}, now);
+  return std::holds_alternative<std::vector<FieldError>>(r) ? std::get<std::vector<FieldError>>(r)
+                                                             : std::vector<FieldError>{};
+}
+
+std::string detail_at(const std::vector<FieldError>& errors, const std::string& pointer) {
+  for (const auto& e : errors) {
+    if (e.pointer == pointer) return e.detail;
+  }
+  return "(no error at " + pointer + ")";
+}
+}  // namespace
+
+TEST(AlertJson, MinimalAlertGetsDefaults) {
+  auto r = model::alert_from_json(minimal(), {"it", "pc@comune.example"}, now);
+  ASSERT_TRUE(std::holds_alternative<model::Alert>(r));
+  const auto& a = std::get<model::Alert>(r);
+  EXPECT_EQ(a.language, "it");
+  EXPECT_EQ(a.sender, "pc@comune.example");
+  EXPECT_EQ(a.categories, std::vector<std::string>{"Met"});
+  EXPECT_TRUE(a.channels.empty());
+}
+
+TEST(AlertJson, ReportsEveryMissingRequiredFieldAtItsPointer) {
+  auto errors = errors_for(boost::json::object{});
+  for (const char* p : {"/headline", "/event", "/category", "/severity", "/urgency", "/certainty"}) {
+    EXPECT_EQ(detail_at(errors, p), "is required") << p;
+  }
+}
+
+TEST(AlertJson, WrongTypesAndUnknownEnumsAreNamed) {
+  auto doc = minimal();
+  doc["headline"] = 42;
+  doc["severity"] = "severe";
+  doc["category"] = boost::json::array{"Met", 7};
+  auto errors = errors_for(doc);
+  EXPECT_EQ(detail_at(errors, "/headline"), "must be a string");
+  EXPECT_NE(detail_at(errors, "/severity").find("'severe' is not one of Extreme"), std::string::npos);
+  EXPECT_EQ(detail_at(errors, "/category/1"), "must be a string");
+
+  doc = minimal();
+  doc["category"] = boost::json::array{"Met", "Weather"};
+  EXPECT_NE(detail_at(errors_for(doc), "/category/1").find("not a CAP category"), std::string::npos);
+}
+
+TEST(AlertJson, UnknownFieldsAreRejectedNotIgnored) {
+  auto doc = minimal();
+  doc["headlin"] = "typo";
+  doc["a/b"] = 1;
+  auto errors = errors_for(doc);
+  EXPECT_EQ(detail_at(errors, "/headlin"), "unknown field");
+  EXPECT_EQ(detail_at(errors, "/a~1b"), "unknown field");
+}
+
+TEST(AlertJson, ExpiresMustBeCapDatetimeInTheFuture) {
+  auto doc = minimal();
+  doc["expires"] = "2026-11-24T10:00:00Z";
+  EXPECT_NE(detail_at(errors_for(doc), "/expires").find("not a CAP datetime"), std::string::npos);
+  doc["expires"] = "2026-11-22T10:00:00+01:00";
+  EXPECT_NE(detail_at(errors_for(doc), "/expires").find("in the past"), std::string::npos);
+  doc["expires"] = "2026-11-24T10:00:00+01:00";
+  EXPECT_TRUE(errors_for(doc).empty());
+}
+
+TEST(AlertJson, TextRulesBlankControlAndLength) {
+  auto doc = minimal();
+  doc["headline"] = "   ";
+  EXPECT_EQ(detail_at(errors_for(doc), "/headline"), "must not be blank");
+  doc["headline"] = "bell\x07";
+  EXPECT_EQ(detail_at(errors_for(doc), "/headline"), "must not contain control characters");
+  doc["headline"] = std::string(161, 'x');
+  EXPECT_NE(detail_at(errors_for(doc), "/headline").find("161 characters; at most 160"),
+            std::string::npos);
+  doc["headline"] = std::string(160, 'x');
+  EXPECT_TRUE(errors_for(doc).empty());
+}
+
+TEST(AlertJson, WebLanguageSenderChannels) {
+  auto doc = minimal();
+  doc["web"] = "javascript:alert(1)";
+  doc["language"] = "italiano!";
+  doc["sender"] = "a b";
+  doc["channels"] = boost::json::array{};
+  auto errors = errors_for(doc);
+  EXPECT_EQ(detail_at(errors, "/web"), "must be an absolute http(s) URL");
+  EXPECT_NE(detail_at(errors, "/language").find("not a language tag"), std::string::npos);
+  EXPECT_NE(detail_at(errors, "/sender").find("spaces"), std::string::npos);
+  EXPECT_EQ(detail_at(errors, "/channels"), "must not be empty");
+}
+
+TEST(AlertJson, BodyMustBeUtf8JsonObject) {
+  auto bad_utf8 = model::parse_json_body("{\"headline\": \"caf\xe9\"}");
+  ASSERT_TRUE(std::holds_alternative<model::JsonSyntaxError>(bad_utf8));
+  EXPECT_EQ(std::get<model::JsonSyntaxError>(bad_utf8).detail,
+            "the body is not valid UTF-8 (at byte 17)");
+
+  auto malformed = model::parse_json_body(R"({"headline": "x",})");
+  ASSERT_TRUE(std::holds_alternative<model::JsonSyntaxError>(malformed));
+  EXPECT_NE(std::get<model::JsonSyntaxError>(malformed).detail.find("malformed JSON at byte"),
+            std::string::npos);
+
+  EXPECT_TRUE(std::holds_alternative<model::JsonSyntaxError>(model::parse_json_body("")));
+  EXPECT_EQ(detail_at(errors_for(boost::json::array{}), ""), "the body must be a JSON object");
+}
+
+TEST(AlertJson, PriorityPutsExtremeImmediateFirst) {
+  model::Alert extreme, minor, unknown;
+  extreme.severity = "Extreme", extreme.urgency = "Immediate";
+  minor.severity = "Minor", minor.urgency = "Future";
+  unknown.severity = "Unknown", unknown.urgency = "Unknown";
+  EXPECT_GT(model::priority(extreme), model::priority(minor));
+  EXPECT_GT(model::priority(minor), 0);
+  EXPECT_GT(model::priority(extreme), model::priority(unknown));
+}

@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include "daemon/config/config.hpp"
+
+using namespace araldo;
+
+namespace {
+std::optional<std::string> env(const std::string& name) {
+  if (name == "TG_TOKEN") return "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi";
+  if (name == "DB_URL") return "host=db password=hunter2";
+  return std::nullopt;
+}
+
+config::Config load(const std::string& yaml) {
+  channels::ChannelRegistry registry;
+  channels::register_all_channels(registry);
+  return config::load_config(YAML::Load(yaml), registry, env);
+}
+
+std::string error_of(const std::string& yaml) {
+  try {
+    load(yaml);
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::string base =
+    "database: {url: '${DB_URL}'}\n"
+    "channels:\n"
+    "  tg: {type: telegram, bot_token: '${TG_TOKEN}', chats: ['@allerta_comune']}\n";
+}  // namespace
+
+TEST(Config, LoadsWithDefaultsAndExpandsEnvironment) {
+  auto c = load("listen: '0.0.0.0:9090'\n" + base);
+  EXPECT_EQ(c.http.address, "0.0.0.0");
+  EXPECT_EQ(c.http.port, 9090);
+  EXPECT_EQ(c.database.url.reveal(), "host=db password=hunter2");
+  ASSERT_EQ(c.channels.all().size(), 1u);
+  EXPECT_EQ(c.channels.find("tg")->settings().type, "telegram");
+  EXPECT_EQ(c.alert_defaults.language, "it");
+}
+
+TEST(Config, SecretsNeverFormatTheirValue) {
+  auto c = load(base);
+  EXPECT_EQ(fmt::format("{}", c.database.url), "***");
+}
+
+TEST(Config, RejectsUnknownKeysWithTheirPath) {
+  EXPECT_EQ(error_of("lisen: ':1'\n" + base), "lisen: unknown key");
+  EXPECT_EQ(error_of("dispatch: {max_inflight: 3}\n" + base), "dispatch.max_inflight: unknown key");
+}
+
+TEST(Config, RejectsBadValues) {
+  EXPECT_NE(error_of("listen: 'nohost'\n" + base).find("expected host:port"), std::string::npos);
+  EXPECT_NE(error_of("dispatch: {max_in_flight: 0}\n" + base).find("between 1 and"),
+            std::string::npos);
+  EXPECT_NE(error_of("dispatch: {lease_ms: 1000, request_timeout_ms: 5000}\n" + base)
+                .find("lease_ms: must be longer"),
+            std::string::npos);
+  EXPECT_EQ(error_of("channels: {}\n"), "database.url: is required");
+  EXPECT_NE(error_of("database: {url: '${NOPE}'}\n").find("NOPE is not set"), std::string::npos);
+}
+
+TEST(Config, EnvExpansionHandlesEscapesAndErrors) {
+  EXPECT_EQ(config::expand_env("a${TG_TOKEN}b", env, "x").substr(0, 7), "a123456");
+  EXPECT_EQ(config::expand_env("cost $$5 $x", env, "x"), "cost $5 $x");
+  EXPECT_THROW(config::expand_env("${TG_TOKEN", env, "x"), config::ConfigError);
+}

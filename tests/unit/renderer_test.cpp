@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "channels/registry.hpp"
+#include "daemon/render/renderer.hpp"
+
+using namespace araldo;
+
+namespace {
+std::unique_ptr<channels::Channel> telegram(const std::string& extra = "") {
+  channels::ChannelRegistry registry;
+  channels::register_all_channels(registry);
+  config::Section s(YAML::Load("{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi',"
+                               " chats: ['1']" + extra + "}"),
+                    "channels.tg", config::process_env);
+  return registry.create("tg", s);
+}
+
+model::Alert alert() {
+  model::Alert a;
+  a.headline = "Esondazione <Seveso>";
+  a.event = "Flood";
+  a.severity = "Extreme";
+  a.urgency = "Immediate";
+  a.certainty = "Observed";
+  a.categories = {"Met"};
+  a.language = "it";
+  return a;
+}
+}  // namespace
+
+TEST(Renderer, RendersItalianTelegramWithEscapingAndOnlyPresentSections) {
+  render::Renderer r;
+  auto ch = telegram();
+  auto a = alert();
+  a.instruction = "Salire ai piani alti & restare in casa";
+  a.web = "https://x.example/?a=1&b=2";
+  const auto text = r.render(*ch, a);
+  EXPECT_NE(text.find("🔴 <b>Esondazione &lt;Seveso&gt;</b>"), std::string::npos) << text;
+  EXPECT_NE(text.find("<b>Cosa fare:</b> Salire ai piani alti &amp; restare in casa"),
+            std::string::npos);
+  EXPECT_NE(text.find("<a href=\"https://x.example/?a=1&amp;b=2\">"), std::string::npos);
+  EXPECT_EQ(text.find("📍"), std::string::npos);  // no area given
+  EXPECT_EQ(text.find("Valido fino"), std::string::npos);
+  EXPECT_FALSE(ch->check_rendered(text)) << "rendered text must be valid Telegram HTML";
+}
+
+TEST(Renderer, ChoosesLanguageThenChannelDefaultThenEnglish) {
+  render::Renderer r;
+  auto ch = telegram(", language: it");
+  auto a = alert();
+  a.language = "en-GB";
+  a.instruction = "Go upstairs";
+  EXPECT_NE(r.render(*ch, a).find("What to do:"), std::string::npos);
+  a.language = "de";  // no German template: the channel's default (Italian)
+  EXPECT_NE(r.render(*ch, a).find("Cosa fare:"), std::string::npos);
+}
+
+TEST(Renderer, ExpiresIsShownReadablyWithItsOffset) {
+  render::Renderer r;
+  auto a = alert();
+  a.expires = "2026-03-14T18:30:00+01:00";
+  EXPECT_NE(r.render(*telegram(), a).find("14/03/2026 18:30 (UTC+01:00)"), std::string::npos);
+}
+
+TEST(Renderer, OperatorTemplateDirOverridesBuiltIn) {
+  const auto dir = std::filesystem::temp_directory_path() / ("araldo-tpl-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "it.mustache") << "COMUNE: {{headline}}";
+  render::Renderer r;
+  auto ch = telegram(", template_dir: '" + dir.string() + "'");
+  EXPECT_EQ(r.render(*ch, alert()), "COMUNE: Esondazione &lt;Seveso&gt;");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Renderer, BrokenTemplateFailsTheStartupCheck) {
+  const auto dir = std::filesystem::temp_directory_path() / ("araldo-bad-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "it.mustache") << "{{#headline}}never closed";
+  render::Renderer r;
+  auto ch = telegram(", template_dir: '" + dir.string() + "'");
+  EXPECT_THROW(r.check(*ch), render::RenderError);
+  std::filesystem::remove_all(dir);
+}

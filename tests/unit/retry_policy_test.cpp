@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include "daemon/dispatch/retry_policy.hpp"
+
+using namespace araldo;
+using namespace std::chrono;
+using channels::Outcome;
+
+TEST(RetryPolicy, BackoffDoublesUpToTheCap) {
+  dispatch::RetryPolicy p;
+  p.base = milliseconds(1000);
+  p.cap = milliseconds(60'000);
+  p.jitter = 0.0;
+  EXPECT_EQ(dispatch::backoff(p, 1, 0.5), milliseconds(1000));
+  EXPECT_EQ(dispatch::backoff(p, 2, 0.5), milliseconds(2000));
+  EXPECT_EQ(dispatch::backoff(p, 5, 0.5), milliseconds(16'000));
+  EXPECT_EQ(dispatch::backoff(p, 7, 0.5), milliseconds(60'000));
+  EXPECT_EQ(dispatch::backoff(p, 500, 0.5), milliseconds(60'000));
+}
+
+TEST(RetryPolicy, JitterStaysWithinItsBand) {
+  dispatch::RetryPolicy p;
+  p.base = milliseconds(1000);
+  p.jitter = 0.2;
+  EXPECT_EQ(dispatch::backoff(p, 1, 0.0), milliseconds(800));
+  EXPECT_EQ(dispatch::backoff(p, 1, 0.5), milliseconds(1000));
+  EXPECT_EQ(dispatch::backoff(p, 1, 0.999999), milliseconds(1199));
+}
+
+TEST(RetryPolicy, DecidesFromTheOutcome) {
+  dispatch::RetryPolicy p;
+  p.max_attempts = 3;
+  p.jitter = 0;
+  auto sent = dispatch::decide(p, Outcome::delivered("42"), 1, 0.5);
+  EXPECT_EQ(sent.next_state, "sent");
+
+  auto wait = dispatch::decide(p, Outcome::retry_after(seconds(7), channels::Scope::channel, "429"),
+                               10, 0.5);
+  EXPECT_EQ(wait.next_state, "retrying");  // a signalled wait never exhausts the attempts
+  EXPECT_EQ(wait.retry_in, milliseconds(7000));
+
+  auto transient = dispatch::decide(p, Outcome::transient("HTTP 500"), 2, 0.5);
+  EXPECT_EQ(transient.next_state, "retrying");
+  EXPECT_EQ(transient.retry_in, milliseconds(2000));
+
+  auto exhausted = dispatch::decide(p, Outcome::transient("HTTP 500"), 3, 0.5);
+  EXPECT_EQ(exhausted.next_state, "failed");
+  EXPECT_NE(exhausted.reason.find("gave up after 3 attempts: HTTP 500"), std::string::npos);
+
+  auto permanent = dispatch::decide(p, Outcome::permanent("chat not found"), 1, 0.5);
+  EXPECT_EQ(permanent.next_state, "failed");
+  EXPECT_EQ(permanent.reason, "chat not found");
+}
+
+TEST(RetryPolicy, ChannelWideFailureParksTheDeliveryInsteadOfBurningIt) {
+  dispatch::RetryPolicy p;
+  p.channel_failure_pause = milliseconds(300'000);
+  auto d = dispatch::decide(p, Outcome::permanent("401", channels::Scope::channel), 1, 0.5);
+  EXPECT_EQ(d.next_state, "retrying");
+  EXPECT_EQ(d.retry_in, milliseconds(300'000));
+  EXPECT_NE(d.reason.find("channel stopped"), std::string::npos);
+}
