@@ -195,6 +195,10 @@ void Dispatcher::flush_records() {
     if (!store::record_attempt(*listener_->conn, options_.worker_id, rec)) {
       spdlog::warn("event=delivery.lease_lost delivery_id={} worker={}", rec.delivery_id,
                    options_.worker_id);
+    } else if (rec.retry_in) {
+      // Wake for the retry itself rather than at the next sweep.
+      const auto due = Clock::now() + *rec.retry_in;
+      next_due_ = next_due_ ? std::min(*next_due_, due) : due;
     }
     unwritten_.erase(unwritten_.begin());
   }

@@ -1,0 +1,211 @@
+// The real araldod, the emulator and PostgreSQL, over HTTP, as an operator would use them.
+#include <signal.h>
+
+#include "tests/e2e/daemon_fixture.hpp"
+
+using namespace araldo::test_support;
+using namespace std::chrono;
+
+namespace {
+
+const std::string kAlert =
+    R"({"headline":"Allerta rossa: esondazione <Seveso> & Lambro","event":"Flood",)"
+    R"("category":"Met","severity":"Extreme","urgency":"Immediate","certainty":"Observed",)"
+    R"("area":"Milano Niguarda","instruction":"Salire ai piani alti.",)"
+    R"("web":"https://comune.example/allerta?a=1&b=2"})";
+
+std::string alert_for(const std::string& channel) {
+  return kAlert.substr(0, kAlert.size() - 1) + R"(,"channels":[")" + channel + "\"]}";
+}
+
+std::string id_of(const HttpResult& r) {
+  return std::string(boost::json::parse(r.body).as_object().at("id").as_string());
+}
+
+long long now_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Every delivery of the alert in one of `states`.
+bool all_in(const boost::json::object& alert, std::initializer_list<std::string_view> states) {
+  if (!alert.contains("deliveries") || alert.at("deliveries").as_array().empty()) return false;
+  for (const auto& d : alert.at("deliveries").as_array()) {
+    const auto state = d.as_object().at("state").as_string();
+    if (std::find(states.begin(), states.end(), std::string_view(state)) == states.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+class AraldodE2E : public DaemonTest {};
+
+TEST_F(AraldodE2E, OneAlertReachesEveryConfiguredChat) {
+  start_daemon();
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto id = id_of(r);
+  EXPECT_EQ(r.headers.find("Location").value_or(""), "/v1/alerts/" + id);
+
+  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() == 2; })) << daemon_->output();
+  std::set<std::string> chats;
+  for (const auto& m : emulator_messages()) {
+    const auto& o = m.as_object();
+    chats.insert(std::string(o.at("chat_id").as_string()));
+    EXPECT_EQ(o.at("parse_mode").as_string(), "HTML");
+    // Escaped for Telegram, and read back by the emulator exactly as written.
+    EXPECT_NE(std::string(o.at("text").as_string())
+                  .find("esondazione &lt;Seveso&gt; &amp; Lambro"),
+              std::string::npos);
+    EXPECT_NE(std::string(o.at("plain_text").as_string()).find("esondazione <Seveso> & Lambro"),
+              std::string::npos);
+  }
+  EXPECT_EQ(chats, (std::set<std::string>{"@allerta_comune", "-1001234567890"}));
+
+  boost::json::object alert;
+  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"sent"}); }));
+  for (const auto& d : alert.at("deliveries").as_array()) {
+    const auto& o = d.as_object();
+    EXPECT_EQ(o.at("attempts").as_int64(), 1);
+    EXPECT_TRUE(o.at("platform_message_id").is_string());
+    EXPECT_EQ(o.at("channel").as_string(), "telegram-main");
+  }
+  EXPECT_EQ(alert.at("summary").as_object().at("sent").as_int64(), 2);
+  EXPECT_EQ(alert.at("submitted_by").as_string(), "e2e");
+
+  // The audit trail tells the story in order, and no log line carries the bot token.
+  EXPECT_EQ(db_->scalar("SELECT string_agg(DISTINCT kind, ',') FROM audit_events"),
+            "alert.accepted,delivery.attempt,delivery.claimed,delivery.sent,key.created");
+  EXPECT_EQ(daemon_->output().find(kBotToken), std::string::npos);
+  EXPECT_EQ(daemon_->output().find(kBotToken.substr(kBotToken.find(':') + 1)), std::string::npos);
+}
+
+TEST_F(AraldodE2E, ServerErrorIsRetriedWithBackoffThenDelivered) {
+  start_daemon();
+  emulator_fault(R"({"platform":"telegram","status":500,"count":1})");
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202);
+  const auto id = id_of(r);
+  boost::json::object alert;
+  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"sent"}); }))
+      << daemon_->output();
+  int retried = 0;
+  for (const auto& d : alert.at("deliveries").as_array()) {
+    const auto& o = d.as_object();
+    if (o.at("attempts").as_int64() == 2) {
+      ++retried;
+      EXPECT_NE(std::string(o.at("last_error").as_string()).find("HTTP 500"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(retried, 1);
+  EXPECT_EQ(emulator_messages().size(), 2u);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.retry_scheduled'"),
+            "1");
+}
+
+TEST_F(AraldodE2E, FloodControlPausesTheBotForTheSignalledTime) {
+  start_daemon();
+  emulator_fault(R"({"platform":"telegram","status":429,"retry_after":2,"count":1})");
+  const auto posted_at = now_ms();
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202);
+  const auto id = id_of(r);
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); })) << daemon_->output();
+  // The first answer was 429 for the whole bot: neither chat got its message before the
+  // 2 s Telegram asked for (the other request of the batch may have been in flight already).
+  const auto messages = emulator_messages();
+  ASSERT_EQ(messages.size(), 2u);
+  int after_wait = 0;
+  for (const auto& m : messages) {
+    if (m.as_object().at("received_at_ms").as_int64() >= posted_at + 1900) ++after_wait;
+  }
+  EXPECT_GE(after_wait, 1);
+  EXPECT_EQ(emulator_stats().at("telegram").as_object().at("429").as_int64(), 1);
+  EXPECT_NE(daemon_->output().find("event=channel.throttled channel=telegram-main"),
+            std::string::npos);
+}
+
+TEST_F(AraldodE2E, DroppedConnectionIsRetried) {
+  start_daemon();
+  emulator_fault(R"({"platform":"telegram","drop":true,"count":1})");
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202);
+  const auto id = id_of(r);
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); })) << daemon_->output();
+  EXPECT_EQ(emulator_messages().size(), 2u);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.attempt'"
+                        " AND detail->>'outcome' = 'transient'"),
+            "1");
+}
+
+TEST_F(AraldodE2E, BlockedChatFailsPermanentlyWithoutRetrying) {
+  start_daemon(
+      "  telegram-citizens:\n    type: telegram\n    base_url: " + emulator_url_ +
+      "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['4242']\n");
+  const auto r = post_alert(alert_for("telegram-citizens"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto id = id_of(r);
+  boost::json::object alert;
+  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"failed"}); }))
+      << daemon_->output();
+  const auto& d = alert.at("deliveries").as_array().at(0).as_object();
+  EXPECT_EQ(d.at("attempts").as_int64(), 1);
+  EXPECT_NE(std::string(d.at("last_error").as_string()).find("bot was blocked by the user"),
+            std::string::npos);
+  EXPECT_TRUE(emulator_messages().empty());
+}
+
+TEST_F(AraldodE2E, RestartLosesNothingThatWasAccepted) {
+  start_daemon();
+  emulator_fault(R"({"platform":"telegram","status":503,"count":-1})");
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202);
+  const auto id = id_of(r);
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"retrying"}); }));
+
+  EXPECT_EQ(stop_daemon(SIGTERM), 0);  // graceful: exits 0
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"), "0");
+
+  emulator_clear_faults();
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); }, seconds(20)))
+      << daemon_->output();
+  EXPECT_EQ(emulator_messages().size(), 2u);
+}
+
+TEST_F(AraldodE2E, BadRequestsGetProblemDocumentsAndChangeNothing) {
+  start_daemon();
+  const auto big = post_alert(std::string(9000, ' ') + kAlert);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.headers.find("Content-Type").value_or(""), "application/problem+json");
+
+  const auto anonymous = http_request("POST", daemon_url_ + "/v1/alerts",
+                                      {{"Content-Type", "application/json"}}, kAlert);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.headers.find("WWW-Authenticate").value_or(""), "Bearer realm=\"araldo\"");
+
+  const auto malformed = post_alert("{\"headline\":");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_NE(malformed.body.find("malformed JSON at byte"), std::string::npos);
+
+  const auto invalid = post_alert(R"({"headline":"x"})");
+  EXPECT_EQ(invalid.status, 422);
+  EXPECT_NE(invalid.body.find(R"("pointer":"/severity")"), std::string::npos);
+
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/v1/alerts/not-a-uuid",
+                         {{"Authorization", "Bearer " + api_key_}})
+                .status,
+            400);
+  EXPECT_EQ(db_->count("alerts"), 0);
+  EXPECT_EQ(db_->count("deliveries"), 0);
+}
+
+TEST_F(AraldodE2E, HealthAndReadiness) {
+  start_daemon();
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/healthz").status, 200);
+  ASSERT_TRUE(wait_until([&] { return http_request("GET", daemon_url_ + "/readyz").status == 200; }));
+  EXPECT_NE(http_request("GET", daemon_url_ + "/readyz").body.find("\"schema_version\":1"),
+            std::string::npos);
+}

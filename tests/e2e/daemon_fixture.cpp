@@ -1,0 +1,137 @@
+#include "tests/e2e/daemon_fixture.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+namespace araldo::test_support {
+namespace {
+
+// The binaries this build made; an environment variable may point elsewhere.
+std::string binary(const char* env, const char* built) {
+  const char* v = std::getenv(env);
+  return v ? v : built;
+}
+std::string araldod() { return binary("ARALDOD", ARALDOD_PATH); }
+std::string emulator() { return binary("ARALDO_EMULATOR", ARALDO_EMULATOR_PATH); }
+
+std::string write_config(const std::filesystem::path& dir, const std::string& emulator_url,
+                         const std::string& dsn, const std::string& extra_channels) {
+  const auto path = dir / "araldo.yaml";
+  std::ofstream out(path);
+  out << "listen: 127.0.0.1:0\n"
+      << "log_level: debug\n"
+      << "http: {body_limit: 8192, threads: 2}\n"
+      << "database: {url: '${ARALDO_DB}', pool_size: 2}\n"
+      << "dispatch: {backoff_base_ms: 200, backoff_cap_ms: 2000, sweep_interval_ms: 1000,\n"
+      << "           request_timeout_ms: 5000, lease_ms: 15000, shutdown_grace_ms: 5000}\n"
+      << "alerts: {default_sender: protezionecivile@comune.example}\n"
+      << "channels:\n"
+      << "  telegram-main:\n"
+      << "    type: telegram\n"
+      << "    base_url: " << emulator_url << "\n"
+      << "    bot_token: ${TELEGRAM_TOKEN}\n"
+      << "    chats: ['@allerta_comune', '-1001234567890']\n"
+      << extra_channels;
+  (void)dsn;
+  return path.string();
+}
+
+}  // namespace
+
+void DaemonTest::SetUp() {
+  dir_ = std::filesystem::temp_directory_path() /
+         ("araldo-e2e-" + std::to_string(getpid()) + "-" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::create_directories(dir_);
+  db_ = std::make_unique<TestDatabase>(/*migrate=*/false);  // araldod migrates on start
+
+  emulator_ = std::make_unique<ChildProcess>(
+      emulator(),
+      std::vector<std::string>{"--telegram-token", kBotToken, "--telegram-chat", "@allerta_comune",
+                               "--telegram-chat", "-1001234567890", "--telegram-chat", "4242",
+                               "--telegram-blocked-chat", "4242"});
+  auto m = emulator_->wait_for_line(std::regex("listening on (http://[0-9.:]+)"),
+                                    std::chrono::seconds(10));
+  ASSERT_TRUE(m) << emulator_->output();
+  emulator_url_ = (*m)[1];
+}
+
+void DaemonTest::TearDown() {
+  if (daemon_) stop_daemon(SIGKILL);
+  emulator_.reset();
+  db_.reset();
+  std::filesystem::remove_all(dir_);
+}
+
+void DaemonTest::start_daemon(const std::string& extra_channels) {
+  if (!extra_channels.empty()) extra_channels_ = extra_channels;
+  const auto config = write_config(dir_, emulator_url_, db_->dsn(), extra_channels_);
+  const std::map<std::string, std::string> env{{"ARALDO_DB", db_->dsn()},
+                                               {"TELEGRAM_TOKEN", kBotToken}};
+  if (api_key_.empty()) {
+    ChildProcess migrate(araldod(), {"-c", config, "migrate"}, env);
+    ASSERT_EQ(migrate.wait(std::chrono::seconds(30)), 0) << migrate.output();
+    ChildProcess keys(araldod(), {"-c", config, "keys", "create", "e2e"}, env);
+    auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), std::chrono::seconds(30));
+    ASSERT_TRUE(key) << keys.output();
+    api_key_ = (*key)[1];
+    ASSERT_EQ(keys.wait(std::chrono::seconds(10)), 0);
+  }
+  daemon_ = std::make_unique<ChildProcess>(araldod(),
+                                           std::vector<std::string>{"-c", config, "serve"}, env);
+  auto m = daemon_->wait_for_line(std::regex("event=http.listening url=(http://[0-9.:]+)"),
+                                  std::chrono::seconds(20));
+  ASSERT_TRUE(m) << daemon_->output();
+  daemon_url_ = (*m)[1];
+}
+
+int DaemonTest::stop_daemon(int sig) {
+  daemon_->signal(sig);
+  auto status = daemon_->wait(std::chrono::seconds(20));
+  daemon_.reset();
+  return status.value_or(-1);
+}
+
+HttpResult DaemonTest::post_alert(const std::string& json) {
+  return http_request("POST", daemon_url_ + "/v1/alerts",
+                      {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}},
+                      json);
+}
+
+boost::json::object DaemonTest::get_alert(const std::string& id) {
+  auto r = http_request("GET", daemon_url_ + "/v1/alerts/" + id,
+                        {{"Authorization", "Bearer " + api_key_}});
+  if (r.status != 200) return {};
+  return boost::json::parse(r.body).as_object();
+}
+
+boost::json::array DaemonTest::emulator_messages() {
+  auto r = http_request("GET", emulator_url_ + "/_emulator/telegram/messages");
+  return boost::json::parse(r.body).as_object().at("messages").as_array();
+}
+
+void DaemonTest::emulator_fault(const std::string& json) {
+  ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/faults", {}, json).status, 200);
+}
+
+void DaemonTest::emulator_clear_faults() {
+  ASSERT_EQ(http_request("DELETE", emulator_url_ + "/_emulator/faults").status, 200);
+}
+
+boost::json::object DaemonTest::emulator_stats() {
+  return boost::json::parse(http_request("GET", emulator_url_ + "/_emulator/stats").body).as_object();
+}
+
+bool DaemonTest::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+}  // namespace araldo::test_support

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs a ready-to-try Araldo on this machine:
+# its own PostgreSQL cluster under a local data directory, the platform emulator
+# standing in for Telegram, and araldod in front. Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+./deploy/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARALDO_BUILD_TESTS=ON >/dev/null
+cmake --build build --target araldod araldo-emulator
+
+port=${ARALDO_PORT:-8080}
+emulator_port=${ARALDO_EMULATOR_PORT:-8081}
+pg_port=${ARALDO_PG_PORT:-55433}
+var="$root/var"
+mkdir -p "$var"
+pgdata="$var/pg"
+# As root, the server runs as 'postgres', which may not be able to enter this checkout.
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$var"; then
+  pgdata="/var/tmp/araldo-local-pg"
+  echo "try-local: 'postgres' cannot enter $var; the cluster lives in $pgdata"
+fi
+./deploy/pg-cluster.sh start "$pgdata" "$pg_port"
+psql_admin=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAt)
+if [ -z "$("${psql_admin[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'araldo'")" ]; then
+  "${psql_admin[@]}" -c "CREATE DATABASE araldo"
+fi
+
+# A made-up bot token: only the emulator knows it.
+export TELEGRAM_BOT_TOKEN="110201543:LocalEmulatorTokenNotForTelegram0AB"
+export ARALDO_DATABASE_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=araldo"
+sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
+  deploy/araldo.local.yaml >"$var/araldo.yaml"
+
+./build/tests/emulator/araldo-emulator --port "$emulator_port" \
+  --telegram-token "$TELEGRAM_BOT_TOKEN" --telegram-chat @allerta_comune \
+  --telegram-chat -1001234567890 >"$var/emulator.log" 2>&1 &
+emulator_pid=$!
+cleanup() {
+  kill "$emulator_pid" 2>/dev/null || true
+  ./deploy/pg-cluster.sh stop "$pgdata"
+}
+trap cleanup EXIT
+
+./build/araldod -c "$var/araldo.yaml" migrate
+if [ ! -s "$var/api-key" ]; then
+  (umask 077 && ./build/araldod -c "$var/araldo.yaml" keys create local-operator >"$var/api-key")
+fi
+key=$(cat "$var/api-key")
+
+cat <<MSG
+
+Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
+  API key:   $key        (also in var/api-key)
+  Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram; log in var/emulator.log)
+
+Post an alert:
+  curl -i -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\
+       -d @deploy/examples/alert.json http://127.0.0.1:$port/v1/alerts
+Follow it:    curl -H "Authorization: Bearer $key" http://127.0.0.1:$port/v1/alerts/<id>
+What Telegram would have received:
+              curl http://127.0.0.1:$emulator_port/_emulator/telegram/messages
+
+MSG
+./build/araldod -c "$var/araldo.yaml" serve

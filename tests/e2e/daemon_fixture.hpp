@@ -1,0 +1,52 @@
+#pragma once
+// End-to-end fixture: the real araldod binary, the platform emulator and a fresh
+// database on the test cluster, wired by a config file the way an operator would.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace araldo::test_support {
+
+inline const std::string kBotToken = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX";
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Starts araldod with the base config plus `extra_channels` (YAML lines under channels:).
+  void start_daemon(const std::string& extra_channels = "");
+  // Sends `sig` and waits for exit; returns the exit status.
+  int stop_daemon(int sig);
+
+  HttpResult post_alert(const std::string& json);
+  boost::json::object get_alert(const std::string& id);
+  boost::json::array emulator_messages();
+  void emulator_fault(const std::string& json);
+  void emulator_clear_faults();
+  boost::json::object emulator_stats();
+
+  // Polls `done` every 50 ms until it holds or `timeout` passes.
+  bool wait_until(const std::function<bool()>& done,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+  std::string daemon_url_;
+  std::string emulator_url_;
+  std::string api_key_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ChildProcess> emulator_;
+  std::unique_ptr<ChildProcess> daemon_;
+  std::filesystem::path dir_;
+  std::string extra_channels_;
+};
+
+}  // namespace araldo::test_support
