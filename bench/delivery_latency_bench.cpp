@@ -1,9 +1,9 @@
 // Measures what an operator feels: how long POST /v1/alerts takes, and how long until the
 // platform (the emulator, no rate limits) has the message; then a burst's throughput.
 // Run through bench/run-bench.sh, which starts PostgreSQL and passes the binaries.
-#include <boost/json.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -26,11 +26,18 @@ const std::string alert =
     R"({"headline":"Allerta meteo","event":"Storm","category":"Met","severity":"Severe",)"
     R"("urgency":"Immediate","certainty":"Likely","description":"Forti temporali.","web":"https://x.example/?id=)";
 
-long long now_ms() { return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(); }
+long long now_ms() {
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 double pct(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+int fail(const std::string& what, const std::string& output) {
+  std::cerr << "bench: " << what << "\n" << output << "\n";
+  return 1;
 }
 
 boost::json::array received(const std::string& emulator) {
@@ -46,28 +53,31 @@ int main() {
   TestDatabase db(false);
   ChildProcess emulator(emulator_bin, {"--telegram-token", token, "--no-rate-limits"});
   auto em = emulator.wait_for_line(std::regex("listening on (http://[0-9.:]+)"), seconds(10));
+  if (!em) return fail("the emulator did not start", emulator.output());
   const std::string emulator_url = (*em)[1];
 
   const auto config = std::string("/tmp/araldo-bench-") + std::to_string(getpid()) + ".yaml";
-  std::ofstream(config) << "listen: 127.0.0.1:0\nlog_level: warn\ndatabase: {url: '" << db.dsn()
+  std::ofstream(config) << "listen: 127.0.0.1:0\nlog_level: info\ndatabase: {url: '" << db.dsn()
                         << "', pool_size: 8}\nhttp: {threads: 8}\nchannels:\n  tg:\n"
                         << "    type: telegram\n    base_url: " << emulator_url
-                        << "\n    bot_token: '" << token << "'\n    chats: ['@allerta_comune', '-1001234567890']\n";
+                        << "\n    bot_token: '" << token
+                        << "'\n    chats: ['@allerta_comune', '-1001234567890']\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(30));
   ChildProcess keys(araldod, {"-c", config, "keys", "create", "bench"});
   auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), seconds(30));
   ChildProcess daemon(araldod, {"-c", config, "serve"});
   auto listening = daemon.wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20));
+  if (!key || !listening) return fail("araldod did not start", daemon.output() + keys.output());
   const std::string url = (*listening)[1];
-  const std::map<std::string, std::string> headers{{"Authorization", "Bearer " + std::string((*key)[1])},
-                                                   {"Content-Type", "application/json"}};
+  const std::map<std::string, std::string> headers{
+      {"Authorization", "Bearer " + std::string((*key)[1])}, {"Content-Type", "application/json"}};
 
   // 1. One alert at a time: intake latency and accept-to-platform latency.
   const int sequential = 200;
   std::vector<double> intake_ms, delivered_ms;
   std::map<std::string, long long> posted_at;
   for (int i = 0; i < sequential; ++i) {
-    const auto id = "s" + std::to_string(i);
+    const auto id = std::string("s").append(std::to_string(i));
     const auto t0 = steady_clock::now();
     posted_at[id] = now_ms();
     auto r = http_request("POST", url + "/v1/alerts", headers, alert + id + "\"}");
@@ -79,7 +89,8 @@ int main() {
   }
   const auto deadline = steady_clock::now() + seconds(60);
   boost::json::array got;
-  while ((got = received(emulator_url)).size() < 2u * sequential && steady_clock::now() < deadline) {
+  while ((got = received(emulator_url)).size() < 2u * sequential &&
+         steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(100));
   }
   std::regex id_in_text("id=(s[0-9]+)");
@@ -87,8 +98,8 @@ int main() {
     std::smatch sm;
     const std::string text(m.as_object().at("text").as_string());
     if (std::regex_search(text, sm, id_in_text)) {
-      delivered_ms.push_back(static_cast<double>(m.as_object().at("received_at_ms").as_int64() -
-                                                 posted_at[sm[1]]));
+      delivered_ms.push_back(
+          static_cast<double>(m.as_object().at("received_at_ms").as_int64() - posted_at[sm[1]]));
     }
   }
 
@@ -101,13 +112,17 @@ int main() {
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&] {
       for (int i; (i = next++) < burst;) {
-        if (http_request("POST", url + "/v1/alerts", headers, alert + "b" + std::to_string(i) + "\"}").status != 202) ++failures;
+        if (http_request("POST", url + "/v1/alerts", headers,
+                         alert + std::string("b").append(std::to_string(i)) + "\"}")
+                .status != 202)
+          ++failures;
       }
     });
   }
   for (auto& t : clients) t.join();
   const double accept_s = duration<double>(steady_clock::now() - burst_start).count();
-  while (received(emulator_url).size() < 2u * burst && steady_clock::now() < burst_start + seconds(120)) {
+  while (received(emulator_url).size() < 2u * burst &&
+         steady_clock::now() < burst_start + seconds(120)) {
     std::this_thread::sleep_for(milliseconds(50));
   }
   const double all_s = duration<double>(steady_clock::now() - burst_start).count();
@@ -116,10 +131,14 @@ int main() {
 
   std::printf("| measure | value |\n|---|---|\n");
   std::printf("| sequential alerts (2 chats each) | %d |\n", sequential);
-  std::printf("| POST /v1/alerts latency p50 / p95 / p99 | %.1f / %.1f / %.1f ms |\n", pct(intake_ms, .5), pct(intake_ms, .95), pct(intake_ms, .99));
-  std::printf("| accept → platform has it, p50 / p95 / p99 (%zu msgs) | %.0f / %.0f / %.0f ms |\n", delivered_ms.size(), pct(delivered_ms, .5), pct(delivered_ms, .95), pct(delivered_ms, .99));
+  std::printf("| POST /v1/alerts latency p50 / p95 / p99 | %.1f / %.1f / %.1f ms |\n",
+              pct(intake_ms, .5), pct(intake_ms, .95), pct(intake_ms, .99));
+  std::printf("| accept → platform has it, p50 / p95 / p99 (%zu msgs) | %.0f / %.0f / %.0f ms |\n",
+              delivered_ms.size(), pct(delivered_ms, .5), pct(delivered_ms, .95),
+              pct(delivered_ms, .99));
   std::printf("| burst: alerts posted by 8 clients | %d (%d refused) |\n", burst, failures.load());
   std::printf("| burst: intake rate | %.0f alerts/s |\n", burst / accept_s);
-  std::printf("| burst: messages delivered | %zu of %d in %.2f s = %.0f msgs/s |\n", burst_received, 2 * burst, all_s, burst_received / all_s);
+  std::printf("| burst: messages delivered | %zu of %d in %.2f s = %.0f msgs/s |\n", burst_received,
+              2 * burst, all_s, burst_received / all_s);
   return burst_received == 2u * burst && delivered_ms.size() == 2u * sequential ? 0 : 1;
 }

@@ -18,7 +18,7 @@ struct ChannelSettings {
   std::string name;  // the operator's name for this channel instance, e.g. "telegram-comune"
   std::string type;  // the plugin, e.g. "telegram"
   bool enabled = true;
-  std::string language = "it";  // default template language
+  std::string language = "it";              // default template language
   std::optional<std::string> template_dir;  // operator's own templates, overriding ours
 };
 

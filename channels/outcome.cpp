@@ -35,15 +35,21 @@ Outcome Outcome::permanent(std::string reason, Scope scope) {
 
 std::string_view to_string(Outcome::Kind kind) {
   switch (kind) {
-    case Outcome::Kind::delivered: return "delivered";
-    case Outcome::Kind::retry_after: return "retry_after";
-    case Outcome::Kind::transient: return "transient";
-    case Outcome::Kind::permanent: return "permanent";
+    case Outcome::Kind::delivered:
+      return "delivered";
+    case Outcome::Kind::retry_after:
+      return "retry_after";
+    case Outcome::Kind::transient:
+      return "transient";
+    case Outcome::Kind::permanent:
+      return "permanent";
   }
   return "unknown";
 }
 
-std::string_view to_string(Scope scope) { return scope == Scope::target ? "target" : "channel"; }
+std::string_view to_string(Scope scope) {
+  return scope == Scope::target ? "target" : "channel";
+}
 
 Outcome classify_transport_error(const TransportError& error) {
   static constexpr std::string_view names[] = {"timeout", "connect", "reset", "tls", "transport"};

@@ -41,7 +41,9 @@ std::unique_ptr<Channel> ChannelRegistry::create(const std::string& name,
   return channel;
 }
 
-void ChannelSet::add(std::unique_ptr<Channel> channel) { channels_.push_back(std::move(channel)); }
+void ChannelSet::add(std::unique_ptr<Channel> channel) {
+  channels_.push_back(std::move(channel));
+}
 
 const Channel* ChannelSet::find(const std::string& name) const {
   for (const auto& c : channels_) {

@@ -50,7 +50,7 @@ int serve(config::Config& cfg) {
   const auto port = server.start();
   spdlog::info("event=http.listening url=http://{}:{} channels={}",
                cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
-                                                                : cfg.http.address,
+                                                               : cfg.http.address,
                port, cfg.channels.all().size());
 
   int sig = 0;

@@ -7,5 +7,4 @@ namespace araldo {
 // Serves until SIGINT or SIGTERM; returns the process exit code.
 int serve(config::Config& config);
 
-
 }  // namespace araldo

@@ -27,7 +27,8 @@ class TelegramChannel final : public Channel {
 
   std::optional<std::string> check_rendered(std::string_view text) const override {
     auto parsed = parse_html(text);
-    if (auto* error = std::get_if<std::string>(&parsed)) return "rendered text is invalid: " + *error;
+    if (auto* error = std::get_if<std::string>(&parsed))
+      return "rendered text is invalid: " + *error;
     const auto& p = std::get<ParsedHtml>(parsed);
     if (p.plain.find_first_not_of(" \t\r\n") == std::string::npos) return "rendered text is empty";
     if (p.utf16_units > max_message_length) {

@@ -19,7 +19,8 @@ struct BotApiReply {
 
 std::optional<long long> int_at(const boost::json::object& o, std::string_view key) {
   if (auto* v = o.if_contains(key); v && v->is_int64()) return v->as_int64();
-  if (auto* v = o.if_contains(key); v && v->is_uint64()) return static_cast<long long>(v->as_uint64());
+  if (auto* v = o.if_contains(key); v && v->is_uint64())
+    return static_cast<long long>(v->as_uint64());
   return std::nullopt;
 }
 

@@ -7,10 +7,9 @@
 namespace araldo::channels::telegram {
 namespace {
 
-constexpr std::array allowed_tags = {"b",    "strong", "i",          "em",   "u",
-                                     "ins",  "s",      "strike",     "del",  "span",
-                                     "a",    "code",   "pre",        "tg-spoiler",
-                                     "blockquote",     "tg-emoji"};
+constexpr std::array allowed_tags = {"b",   "strong",     "i",          "em",      "u", "ins",
+                                     "s",   "strike",     "del",        "span",    "a", "code",
+                                     "pre", "tg-spoiler", "blockquote", "tg-emoji"};
 
 bool is_allowed_tag(std::string_view name) {
   for (auto t : allowed_tags) {
@@ -53,7 +52,9 @@ long long utf16_units(std::string_view s) {
   return units;
 }
 
-std::string at(std::size_t offset) { return " at byte offset " + std::to_string(offset); }
+std::string at(std::size_t offset) {
+  return " at byte offset " + std::to_string(offset);
+}
 
 }  // namespace
 
@@ -62,11 +63,20 @@ std::string escape_html(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -119,7 +129,7 @@ std::variant<ParsedHtml, std::string> parse_html(std::string_view html) {
         const auto digits = entity.substr(hex ? 2 : 1);
         if (digits.empty()) return "can't parse entities: empty numeric entity" + at(i);
         for (char d : digits) {
-          const int v = (d >= '0' && d <= '9')             ? d - '0'
+          const int v = (d >= '0' && d <= '9')          ? d - '0'
                         : hex && (d >= 'a' && d <= 'f') ? d - 'a' + 10
                         : hex && (d >= 'A' && d <= 'F') ? d - 'A' + 10
                                                         : -1;

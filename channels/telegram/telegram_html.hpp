@@ -13,7 +13,7 @@ namespace araldo::channels::telegram {
 std::string escape_html(std::string_view text);
 
 struct ParsedHtml {
-  std::string plain;           // the text a reader sees, entities decoded
+  std::string plain;            // the text a reader sees, entities decoded
   std::size_t utf16_units = 0;  // Telegram's length: UTF-16 code units of `plain`
 };
 

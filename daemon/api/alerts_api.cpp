@@ -81,8 +81,11 @@ http::Response AlertsApi::post(const http::Request& request) const {
     const auto& actor = std::get<std::string>(who);
 
     if (!is_json_content_type(request.headers.find("Content-Type"))) {
-      return Problem{415, "unsupported-media-type", "Unsupported media type",
-                     "send the alert as 'Content-Type: application/json'", {}}
+      return Problem{415,
+                     "unsupported-media-type",
+                     "Unsupported media type",
+                     "send the alert as 'Content-Type: application/json'",
+                     {}}
           .to_response();
     }
     auto parsed = model::parse_json_body(request.body);
@@ -116,8 +119,8 @@ http::Response AlertsApi::post(const http::Request& request) const {
 
     const auto accepted = db_.with_connection(
         [&](pqxx::connection& c) { return store::insert_alert(c, alert, deliveries, actor); });
-    spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}",
-                 accepted.id, actor, alert.severity, deliveries.size());
+    spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
+                 actor, alert.severity, deliveries.size());
 
     const std::string location = "/v1/alerts/" + accepted.id;
     boost::json::object body{{"id", accepted.id},

@@ -7,13 +7,15 @@
 
 namespace araldo::api {
 
-http::Response healthz() { return http::Response::json(200, R"({"status":"ok"})"); }
+http::Response healthz() {
+  return http::Response::json(200, R"({"status":"ok"})");
+}
 
 http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected) {
   int version = 0;
   try {
-    version = db.with_connection(
-        [](pqxx::connection& c) { return store::current_schema_version(c); });
+    version =
+        db.with_connection([](pqxx::connection& c) { return store::current_schema_version(c); });
   } catch (const store::DatabaseUnavailable& e) {
     return http::service_unavailable(std::string("database unreachable: ") + e.what())
         .to_response();

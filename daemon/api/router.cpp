@@ -53,9 +53,12 @@ http::Response Router::handle(const http::Request& request) const {
     allowed += (allowed.empty() ? "" : ", ") + e.method;
   }
   if (!allowed.empty()) {
-    auto r = http::Problem{405, "method-not-allowed", "Method not allowed",
-                           request.method + " is not allowed here; use " + allowed, {}}
-                 .to_response();
+    auto r = http::Problem{
+        405,
+        "method-not-allowed",
+        "Method not allowed",
+        request.method + " is not allowed here; use " + allowed,
+        {}}.to_response();
     r.headers.set("Allow", allowed);
     return r;
   }

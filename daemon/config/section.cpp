@@ -11,7 +11,9 @@ std::string Section::where(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;
 }
 
-bool Section::has(const std::string& key) const { return node_ && node_.IsMap() && node_[key]; }
+bool Section::has(const std::string& key) const {
+  return node_ && node_.IsMap() && node_[key];
+}
 
 YAML::Node Section::get(const std::string& key) {
   read_.insert(key);
@@ -30,7 +32,9 @@ std::string Section::optional_string(const std::string& key, const std::string& 
   return has(key) ? required_string(key) : (read_.insert(key), fallback);
 }
 
-Secret Section::secret(const std::string& key) { return Secret(required_string(key)); }
+Secret Section::secret(const std::string& key) {
+  return Secret(required_string(key));
+}
 
 std::vector<std::string> Section::string_list(const std::string& key) {
   auto n = get(key);

@@ -24,8 +24,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     *headers = http::Headers();
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     headers->add(std::string(line.substr(0, colon)), std::string(value));
@@ -108,7 +110,8 @@ void CurlMultiSender::submit(std::uint64_t tag, const channels::OutgoingRequest&
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method != "GET") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->request_body.data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request_body.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(t->request_body.size()));
   }
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
@@ -172,6 +175,8 @@ std::vector<CurlMultiSender::Completion> CurlMultiSender::poll(std::chrono::mill
   return done;
 }
 
-void CurlMultiSender::wakeup() { curl_multi_wakeup(static_cast<CURLM*>(multi_)); }
+void CurlMultiSender::wakeup() {
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+}
 
 }  // namespace araldo::dispatch

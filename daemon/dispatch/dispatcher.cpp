@@ -127,7 +127,8 @@ void Dispatcher::send(store::ClaimedDelivery delivery) {
   in_flight_.emplace(tag, InFlight{std::move(delivery), channel});
 }
 
-void Dispatcher::finish_without_sending(const store::ClaimedDelivery& d, const std::string& reason) {
+void Dispatcher::finish_without_sending(const store::ClaimedDelivery& d,
+                                        const std::string& reason) {
   spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
                 d.alert_id, d.channel, reason);
   store::AttemptRecord rec;
@@ -154,17 +155,17 @@ void Dispatcher::finish(std::uint64_t tag, const channels::Answer& answer, milli
   rec.alert_id = d.alert_id;
   rec.attempt = d.attempt;
   rec.outcome = std::string(channels::to_string(outcome.kind));
-  if (const auto* reply = std::get_if<channels::HttpReply>(&answer)) rec.http_status = reply->status;
+  if (const auto* reply = std::get_if<channels::HttpReply>(&answer))
+    rec.http_status = reply->status;
   rec.latency_ms = static_cast<long>(latency.count());
   if (!outcome.platform_id.empty()) rec.platform_id = outcome.platform_id;
   if (!decision.reason.empty()) rec.error = decision.reason;
   rec.next_state = decision.next_state;
   rec.retry_in = decision.retry_in;
 
-  const bool whole_channel =
-      outcome.scope == channels::Scope::channel &&
-      (outcome.kind == channels::Outcome::Kind::retry_after ||
-       outcome.kind == channels::Outcome::Kind::permanent);
+  const bool whole_channel = outcome.scope == channels::Scope::channel &&
+                             (outcome.kind == channels::Outcome::Kind::retry_after ||
+                              outcome.kind == channels::Outcome::Kind::permanent);
   if (whole_channel && decision.retry_in) {
     auto& until = paused_until_[channel.name()];
     until = std::max(until, Clock::now() + *decision.retry_in);
@@ -213,8 +214,8 @@ milliseconds Dispatcher::next_wait() {
   if (claim_wanted_ && listener_ && static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
     until = now;
   }
-  return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(until - now) +
-                                       milliseconds(1));
+  return std::max(milliseconds(0),
+                  std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
 }
 
 void Dispatcher::run(std::stop_token stop) {

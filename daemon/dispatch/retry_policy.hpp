@@ -12,7 +12,7 @@ namespace araldo::dispatch {
 struct RetryPolicy {
   std::chrono::milliseconds base{1000};
   std::chrono::milliseconds cap{300'000};
-  double jitter = 0.2;  // ± fraction, so retries of one outage do not arrive in lockstep
+  double jitter = 0.2;    // ± fraction, so retries of one outage do not arrive in lockstep
   int max_attempts = 12;  // transient failures only; a signalled wait never uses one up
   // A channel whose credentials were refused: its deliveries wait this long (not fail),
   // so fixing the token and restarting sends everything that queued up meanwhile.

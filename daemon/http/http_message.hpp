@@ -17,7 +17,9 @@ struct Header {
 
 class Headers {
  public:
-  void add(std::string name, std::string value) { items_.push_back({std::move(name), std::move(value)}); }
+  void add(std::string name, std::string value) {
+    items_.push_back({std::move(name), std::move(value)});
+  }
   // Replaces every header of that name (case-insensitive) by one value.
   void set(std::string_view name, std::string value);
   // First value of the header, compared case-insensitively as RFC 9110 requires.

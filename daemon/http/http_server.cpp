@@ -39,7 +39,8 @@ Request to_request(const bhttp::request<bhttp::string_body>& in, const std::stri
   return out;
 }
 
-bhttp::response<bhttp::string_body> to_beast(const Response& in, unsigned version, bool keep_alive) {
+bhttp::response<bhttp::string_body> to_beast(const Response& in, unsigned version,
+                                             bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
   for (const auto& h : in.headers.items()) out.insert(h.name, h.value);
   out.body() = in.body;
@@ -100,10 +101,10 @@ struct HttpServer::Impl {
       }
       if (hec) {
         const int status = hec == bhttp::error::header_limit ? 431 : 400;
-        co_await write(stream,
-                       early_problem(status, "malformed-http", "Malformed HTTP request",
-                                     hec.message()),
-                       11, false);
+        co_await write(
+            stream,
+            early_problem(status, "malformed-http", "Malformed HTTP request", hec.message()), 11,
+            false);
         break;
       }
 
@@ -135,8 +136,8 @@ struct HttpServer::Impl {
       try {
         resp = handler(to_request(breq, remote));
       } catch (const std::exception& e) {
-        spdlog::error("event=http.handler_failed target={} error=\"{}\"", std::string(breq.target()),
-                      e.what());
+        spdlog::error("event=http.handler_failed target={} error=\"{}\"",
+                      std::string(breq.target()), e.what());
         resp = early_problem(500, "internal-error", "Internal error",
                              "the server failed while handling the request; it was logged");
       }
@@ -185,7 +186,9 @@ HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make
   impl_->handler = std::move(handler);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 std::uint16_t HttpServer::start() {
   auto& s = *impl_;

@@ -16,8 +16,8 @@ inline constexpr std::array<std::string_view, 5> urgencies = {"Immediate", "Expe
 inline constexpr std::array<std::string_view, 5> certainties = {"Observed", "Likely", "Possible",
                                                                 "Unlikely", "Unknown"};
 inline constexpr std::array<std::string_view, 12> categories = {
-    "Geo", "Met",   "Safety", "Security", "Rescue", "Fire",
-    "Health", "Env", "Transport", "Infra", "CBRNE", "Other"};
+    "Geo",    "Met", "Safety",    "Security", "Rescue", "Fire",
+    "Health", "Env", "Transport", "Infra",    "CBRNE",  "Other"};
 
 struct Alert {
   std::string headline;

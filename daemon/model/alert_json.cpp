@@ -16,8 +16,11 @@ using http::FieldError;
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >> 4) == 0xE ? 3
-                      : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    std::size_t len = c < 0x80                   ? 1
+                      : (c >= 0xC2 && c <= 0xDF) ? 2
+                      : (c >> 4) == 0xE          ? 3
+                      : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                 : 0;
     if (len == 0 || i + len > s.size()) return i;
     for (std::size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
@@ -172,11 +175,12 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
     for (std::size_t i = 0; i < cats->size(); ++i) {
       const auto& c = (*cats)[i];
       if (std::find(categories.begin(), categories.end(), c) == categories.end()) {
-        errors.push_back({"/category" + (doc.as_object().at("category").is_array()
-                                             ? "/" + std::to_string(i)
-                                             : std::string()),
-                          "'" + c + "' is not a CAP category (Geo, Met, Safety, Security, Rescue, "
-                                    "Fire, Health, Env, Transport, Infra, CBRNE, Other)"});
+        errors.push_back(
+            {"/category" + (doc.as_object().at("category").is_array() ? "/" + std::to_string(i)
+                                                                      : std::string()),
+             "'" + c +
+                 "' is not a CAP category (Geo, Met, Safety, Security, Rescue, "
+                 "Fire, Health, Env, Transport, Infra, CBRNE, Other)"});
       } else if (unique.insert(c).second) {
         a.categories.push_back(c);
       }
@@ -208,9 +212,9 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
   if (auto expires = r.text("expires", false, 25)) {
     auto t = parse_cap_datetime(*expires);
     if (!t) {
-      r.fail("expires",
-             "'" + *expires + "' is not a CAP datetime like 2026-03-14T06:30:00+01:00 (offset "
-                              "required, no 'Z', no fractions)");
+      r.fail("expires", "'" + *expires +
+                            "' is not a CAP datetime like 2026-03-14T06:30:00+01:00 (offset "
+                            "required, no 'Z', no fractions)");
     } else if (*t <= now) {
       r.fail("expires", "'" + *expires + "' is in the past: the alert would never be sent");
     } else {

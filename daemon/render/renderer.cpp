@@ -89,8 +89,8 @@ std::optional<Renderer::Found> Renderer::find(const channels::Channel& channel,
 
 std::string Renderer::render(const channels::Channel& channel, const model::Alert& alert) const {
   std::optional<Found> found;
-  for (const auto& lang : {model::primary_language(alert.language), channel.settings().language,
-                           std::string("en")}) {
+  for (const auto& lang :
+       {model::primary_language(alert.language), channel.settings().language, std::string("en")}) {
     if ((found = find(channel, lang))) break;
   }
   if (!found) {

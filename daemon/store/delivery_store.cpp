@@ -99,7 +99,8 @@ bool record_attempt(pqxx::connection& conn, const std::string& owner, const Atte
       detail["next_attempt_at"] = updated[0][0].as<std::string>();
       if (rec.error) detail["reason"] = *rec.error;
     }
-    audit::append(tx, {audit::system_actor, kind, rec.alert_id, rec.delivery_id, std::move(detail)});
+    audit::append(tx,
+                  {audit::system_actor, kind, rec.alert_id, rec.delivery_id, std::move(detail)});
   }
   tx.commit();
   return !updated.empty();

@@ -16,7 +16,7 @@ struct ClaimedDelivery {
   std::string channel;
   std::string target;
   std::string rendered_text;
-  int attempt = 0;  // this attempt's number, starting at 1
+  int attempt = 0;         // this attempt's number, starting at 1
   bool reclaimed = false;  // its previous lease expired: a worker died holding it
 };
 

@@ -56,8 +56,7 @@ TEST_F(AraldodE2E, OneAlertReachesEveryConfiguredChat) {
     chats.insert(std::string(o.at("chat_id").as_string()));
     EXPECT_EQ(o.at("parse_mode").as_string(), "HTML");
     // Escaped for Telegram, and read back by the emulator exactly as written.
-    EXPECT_NE(std::string(o.at("text").as_string())
-                  .find("esondazione &lt;Seveso&gt; &amp; Lambro"),
+    EXPECT_NE(std::string(o.at("text").as_string()).find("esondazione &lt;Seveso&gt; &amp; Lambro"),
               std::string::npos);
     EXPECT_NE(std::string(o.at("plain_text").as_string()).find("esondazione <Seveso> & Lambro"),
               std::string::npos);
@@ -101,8 +100,9 @@ TEST_F(AraldodE2E, ServerErrorIsRetriedWithBackoffThenDelivered) {
   }
   EXPECT_EQ(retried, 1);
   EXPECT_EQ(emulator_messages().size(), 2u);
-  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.retry_scheduled'"),
-            "1");
+  EXPECT_EQ(
+      db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.retry_scheduled'"),
+      "1");
 }
 
 TEST_F(AraldodE2E, FloodControlPausesTheBotForTheSignalledTime) {
@@ -141,9 +141,8 @@ TEST_F(AraldodE2E, DroppedConnectionIsRetried) {
 }
 
 TEST_F(AraldodE2E, BlockedChatFailsPermanentlyWithoutRetrying) {
-  start_daemon(
-      "  telegram-citizens:\n    type: telegram\n    base_url: " + emulator_url_ +
-      "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['4242']\n");
+  start_daemon("  telegram-citizens:\n    type: telegram\n    base_url: " + emulator_url_ +
+               "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['4242']\n");
   const auto r = post_alert(alert_for("telegram-citizens"));
   ASSERT_EQ(r.status, 202) << r.body;
   const auto id = id_of(r);
@@ -205,7 +204,8 @@ TEST_F(AraldodE2E, BadRequestsGetProblemDocumentsAndChangeNothing) {
 TEST_F(AraldodE2E, HealthAndReadiness) {
   start_daemon();
   EXPECT_EQ(http_request("GET", daemon_url_ + "/healthz").status, 200);
-  ASSERT_TRUE(wait_until([&] { return http_request("GET", daemon_url_ + "/readyz").status == 200; }));
+  ASSERT_TRUE(
+      wait_until([&] { return http_request("GET", daemon_url_ + "/readyz").status == 200; }));
   EXPECT_NE(http_request("GET", daemon_url_ + "/readyz").body.find("\"schema_version\":1"),
             std::string::npos);
 }

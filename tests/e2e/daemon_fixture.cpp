@@ -14,8 +14,12 @@ std::string binary(const char* env, const char* built) {
   const char* v = std::getenv(env);
   return v ? v : built;
 }
-std::string araldod() { return binary("ARALDOD", ARALDOD_PATH); }
-std::string emulator() { return binary("ARALDO_EMULATOR", ARALDO_EMULATOR_PATH); }
+std::string araldod() {
+  return binary("ARALDOD", ARALDOD_PATH);
+}
+std::string emulator() {
+  return binary("ARALDO_EMULATOR", ARALDO_EMULATOR_PATH);
+}
 
 std::string write_config(const std::filesystem::path& dir, const std::string& emulator_url,
                          const std::string& dsn, const std::string& extra_channels) {
@@ -96,9 +100,9 @@ int DaemonTest::stop_daemon(int sig) {
 }
 
 HttpResult DaemonTest::post_alert(const std::string& json) {
-  return http_request("POST", daemon_url_ + "/v1/alerts",
-                      {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}},
-                      json);
+  return http_request(
+      "POST", daemon_url_ + "/v1/alerts",
+      {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}}, json);
 }
 
 boost::json::object DaemonTest::get_alert(const std::string& id) {
@@ -122,7 +126,8 @@ void DaemonTest::emulator_clear_faults() {
 }
 
 boost::json::object DaemonTest::emulator_stats() {
-  return boost::json::parse(http_request("GET", emulator_url_ + "/_emulator/stats").body).as_object();
+  return boost::json::parse(http_request("GET", emulator_url_ + "/_emulator/stats").body)
+      .as_object();
 }
 
 bool DaemonTest::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

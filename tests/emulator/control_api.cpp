@@ -6,7 +6,9 @@
 namespace araldo::emulator {
 namespace {
 
-http::Response ok() { return http::Response::json(200, R"({"ok":true})"); }
+http::Response ok() {
+  return http::Response::json(200, R"({"ok":true})");
+}
 
 http::Response bad(const std::string& why) {
   return http::Response::json(

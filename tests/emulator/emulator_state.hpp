@@ -15,8 +15,8 @@ namespace araldo::emulator {
 
 // A scripted misbehaviour for the next `remaining` requests to one platform.
 struct Fault {
-  std::string platform;  // "telegram", or "*" for any
-  int remaining = 1;     // -1: until cleared
+  std::string platform;            // "telegram", or "*" for any
+  int remaining = 1;               // -1: until cleared
   std::optional<int> status;       // answer this HTTP status with the platform's error body
   std::optional<int> retry_after;  // for 429
   std::optional<std::string> description;

@@ -19,7 +19,8 @@ class TokenBucket {
       tokens_ -= 1.0;
       return std::chrono::milliseconds(0);
     }
-    return std::chrono::milliseconds(static_cast<long long>(std::ceil((1.0 - tokens_) / rate_ * 1000)));
+    return std::chrono::milliseconds(
+        static_cast<long long>(std::ceil((1.0 - tokens_) / rate_ * 1000)));
   }
 
  private:

@@ -23,10 +23,9 @@ model::Alert sample() {
 TEST(AlertStore, WritesAlertDeliveriesAndAuditTogether) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  auto accepted = store::insert_alert(c, sample(),
-                                      {{"tg", "telegram", "@a", "text a"},
-                                       {"tg", "telegram", "-100", "text b"}},
-                                      "ops");
+  auto accepted = store::insert_alert(
+      c, sample(), {{"tg", "telegram", "@a", "text a"}, {"tg", "telegram", "-100", "text b"}},
+      "ops");
   EXPECT_EQ(db.count("alerts"), 1);
   EXPECT_EQ(db.count("deliveries"), 2);
   EXPECT_EQ(db.scalar("SELECT kind || ':' || actor FROM audit_events"), "alert.accepted:ops");
@@ -47,10 +46,10 @@ TEST(AlertStore, AFailureHalfwayLeavesNothingBehind) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
   // The same target twice breaks the unique constraint after the alert row was written.
-  EXPECT_THROW(store::insert_alert(c, sample(),
-                                   {{"tg", "telegram", "@a", "x"}, {"tg", "telegram", "@a", "y"}},
-                                   "ops"),
-               pqxx::unique_violation);
+  EXPECT_THROW(
+      store::insert_alert(c, sample(),
+                          {{"tg", "telegram", "@a", "x"}, {"tg", "telegram", "@a", "y"}}, "ops"),
+      pqxx::unique_violation);
   EXPECT_EQ(db.count("alerts"), 0);
   EXPECT_EQ(db.count("deliveries"), 0);
   EXPECT_EQ(db.count("audit_events"), 0);

@@ -12,8 +12,8 @@ TEST(ApiKeyStore, CreatesFindsAndRevokesStoringOnlyTheHash) {
   EXPECT_EQ(created.key.rfind("araldo_", 0), 0u);
   EXPECT_EQ(created.key.size(), 7u + 48u);
   EXPECT_EQ(db.scalar("SELECT key_sha256 FROM api_keys"), store::hash_api_key(created.key));
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM api_keys WHERE key_sha256 LIKE '%' || '" +
-                      created.key + "' || '%'"),
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM api_keys WHERE key_sha256 LIKE '%' || '" + created.key +
+                      "' || '%'"),
             "0");
 
   EXPECT_EQ(store::find_api_key(c, created.key), "sala-operativa");

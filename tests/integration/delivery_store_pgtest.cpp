@@ -116,12 +116,14 @@ TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
 
   EXPECT_FALSE(store::record_attempt(c, "dead-worker", outcome(crashed[0], "sent")));
   EXPECT_EQ(db.scalar("SELECT state FROM deliveries"), "sending");
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE detail->>'lease_lost' = 'true'"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE detail->>'lease_lost' = 'true'"),
+            "1");
 
   EXPECT_TRUE(store::record_attempt(c, "w2", outcome(rescued[0], "sent")));
   EXPECT_EQ(db.scalar("SELECT state || '/' || platform_id || '/' || attempts FROM deliveries"),
             "sent/77/2");
-  EXPECT_EQ(db.scalar("SELECT finished_at IS NOT NULL AND lease_owner IS NULL FROM deliveries"), "t");
+  EXPECT_EQ(db.scalar("SELECT finished_at IS NOT NULL AND lease_owner IS NULL FROM deliveries"),
+            "t");
 }
 
 TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
@@ -167,6 +169,8 @@ TEST(DeliveryStore, ReleaseHandsLeasesBack) {
   ASSERT_EQ(store::claim_due(c, "w", 10, seconds(60), {}).size(), 2u);
   EXPECT_EQ(store::release_leases(c, "someone-else"), 0);
   EXPECT_EQ(store::release_leases(c, "w"), 2);
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM deliveries WHERE state = 'retrying' AND lease_owner IS NULL"), "2");
+  EXPECT_EQ(
+      db.scalar("SELECT count(*) FROM deliveries WHERE state = 'retrying' AND lease_owner IS NULL"),
+      "2");
   EXPECT_EQ(store::claim_due(c, "w2", 10, seconds(60), {}).size(), 2u);
 }

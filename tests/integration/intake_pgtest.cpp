@@ -21,8 +21,12 @@ class Intake : public ::testing::Test {
       config::Section s(YAML::Load(yaml), "channels." + name, config::process_env);
       channels_.add(registry.create(name, s));
     };
-    add("tg", "{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', chats: ['@chan_a', '@chan_b']}");
-    add("tg-off", "{type: telegram, enabled: false, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', chats: ['@chan_c']}");
+    add("tg",
+        "{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', chats: ['@chan_a', "
+        "'@chan_b']}");
+    add("tg-off",
+        "{type: telegram, enabled: false, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', "
+        "chats: ['@chan_c']}");
     database_ = std::make_unique<store::Database>(config::Secret(db_.dsn()), 2);
     pqxx::connection c(db_.dsn());
     key_ = store::create_api_key(c, "ops", "test").key;
@@ -65,8 +69,8 @@ class Intake : public ::testing::Test {
           found = true;
         }
       }
-      EXPECT_TRUE(found) << "no error at '" << pointer << "' containing '" << detail_has
-                         << "' in " << r.body;
+      EXPECT_TRUE(found) << "no error at '" << pointer << "' containing '" << detail_has << "' in "
+                         << r.body;
     }
     EXPECT_EQ(snapshot(), baseline_) << "a refused request changed the database";
   }
@@ -97,7 +101,8 @@ TEST_F(Intake, AcceptsAndQueuesOneDeliveryPerTargetOfEnabledChannels) {
   EXPECT_EQ(r.headers.find("Location").value_or(""),
             "/v1/alerts/" + std::string(doc["id"].as_string()));
   EXPECT_EQ(doc["deliveries"].as_int64(), 2);  // tg has two chats; tg-off is disabled
-  EXPECT_EQ(db_.scalar("SELECT string_agg(target, ',' ORDER BY target) FROM deliveries"), "@chan_a,@chan_b");
+  EXPECT_EQ(db_.scalar("SELECT string_agg(target, ',' ORDER BY target) FROM deliveries"),
+            "@chan_a,@chan_b");
   EXPECT_EQ(db_.scalar("SELECT actor FROM audit_events WHERE kind = 'alert.accepted'"), "ops");
 }
 
@@ -129,8 +134,10 @@ TEST_F(Intake, InvalidFieldsAre422AtTheirPointer) {
   expect_refused(post(R"({"event":"Flood"})"), 422, "validation-failed", "/headline", "required");
   expect_refused(post(with(R"("severity":"Huge")")), 422, "validation-failed", "/severity",
                  "'Huge' is not one of");
-  expect_refused(post(R"({"headline":["x"],"event":"Flood","category":"Met","severity":"Severe","urgency":"Immediate","certainty":"Observed"})"),
-                 422, "validation-failed", "/headline", "must be a string");
+  expect_refused(
+      post(
+          R"({"headline":["x"],"event":"Flood","category":"Met","severity":"Severe","urgency":"Immediate","certainty":"Observed"})"),
+      422, "validation-failed", "/headline", "must be a string");
   expect_refused(post(with(R"("colour":"red")")), 422, "validation-failed", "/colour",
                  "unknown field");
 }
@@ -145,9 +152,9 @@ TEST_F(Intake, UnknownOrDisabledChannelIs422) {
 TEST_F(Intake, TextTooLongForThePlatformIs422BeforeAnythingIsQueued) {
   const std::string description(4000, 'd');
   const std::string instruction(2000, 'i');
-  expect_refused(post(with(R"("description":")" + description + R"(","instruction":")" +
-                           instruction + "\"")),
-                 422, "validation-failed", "", "for channel 'tg': rendered text is");
+  expect_refused(
+      post(with(R"("description":")" + description + R"(","instruction":")" + instruction + "\"")),
+      422, "validation-failed", "", "for channel 'tg': rendered text is");
 }
 
 TEST_F(Intake, DatabaseDownIs503NeverAccepted) {

@@ -78,8 +78,8 @@ void ChildProcess::read_loop(int fd) {
   close(fd);
 }
 
-std::optional<std::smatch> ChildProcess::wait_for_line(const std::regex& pattern,
-                                                       std::chrono::milliseconds timeout) {
+std::optional<std::vector<std::string>> ChildProcess::wait_for_line(
+    const std::regex& pattern, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t checked = 0;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -87,7 +87,10 @@ std::optional<std::smatch> ChildProcess::wait_for_line(const std::regex& pattern
       std::lock_guard lock(mutex_);
       for (; checked < lines_.size(); ++checked) {
         std::smatch m;
-        if (std::regex_search(lines_[checked], m, pattern)) return m;
+        if (std::regex_search(lines_[checked], m, pattern)) {
+          // Copies: the reader thread may grow lines_ and move the strings m points into.
+          return std::vector<std::string>(m.begin(), m.end());
+        }
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -95,7 +98,9 @@ std::optional<std::smatch> ChildProcess::wait_for_line(const std::regex& pattern
   return std::nullopt;
 }
 
-void ChildProcess::signal(int sig) { ::kill(pid_, sig); }
+void ChildProcess::signal(int sig) {
+  ::kill(pid_, sig);
+}
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   if (status_) return status_;

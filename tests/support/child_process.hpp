@@ -22,9 +22,10 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Waits for a line of output (stdout or stderr) matching `pattern`; returns the match.
-  std::optional<std::smatch> wait_for_line(const std::regex& pattern,
-                                           std::chrono::milliseconds timeout);
+  // Waits for a line of output (stdout or stderr) matching `pattern`; returns the
+  // match's groups as copies (group 0 is the whole match).
+  std::optional<std::vector<std::string>> wait_for_line(const std::regex& pattern,
+                                                        std::chrono::milliseconds timeout);
   void signal(int sig);
   // Waits for exit; the exit status (128+signal when killed), or nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);

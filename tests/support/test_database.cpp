@@ -22,8 +22,8 @@ TestDatabase::TestDatabase(bool migrate) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string test = info ? std::string(info->name()) : "db";
   for (auto& c : test) c = std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_';
-  name_ = "t_" + test.substr(0, 30) + "_" + std::to_string(getpid()) + "_" +
-          std::to_string(counter++);
+  name_ =
+      "t_" + test.substr(0, 30) + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   {
     pqxx::connection admin(admin_dsn());
     pqxx::nontransaction tx(admin);

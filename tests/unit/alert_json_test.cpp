@@ -8,18 +8,19 @@ using namespace araldo;
 using araldo::http::FieldError;
 
 namespace {
-const auto now = std::chrono::system_clock::time_point(std::chrono::sys_days(
-    std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{23}}));
+const auto now =
+    std::chrono::system_clock::time_point(std::chrono::sys_days(std::chrono::year_month_day{
+        std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{23}}));
 
 boost::json::object minimal() {
-  return {{"headline", "Allerta meteo"}, {"event", "Storm"},     {"category", "Met"},
+  return {{"headline", "Allerta meteo"}, {"event", "Storm"},      {"category", "Met"},
           {"severity", "Severe"},        {"urgency", "Expected"}, {"certainty", "Likely"}};
 }
 
 std::vector<FieldError> errors_for(const boost::json::value& doc) {
   auto r = model::alert_from_json(doc, {"it", "pc@comune.example"}, now);
   return std::holds_alternative<std::vector<FieldError>>(r) ? std::get<std::vector<FieldError>>(r)
-                                                             : std::vector<FieldError>{};
+                                                            : std::vector<FieldError>{};
 }
 
 std::string detail_at(const std::vector<FieldError>& errors, const std::string& pointer) {
@@ -42,7 +43,8 @@ TEST(AlertJson, MinimalAlertGetsDefaults) {
 
 TEST(AlertJson, ReportsEveryMissingRequiredFieldAtItsPointer) {
   auto errors = errors_for(boost::json::object{});
-  for (const char* p : {"/headline", "/event", "/category", "/severity", "/urgency", "/certainty"}) {
+  for (const char* p :
+       {"/headline", "/event", "/category", "/severity", "/urgency", "/certainty"}) {
     EXPECT_EQ(detail_at(errors, p), "is required") << p;
   }
 }
@@ -54,12 +56,14 @@ TEST(AlertJson, WrongTypesAndUnknownEnumsAreNamed) {
   doc["category"] = boost::json::array{"Met", 7};
   auto errors = errors_for(doc);
   EXPECT_EQ(detail_at(errors, "/headline"), "must be a string");
-  EXPECT_NE(detail_at(errors, "/severity").find("'severe' is not one of Extreme"), std::string::npos);
+  EXPECT_NE(detail_at(errors, "/severity").find("'severe' is not one of Extreme"),
+            std::string::npos);
   EXPECT_EQ(detail_at(errors, "/category/1"), "must be a string");
 
   doc = minimal();
   doc["category"] = boost::json::array{"Met", "Weather"};
-  EXPECT_NE(detail_at(errors_for(doc), "/category/1").find("not a CAP category"), std::string::npos);
+  EXPECT_NE(detail_at(errors_for(doc), "/category/1").find("not a CAP category"),
+            std::string::npos);
 }
 
 TEST(AlertJson, UnknownFieldsAreRejectedNotIgnored) {

@@ -15,9 +15,9 @@ TEST(CapDatetime, AppliesTheOffset) {
 }
 
 TEST(CapDatetime, RejectsWhatCapForbids) {
-  for (const char* bad : {"2026-03-14T06:30:00Z", "2026-03-14T06:30:00.5+01:00",
-                          "2026-03-14 06:30:00+01:00", "2026-02-30T06:30:00+01:00",
-                          "2026-03-14T24:00:00+01:00", "2026-03-14T06:30:00", ""}) {
+  for (const char* bad :
+       {"2026-03-14T06:30:00Z", "2026-03-14T06:30:00.5+01:00", "2026-03-14 06:30:00+01:00",
+        "2026-02-30T06:30:00+01:00", "2026-03-14T24:00:00+01:00", "2026-03-14T06:30:00", ""}) {
     EXPECT_FALSE(parse_cap_datetime(bad)) << bad;
   }
   EXPECT_TRUE(parse_cap_datetime("2028-02-29T00:00:00-00:00"));  // leap day

@@ -39,7 +39,8 @@ TEST(CurlMultiSender, RunsRequestsConcurrentlyOnOneThread) {
   const auto port = server.start();
   dispatch::CurlMultiSender sender;
   const auto start = steady_clock::now();
-  for (std::uint64_t i = 0; i < 20; ++i) sender.submit(i, post(port, "/r" + std::to_string(i)), seconds(10));
+  for (std::uint64_t i = 0; i < 20; ++i)
+    sender.submit(i, post(port, "/r" + std::to_string(i)), seconds(10));
   auto done = drain(sender, 20);
   ASSERT_EQ(done.size(), 20u);
   // Twenty 300 ms answers in well under 20 × 300 ms: they were in flight together.

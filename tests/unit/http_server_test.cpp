@@ -75,11 +75,12 @@ TEST_F(ServerTest, RoutesWithParamsAndAnswers404And405AsProblems) {
 
 TEST_F(ServerTest, BodyOverTheLimitIs413AndNeverReachesTheHandler) {
   auto r = test_support::http_request("POST", url("/echo"), {{"Content-Type", "application/json"}},
-                                 std::string(2048, 'x'));
+                                      std::string(2048, 'x'));
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(problem_type(r), "urn:araldo:problem:body-too-large");
   EXPECT_EQ(requests_.load(), 0);
-  EXPECT_EQ(test_support::http_request("POST", url("/echo"), {}, std::string(1000, 'x')).status, 200);
+  EXPECT_EQ(test_support::http_request("POST", url("/echo"), {}, std::string(1000, 'x')).status,
+            200);
 }
 
 TEST_F(ServerTest, HandlerExceptionBecomes500ProblemAndServerKeepsServing) {
@@ -92,7 +93,8 @@ TEST_F(ServerTest, HandlerExceptionBecomes500ProblemAndServerKeepsServing) {
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   int fd = raw_connect(port_);
-  const std::string two = "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string two =
+      "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(write(fd, two.data(), two.size()), static_cast<ssize_t>(two.size()));
   std::string got;
   char buf[4096];

@@ -12,9 +12,11 @@ namespace {
 std::unique_ptr<channels::Channel> telegram(const std::string& extra = "") {
   channels::ChannelRegistry registry;
   channels::register_all_channels(registry);
-  config::Section s(YAML::Load("{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi',"
-                               " chats: ['1']" + extra + "}"),
-                    "channels.tg", config::process_env);
+  config::Section s(
+      YAML::Load("{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi',"
+                 " chats: ['1']" +
+                 extra + "}"),
+      "channels.tg", config::process_env);
   return registry.create("tg", s);
 }
 
@@ -66,7 +68,8 @@ TEST(Renderer, ExpiresIsShownReadablyWithItsOffset) {
 }
 
 TEST(Renderer, OperatorTemplateDirOverridesBuiltIn) {
-  const auto dir = std::filesystem::temp_directory_path() / ("araldo-tpl-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("araldo-tpl-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "it.mustache") << "COMUNE: {{headline}}";
   render::Renderer r;
@@ -76,7 +79,8 @@ TEST(Renderer, OperatorTemplateDirOverridesBuiltIn) {
 }
 
 TEST(Renderer, BrokenTemplateFailsTheStartupCheck) {
-  const auto dir = std::filesystem::temp_directory_path() / ("araldo-bad-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("araldo-bad-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "it.mustache") << "{{#headline}}never closed";
   render::Renderer r;

@@ -29,8 +29,9 @@ std::string config_error(const std::string& yaml) {
 }  // namespace
 
 TEST(TelegramChannel, BuildsSendMessageWithTokenInPathAndTypedChatId) {
-  auto ch = make("{type: telegram, base_url: 'http://127.0.0.1:9/', bot_token: '${TG_TOKEN}', "
-                 "chats: ['@allerta_comune', '-1001234567890']}");
+  auto ch = make(
+      "{type: telegram, base_url: 'http://127.0.0.1:9/', bot_token: '${TG_TOKEN}', "
+      "chats: ['@allerta_comune', '-1001234567890']}");
   ASSERT_EQ(ch->targets().size(), 2u);
 
   auto numeric = ch->build_request({"-1001234567890", "<b>x</b>"});

@@ -26,7 +26,9 @@ TEST(TelegramClassify, OkWithoutEnvelopeIsTransient) {
 }
 
 TEST(TelegramClassify, FloodControlWaitsTheSignalledTimeForTheWholeBot) {
-  auto o = answer(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
+  auto o = answer(
+      429,
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
   EXPECT_EQ(o.kind, Kind::retry_after);
   EXPECT_EQ(o.wait, std::chrono::seconds(7));
   EXPECT_EQ(o.scope, Scope::channel);
@@ -66,16 +68,25 @@ INSTANTIATE_TEST_SUITE_P(
                       Scope::channel, "token"},
         PermanentCase{404, R"({"ok":false,"error_code":404,"description":"Not Found"})",
                       Scope::channel, "404"},
-        PermanentCase{400, R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})",
-                      Scope::target, "chat not found"},
-        PermanentCase{400, R"({"ok":false,"error_code":400,"description":"Bad Request: message is too long"})",
-                      Scope::target, "too long"},
-        PermanentCase{400, R"({"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: x"})",
-                      Scope::target, "can't parse entities"},
-        PermanentCase{403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})",
-                      Scope::target, "blocked"},
-        PermanentCase{400, R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876}})",
-                      Scope::target, "-1009876"}));
+        PermanentCase{
+            400, R"({"ok":false,"error_code":400,"description":"Bad Request: chat not found"})",
+            Scope::target, "chat not found"},
+        PermanentCase{
+            400,
+            R"({"ok":false,"error_code":400,"description":"Bad Request: message is too long"})",
+            Scope::target, "too long"},
+        PermanentCase{
+            400,
+            R"({"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: x"})",
+            Scope::target, "can't parse entities"},
+        PermanentCase{
+            403,
+            R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})",
+            Scope::target, "blocked"},
+        PermanentCase{
+            400,
+            R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876}})",
+            Scope::target, "-1009876"}));
 
 TEST(TelegramClassify, ServerErrorsAndTransportFailuresAreTransient) {
   EXPECT_EQ(answer(500, R"({"ok":false,"error_code":500,"description":"Internal"})").kind,

@@ -27,7 +27,8 @@ TEST(TelegramHtml, EscapedTextReadsBackAsTheOriginal) {
 }
 
 TEST(TelegramHtml, AcceptsAllowedNestedTags) {
-  auto p = parsed(R"(<b>Allerta <i>rossa</i></b> <a href="https://x.example/?a=1&amp;b=2">link</a>)");
+  auto p =
+      parsed(R"(<b>Allerta <i>rossa</i></b> <a href="https://x.example/?a=1&amp;b=2">link</a>)");
   EXPECT_EQ(p.plain, "Allerta rossa link");
 }
 

@@ -25,7 +25,7 @@ std::string chat_type(const std::string& chat) {
 
 // The request's parameters, from a JSON or a form-encoded body, as strings.
 std::optional<std::map<std::string, std::string>> read_params(const http::Request& req,
-                                                               std::string& error) {
+                                                              std::string& error) {
   std::map<std::string, std::string> params;
   const auto type = std::string(req.headers.find("Content-Type").value_or(""));
   if (type.starts_with("application/json")) {
@@ -84,14 +84,14 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
     }
     if (fault->status) {
       const int s = *fault->status;
-      response = bot_error(s, fault->description.value_or(
-                                  s == 429   ? "Too Many Requests: retry after " +
-                                                   std::to_string(fault->retry_after.value_or(1))
-                                  : s == 401 ? "Unauthorized"
-                                  : s >= 500 ? "Internal Server Error"
-                                             : "Bad Request"),
-                           s == 429 ? std::optional<long long>(fault->retry_after.value_or(1))
-                                    : std::nullopt);
+      response = bot_error(
+          s,
+          fault->description.value_or(s == 429 ? "Too Many Requests: retry after " +
+                                                     std::to_string(fault->retry_after.value_or(1))
+                                      : s == 401 ? "Unauthorized"
+                                      : s >= 500 ? "Internal Server Error"
+                                                 : "Bad Request"),
+          s == 429 ? std::optional<long long>(fault->retry_after.value_or(1)) : std::nullopt);
     } else {
       response = options_.tokens.contains(token) && method == "sendMessage"
                      ? send_message(token, request)
@@ -117,10 +117,9 @@ std::optional<long long> TelegramApi::throttle(const std::string& token, const s
   if (!options_.rate_limits) return std::nullopt;
   std::lock_guard lock(mutex_);
   const auto now = TokenBucket::Clock::now();
-  auto& global = buckets_
-                     .try_emplace("bot:" + token, options_.global_per_second,
-                                  options_.global_per_second)
-                     .first->second;
+  auto& global =
+      buckets_.try_emplace("bot:" + token, options_.global_per_second, options_.global_per_second)
+          .first->second;
   const bool is_private = chat_type(chat) == "private";
   const double rate = is_private ? options_.private_per_second : options_.group_per_minute / 60.0;
   const double burst = is_private ? 3.0 : options_.group_per_minute;

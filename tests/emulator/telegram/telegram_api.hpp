@@ -15,13 +15,13 @@
 namespace araldo::emulator::telegram {
 
 struct Options {
-  std::set<std::string> tokens;  // bots that exist
-  std::set<std::string> chats;   // chats the bots are in; empty: any well-formed id
+  std::set<std::string> tokens;         // bots that exist
+  std::set<std::string> chats;          // chats the bots are in; empty: any well-formed id
   std::set<std::string> blocked_chats;  // answer 403 "bot was blocked by the user"
   bool rate_limits = true;
-  double global_per_second = 30;   // per bot
-  double private_per_second = 1;   // per private chat
-  double group_per_minute = 20;    // per group or channel
+  double global_per_second = 30;  // per bot
+  double private_per_second = 1;  // per private chat
+  double group_per_minute = 20;   // per group or channel
 };
 
 class TelegramApi {
