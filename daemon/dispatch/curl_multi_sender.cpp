@@ -136,16 +136,25 @@ std::vector<CurlMultiSender::Completion> CurlMultiSender::poll(std::chrono::mill
                                                                int extra_fd) {
   auto* m = static_cast<CURLM*>(multi_);
   int running = 0;
-  curl_multi_perform(m, &running);
-
-  curl_waitfd extra{};
-  extra.fd = extra_fd;
-  extra.events = CURL_WAIT_POLLIN;
-  curl_multi_poll(m, extra_fd >= 0 ? &extra : nullptr, extra_fd >= 0 ? 1u : 0u,
-                  static_cast<int>(std::max<long long>(0, max_wait.count())), nullptr);
-  curl_multi_perform(m, &running);
-
   std::vector<Completion> done;
+  curl_multi_perform(m, &running);
+  collect(done);
+  // Block only when nothing finished: a transfer that perform() just completed leaves
+  // no socket to wake curl_multi_poll, which would then sleep the whole max_wait.
+  if (done.empty()) {
+    curl_waitfd extra{};
+    extra.fd = extra_fd;
+    extra.events = CURL_WAIT_POLLIN;
+    curl_multi_poll(m, extra_fd >= 0 ? &extra : nullptr, extra_fd >= 0 ? 1u : 0u,
+                    static_cast<int>(std::max<long long>(0, max_wait.count())), nullptr);
+    curl_multi_perform(m, &running);
+    collect(done);
+  }
+  return done;
+}
+
+void CurlMultiSender::collect(std::vector<Completion>& done) {
+  auto* m = static_cast<CURLM*>(multi_);
   int queued = 0;
   while (CURLMsg* msg = curl_multi_info_read(m, &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
@@ -172,7 +181,6 @@ std::vector<CurlMultiSender::Completion> CurlMultiSender::poll(std::chrono::mill
     transfers_.erase(it);
     done.push_back(std::move(c));
   }
-  return done;
 }
 
 void CurlMultiSender::wakeup() {

@@ -39,7 +39,8 @@ class CurlMultiSender {
 
  private:
   struct Transfer;
-  void* multi_;  // CURLM*, kept out of this header
+  void collect(std::vector<Completion>& done);  // finished transfers, removed from multi_
+  void* multi_;                                 // CURLM*, kept out of this header
   std::map<void*, std::unique_ptr<Transfer>> transfers_;
 };
 

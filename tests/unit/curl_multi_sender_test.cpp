@@ -4,6 +4,8 @@
 #include "daemon/dispatch/curl_multi_sender.hpp"
 #include "daemon/http/http_server.hpp"
 
+#include <thread>
+
 using namespace araldo;
 using namespace std::chrono;
 
@@ -75,4 +77,21 @@ TEST(CurlMultiSender, TimeoutsResetsAndRefusalsAreTypedTransportErrors) {
     const K expected = c.tag == 1 ? K::timeout : c.tag == 2 ? K::reset : K::connect;
     EXPECT_EQ(kind, expected) << "tag " << c.tag;
   }
+}
+
+TEST(CurlMultiSender, AnAnswerAlreadyWaitingIsReturnedWithoutSleepingMaxWait) {
+  http::HttpServer server({}, [](const http::Request&) { return http::Response::json(200, "{}"); });
+  const auto port = server.start();
+  dispatch::CurlMultiSender sender;
+  sender.submit(1, post(port, "/quick"), seconds(10));
+  // Let the request go out and its answer land in the socket buffer, unread.
+  std::vector<dispatch::CurlMultiSender::Completion> done = sender.poll(milliseconds(50));
+  std::this_thread::sleep_for(milliseconds(300));
+  const auto start = steady_clock::now();
+  if (done.empty()) done = sender.poll(seconds(30));
+  // Regression: poll() used to finish the transfer, then block in curl_multi_poll for
+  // the whole 30 s because no socket was left to wake it.
+  EXPECT_LT(steady_clock::now() - start, seconds(5));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(std::get<channels::HttpReply>(done[0].answer).status, 200);
 }
