@@ -47,7 +47,7 @@ http::Response Router::handle(const http::Request& request) const {
   for (const auto& e : entries_) {
     PathParams params;
     if (!match(e.segments, path, params)) continue;
-    if (e.method == request.method || (e.method == "GET" && request.method == "HEAD")) {
+    if (e.method == request.method) {
       return e.route(request, params);
     }
     allowed += (allowed.empty() ? "" : ", ") + e.method;

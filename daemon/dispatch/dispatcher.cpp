@@ -73,10 +73,7 @@ bool Dispatcher::ensure_connected() {
 
 void Dispatcher::drop_connection(const std::string& why) {
   spdlog::warn("event=dispatcher.db_lost worker={} error=\"{}\"", options_.worker_id, why);
-  try {
-    listener_.reset();
-  } catch (...) {
-  }
+  listener_.reset();
   connected_ = false;
   next_connect_try_ = Clock::now() + reconnect_delay_;
 }
@@ -275,7 +272,8 @@ void Dispatcher::run(std::stop_token stop) {
 
   // Hand back whatever is still held, and write what we know, if the database lets us.
   try {
-    if (ensure_connected() || (next_connect_try_ = {}, ensure_connected())) {
+    next_connect_try_ = {};  // one last try now, whatever the backoff said
+    if (ensure_connected()) {
       flush_records();
       if (const int n = store::release_leases(*listener_->conn, options_.worker_id); n > 0) {
         spdlog::warn("event=dispatcher.released_leases count={}", n);
