@@ -1,10 +1,12 @@
 #include "channels/registry.hpp"
 #include "channels/telegram/telegram_channel.hpp"
+#include "channels/x/x_channel.hpp"
 
 namespace araldo::channels {
 
 void register_all_channels(ChannelRegistry& registry) {
   registry.add("telegram", &telegram::make_channel);
+  registry.add("x", &x::make_channel);
 }
 
 }  // namespace araldo::channels

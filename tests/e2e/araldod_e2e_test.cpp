@@ -201,6 +201,38 @@ TEST_F(AraldodE2E, BadRequestsGetProblemDocumentsAndChangeNothing) {
   EXPECT_EQ(db_->count("deliveries"), 0);
 }
 
+TEST_F(AraldodE2E, OneAlertFansOutToTelegramAndX) {
+  start_daemon("  x-comune:\n    type: x\n    base_url: " + emulator_url_ +
+               "\n    account: '@ProtCivComune'\n    consumer_key: e2e-ck\n"
+               "    consumer_secret: e2e-cs\n    access_token: 1-e2e-at\n"
+               "    access_token_secret: e2e-ats\n");
+  const auto r = post_alert(kAlert.substr(0, kAlert.size() - 1) +
+                            R"(,"channels":["telegram-main","x-comune"]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto id = id_of(r);
+  boost::json::object alert;
+  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"sent"}); }))
+      << daemon_->output();
+  EXPECT_EQ(alert.at("deliveries").as_array().size(), 3u);
+  const auto posts =
+      boost::json::parse(http_request("GET", emulator_url_ + "/_emulator/x/messages").body)
+          .at("messages")
+          .as_array();
+  ASSERT_EQ(posts.size(), 1u);
+  const std::string text(posts[0].at("text").as_string());
+  // Plain text on X: no HTML escaping, and the post's id kept as the platform id.
+  EXPECT_NE(text.find("esondazione <Seveso> & Lambro"), std::string::npos) << text;
+  for (const auto& d : alert.at("deliveries").as_array()) {
+    if (d.at("channel").as_string() == "x-comune") {
+      EXPECT_EQ(d.at("platform_message_id"), posts[0].at("id"));
+      EXPECT_EQ(d.at("target").as_string(), "@ProtCivComune");
+    }
+  }
+  EXPECT_EQ(emulator_messages().size(), 2u);  // and both Telegram chats
+  EXPECT_EQ(daemon_->output().find("e2e-cs"), std::string::npos);
+  EXPECT_EQ(daemon_->output().find("e2e-ats"), std::string::npos);
+}
+
 TEST_F(AraldodE2E, HealthAndReadiness) {
   start_daemon();
   EXPECT_EQ(http_request("GET", daemon_url_ + "/healthz").status, 200);

@@ -56,7 +56,9 @@ void DaemonTest::SetUp() {
       emulator(),
       std::vector<std::string>{"--telegram-token", kBotToken, "--telegram-chat", "@allerta_comune",
                                "--telegram-chat", "-1001234567890", "--telegram-chat", "4242",
-                               "--telegram-blocked-chat", "4242"});
+                               "--telegram-blocked-chat", "4242", "--x-consumer-key", "e2e-ck",
+                               "--x-consumer-secret", "e2e-cs", "--x-access-token", "1-e2e-at",
+                               "--x-access-token-secret", "e2e-ats"});
   auto m = emulator_->wait_for_line(std::regex("listening on (http://[0-9.:]+)"),
                                     std::chrono::seconds(10));
   ASSERT_TRUE(m) << emulator_->output();

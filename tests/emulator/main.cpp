@@ -9,11 +9,12 @@
 #include "daemon/http/http_server.hpp"
 #include "tests/emulator/control_api.hpp"
 #include "tests/emulator/telegram/telegram_api.hpp"
+#include "tests/emulator/x/x_api.hpp"
 
 int main(int argc, char** argv) {
   using namespace araldo;
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"araldo-emulator: strict local stand-in for the Telegram Bot API"};
+  CLI::App app{"araldo-emulator: strict local stand-in for the Telegram Bot API and X API v2"};
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   emulator::telegram::Options tg;
@@ -21,7 +22,12 @@ int main(int argc, char** argv) {
   bool no_rate_limits = false;
   app.add_option("--host", host, "address to listen on");
   app.add_option("--port", port, "port (0: any free port)");
-  app.add_option("--telegram-token", tokens, "a bot token that exists (repeatable)")->required();
+  app.add_option("--telegram-token", tokens, "a bot token that exists (repeatable)");
+  std::string x_consumer_key, x_consumer_secret, x_token, x_token_secret;
+  app.add_option("--x-consumer-key", x_consumer_key, "the X app's consumer key");
+  app.add_option("--x-consumer-secret", x_consumer_secret, "the X app's consumer secret");
+  app.add_option("--x-access-token", x_token, "the X account's access token");
+  app.add_option("--x-access-token-secret", x_token_secret, "the X account's token secret");
   app.add_option("--telegram-chat", chats, "a chat the bot is in (repeatable; none: any)");
   app.add_option("--telegram-blocked-chat", blocked, "a chat that blocked the bot (repeatable)");
   app.add_flag("--no-rate-limits", no_rate_limits, "never answer 429 on its own");
@@ -44,6 +50,9 @@ int main(int argc, char** argv) {
 
   emulator::EmulatorState state;
   emulator::telegram::TelegramApi telegram(tg, state);
+  emulator::x::XApi x({{x_consumer_key, config::Secret(x_consumer_secret), x_token,
+                        config::Secret(x_token_secret)}},
+                      state);
   http::ServerOptions options;
   options.address = host;
   options.port = port;
@@ -52,6 +61,7 @@ int main(int argc, char** argv) {
   http::HttpServer server(options, [&](const http::Request& req) {
     if (auto r = emulator::handle_control(state, req)) return *r;
     if (auto r = telegram.handle(req)) return *r;
+    if (auto r = x.handle(req)) return *r;
     return http::Response::json(404, R"({"ok":false,"error_code":404,"description":"Not Found"})");
   });
   const auto bound = server.start();

@@ -1,0 +1,132 @@
+#include "tests/emulator/x/x_api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <regex>
+
+#include "channels/x/x_text_weight.hpp"
+
+namespace araldo::emulator::x {
+namespace {
+
+http::Response problem(int status, const std::string& title, const std::string& detail) {
+  boost::json::object o{
+      {"title", title}, {"detail", detail}, {"type", "about:blank"}, {"status", status}};
+  return http::Response::json(status, boost::json::serialize(o));
+}
+
+std::optional<std::string> pct_decode(const std::string& s) {
+  auto pv = boost::urls::make_pct_string_view(s);
+  if (!pv) return std::nullopt;
+  auto decoded = **pv;
+  return std::string(decoded.begin(), decoded.end());
+}
+
+}  // namespace
+
+XApi::XApi(Options options, EmulatorState& state) : options_(std::move(options)), state_(state) {}
+
+std::optional<http::Response> XApi::handle(const http::Request& request) {
+  if (request.path() != "/2/tweets") return std::nullopt;
+  http::Response response;
+  if (auto fault = state_.take_fault("x")) {
+    if (fault->drop) {
+      response.drop_connection = true;
+      state_.count_answer("x", 0);
+      return response;
+    }
+    if (fault->status) {
+      response = problem(*fault->status, "Scripted fault", fault->description.value_or("fault"));
+      if (*fault->status == 429) {
+        response.headers.set("x-rate-limit-reset",
+                             std::to_string(unix_millis() / 1000 + fault->retry_after.value_or(1)));
+      }
+    } else {
+      response = create_post(request);
+    }
+    response.delay = fault->latency;
+  } else {
+    response = create_post(request);
+  }
+  state_.count_answer("x", response.status);
+  return response;
+}
+
+std::optional<std::string> XApi::check_signature(const http::Request& request) {
+  const auto header = std::string(request.headers.find("Authorization").value_or(""));
+  if (!header.starts_with("OAuth ")) return "missing OAuth Authorization header";
+  static const std::regex pair(R"(([a-z_]+)="([^"]*)\")");
+  std::map<std::string, std::string> p;
+  for (std::sregex_iterator it(header.begin() + 6, header.end(), pair), end; it != end; ++it) {
+    auto value = pct_decode((*it)[2]);
+    if (!value) return "badly encoded OAuth parameter";
+    p[(*it)[1]] = *value;
+  }
+  const auto& account = options_.account;
+  if (p["oauth_consumer_key"] != account.consumer_key || p["oauth_token"] != account.token) {
+    return "unknown consumer key or token";
+  }
+  if (p["oauth_signature_method"] != "HMAC-SHA1" || p["oauth_version"] != "1.0") {
+    return "unsupported signature method or version";
+  }
+  long long timestamp = 0;
+  try {
+    timestamp = std::stoll(p["oauth_timestamp"]);
+  } catch (...) {
+    return "bad timestamp";
+  }
+  if (std::llabs(timestamp - unix_millis() / 1000) > options_.max_clock_skew.count()) {
+    return "timestamp out of bounds (clock skew)";
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (p["oauth_nonce"].empty() || !nonces_.insert(p["oauth_nonce"]).second) {
+      return "nonce already used";
+    }
+  }
+  // Recompute over what arrived: method, http://host/path, no parameters (JSON body).
+  const std::string base_url = "http://" + std::string(request.headers.find("Host").value_or("")) +
+                               std::string(request.path());
+  const auto expected = channels::x::oauth1_signature(
+      account, {request.method, base_url, {}, p["oauth_nonce"], p["oauth_timestamp"]});
+  if (expected != p["oauth_signature"]) return "signature does not match";
+  return std::nullopt;
+}
+
+http::Response XApi::create_post(const http::Request& request) {
+  if (request.method != "POST") return problem(405, "Method Not Allowed", "use POST");
+  if (auto why = check_signature(request)) return problem(401, "Unauthorized", *why);
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(request.body, ec);
+  if (ec || !doc.is_object() || !doc.as_object().contains("text") ||
+      !doc.as_object().at("text").is_string()) {
+    return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
+  }
+  const std::string text(doc.as_object().at("text").as_string());
+  if (channels::x::weighted_length(text) > channels::x::max_weighted_length) {
+    return problem(400, "Invalid Request", "Tweet text is too long.");
+  }
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    if (!texts_.insert(text).second) {
+      return problem(403, "Forbidden",
+                     "You are not allowed to create a Tweet with duplicate content.");
+    }
+    id = std::to_string(next_id_++);
+  }
+  boost::json::object message{{"id", id}, {"text", text}};
+  if (auto* reply = doc.as_object().if_contains("reply"); reply && reply->is_object()) {
+    message["in_reply_to_tweet_id"] = reply->as_object().at("in_reply_to_tweet_id");
+  }
+  state_.record("x", message);
+  boost::json::object data{{"id", id}, {"text", text}, {"edit_history_tweet_ids", {id}}};
+  auto r = http::Response::json(201, boost::json::serialize(boost::json::object{{"data", data}}));
+  r.headers.set("x-rate-limit-limit", "100");
+  r.headers.set("x-rate-limit-remaining", "99");
+  r.headers.set("x-rate-limit-reset", std::to_string(unix_millis() / 1000 + 900));
+  return r;
+}
+
+}  // namespace araldo::emulator::x

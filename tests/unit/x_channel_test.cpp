@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "channels/registry.hpp"
+#include "channels/x/x_classify.hpp"
+#include "channels/x/x_text_weight.hpp"
+#include "tests/emulator/x/x_api.hpp"
+
+using namespace araldo;
+using namespace araldo::channels;
+using Kind = Outcome::Kind;
+using namespace std::chrono;
+
+namespace {
+const char* kYaml =
+    "{type: x, base_url: 'http://127.0.0.1:9', account: '@ProtCivComune', consumer_key: ck,"
+    " consumer_secret: cs, access_token: '1-at', access_token_secret: ats}";
+
+std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
+  ChannelRegistry registry;
+  register_all_channels(registry);
+  config::Section s(YAML::Load(yaml), "channels.x", config::process_env);
+  return registry.create("x", s);
+}
+
+Outcome answer(long status, std::string body, std::string reset = "") {
+  HttpReply r;
+  r.status = status;
+  r.body = std::move(body);
+  if (!reset.empty()) r.headers.add("x-rate-limit-reset", reset);
+  return x::classify_answer(r, system_clock::time_point(seconds(1'700'000'000)));
+}
+
+http::Request as_received(const OutgoingRequest& out) {
+  http::Request in;
+  in.method = out.method;
+  in.target = "/2/tweets";
+  in.headers = out.headers;
+  in.headers.add("Host", "127.0.0.1:9");
+  in.body = out.body;
+  return in;
+}
+
+x::OAuth1Credentials account() {
+  return {"ck", config::Secret("cs"), "1-at", config::Secret("ats")};
+}
+}  // namespace
+
+TEST(XClassify, FollowsThePlatformsTable) {
+  auto ok = answer(201, R"({"data":{"id":"1445880548472328192","text":"x"}})");
+  EXPECT_EQ(ok.kind, Kind::delivered);
+  EXPECT_EQ(ok.platform_id, "1445880548472328192");  // exact: never through a double
+  EXPECT_EQ(answer(201, "{}").kind, Kind::transient);
+
+  auto limited = answer(429, R"({"title":"Too Many Requests"})", "1700000090");
+  EXPECT_EQ(limited.kind, Kind::retry_after);
+  EXPECT_EQ(limited.wait, seconds(90));
+  EXPECT_EQ(limited.scope, Scope::channel);
+  EXPECT_EQ(answer(429, "{}").wait, seconds(60));
+
+  auto duplicate = answer(
+      403,
+      R"({"detail":"You are not allowed to create a Tweet with duplicate content.","status":403})");
+  EXPECT_EQ(duplicate.kind, Kind::permanent);
+  EXPECT_EQ(duplicate.scope, Scope::target);
+  EXPECT_EQ(answer(403, R"({"title":"client-not-enrolled"})").scope, Scope::channel);
+  auto unauthorized = answer(401, R"({"title":"Unauthorized"})");
+  EXPECT_EQ(unauthorized.scope, Scope::channel);
+  EXPECT_NE(unauthorized.reason.find("clock"), std::string::npos);
+  EXPECT_EQ(answer(400, R"({"errors":[{"message":"too long"}]})").kind, Kind::permanent);
+  EXPECT_EQ(answer(503, "Service Unavailable").kind, Kind::transient);
+  EXPECT_EQ(x::classify_answer(TransportError{TransportError::Kind::reset, "r"}, {}).kind,
+            Kind::transient);
+}
+
+TEST(XTextWeight, CountsTheWayTwitterTextDoes) {
+  EXPECT_EQ(x::weighted_length("abc"), 3u);
+  EXPECT_EQ(x::weighted_length("città"), 5u);  // Latin: weight 1
+  EXPECT_EQ(x::weighted_length("地震"), 4u);   // CJK: weight 2
+  EXPECT_EQ(x::weighted_length("🔴"), 2u);
+  EXPECT_EQ(x::weighted_length("see https://comune.example/a/very/long/path?x=1"), 4u + 23u);
+  auto ch = make();
+  EXPECT_FALSE(ch->check_rendered(std::string(280, 'a')));
+  EXPECT_TRUE(ch->check_rendered(std::string(281, 'a')));
+  std::string cjk;
+  for (int i = 0; i < 141; ++i) cjk += "地";  // 141 characters, weight 282
+  EXPECT_TRUE(ch->check_rendered(cjk));
+}
+
+TEST(XChannel, SignedRequestIsAcceptedByTheStrictEmulator) {
+  auto ch = make();
+  EXPECT_EQ(ch->targets(), std::vector<std::string>{"@ProtCivComune"});
+  EXPECT_EQ(ch->escape("a < b & c"), "a < b & c");  // plain text
+  auto req = ch->build_request({"@ProtCivComune", "Allerta meteo"});
+  EXPECT_EQ(req.url, "http://127.0.0.1:9/2/tweets");
+  EXPECT_EQ(boost::json::parse(req.body).at("text").as_string(), "Allerta meteo");
+  const auto auth = std::string(req.headers.find("Authorization").value_or(""));
+  EXPECT_EQ(auth.rfind("OAuth oauth_consumer_key=\"ck\", oauth_nonce=\"", 0), 0u);
+  EXPECT_EQ(auth.find("ats"), std::string::npos);  // the token secret never travels
+
+  emulator::EmulatorState state;
+  emulator::x::XApi api({account()}, state);
+  auto created = api.handle(as_received(req));
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(ch->classify(HttpReply{created->status, created->headers, created->body}).kind,
+            Kind::delivered);
+  // A second post has a fresh nonce and is accepted too.
+  EXPECT_EQ(api.handle(as_received(ch->build_request({"@ProtCivComune", "Seconda"})))->status, 201);
+}
+
+TEST(XEmulator, RefusesForgedReplayedTooLongAndDuplicatePosts) {
+  emulator::EmulatorState state;
+  emulator::x::XApi api({account()}, state);
+  auto ch = make();
+  auto req = ch->build_request({"@ProtCivComune", "Primo"});
+  ASSERT_EQ(api.handle(as_received(req))->status, 201);
+  EXPECT_EQ(api.handle(as_received(req))->status, 401);  // same nonce: replay
+
+  auto forged = make(std::string(kYaml).replace(std::string(kYaml).find("cs,"), 3, "xx,"));
+  auto bad = api.handle(as_received(forged->build_request({"@ProtCivComune", "Falso"})));
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_NE(bad->body.find("signature does not match"), std::string::npos);
+
+  auto dup = api.handle(as_received(ch->build_request({"@ProtCivComune", "Primo"})));
+  EXPECT_EQ(dup->status, 403);
+  EXPECT_NE(dup->body.find("duplicate content"), std::string::npos);
+  EXPECT_EQ(
+      api.handle(as_received(ch->build_request({"@ProtCivComune", std::string(281, 'a')})))->status,
+      400);
+  EXPECT_EQ(state.messages("x").size(), 1u);
+}
