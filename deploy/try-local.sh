@@ -29,13 +29,17 @@ fi
 
 # A made-up bot token: only the emulator knows it.
 export TELEGRAM_BOT_TOKEN="110201543:LocalEmulatorTokenNotForTelegram0AB"
+export X_CONSUMER_KEY=local-consumer-key X_CONSUMER_SECRET=local-consumer-secret
+export X_ACCESS_TOKEN=1-local-access-token X_ACCESS_TOKEN_SECRET=local-token-secret
 export ARALDO_DATABASE_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=araldo"
 sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   deploy/araldo.local.yaml >"$var/araldo.yaml"
 
 ./build/tests/emulator/araldo-emulator --port "$emulator_port" \
   --telegram-token "$TELEGRAM_BOT_TOKEN" --telegram-chat @allerta_comune \
-  --telegram-chat -1001234567890 >"$var/emulator.log" 2>&1 &
+  --telegram-chat -1001234567890 --x-consumer-key "$X_CONSUMER_KEY" \
+  --x-consumer-secret "$X_CONSUMER_SECRET" --x-access-token "$X_ACCESS_TOKEN" \
+  --x-access-token-secret "$X_ACCESS_TOKEN_SECRET" >"$var/emulator.log" 2>&1 &
 emulator_pid=$!
 cleanup() {
   kill "$emulator_pid" 2>/dev/null || true
@@ -53,14 +57,15 @@ cat <<MSG
 
 Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
   API key:   $key        (also in var/api-key)
-  Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram; log in var/emulator.log)
+  Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram and X; log in var/emulator.log)
 
 Post an alert:
   curl -i -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\
        -d @deploy/examples/alert.json http://127.0.0.1:$port/v1/alerts
 Follow it:    curl -H "Authorization: Bearer $key" http://127.0.0.1:$port/v1/alerts/<id>
-What Telegram would have received:
+What Telegram and X would have received:
               curl http://127.0.0.1:$emulator_port/_emulator/telegram/messages
+              curl http://127.0.0.1:$emulator_port/_emulator/x/messages
 
 MSG
 ./build/araldod -c "$var/araldo.yaml" serve
