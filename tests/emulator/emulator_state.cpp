@@ -49,6 +49,22 @@ std::optional<Fault> EmulatorState::take_fault(const std::string& platform) {
   return std::nullopt;
 }
 
+http::Response EmulatorState::answer(
+    const std::string& platform, const std::function<http::Response(const Fault&)>& error_answer,
+    const std::function<http::Response()>& real_answer) {
+  const auto fault = take_fault(platform);
+  http::Response response;
+  if (fault && fault->drop) {
+    response.drop_connection = true;
+    count_answer(platform, 0);
+    return response;
+  }
+  response = fault && fault->status ? error_answer(*fault) : real_answer();
+  if (fault) response.delay = fault->latency;
+  count_answer(platform, response.status);
+  return response;
+}
+
 void EmulatorState::count_answer(const std::string& platform, int status) {
   std::lock_guard lock(mutex_);
   ++answers_[platform][status];

@@ -5,11 +5,14 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "daemon/http/http_message.hpp"
 
 namespace araldo::emulator {
 
@@ -34,6 +37,13 @@ class EmulatorState {
   void clear_faults();
   // Takes the first fault that applies to `platform`, consuming one use of it.
   std::optional<Fault> take_fault(const std::string& platform);
+
+  // Answers one request to `platform` and counts the answer. The next scripted fault, if
+  // any, applies: a dropped connection, an error built by `error_answer`, or added
+  // latency on the real answer.
+  http::Response answer(const std::string& platform,
+                        const std::function<http::Response(const Fault&)>& error_answer,
+                        const std::function<http::Response()>& real_answer);
 
   void count_answer(const std::string& platform, int status);
   boost::json::object stats() const;

@@ -75,42 +75,24 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
   const std::string token = m[1];
   const std::string method = m[2];
 
-  http::Response response;
-  if (auto fault = state_.take_fault("telegram")) {
-    if (fault->drop) {
-      response.drop_connection = true;
-      state_.count_answer("telegram", 0);
-      return response;
-    }
-    if (fault->status) {
-      const int s = *fault->status;
-      response = bot_error(
-          s,
-          fault->description.value_or(s == 429 ? "Too Many Requests: retry after " +
-                                                     std::to_string(fault->retry_after.value_or(1))
-                                      : s == 401 ? "Unauthorized"
-                                      : s >= 500 ? "Internal Server Error"
-                                                 : "Bad Request"),
-          s == 429 ? std::optional<long long>(fault->retry_after.value_or(1)) : std::nullopt);
-    } else {
-      response = options_.tokens.contains(token) && method == "sendMessage"
-                     ? send_message(token, request)
-                     : bot_error(401, "Unauthorized");
-    }
-    response.delay = fault->latency;
-    state_.count_answer("telegram", response.status);
-    return response;
-  }
-
-  if (!options_.tokens.contains(token)) {
-    response = bot_error(401, "Unauthorized");
-  } else if (method != "sendMessage") {
-    response = bot_error(404, "Not Found");
-  } else {
-    response = send_message(token, request);
-  }
-  state_.count_answer("telegram", response.status);
-  return response;
+  return state_.answer(
+      "telegram",
+      [](const Fault& fault) {
+        const int s = *fault.status;
+        const long long wait = fault.retry_after.value_or(1);
+        return bot_error(s,
+                         fault.description.value_or(s == 429 ? "Too Many Requests: retry after " +
+                                                                   std::to_string(wait)
+                                                    : s == 401 ? "Unauthorized"
+                                                    : s >= 500 ? "Internal Server Error"
+                                                               : "Bad Request"),
+                         s == 429 ? std::optional<long long>(wait) : std::nullopt);
+      },
+      [&] {
+        if (!options_.tokens.contains(token)) return bot_error(401, "Unauthorized");
+        if (method != "sendMessage") return bot_error(404, "Not Found");
+        return send_message(token, request);
+      });
 }
 
 std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat) {

@@ -29,28 +29,17 @@ XApi::XApi(Options options, EmulatorState& state) : options_(std::move(options))
 
 std::optional<http::Response> XApi::handle(const http::Request& request) {
   if (request.path() != "/2/tweets") return std::nullopt;
-  http::Response response;
-  if (auto fault = state_.take_fault("x")) {
-    if (fault->drop) {
-      response.drop_connection = true;
-      state_.count_answer("x", 0);
-      return response;
-    }
-    if (fault->status) {
-      response = problem(*fault->status, "Scripted fault", fault->description.value_or("fault"));
-      if (*fault->status == 429) {
-        response.headers.set("x-rate-limit-reset",
-                             std::to_string(unix_millis() / 1000 + fault->retry_after.value_or(1)));
-      }
-    } else {
-      response = create_post(request);
-    }
-    response.delay = fault->latency;
-  } else {
-    response = create_post(request);
-  }
-  state_.count_answer("x", response.status);
-  return response;
+  return state_.answer(
+      "x",
+      [](const Fault& fault) {
+        auto r = problem(*fault.status, "Scripted fault", fault.description.value_or("fault"));
+        if (*fault.status == 429) {
+          r.headers.set("x-rate-limit-reset",
+                        std::to_string(unix_millis() / 1000 + fault.retry_after.value_or(1)));
+        }
+        return r;
+      },
+      [&] { return create_post(request); });
 }
 
 std::optional<std::string> XApi::check_signature(const http::Request& request) {
