@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "daemon/text/utf8.hpp"
+
 namespace araldo::channels::telegram {
 namespace {
 
@@ -34,22 +36,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-// Counts UTF-16 units of valid UTF-8; -1 on an invalid sequence.
-long long utf16_units(std::string_view s) {
-  long long units = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return -1;
-    for (int k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return -1;
-    }
-    units += len == 4 ? 2 : 1;
-    i += len;
-  }
-  return units;
 }
 
 std::string at(std::size_t offset) {
@@ -155,9 +141,11 @@ std::variant<ParsedHtml, std::string> parse_html(std::string_view html) {
     return "can't parse entities: can't find end tag corresponding to start tag \"" + open.back() +
            "\"";
   }
-  const long long units = utf16_units(result.plain);
-  if (units < 0) return "text must be encoded in UTF-8";
-  result.utf16_units = static_cast<std::size_t>(units);
+  // Telegram counts UTF-16 code units: a code point past the BMP is two.
+  if (!text::for_each_code_point(
+          result.plain, [&](char32_t cp) { result.utf16_units += cp >= 0x10000 ? 2 : 1; })) {
+    return "text must be encoded in UTF-8";
+  }
   return result;
 }
 

@@ -6,35 +6,12 @@
 #include <set>
 
 #include "daemon/model/cap_datetime.hpp"
+#include "daemon/text/utf8.hpp"
 
 namespace araldo::model {
 namespace {
 
 using http::FieldError;
-
-// Offset of the first byte that is not valid UTF-8, if any.
-std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80                   ? 1
-                      : (c >= 0xC2 && c <= 0xDF) ? 2
-                      : (c >> 4) == 0xE          ? 3
-                      : (c >= 0xF0 && c <= 0xF4) ? 4
-                                                 : 0;
-    if (len == 0 || i + len > s.size()) return i;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    }
-    const auto c1 = static_cast<unsigned char>(s[i + 1 < s.size() ? i + 1 : i]);
-    // Overlong 3/4-byte forms, UTF-16 surrogates and code points past U+10FFFF.
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
-        (c == 0xF4 && c1 >= 0x90)) {
-      return i;
-    }
-    i += len;
-  }
-  return std::nullopt;
-}
 
 std::size_t code_points(std::string_view s) {
   std::size_t n = 0;
@@ -141,7 +118,7 @@ class FieldReader {
 }  // namespace
 
 std::variant<boost::json::value, JsonSyntaxError> parse_json_body(std::string_view body) {
-  if (auto bad = first_invalid_utf8(body)) {
+  if (auto bad = text::first_invalid_utf8(body)) {
     return JsonSyntaxError{"the body is not valid UTF-8 (at byte " + std::to_string(*bad) + ")"};
   }
   boost::json::stream_parser parser;
