@@ -35,7 +35,6 @@ struct Request {
   std::string target;  // path and query as sent
   Headers headers;
   std::string body;
-  std::string remote;  // peer address, for logs
 
   std::string_view path() const;
 };

@@ -27,7 +27,7 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-Request to_request(const bhttp::request<bhttp::string_body>& in, const std::string& remote) {
+Request to_request(const bhttp::request<bhttp::string_body>& in) {
   Request out;
   out.method = std::string(in.method_string());
   out.target = std::string(in.target());
@@ -35,7 +35,6 @@ Request to_request(const bhttp::request<bhttp::string_body>& in, const std::stri
     out.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
   out.body = in.body();
-  out.remote = remote;
   return out;
 }
 
@@ -134,10 +133,11 @@ struct HttpServer::Impl {
       const auto& breq = parser.get();
       Response resp;
       try {
-        resp = handler(to_request(breq, remote));
+        resp = handler(to_request(breq));
       } catch (const std::exception& e) {
-        spdlog::error("event=http.handler_failed target={} error=\"{}\"",
-                      std::string(breq.target()), e.what());
+        spdlog::error("event=http.handler_failed method={} target={} remote={} error=\"{}\"",
+                      std::string(breq.method_string()), std::string(breq.target()), remote,
+                      e.what());
         resp = early_problem(500, "internal-error", "Internal error",
                              "the server failed while handling the request; it was logged");
       }

@@ -24,8 +24,6 @@ class Database {
  public:
   Database(config::Secret dsn, int pool_size);
 
-  const config::Secret& dsn() const { return dsn_; }
-
   // Runs fn(pqxx::connection&). A broken connection is dropped and reported as
   // DatabaseUnavailable; other exceptions pass through and the connection is reused.
   template <typename Fn>

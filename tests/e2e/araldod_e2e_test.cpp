@@ -26,18 +26,6 @@ long long now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Every delivery of the alert in one of `states`.
-bool all_in(const boost::json::object& alert, std::initializer_list<std::string_view> states) {
-  if (!alert.contains("deliveries") || alert.at("deliveries").as_array().empty()) return false;
-  for (const auto& d : alert.at("deliveries").as_array()) {
-    const auto state = d.as_object().at("state").as_string();
-    if (std::find(states.begin(), states.end(), std::string_view(state)) == states.end()) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 class AraldodE2E : public DaemonTest {};
@@ -84,12 +72,8 @@ TEST_F(AraldodE2E, OneAlertReachesEveryConfiguredChat) {
 TEST_F(AraldodE2E, ServerErrorIsRetriedWithBackoffThenDelivered) {
   start_daemon();
   emulator_fault(R"({"platform":"telegram","status":500,"count":1})");
-  const auto r = post_alert(kAlert);
-  ASSERT_EQ(r.status, 202);
-  const auto id = id_of(r);
-  boost::json::object alert;
-  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"sent"}); }))
-      << daemon_->output();
+  const auto alert = post_and_wait(kAlert, {"sent"});
+  ASSERT_FALSE(alert.empty());
   int retried = 0;
   for (const auto& d : alert.at("deliveries").as_array()) {
     const auto& o = d.as_object();
@@ -109,10 +93,7 @@ TEST_F(AraldodE2E, FloodControlPausesTheBotForTheSignalledTime) {
   start_daemon();
   emulator_fault(R"({"platform":"telegram","status":429,"retry_after":2,"count":1})");
   const auto posted_at = now_ms();
-  const auto r = post_alert(kAlert);
-  ASSERT_EQ(r.status, 202);
-  const auto id = id_of(r);
-  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); })) << daemon_->output();
+  ASSERT_FALSE(post_and_wait(kAlert, {"sent"}).empty());
   // The first answer was 429 for the whole bot: neither chat got its message before the
   // 2 s Telegram asked for (the other request of the batch may have been in flight already).
   const auto messages = emulator_messages();
@@ -130,10 +111,7 @@ TEST_F(AraldodE2E, FloodControlPausesTheBotForTheSignalledTime) {
 TEST_F(AraldodE2E, DroppedConnectionIsRetried) {
   start_daemon();
   emulator_fault(R"({"platform":"telegram","drop":true,"count":1})");
-  const auto r = post_alert(kAlert);
-  ASSERT_EQ(r.status, 202);
-  const auto id = id_of(r);
-  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); })) << daemon_->output();
+  ASSERT_FALSE(post_and_wait(kAlert, {"sent"}).empty());
   EXPECT_EQ(emulator_messages().size(), 2u);
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.attempt'"
                         " AND detail->>'outcome' = 'transient'"),
@@ -143,12 +121,8 @@ TEST_F(AraldodE2E, DroppedConnectionIsRetried) {
 TEST_F(AraldodE2E, BlockedChatFailsPermanentlyWithoutRetrying) {
   start_daemon("  telegram-citizens:\n    type: telegram\n    base_url: " + emulator_url_ +
                "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['4242']\n");
-  const auto r = post_alert(alert_for("telegram-citizens"));
-  ASSERT_EQ(r.status, 202) << r.body;
-  const auto id = id_of(r);
-  boost::json::object alert;
-  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"failed"}); }))
-      << daemon_->output();
+  const auto alert = post_and_wait(alert_for("telegram-citizens"), {"failed"});
+  ASSERT_FALSE(alert.empty());
   const auto& d = alert.at("deliveries").as_array().at(0).as_object();
   EXPECT_EQ(d.at("attempts").as_int64(), 1);
   EXPECT_NE(std::string(d.at("last_error").as_string()).find("bot was blocked by the user"),
@@ -159,10 +133,9 @@ TEST_F(AraldodE2E, BlockedChatFailsPermanentlyWithoutRetrying) {
 TEST_F(AraldodE2E, RestartLosesNothingThatWasAccepted) {
   start_daemon();
   emulator_fault(R"({"platform":"telegram","status":503,"count":-1})");
-  const auto r = post_alert(kAlert);
-  ASSERT_EQ(r.status, 202);
-  const auto id = id_of(r);
-  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"retrying"}); }));
+  const auto retrying = post_and_wait(kAlert, {"retrying"});
+  ASSERT_FALSE(retrying.empty());
+  const std::string id(retrying.at("id").as_string());
 
   EXPECT_EQ(stop_daemon(SIGTERM), 0);  // graceful: exits 0
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"), "0");
@@ -206,13 +179,10 @@ TEST_F(AraldodE2E, OneAlertFansOutToTelegramAndX) {
                "\n    account: '@ProtCivComune'\n    consumer_key: e2e-ck\n"
                "    consumer_secret: e2e-cs\n    access_token: 1-e2e-at\n"
                "    access_token_secret: e2e-ats\n");
-  const auto r = post_alert(kAlert.substr(0, kAlert.size() - 1) +
-                            R"(,"channels":["telegram-main","x-comune"]})");
-  ASSERT_EQ(r.status, 202) << r.body;
-  const auto id = id_of(r);
-  boost::json::object alert;
-  ASSERT_TRUE(wait_until([&] { return all_in(alert = get_alert(id), {"sent"}); }))
-      << daemon_->output();
+  const auto alert = post_and_wait(
+      kAlert.substr(0, kAlert.size() - 1) + R"(,"channels":["telegram-main","x-comune"]})",
+      {"sent"});
+  ASSERT_FALSE(alert.empty());
   EXPECT_EQ(alert.at("deliveries").as_array().size(), 3u);
   const auto posts =
       boost::json::parse(http_request("GET", emulator_url_ + "/_emulator/x/messages").body)

@@ -107,6 +107,34 @@ HttpResult DaemonTest::post_alert(const std::string& json) {
       {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}}, json);
 }
 
+boost::json::object DaemonTest::post_and_wait(const std::string& json,
+                                              std::initializer_list<std::string_view> states) {
+  const auto r = post_alert(json);
+  if (r.status != 202) {
+    ADD_FAILURE() << "POST /v1/alerts answered " << r.status << ": " << r.body;
+    return {};
+  }
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+  boost::json::object alert;
+  if (!wait_until([&] { return all_in(alert = get_alert(id), states); })) {
+    ADD_FAILURE() << "deliveries never all reached the expected state: "
+                  << boost::json::serialize(alert) << "\n"
+                  << daemon_->output();
+    return {};
+  }
+  return alert;
+}
+
+bool DaemonTest::all_in(const boost::json::object& alert,
+                        std::initializer_list<std::string_view> states) {
+  if (!alert.contains("deliveries") || alert.at("deliveries").as_array().empty()) return false;
+  for (const auto& d : alert.at("deliveries").as_array()) {
+    const std::string_view state = d.as_object().at("state").as_string();
+    if (std::find(states.begin(), states.end(), state) == states.end()) return false;
+  }
+  return true;
+}
+
 boost::json::object DaemonTest::get_alert(const std::string& id) {
   auto r = http_request("GET", daemon_url_ + "/v1/alerts/" + id,
                         {{"Authorization", "Bearer " + api_key_}});

@@ -29,6 +29,13 @@ class DaemonTest : public ::testing::Test {
   int stop_daemon(int sig);
 
   HttpResult post_alert(const std::string& json);
+  // Posts an alert, expecting 202, and waits until every delivery is in one of `states`.
+  // Returns the alert's status document, or {} after recording a test failure.
+  boost::json::object post_and_wait(const std::string& json,
+                                    std::initializer_list<std::string_view> states);
+  // Every delivery of the alert in one of `states`.
+  static bool all_in(const boost::json::object& alert,
+                     std::initializer_list<std::string_view> states);
   boost::json::object get_alert(const std::string& id);
   boost::json::array emulator_messages();
   void emulator_fault(const std::string& json);
