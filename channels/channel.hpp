@@ -2,16 +2,25 @@
 // The one interface every platform plugin implements. A plugin knows its platform and
 // nothing else: it never sleeps, retries, touches SQL or does I/O. The dispatcher
 // sends what build_request() returns and feeds the answer to classify().
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "channels/http_exchange.hpp"
 #include "channels/outcome.hpp"
 
 namespace araldo::channels {
+
+// A platform's published send rate for one channel instance (a bot, an app, a phone
+// number): `per_second` on average, at most `burst` at once.
+struct RateLimit {
+  double per_second = 1;
+  double burst = 1;
+};
 
 // Settings every channel has, whatever its platform.
 struct ChannelSettings {
@@ -20,12 +29,34 @@ struct ChannelSettings {
   bool enabled = true;
   std::string language = "it";              // default template language
   std::optional<std::string> template_dir;  // operator's own templates, overriding ours
+  std::optional<RateLimit> rate_limit;      // overrides the platform's default
+};
+
+// Where a channel sends: an address, and the language its readers asked for.
+struct Target {
+  std::string address;   // a chat id, an account, a phone number
+  std::string language;  // empty: the channel's default
 };
 
 struct Message {
-  std::string target;  // a chat id, an account, a phone number: the platform's address
-  std::string text;    // rendered, already escaped for the platform
+  Message(std::string target_, std::string text_, int part_ = 1, int parts_ = 1,
+          std::optional<std::string> previous_part_id_ = std::nullopt)
+      : target(std::move(target_)),
+        text(std::move(text_)),
+        part(part_),
+        parts(parts_),
+        previous_part_id(std::move(previous_part_id_)) {}
+
+  std::string target;  // the platform's address
+  std::string text;    // one part, rendered and escaped (or shaped) for the platform
+  int part = 1;        // 1-based; a long alert is sent as parts 1..parts, in order
+  int parts = 1;
+  // The platform's id of the previous part, for platforms that thread replies (X).
+  std::optional<std::string> previous_part_id;
 };
+
+// The parts of one rendered text, in sending order, or why it cannot be sent.
+using Split = std::variant<std::vector<std::string>, std::string>;
 
 class Channel {
  public:
@@ -37,14 +68,25 @@ class Channel {
   const ChannelSettings& settings() const { return settings_; }
   const std::string& name() const { return settings_.name; }
 
-  // Where an alert goes when the operator names this channel.
-  virtual std::vector<std::string> targets() const = 0;
+  // Where an alert goes when the operator names this channel: the targets in the
+  // configuration, or (subscribers() true) everyone subscribed to it in the database.
+  virtual std::vector<Target> targets() const = 0;
+  virtual bool subscribers() const { return false; }
   // Escapes an alert field for the platform's markup; templates call it for {{field}}.
   virtual std::string escape(std::string_view text) const = 0;
-  // Why a rendered text cannot be sent as one message (too long, empty), or nothing.
-  virtual std::optional<std::string> check_rendered(std::string_view text) const = 0;
+  // Cuts a rendered text (in `language`) into the messages the platform accepts, in
+  // order; never inside markup. An error says why it cannot be sent at all.
+  virtual Split split(std::string_view rendered, std::string_view language) const = 0;
   virtual OutgoingRequest build_request(const Message& message) const = 0;
   virtual Outcome classify(const Answer& answer) const = 0;
+
+  // Pacing: the whole channel's rate, and the least time between two messages to one
+  // target (Telegram's per-chat limit, WhatsApp's pair rate).
+  virtual RateLimit default_rate_limit() const = 0;
+  virtual std::chrono::milliseconds target_interval(std::string_view /*target*/) const {
+    return std::chrono::milliseconds(0);
+  }
+  RateLimit rate_limit() const { return settings_.rate_limit.value_or(default_rate_limit()); }
 
  private:
   ChannelSettings settings_;

@@ -33,6 +33,12 @@ Outcome Outcome::permanent(std::string reason, Scope scope) {
   return o;
 }
 
+Outcome Outcome::moved(std::string new_target, std::string reason) {
+  Outcome o = retry_after(std::chrono::seconds(0), Scope::target, std::move(reason));
+  o.moved_to = std::move(new_target);
+  return o;
+}
+
 std::string_view to_string(Outcome::Kind kind) {
   switch (kind) {
     case Outcome::Kind::delivered:

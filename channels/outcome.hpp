@@ -2,6 +2,7 @@
 // What a platform's answer means for one delivery. Richer than "retry or not":
 // a signalled wait and a channel-wide failure must be told apart from a plain error.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,11 +25,15 @@ struct Outcome {
   std::chrono::seconds wait{0};
   Scope scope = Scope::target;
   std::string reason;
+  // The target has a new address (a Telegram group that became a supergroup): send
+  // there, now, and keep the new address.
+  std::optional<std::string> moved_to;
 
   static Outcome delivered(std::string platform_id);
   static Outcome retry_after(std::chrono::seconds wait, Scope scope, std::string reason);
   static Outcome transient(std::string reason);
   static Outcome permanent(std::string reason, Scope scope = Scope::target);
+  static Outcome moved(std::string new_target, std::string reason);
 };
 
 std::string_view to_string(Outcome::Kind kind);

@@ -28,6 +28,15 @@ std::unique_ptr<Channel> ChannelRegistry::create(const std::string& name,
   settings.enabled = section.boolean("enabled", true);
   settings.language = section.optional_string("language", "it");
   if (section.has("template_dir")) settings.template_dir = section.required_string("template_dir");
+  if (section.has("rate_limit")) {
+    // Per minute, so slow platforms (X: posts per 15 minutes) need no fractions.
+    auto limit = section.section("rate_limit");
+    const auto per_minute = limit.integer("per_minute", 60, 1, 10'000'000);
+    const auto burst = limit.integer("burst", 1, 1, 100'000);
+    limit.reject_unknown_keys();
+    settings.rate_limit =
+        RateLimit{static_cast<double>(per_minute) / 60.0, static_cast<double>(burst)};
+  }
 
   auto it = factories_.find(settings.type);
   if (it == factories_.end()) {

@@ -8,6 +8,7 @@
 #include "daemon/api/alerts_api.hpp"
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/router.hpp"
+#include "daemon/api/subscribers_api.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/database.hpp"
@@ -36,13 +37,35 @@ int serve(config::Config& cfg) {
   dispatch::Dispatcher dispatcher(cfg.dispatch, cfg.database.url, cfg.channels);
   api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults);
 
+  api::SubscribersApi subscribers(db, cfg.channels);
+
   api::Router router;
   router.add("POST", "/v1/alerts", [&](const auto& req, const auto&) { return alerts.post(req); });
   router.add("GET", "/v1/alerts/{id}",
              [&](const auto& req, const auto& p) { return alerts.get(req, p.at("id")); });
+  const std::string subs = "/v1/channels/{channel}/subscribers";
+  router.add("GET", subs, [&](const auto& req, const auto& p) {
+    return subscribers.count(req, p.at("channel"));
+  });
+  router.add("POST", subs,
+             [&](const auto& req, const auto& p) { return subscribers.add(req, p.at("channel")); });
+  router.add("POST", subs + "/import", [&](const auto& req, const auto& p) {
+    return subscribers.import(req, p.at("channel"));
+  });
+  router.add("DELETE", subs + "/{address}", [&](const auto& req, const auto& p) {
+    return subscribers.remove(req, p.at("channel"), p.at("address"));
+  });
   router.add("GET", "/healthz", [](const auto&, const auto&) { return api::healthz(); });
   router.add("GET", "/readyz", [&](const auto&, const auto&) {
-    return api::readyz(db, [&] { return dispatcher.database_connected(); });
+    return api::readyz(
+        db, [&] { return dispatcher.database_connected(); },
+        [&] {
+          std::map<std::string, api::ChannelHealth> out;
+          for (const auto& [name, s] : dispatcher.channel_status()) {
+            out[name] = {s.state, s.reason, s.resumes_in_ms};
+          }
+          return out;
+        });
   });
 
   http::HttpServer server(cfg.http, [&](const http::Request& r) { return router.handle(r); });

@@ -31,6 +31,8 @@ fi
 export TELEGRAM_BOT_TOKEN="110201543:LocalEmulatorTokenNotForTelegram0AB"
 export X_CONSUMER_KEY=local-consumer-key X_CONSUMER_SECRET=local-consumer-secret
 export X_ACCESS_TOKEN=1-local-access-token X_ACCESS_TOKEN_SECRET=local-token-secret
+export FACEBOOK_PAGE_TOKEN=local-page-token FACEBOOK_APP_SECRET=local-app-secret
+export WHATSAPP_TOKEN=local-whatsapp-token
 export ARALDO_DATABASE_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=araldo"
 sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   deploy/araldo.local.yaml >"$var/araldo.yaml"
@@ -39,7 +41,11 @@ sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   --telegram-token "$TELEGRAM_BOT_TOKEN" --telegram-chat @allerta_comune \
   --telegram-chat -1001234567890 --x-consumer-key "$X_CONSUMER_KEY" \
   --x-consumer-secret "$X_CONSUMER_SECRET" --x-access-token "$X_ACCESS_TOKEN" \
-  --x-access-token-secret "$X_ACCESS_TOKEN_SECRET" >"$var/emulator.log" 2>&1 &
+  --x-access-token-secret "$X_ACCESS_TOKEN_SECRET" --facebook-page-id 104857600 \
+  --facebook-page-token "$FACEBOOK_PAGE_TOKEN" --facebook-app-secret "$FACEBOOK_APP_SECRET" \
+  --whatsapp-phone-number-id 1055555 --whatsapp-token "$WHATSAPP_TOKEN" \
+  --whatsapp-app-secret "$FACEBOOK_APP_SECRET" --whatsapp-template allerta_comune:it,en_US:3 \
+  >"$var/emulator.log" 2>&1 &
 emulator_pid=$!
 cleanup() {
   kill "$emulator_pid" 2>/dev/null || true
@@ -57,15 +63,21 @@ cat <<MSG
 
 Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
   API key:   $key        (also in var/api-key)
-  Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram and X; log in var/emulator.log)
+  Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram, X, Facebook and WhatsApp;
+             log in var/emulator.log)
 
 Post an alert:
   curl -i -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\
        -d @deploy/examples/alert.json http://127.0.0.1:$port/v1/alerts
 Follow it:    curl -H "Authorization: Bearer $key" http://127.0.0.1:$port/v1/alerts/<id>
-What Telegram and X would have received:
+WhatsApp goes to subscribers; add some first:
+  curl -H "Authorization: Bearer $key" -H 'Content-Type: text/csv' \
+       --data-binary @deploy/examples/subscribers.csv \
+       http://127.0.0.1:$port/v1/channels/whatsapp-comune/subscribers/import
+What each platform would have received:
               curl http://127.0.0.1:$emulator_port/_emulator/telegram/messages
-              curl http://127.0.0.1:$emulator_port/_emulator/x/messages
+              (and /_emulator/x/messages, /_emulator/facebook/messages,
+               /_emulator/whatsapp/messages)
 
 MSG
 ./build/araldod -c "$var/araldo.yaml" serve

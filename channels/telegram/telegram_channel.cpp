@@ -1,41 +1,54 @@
 #include "channels/telegram/telegram_channel.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <charconv>
 #include <regex>
 
+#include "channels/base_url.hpp"
 #include "channels/telegram/telegram_classify.hpp"
 #include "channels/telegram/telegram_html.hpp"
+#include "channels/telegram/telegram_split.hpp"
 
 namespace araldo::channels::telegram {
 namespace {
 
+struct Pacing {
+  std::chrono::milliseconds private_chat{1000};  // about 1 message/s per chat
+  std::chrono::milliseconds group{3000};         // 20 messages/min per group or channel
+};
+
 class TelegramChannel final : public Channel {
  public:
   TelegramChannel(ChannelSettings settings, std::string base_url, config::Secret token,
-                  std::vector<std::string> chats, bool disable_notification)
+                  std::vector<Target> chats, bool disable_notification, Pacing pacing)
       : Channel(std::move(settings)),
         base_url_(std::move(base_url)),
         token_(std::move(token)),
         chats_(std::move(chats)),
-        disable_notification_(disable_notification) {}
+        disable_notification_(disable_notification),
+        pacing_(pacing) {}
 
-  std::vector<std::string> targets() const override { return chats_; }
+  std::vector<Target> targets() const override { return chats_; }
 
   std::string escape(std::string_view text) const override { return escape_html(text); }
 
-  std::optional<std::string> check_rendered(std::string_view text) const override {
+  Split split(std::string_view text, std::string_view) const override {
     auto parsed = parse_html(text);
     if (auto* error = std::get_if<std::string>(&parsed))
       return "rendered text is invalid: " + *error;
-    const auto& p = std::get<ParsedHtml>(parsed);
-    if (p.plain.find_first_not_of(" \t\r\n") == std::string::npos) return "rendered text is empty";
-    if (p.utf16_units > max_message_length) {
-      return "rendered text is " + std::to_string(p.utf16_units) + " characters; Telegram takes " +
-             std::to_string(max_message_length);
+    if (std::get<ParsedHtml>(parsed).plain.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return std::string("rendered text is empty");
     }
-    return std::nullopt;
+    return split_message(text, max_message_length);
+  }
+
+  // 30 messages/s per bot (shared/platforms.md).
+  RateLimit default_rate_limit() const override { return {30, 30}; }
+
+  std::chrono::milliseconds target_interval(std::string_view chat) const override {
+    const bool private_chat = !chat.starts_with("@") && !chat.starts_with("-");
+    return private_chat ? pacing_.private_chat : pacing_.group;
   }
 
   OutgoingRequest build_request(const Message& message) const override {
@@ -66,20 +79,10 @@ class TelegramChannel final : public Channel {
  private:
   std::string base_url_;
   config::Secret token_;
-  std::vector<std::string> chats_;
+  std::vector<Target> chats_;
   bool disable_notification_;
+  Pacing pacing_;
 };
-
-std::string checked_base_url(config::Section& section) {
-  auto url = section.optional_string("base_url", "https://api.telegram.org");
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
-      parsed->host().empty()) {
-    throw config::ConfigError(section.path() + ".base_url: must be an http(s) URL");
-  }
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
 
 }  // namespace
 
@@ -87,7 +90,7 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
   static const std::regex token_shape("[0-9]+:[A-Za-z0-9_-]{35}");
   static const std::regex chat_shape("@[A-Za-z][A-Za-z0-9_]{3,31}|-?[0-9]{1,20}");
 
-  auto base_url = checked_base_url(section);
+  auto base_url = read_base_url(section, "https://api.telegram.org");
   auto token = section.secret("bot_token");
   if (!std::regex_match(token.reveal(), token_shape)) {
     // Never echo the value: it is a credential even when malformed.
@@ -103,10 +106,25 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
                                 "'");
     }
   }
+  // Chats whose readers want another language than the channel's default.
+  auto languages = section.section("chat_languages");
+  std::vector<Target> targets;
+  for (const auto& chat : chats) {
+    targets.push_back({chat, languages.has(chat) ? languages.required_string(chat) : ""});
+  }
+  for (const auto& key : languages.keys()) {
+    if (std::find(chats.begin(), chats.end(), key) == chats.end()) {
+      throw config::ConfigError(languages.path() + "." + key + ": not one of the chats");
+    }
+  }
+  languages.reject_unknown_keys();
   const bool disable_notification = section.boolean("disable_notification", false);
+  Pacing pacing;
+  pacing.private_chat = section.millis("private_chat_interval_ms", pacing.private_chat);
+  pacing.group = section.millis("group_interval_ms", pacing.group);
   return std::make_unique<TelegramChannel>(std::move(settings), std::move(base_url),
-                                           std::move(token), std::move(chats),
-                                           disable_notification);
+                                           std::move(token), std::move(targets),
+                                           disable_notification, pacing);
 }
 
 }  // namespace araldo::channels::telegram

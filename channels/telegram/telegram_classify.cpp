@@ -85,9 +85,11 @@ Outcome classify_answer(const Answer& answer) {
                               Scope::channel);
   }
   if (reply.status == 400 && r.migrate_to_chat_id) {
-    return Outcome::permanent(what + " (the group is now supergroup " +
+    // The group became a supergroup: the same message goes to the new id, at once.
+    return Outcome::moved(std::to_string(*r.migrate_to_chat_id),
+                          what + " (the group is now supergroup " +
                               std::to_string(*r.migrate_to_chat_id) +
-                              ": put that id in the channel's chats)");
+                              ": update the channel's chats)");
   }
   if (reply.status >= 500) return Outcome::transient(what);
   if (reply.status >= 400) return Outcome::permanent(what);

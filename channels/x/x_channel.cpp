@@ -4,15 +4,19 @@
 
 #include <array>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <regex>
 
+#include "channels/base_url.hpp"
 #include "channels/x/oauth1_signature.hpp"
 #include "channels/x/x_classify.hpp"
 #include "channels/x/x_text_weight.hpp"
+#include "daemon/text/split_into_parts.hpp"
+#include "daemon/text/utf8.hpp"
 
 namespace araldo::channels::x {
 namespace {
+
+constexpr int max_thread_length = 25;
 
 std::string make_nonce() {
   static constexpr std::string_view alphabet =
@@ -35,27 +39,46 @@ class XChannel final : public Channel {
         account_(std::move(account)),
         credentials_(std::move(credentials)) {}
 
-  std::vector<std::string> targets() const override { return {account_}; }
+  std::vector<Target> targets() const override { return {{account_, ""}}; }
 
   // Posts are plain text: nothing to escape.
   std::string escape(std::string_view text) const override { return std::string(text); }
 
-  std::optional<std::string> check_rendered(std::string_view text) const override {
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-      return "rendered text is empty";
-    const auto weight = weighted_length(text);
-    if (weight > max_weighted_length) {
-      return "rendered post weighs " + std::to_string(weight) + "; X takes " +
-             std::to_string(max_weighted_length);
-    }
-    return std::nullopt;
+  // A long alert becomes a thread; each part replies to the one before it.
+  Split split(std::string_view text, std::string_view) const override {
+    text::PartRules rules;
+    rules.limit = max_weighted_length;
+    rules.max_parts = max_thread_length;
+    rules.measure = [](std::string_view t) { return weighted_length(t); };
+    rules.cut = text::cut_plain;
+    rules.break_word = [](std::string_view word, std::size_t budget) {
+      std::vector<std::string> out(1);
+      for (std::size_t pos = 0; pos < word.size();) {
+        const auto start = pos;
+        if (!text::next_code_point(word, pos)) return std::vector<std::string>{};
+        auto piece = word.substr(start, pos - start);
+        if (weighted_length(out.back() + std::string(piece)) > budget) out.emplace_back();
+        out.back() += piece;
+      }
+      return out;
+    };
+    auto parts = text::split_into_parts(text, rules);
+    if (auto* why = std::get_if<std::string>(&parts)) return *why;
+    return std::get<std::vector<std::string>>(parts);
   }
+
+  // Basic tier, per user: about 100 posts per 15 minutes (unconfirmed: tiers change).
+  RateLimit default_rate_limit() const override { return {100.0 / 900.0, 10}; }
 
   OutgoingRequest build_request(const Message& message) const override {
     OutgoingRequest req;
     req.method = "POST";
     req.url = base_url_ + "/2/tweets";
-    req.body = boost::json::serialize(boost::json::object{{"text", message.text}});
+    boost::json::object body{{"text", message.text}};
+    if (message.previous_part_id) {
+      body["reply"] = {{"in_reply_to_tweet_id", *message.previous_part_id}};
+    }
+    req.body = boost::json::serialize(body);
     req.headers.set("Content-Type", "application/json");
     // A JSON body adds no parameters to the signature.
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -80,12 +103,7 @@ class XChannel final : public Channel {
 }  // namespace
 
 std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section& section) {
-  auto base_url = section.optional_string("base_url", "https://api.x.com");
-  auto parsed = boost::urls::parse_absolute_uri(base_url);
-  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http")) {
-    throw config::ConfigError(section.path() + ".base_url: must be an http(s) URL");
-  }
-  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  auto base_url = read_base_url(section, "https://api.x.com");
   static const std::regex account_shape("@[A-Za-z0-9_]{1,15}");
   auto account = section.required_string("account");
   if (!std::regex_match(account, account_shape)) {

@@ -8,6 +8,7 @@
 #include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
+#include "daemon/store/subscriber_store.hpp"
 
 namespace araldo::api {
 namespace {
@@ -57,6 +58,9 @@ boost::json::object delivery_json(const store::DeliveryStatus& d) {
                         {"channel", d.channel},
                         {"channel_type", d.channel_type},
                         {"target", d.target},
+                        {"language", d.language},
+                        {"part", d.part},
+                        {"parts", d.parts},
                         {"state", d.state},
                         {"attempts", d.attempts},
                         {"updated_at", d.updated_at},
@@ -103,34 +107,66 @@ http::Response AlertsApi::post(const http::Request& request) const {
     if (auto* p = std::get_if<Problem>(&resolved)) return p->to_response();
 
     std::vector<store::NewDelivery> deliveries;
+    std::vector<store::SubscriberFanout> fanouts;
     std::vector<FieldError> render_errors;
     for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
-      auto text = renderer_.render(*channel, alert);
-      if (auto why = channel->check_rendered(text)) {
-        render_errors.push_back({"", "for channel '" + channel->name() + "': " + *why +
-                                         " (shorten the description or instruction)"});
+      // Rendered and split once per language, whatever the number of targets.
+      std::map<std::string, std::optional<std::vector<store::RenderedPart>>> cache;
+      auto parts_for = [&](const std::string& language) {
+        auto [it, fresh] = cache.try_emplace(language);
+        if (!fresh) return it->second;
+        const auto rendered = renderer_.render(*channel, alert, language);
+        auto split = channel->split(rendered.text, rendered.language);
+        if (auto* why = std::get_if<std::string>(&split)) {
+          render_errors.push_back({"", "for channel '" + channel->name() + "' (language " +
+                                           rendered.language + "): " + *why +
+                                           " (shorten the description or instruction)"});
+        } else {
+          std::vector<store::RenderedPart> parts;
+          for (auto& text : std::get<std::vector<std::string>>(split)) {
+            parts.push_back({rendered.language, std::move(text)});
+          }
+          it->second = std::move(parts);
+        }
+        return it->second;
+      };
+      if (channel->subscribers()) {
+        store::SubscriberFanout fanout{channel->name(), channel->settings().type, {}, {}};
+        const auto languages = db_.with_connection(
+            [&](pqxx::connection& c) { return store::subscriber_languages(c, channel->name()); });
+        for (const auto& language : languages) {
+          if (auto parts = parts_for(language)) fanout.by_language[language] = std::move(*parts);
+        }
+        if (auto parts = parts_for("")) fanout.fallback = std::move(*parts);
+        fanouts.push_back(std::move(fanout));
         continue;
       }
       for (const auto& target : channel->targets()) {
-        deliveries.push_back({channel->name(), channel->settings().type, target, text});
+        if (auto parts = parts_for(target.language)) {
+          deliveries.push_back(
+              {channel->name(), channel->settings().type, target.address, std::move(*parts)});
+        }
       }
     }
     if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
 
-    const auto accepted = db_.with_connection(
-        [&](pqxx::connection& c) { return store::insert_alert(c, alert, deliveries, actor); });
+    const auto accepted = db_.with_connection([&](pqxx::connection& c) {
+      return store::insert_alert(c, alert, deliveries, fanouts, actor);
+    });
     spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
-                 actor, alert.severity, deliveries.size());
+                 actor, alert.severity, accepted.deliveries);
 
     const std::string location = "/v1/alerts/" + accepted.id;
     boost::json::object body{{"id", accepted.id},
                              {"status", "accepted"},
                              {"accepted_at", accepted.accepted_at},
-                             {"deliveries", deliveries.size()},
+                             {"deliveries", accepted.deliveries},
                              {"links", {{"self", location}}}};
     auto r = http::Response::json(202, boost::json::serialize(body));
     r.headers.set("Location", location);
     return r;
+  } catch (const store::NothingToDeliver& e) {
+    return http::unprocessable({{"/channels", e.what()}}).to_response();
   } catch (const store::DatabaseUnavailable& e) {
     spdlog::error("event=alert.rejected_db_unavailable error=\"{}\"", e.what());
     return http::service_unavailable(
@@ -155,19 +191,20 @@ http::Response AlertsApi::get(const http::Request& request, const std::string& i
     if (!status) return http::not_found("no alert with id " + id).to_response();
 
     boost::json::array deliveries;
-    std::map<std::string, int> by_state;
-    for (const auto& d : status->deliveries) {
-      deliveries.push_back(delivery_json(d));
-      ++by_state[d.state];
-    }
+    for (const auto& d : status->deliveries) deliveries.push_back(delivery_json(d));
     boost::json::object summary;
-    for (const auto& [state, n] : by_state) summary[state] = n;
+    for (const auto& [state, n] : status->by_state) summary[state] = n;
     boost::json::object body{{"id", status->id},
                              {"accepted_at", status->accepted_at},
                              {"submitted_by", status->submitted_by},
                              {"alert", status->document},
                              {"summary", std::move(summary)},
+                             {"total_deliveries", status->total},
                              {"deliveries", std::move(deliveries)}};
+    // A broadcast to many subscribers lists its first deliveries; the summary counts all.
+    if (status->total > static_cast<long long>(status->deliveries.size())) {
+      body["deliveries_truncated"] = true;
+    }
     return http::Response::json(200, boost::json::serialize(body));
   } catch (const store::DatabaseUnavailable& e) {
     return http::service_unavailable("the database is unavailable").to_response();

@@ -11,7 +11,8 @@ http::Response healthz() {
   return http::Response::json(200, R"({"status":"ok"})");
 }
 
-http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected) {
+http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected,
+                      const std::function<std::map<std::string, ChannelHealth>()>& channels) {
   int version = 0;
   try {
     version =
@@ -32,6 +33,17 @@ http::Response readyz(store::Database& db, const std::function<bool()>& dispatch
         .to_response();
   }
   boost::json::object body{{"status", "ready"}, {"database", "ok"}, {"schema_version", version}};
+  if (channels) {
+    boost::json::object by_name;
+    for (const auto& [name, health] : channels()) {
+      boost::json::object c{{"state", health.state}};
+      if (!health.reason.empty()) c["reason"] = health.reason;
+      if (health.resumes_in_ms > 0) c["resumes_in_ms"] = health.resumes_in_ms;
+      if (health.state == "stopped") body["status"] = "degraded";
+      by_name[name] = std::move(c);
+    }
+    body["channels"] = std::move(by_name);
+  }
   return http::Response::json(200, boost::json::serialize(body));
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // /healthz: the process answers. /readyz: it can do its job (database reachable, schema
-// current, dispatcher connected).
+// current, dispatcher connected), and how each channel is doing.
 #include <functional>
+#include <map>
+#include <string>
 
 #include "daemon/http/http_message.hpp"
 #include "daemon/store/database.hpp"
@@ -9,6 +11,15 @@
 namespace araldo::api {
 
 http::Response healthz();
-http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected);
+struct ChannelHealth {
+  std::string state;  // ok / throttled / stopped
+  std::string reason;
+  long long resumes_in_ms = 0;
+};
+
+// A stopped channel (its credentials refused) makes the answer "degraded" but still 200:
+// intake and the other channels work, and a balancer must not take the daemon away.
+http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected,
+                      const std::function<std::map<std::string, ChannelHealth>()>& channels = {});
 
 }  // namespace araldo::api

@@ -37,6 +37,8 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   auto http = top.section("http");
   c.http.body_limit =
       static_cast<std::size_t>(http.integer("body_limit", 64 * 1024, 1024, 16 << 20));
+  c.http.import_body_limit =
+      static_cast<std::size_t>(http.integer("import_body_limit", 16 << 20, 1024, 1LL << 30));
   c.http.header_timeout = http.millis("header_timeout_ms", c.http.header_timeout);
   c.http.body_timeout = http.millis("body_timeout_ms", c.http.body_timeout);
   c.http.threads = static_cast<int>(http.integer("threads", 4, 1, 64));

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <pqxx/pqxx>
 
 #include "daemon/store/alert_store.hpp"
@@ -10,7 +12,6 @@
 
 namespace araldo::dispatch {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // The connection that LISTENs; the same connection runs the dispatcher's statements,
@@ -33,6 +34,14 @@ struct Dispatcher::Listener {
   bool woken = false;
 };
 
+namespace {
+
+int claim_batch(const channels::RateLimit& limit) {
+  return std::clamp(static_cast<int>(limit.per_second / 50), 1, static_cast<int>(limit.burst));
+}
+
+}  // namespace
+
 std::string make_worker_id() {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -44,6 +53,11 @@ Dispatcher::Dispatcher(DispatchOptions options, config::Secret dsn,
                        const channels::ChannelSet& channels)
     : options_(std::move(options)), dsn_(std::move(dsn)), channels_(channels) {
   if (options_.worker_id.empty()) options_.worker_id = make_worker_id();
+  for (const auto& c : channels_.all()) {
+    const auto limit = c->rate_limit();
+    pace_.emplace(c->name(), Pace(TokenBucket(limit.per_second, limit.burst)));
+  }
+  publish_status();
 }
 
 Dispatcher::~Dispatcher() = default;
@@ -81,34 +95,115 @@ void Dispatcher::drop_connection(const std::string& why) {
 std::vector<std::string> Dispatcher::paused_channels() {
   const auto now = Clock::now();
   std::vector<std::string> out;
-  for (auto it = paused_until_.begin(); it != paused_until_.end();) {
-    if (it->second <= now) {
-      spdlog::info("event=channel.resumed channel={}", it->first);
-      it = paused_until_.erase(it);
+  bool changed = false;
+  for (auto& [name, pace] : pace_) {
+    if (pace.paused_until == Clock::time_point{}) continue;
+    if (pace.paused_until <= now) {
+      spdlog::info("event=channel.resumed channel={}", name);
+      pace.paused_until = {};
+      changed = true;
     } else {
-      out.push_back(it->first);
-      ++it;
+      out.push_back(name);
     }
   }
+  if (changed) publish_status();
   return out;
 }
 
+void Dispatcher::publish_status() {
+  const auto now = Clock::now();
+  std::map<std::string, ChannelStatus> status;
+  for (const auto& [name, pace] : pace_) {
+    ChannelStatus s;
+    if (pace.paused_until > now) {
+      s.state = pace.stopped ? "stopped" : "throttled";
+      s.reason = pace.reason;
+      s.resumes_in_ms = std::chrono::duration_cast<milliseconds>(pace.paused_until - now).count();
+    } else if (pace.stopped) {
+      // Paused time is over but nothing has been delivered since: still suspect.
+      s.state = "stopped";
+      s.reason = pace.reason;
+    }
+    status[name] = std::move(s);
+  }
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(status);
+}
+
+std::map<std::string, Dispatcher::ChannelStatus> Dispatcher::channel_status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+int Dispatcher::free_slots() const {
+  return options_.max_in_flight - static_cast<int>(in_flight_.size() + delayed_.size());
+}
+
 void Dispatcher::claim_and_send() {
-  const int free_slots = options_.max_in_flight - static_cast<int>(in_flight_.size());
-  if (free_slots <= 0) return;
+  claim_wanted_ = false;
+  slots_backlog_ = false;
   const auto paused = paused_channels();
-  auto claimed =
-      store::claim_due(*listener_->conn, options_.worker_id, free_slots, options_.lease, paused);
-  // A full batch means more may be due right now.
-  claim_wanted_ = static_cast<int>(claimed.size()) == free_slots;
-  for (auto& d : claimed) send(std::move(d));
-  if (!claim_wanted_) {
-    auto wait = store::time_until_next_due(*listener_->conn, paused);
-    next_due_ = wait ? std::optional(Clock::now() + *wait) : std::nullopt;
+  const auto now = Clock::now();
+  std::vector<std::string> not_due_now = paused;
+
+  // Each channel claims what its rate allows, the first one in turn, so one bulk
+  // channel cannot take every slot; within a channel the most urgent comes first.
+  std::vector<std::pair<const std::string, Pace>*> order;
+  for (auto& entry : pace_) order.push_back(&entry);
+  if (!order.empty())
+    std::rotate(order.begin(), order.begin() + rotation_++ % order.size(), order.end());
+  for (auto* entry : order) {
+    auto& [name, pace] = *entry;
+    pace.backlog = false;
+    if (pace.paused_until > now) continue;
+    const int slots = free_slots();
+    if (slots <= 0) {
+      slots_backlog_ = true;
+      not_due_now.push_back(name);
+      continue;
+    }
+    const int tokens = pace.bucket.available(now);
+    if (tokens < 1) {
+      pace.backlog = true;
+      not_due_now.push_back(name);
+      continue;
+    }
+    const int limit = std::min(slots, tokens);
+    auto claimed = store::claim_due(*listener_->conn, options_.worker_id, limit, options_.lease,
+                                    {{name}, true});
+    pace.bucket.consume(static_cast<int>(claimed.size()));
+    if (static_cast<int>(claimed.size()) == limit) {
+      // More may be due: wait for a token or a free slot rather than polling the queue.
+      if (limit == tokens) pace.backlog = true;
+      if (limit == slots) slots_backlog_ = true;
+      not_due_now.push_back(name);
+    }
+    for (auto& d : claimed) schedule(std::move(d));
+  }
+
+  // Deliveries for a channel no longer in the configuration fail loudly, not silently
+  // wait forever.
+  std::vector<std::string> configured;
+  for (const auto& [name, pace] : pace_) configured.push_back(name);
+  if (free_slots() > 0) {
+    for (auto& d : store::claim_due(*listener_->conn, options_.worker_id, free_slots(),
+                                    options_.lease, {configured, false})) {
+      finish_without_sending(d, "channel '" + d.channel + "' is not configured");
+    }
+  }
+
+  auto wait = store::time_until_next_due(*listener_->conn, {not_due_now, false});
+  next_due_ = wait ? std::optional(Clock::now() + *wait) : std::nullopt;
+  for (auto& [name, pace] : pace_) {
+    if (pace.backlog) {
+      // Claim again once about 20 ms worth of tokens are in: fewer, fuller claims.
+      const auto t = pace.bucket.next_tokens(claim_batch(channels_.find(name)->rate_limit()));
+      next_due_ = next_due_ ? std::min(*next_due_, t) : t;
+    }
   }
 }
 
-void Dispatcher::send(store::ClaimedDelivery delivery) {
+void Dispatcher::schedule(store::ClaimedDelivery delivery) {
   if (delivery.reclaimed) {
     spdlog::warn("event=delivery.reclaimed delivery_id={} alert_id={} channel={} attempt={}",
                  delivery.id, delivery.alert_id, delivery.channel, delivery.attempt);
@@ -118,29 +213,82 @@ void Dispatcher::send(store::ClaimedDelivery delivery) {
     finish_without_sending(delivery, "channel '" + delivery.channel + "' is not configured");
     return;
   }
-  const auto tag = next_tag_++;
-  sender_.submit(tag, channel->build_request({delivery.target, delivery.rendered_text}),
-                 options_.request_timeout);
-  in_flight_.emplace(tag, InFlight{std::move(delivery), channel});
+  const auto now = Clock::now();
+  auto& ready = target_ready_[{delivery.channel, delivery.target}];
+  const auto at = std::max(ready, now);
+  ready = at + channel->target_interval(delivery.target);
+  if (at <= now) {
+    send(std::move(delivery), *channel);
+  } else if (at - now > options_.lease / 2) {
+    // Too long to hold the lease: hand it back, due when the target can take it.
+    const auto wait = std::chrono::duration_cast<milliseconds>(at - now);
+    finish_without_sending(delivery, "waiting for the platform's pace for this target", "deferred",
+                           wait);
+  } else {
+    delayed_.emplace(at, std::move(delivery));
+  }
 }
 
-void Dispatcher::finish_without_sending(const store::ClaimedDelivery& d,
-                                        const std::string& reason) {
-  spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
-                d.alert_id, d.channel, reason);
+void Dispatcher::send_delayed() {
+  const auto now = Clock::now();
+  while (!delayed_.empty() && delayed_.begin()->first <= now) {
+    auto node = delayed_.extract(delayed_.begin());
+    if (const auto* channel = channels_.find(node.mapped().channel)) {
+      send(std::move(node.mapped()), *channel);
+    }
+  }
+}
+
+void Dispatcher::send(store::ClaimedDelivery delivery, const channels::Channel& channel) {
+  const auto tag = next_tag_++;
+  channels::Message message{delivery.target, delivery.rendered_text, delivery.part, delivery.parts,
+                            delivery.previous_part_id};
+  sender_.submit(tag, channel.build_request(message), options_.request_timeout);
+  in_flight_.emplace(tag, InFlight{std::move(delivery), &channel});
+}
+
+void Dispatcher::finish_without_sending(const store::ClaimedDelivery& d, const std::string& reason,
+                                        const std::string& outcome,
+                                        std::optional<milliseconds> retry_in) {
+  if (!retry_in) {
+    spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
+                  d.alert_id, d.channel, reason);
+  }
   store::AttemptRecord rec;
   rec.delivery_id = d.id;
   rec.alert_id = d.alert_id;
+  rec.channel = d.channel;
+  rec.target = d.target;
+  rec.part = d.part;
+  rec.parts = d.parts;
   rec.attempt = d.attempt;
-  rec.outcome = "permanent";
+  rec.outcome = outcome;
   rec.error = reason;
-  rec.next_state = "failed";
+  rec.next_state = retry_in ? "retrying" : "failed";
+  rec.retry_in = retry_in;
   unwritten_.push_back(std::move(rec));
+}
+
+void Dispatcher::pause_channel(const channels::Channel& channel, const channels::Outcome& outcome,
+                               milliseconds wait) {
+  auto& pace = pace_.at(channel.name());
+  pace.paused_until = std::max(pace.paused_until, Clock::now() + wait);
+  pace.reason = outcome.reason;
+  if (outcome.kind == channels::Outcome::Kind::permanent) {
+    pace.stopped = true;
+    spdlog::critical("event=channel.stopped channel={} pause_ms={} reason=\"{}\"", channel.name(),
+                     wait.count(), outcome.reason);
+  } else {
+    spdlog::warn("event=channel.throttled channel={} pause_ms={} reason=\"{}\"", channel.name(),
+                 wait.count(), outcome.reason);
+  }
+  publish_status();
 }
 
 void Dispatcher::finish(std::uint64_t tag, const channels::Answer& answer, milliseconds latency) {
   auto node = in_flight_.extract(tag);
   if (node.empty()) return;
+  if (slots_backlog_) claim_wanted_ = true;
   const auto& d = node.mapped().delivery;
   const auto& channel = *node.mapped().channel;
   const auto outcome = channel.classify(answer);
@@ -150,6 +298,10 @@ void Dispatcher::finish(std::uint64_t tag, const channels::Answer& answer, milli
   store::AttemptRecord rec;
   rec.delivery_id = d.id;
   rec.alert_id = d.alert_id;
+  rec.channel = d.channel;
+  rec.target = d.target;
+  rec.part = d.part;
+  rec.parts = d.parts;
   rec.attempt = d.attempt;
   rec.outcome = std::string(channels::to_string(outcome.kind));
   if (const auto* reply = std::get_if<channels::HttpReply>(&answer))
@@ -159,58 +311,69 @@ void Dispatcher::finish(std::uint64_t tag, const channels::Answer& answer, milli
   if (!decision.reason.empty()) rec.error = decision.reason;
   rec.next_state = decision.next_state;
   rec.retry_in = decision.retry_in;
+  rec.moved_to = outcome.moved_to;
 
-  const bool whole_channel = outcome.scope == channels::Scope::channel &&
-                             (outcome.kind == channels::Outcome::Kind::retry_after ||
-                              outcome.kind == channels::Outcome::Kind::permanent);
-  if (whole_channel && decision.retry_in) {
-    auto& until = paused_until_[channel.name()];
-    until = std::max(until, Clock::now() + *decision.retry_in);
-    if (outcome.kind == channels::Outcome::Kind::permanent) {
-      spdlog::critical("event=channel.stopped channel={} pause_ms={} reason=\"{}\"", channel.name(),
-                       decision.retry_in->count(), outcome.reason);
-    } else {
-      spdlog::warn("event=channel.throttled channel={} pause_ms={} reason=\"{}\"", channel.name(),
-                   decision.retry_in->count(), outcome.reason);
+  using Kind = channels::Outcome::Kind;
+  if (outcome.kind == Kind::delivered) {
+    auto& pace = pace_.at(channel.name());
+    if (pace.stopped) {
+      pace.stopped = false;
+      spdlog::info("event=channel.recovered channel={}", channel.name());
+      publish_status();
     }
+  } else if (outcome.scope == channels::Scope::channel && decision.retry_in &&
+             (outcome.kind == Kind::retry_after || outcome.kind == Kind::permanent)) {
+    pause_channel(channel, outcome, *decision.retry_in);
+  } else if (outcome.kind == Kind::retry_after && decision.retry_in && !outcome.moved_to) {
+    // The platform limits this one target: the others go on.
+    auto& ready = target_ready_[{d.channel, d.target}];
+    ready = std::max(ready, Clock::now() + *decision.retry_in);
   }
 
   const auto log_level = decision.next_state == "sent"     ? spdlog::level::info
                          : decision.next_state == "failed" ? spdlog::level::err
                                                            : spdlog::level::warn;
   spdlog::log(log_level,
-              "event=delivery.{} delivery_id={} alert_id={} channel={} target={} attempt={} "
-              "outcome={} http_status={} latency_ms={} platform_id={} retry_in_ms={} reason=\"{}\"",
-              decision.next_state, d.id, d.alert_id, d.channel, d.target, d.attempt, rec.outcome,
-              rec.http_status.value_or(0), rec.latency_ms, rec.platform_id.value_or("-"),
-              rec.retry_in ? rec.retry_in->count() : 0, decision.reason);
+              "event=delivery.{} delivery_id={} alert_id={} channel={} target={} part={}/{} "
+              "attempt={} outcome={} http_status={} latency_ms={} platform_id={} retry_in_ms={} "
+              "reason=\"{}\"",
+              decision.next_state, d.id, d.alert_id, d.channel, d.target, d.part, d.parts,
+              d.attempt, rec.outcome, rec.http_status.value_or(0), rec.latency_ms,
+              rec.platform_id.value_or("-"), rec.retry_in ? rec.retry_in->count() : 0,
+              decision.reason);
   unwritten_.push_back(std::move(rec));
 }
 
 void Dispatcher::flush_records() {
-  while (!unwritten_.empty() && listener_) {
-    const auto& rec = unwritten_.front();
-    if (!store::record_attempt(*listener_->conn, options_.worker_id, rec)) {
+  if (unwritten_.empty() || !listener_) return;
+  // One transaction for everything finished since the last turn of the loop.
+  const auto updated = store::record_attempts(*listener_->conn, options_.worker_id, unwritten_);
+  for (std::size_t i = 0; i < unwritten_.size(); ++i) {
+    const auto& rec = unwritten_[i];
+    if (!updated[i]) {
       spdlog::warn("event=delivery.lease_lost delivery_id={} worker={}", rec.delivery_id,
                    options_.worker_id);
     } else if (rec.retry_in) {
       // Wake for the retry itself rather than at the next sweep.
       const auto due = Clock::now() + *rec.retry_in;
       next_due_ = next_due_ ? std::min(*next_due_, due) : due;
+    } else if (rec.next_state == "sent" && rec.part < rec.parts) {
+      claim_wanted_ = true;  // the next part is due now
     }
-    unwritten_.erase(unwritten_.begin());
   }
+  unwritten_.clear();
 }
 
 milliseconds Dispatcher::next_wait() {
   const auto now = Clock::now();
   auto until = next_sweep_;
   if (next_due_) until = std::min(until, *next_due_);
-  for (const auto& [name, t] : paused_until_) until = std::min(until, t);
-  if (!listener_) until = std::min(until, next_connect_try_);
-  if (claim_wanted_ && listener_ && static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
-    until = now;
+  for (const auto& [name, pace] : pace_) {
+    if (pace.paused_until != Clock::time_point{}) until = std::min(until, pace.paused_until);
   }
+  if (!delayed_.empty()) until = std::min(until, delayed_.begin()->first);
+  if (!listener_) until = std::min(until, next_connect_try_);
+  if ((claim_wanted_ || !unwritten_.empty()) && listener_ && free_slots() > 0) until = now;
   return std::max(milliseconds(0),
                   std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
 }
@@ -236,12 +399,17 @@ void Dispatcher::run(std::stop_token stop) {
         if (now >= next_sweep_) {
           claim_wanted_ = true;
           next_sweep_ = now + options_.sweep_interval;
+          std::erase_if(target_ready_, [&](const auto& e) { return e.second <= now; });
         }
         if (next_due_ && now >= *next_due_) claim_wanted_ = true;
-        for (const auto& [name, t] : paused_until_) {
-          if (t <= now) claim_wanted_ = true;
+        for (const auto& [name, pace] : pace_) {
+          if (pace.paused_until != Clock::time_point{} && pace.paused_until <= now) {
+            claim_wanted_ = true;
+          }
         }
+        if (!drain_deadline) send_delayed();
         if (claim_wanted_ && !drain_deadline) claim_and_send();
+        flush_records();  // what claim_and_send failed without sending
       }
     } catch (const store::DatabaseUnavailable& e) {
       drop_connection(e.what());

@@ -1,12 +1,15 @@
 #pragma once
 // The send loop: wakes on NOTIFY (a periodic sweep is only the safety net), claims as many
-// due deliveries as it has free send slots, sends them concurrently, and records each
-// outcome. A lost database connection is waited out with backoff; outcomes that could not
-// be written yet are kept and written once it is back.
+// due deliveries as it has free send slots and each channel's rate allows, sends them
+// concurrently, and records the outcomes. Each channel is paced by a token bucket, and
+// each target by the platform's per-chat or per-recipient spacing; a throttled or
+// stopped channel waits while the others go on. A lost database connection is waited
+// out with backoff; outcomes not written yet are kept and written once it is back.
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -17,6 +20,7 @@
 #include "daemon/config/secret.hpp"
 #include "daemon/dispatch/curl_multi_sender.hpp"
 #include "daemon/dispatch/retry_policy.hpp"
+#include "daemon/dispatch/token_bucket.hpp"
 #include "daemon/store/delivery_store.hpp"
 
 namespace araldo::dispatch {
@@ -45,21 +49,46 @@ class Dispatcher {
 
   bool database_connected() const { return connected_.load(); }
 
+  // What /readyz shows of each channel.
+  struct ChannelStatus {
+    std::string state = "ok";  // ok / throttled / stopped
+    std::string reason;
+    long long resumes_in_ms = 0;
+  };
+  std::map<std::string, ChannelStatus> channel_status() const;
+
  private:
+  using Clock = std::chrono::steady_clock;
   struct Listener;
   struct InFlight {
     store::ClaimedDelivery delivery;
     const channels::Channel* channel = nullptr;
   };
+  struct Pace {
+    explicit Pace(TokenBucket b) : bucket(b) {}
+    TokenBucket bucket;
+    Clock::time_point paused_until{};
+    bool stopped = false;  // its credentials were refused: it waits for an operator
+    std::string reason;
+    bool backlog = false;  // its last claim was cut short by the rate, not by the queue
+  };
 
   bool ensure_connected();
   void drop_connection(const std::string& why);
   void claim_and_send();
-  void send(store::ClaimedDelivery delivery);
+  void schedule(store::ClaimedDelivery delivery);
+  void send(store::ClaimedDelivery delivery, const channels::Channel& channel);
+  void send_delayed();
   void finish(std::uint64_t tag, const channels::Answer& answer, std::chrono::milliseconds latency);
-  void finish_without_sending(const store::ClaimedDelivery& delivery, const std::string& reason);
+  void finish_without_sending(const store::ClaimedDelivery& delivery, const std::string& reason,
+                              const std::string& outcome = "permanent",
+                              std::optional<std::chrono::milliseconds> retry_in = std::nullopt);
+  void pause_channel(const channels::Channel& channel, const channels::Outcome& outcome,
+                     std::chrono::milliseconds wait);
   void flush_records();
   std::vector<std::string> paused_channels();
+  void publish_status();
+  int free_slots() const;
   std::chrono::milliseconds next_wait();
 
   DispatchOptions options_;
@@ -71,13 +100,20 @@ class Dispatcher {
   std::chrono::steady_clock::time_point next_connect_try_{};
   std::chrono::milliseconds reconnect_delay_{250};
   bool claim_wanted_ = true;
-  std::optional<std::chrono::steady_clock::time_point> next_due_;
-  std::chrono::steady_clock::time_point next_sweep_{};
-  std::map<std::string, std::chrono::steady_clock::time_point> paused_until_;
+  bool slots_backlog_ = false;  // a claim was cut short by the free send slots
+  std::optional<Clock::time_point> next_due_;
+  Clock::time_point next_sweep_{};
+  std::map<std::string, Pace> pace_;  // per configured channel
+  std::size_t rotation_ = 0;          // which channel claims first, in turn
+  // Earliest next send per (channel, target), and claimed deliveries waiting for it.
+  std::map<std::pair<std::string, std::string>, Clock::time_point> target_ready_;
+  std::multimap<Clock::time_point, store::ClaimedDelivery> delayed_;
   std::map<std::uint64_t, InFlight> in_flight_;
   std::vector<store::AttemptRecord> unwritten_;
   std::uint64_t next_tag_ = 1;
   std::mt19937_64 rng_{std::random_device{}()};
+  mutable std::mutex status_mutex_;
+  std::map<std::string, ChannelStatus> status_;
 };
 
 }  // namespace araldo::dispatch

@@ -80,7 +80,8 @@ struct HttpServer::Impl {
 
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options.body_limit);
+      // The limit depends on the path, known only once the header is in.
+      parser.body_limit(std::max(options.body_limit, options.import_body_limit));
       parser.header_limit(16 * 1024);
 
       stream.expires_after(options.header_timeout);
@@ -94,7 +95,9 @@ struct HttpServer::Impl {
         co_await write(stream,
                        early_problem(413, "body-too-large", "Request body too large",
                                      "the body exceeds the limit of " +
-                                         std::to_string(options.body_limit) + " bytes"),
+                                         std::to_string(std::max(options.body_limit,
+                                                                 options.import_body_limit)) +
+                                         " bytes"),
                        11, false);
         break;
       }
@@ -104,6 +107,20 @@ struct HttpServer::Impl {
             stream,
             early_problem(status, "malformed-http", "Malformed HTTP request", hec.message()), 11,
             false);
+        break;
+      }
+
+      const std::string_view target = parser.get().target();
+      const std::size_t body_limit = target.substr(0, target.find('?')).ends_with("/import")
+                                         ? options.import_body_limit
+                                         : options.body_limit;
+      parser.body_limit(body_limit);  // chunked bodies are counted as they arrive
+      if (const auto length = parser.content_length(); length && *length > body_limit) {
+        co_await write(
+            stream,
+            early_problem(413, "body-too-large", "Request body too large",
+                          "the body exceeds the limit of " + std::to_string(body_limit) + " bytes"),
+            parser.get().version(), false);
         break;
       }
 
@@ -121,11 +138,11 @@ struct HttpServer::Impl {
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       (void)bn;
       if (bec == bhttp::error::body_limit) {
-        co_await write(stream,
-                       early_problem(413, "body-too-large", "Request body too large",
-                                     "the body exceeds the limit of " +
-                                         std::to_string(options.body_limit) + " bytes"),
-                       parser.get().version(), false);
+        co_await write(
+            stream,
+            early_problem(413, "body-too-large", "Request body too large",
+                          "the body exceeds the limit of " + std::to_string(body_limit) + " bytes"),
+            parser.get().version(), false);
         break;
       }
       if (bec) break;  // timeout or peer gone mid-body: nobody to answer

@@ -16,6 +16,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: the kernel picks one; start() returns it
   std::size_t body_limit = 64 * 1024;
+  // Bulk uploads (paths ending in "/import", e.g. a subscriber CSV) may be larger.
+  std::size_t import_body_limit = 16 << 20;
   std::chrono::milliseconds header_timeout{15'000};  // also the keep-alive idle time
   std::chrono::milliseconds body_timeout{30'000};
   int threads = 2;

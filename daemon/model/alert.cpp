@@ -27,3 +27,25 @@ std::string primary_language(std::string_view tag) {
 }
 
 }  // namespace araldo::model
+
+namespace araldo::model {
+
+std::optional<Alert> translated(const Alert& alert, std::string_view language) {
+  const auto wanted = primary_language(language);
+  if (wanted == primary_language(alert.language)) return alert;
+  for (const auto& t : alert.translations) {
+    if (primary_language(t.language) != wanted) continue;
+    Alert out = alert;
+    out.language = t.language;
+    out.headline = t.headline;
+    out.description = t.description;
+    out.instruction = t.instruction;
+    if (!t.event.empty()) out.event = t.event;
+    if (!t.area.empty()) out.area = t.area;
+    if (t.web) out.web = t.web;
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace araldo::model

@@ -19,6 +19,18 @@ inline constexpr std::array<std::string_view, 12> categories = {
     "Geo",    "Met", "Safety",    "Security", "Rescue", "Fire",
     "Health", "Env", "Transport", "Infra",    "CBRNE",  "Other"};
 
+// The alert's text in another language (CAP: a further <info> block). An empty event,
+// area or web falls back to the alert's own: they often need no translation.
+struct AlertText {
+  std::string language;
+  std::string headline;
+  std::string description;
+  std::string instruction;
+  std::string event;
+  std::string area;
+  std::optional<std::string> web;
+};
+
 struct Alert {
   std::string headline;
   std::string description;
@@ -34,7 +46,12 @@ struct Alert {
   std::optional<std::string> expires;  // CAP datetime, as submitted
   std::optional<std::string> web;
   std::vector<std::string> channels;  // as named by the operator; empty means "all enabled"
+  std::vector<AlertText> translations;
 };
+
+// The alert as readers of `language` should see it: its translation into that language
+// (matched on the primary subtag) if it has one, else nullopt.
+std::optional<Alert> translated(const Alert& alert, std::string_view language);
 
 // Higher first: an Extreme/Immediate alert is claimed before a Minor/Future notice.
 int priority(const Alert& alert);

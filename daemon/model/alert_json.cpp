@@ -21,8 +21,9 @@ std::size_t code_points(std::string_view s) {
 
 class FieldReader {
  public:
-  FieldReader(const boost::json::object& obj, std::vector<FieldError>& errors)
-      : obj_(obj), errors_(errors) {}
+  FieldReader(const boost::json::object& obj, std::vector<FieldError>& errors,
+              std::string prefix = "")
+      : obj_(obj), errors_(errors), prefix_(std::move(prefix)) {}
 
   // A string field: not blank, no control characters but newlines and tabs, bounded.
   std::optional<std::string> text(const std::string& key, bool required, std::size_t max_chars) {
@@ -68,7 +69,7 @@ class FieldReader {
     if (arr.empty()) return fail(key, "must not be empty"), std::nullopt;
     for (std::size_t i = 0; i < arr.size(); ++i) {
       if (!arr[i].is_string()) {
-        errors_.push_back({"/" + key + "/" + std::to_string(i), "must be a string"});
+        errors_.push_back({prefix_ + "/" + key + "/" + std::to_string(i), "must be a string"});
         return std::nullopt;
       }
       out.emplace_back(arr[i].as_string());
@@ -79,16 +80,18 @@ class FieldReader {
   void reject_unknown() {
     for (const auto& kv : obj_) {
       const std::string key(kv.key());
-      if (!seen_.contains(key)) errors_.push_back({"/" + escape_pointer(key), "unknown field"});
+      if (!seen_.contains(key)) {
+        errors_.push_back({prefix_ + "/" + escape_pointer(key), "unknown field"});
+      }
     }
   }
 
   std::nullopt_t fail(const std::string& key, std::string detail) {
-    errors_.push_back({"/" + key, std::move(detail)});
+    errors_.push_back({prefix_ + "/" + key, std::move(detail)});
     return std::nullopt;
   }
 
- private:
+  // The raw value of a field, marked as read.
   const boost::json::value* lookup(const std::string& key, bool required) {
     seen_.insert(key);
     const auto* v = obj_.if_contains(key);
@@ -97,6 +100,7 @@ class FieldReader {
     return v;
   }
 
+ private:
   template <std::size_t N>
   static std::string join(const std::array<std::string_view, N>& items) {
     std::string out;
@@ -112,8 +116,59 @@ class FieldReader {
 
   const boost::json::object& obj_;
   std::vector<FieldError>& errors_;
+  std::string prefix_;
   std::set<std::string> seen_;
 };
+
+const std::regex& language_shape() {
+  static const std::regex shape("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
+  return shape;
+}
+
+std::optional<std::string> web_link(FieldReader& r) {
+  auto web = r.text("web", false, 2000);
+  if (!web) return std::nullopt;
+  auto url = boost::urls::parse_absolute_uri(*web);
+  if (!url || (url->scheme() != "https" && url->scheme() != "http") || url->host().empty()) {
+    return r.fail("web", "must be an absolute http(s) URL");
+  }
+  return web;
+}
+
+// CAP's further <info> blocks: the same alert's text in other languages.
+void read_translations(FieldReader& r, Alert& a, std::vector<FieldError>& errors) {
+  const auto* v = r.lookup("translations", false);
+  if (!v) return;
+  if (!v->is_array()) return (void)r.fail("translations", "must be an array of objects");
+  std::set<std::string> languages{primary_language(a.language)};
+  for (std::size_t i = 0; i < v->as_array().size(); ++i) {
+    const std::string at = "/translations/" + std::to_string(i);
+    const auto& item = v->as_array()[i];
+    if (!item.is_object()) {
+      errors.push_back({at, "must be an object"});
+      continue;
+    }
+    FieldReader t(item.as_object(), errors, at);
+    AlertText text;
+    if (auto lang = t.text("language", true, 35)) {
+      if (!std::regex_match(*lang, language_shape())) {
+        t.fail("language", "'" + *lang + "' is not a language tag such as \"en\"");
+      } else if (!languages.insert(primary_language(*lang)).second) {
+        t.fail("language", "'" + *lang + "' is given twice (the alert's own language counts)");
+      } else {
+        text.language = *lang;
+      }
+    }
+    text.headline = t.text("headline", true, 160).value_or("");
+    text.description = t.text("description", false, 4000).value_or("");
+    text.instruction = t.text("instruction", false, 2000).value_or("");
+    text.event = t.text("event", false, 100).value_or("");
+    text.area = t.text("area", false, 500).value_or("");
+    text.web = web_link(t);
+    t.reject_unknown();
+    a.translations.push_back(std::move(text));
+  }
+}
 
 }  // namespace
 
@@ -165,9 +220,8 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
   }
   a.area = r.text("area", false, 500).value_or("");
 
-  static const std::regex language_shape("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
   if (auto lang = r.text("language", false, 35)) {
-    if (std::regex_match(*lang, language_shape)) {
+    if (std::regex_match(*lang, language_shape())) {
       a.language = *lang;
     } else {
       r.fail("language", "'" + *lang + "' is not a language tag such as \"it\" or \"it-IT\"");
@@ -199,14 +253,8 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
     }
   }
 
-  if (auto web = r.text("web", false, 2000)) {
-    auto url = boost::urls::parse_absolute_uri(*web);
-    if (!url || (url->scheme() != "https" && url->scheme() != "http") || url->host().empty()) {
-      r.fail("web", "must be an absolute http(s) URL");
-    } else {
-      a.web = *web;
-    }
-  }
+  a.web = web_link(r);
+  read_translations(r, a, errors);
 
   if (auto chans = r.list("channels", false)) {
     std::set<std::string> unique;
@@ -237,6 +285,19 @@ boost::json::object alert_to_json(const Alert& a) {
   if (!a.sender.empty()) o["sender"] = a.sender;
   if (a.expires) o["expires"] = *a.expires;
   if (a.web) o["web"] = *a.web;
+  if (!a.translations.empty()) {
+    boost::json::array translations;
+    for (const auto& t : a.translations) {
+      boost::json::object to{{"language", t.language}, {"headline", t.headline}};
+      if (!t.description.empty()) to["description"] = t.description;
+      if (!t.instruction.empty()) to["instruction"] = t.instruction;
+      if (!t.event.empty()) to["event"] = t.event;
+      if (!t.area.empty()) to["area"] = t.area;
+      if (t.web) to["web"] = *t.web;
+      translations.push_back(std::move(to));
+    }
+    o["translations"] = std::move(translations);
+  }
   boost::json::array chans;
   for (const auto& c : a.channels) chans.emplace_back(c);
   o["channels"] = std::move(chans);

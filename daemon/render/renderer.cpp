@@ -87,11 +87,20 @@ std::optional<Renderer::Found> Renderer::find(const channels::Channel& channel,
   return std::nullopt;
 }
 
-std::string Renderer::render(const channels::Channel& channel, const model::Alert& alert) const {
+Renderer::Rendered Renderer::render(const channels::Channel& channel, const model::Alert& alert,
+                                    std::string_view language) const {
+  const auto& fallback = channel.settings().language;
+  auto text = model::translated(alert, language.empty() ? fallback : language);
+  if (!text) text = model::translated(alert, fallback);
+  if (!text) text = alert;
+
   std::optional<Found> found;
-  for (const auto& lang :
-       {model::primary_language(alert.language), channel.settings().language, std::string("en")}) {
-    if ((found = find(channel, lang))) break;
+  std::string used;
+  for (const auto& lang : {model::primary_language(text->language), fallback, std::string("en")}) {
+    if ((found = find(channel, lang))) {
+      used = lang;
+      break;
+    }
   }
   if (!found) {
     throw RenderError("no template for channel " + channel.name() + " (type " +
@@ -100,10 +109,10 @@ std::string Renderer::render(const channels::Channel& channel, const model::Aler
   mustache::mustache tmpl(found->text);
   if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
   tmpl.set_custom_escape([&channel](const std::string& s) { return channel.escape(s); });
-  auto text = tmpl.render(alert_data(alert));
+  auto out = tmpl.render(alert_data(*text));
   if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return {used, out};
 }
 
 void Renderer::check(const channels::Channel& channel) const {
@@ -115,6 +124,19 @@ void Renderer::check(const channels::Channel& channel) const {
   }
   mustache::mustache tmpl(found->text);
   if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
+
+  model::Alert sample;
+  sample.headline = "Test";
+  sample.event = "Test";
+  sample.categories = {"Other"};
+  sample.severity = sample.urgency = sample.certainty = "Unknown";
+  sample.language = channel.settings().language;
+  const auto rendered = render(channel, sample);
+  const auto split = channel.split(rendered.text, rendered.language);
+  if (const auto* why = std::get_if<std::string>(&split)) {
+    throw RenderError("channel " + channel.name() + ": " + found->source +
+                      " renders a minimal alert into something it cannot send: " + *why);
+  }
 }
 
 }  // namespace araldo::render

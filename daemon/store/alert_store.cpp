@@ -15,17 +15,41 @@ std::optional<std::string> opt(const pqxx::field& f) {
 
 }  // namespace
 
+namespace {
+
+void add_parts(boost::json::array& rows, const std::string& key,
+               const std::vector<RenderedPart>& parts) {
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    rows.push_back({{"key", key},
+                    {"language", parts[i].language},
+                    {"part", i + 1},
+                    {"parts", parts.size()},
+                    {"text", parts[i].text}});
+  }
+}
+
+// Later parts wait (at infinity) until the part before them is delivered.
+constexpr const char* first_part_due = "CASE WHEN r.part = 1 THEN now() ELSE 'infinity' END";
+
+}  // namespace
+
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
-                           const std::vector<NewDelivery>& deliveries, const std::string& actor) {
+                           const std::vector<NewDelivery>& deliveries,
+                           const std::vector<SubscriberFanout>& fanouts, const std::string& actor) {
   const auto document = model::alert_to_json(alert);
   boost::json::array categories;
   for (const auto& c : alert.categories) categories.emplace_back(c);
   boost::json::array rows;
   for (const auto& d : deliveries) {
-    rows.push_back({{"channel", d.channel},
-                    {"channel_type", d.channel_type},
-                    {"target", d.target},
-                    {"rendered_text", d.rendered_text}});
+    for (std::size_t i = 0; i < d.parts.size(); ++i) {
+      rows.push_back({{"channel", d.channel},
+                      {"channel_type", d.channel_type},
+                      {"target", d.target},
+                      {"language", d.parts[i].language},
+                      {"part", i + 1},
+                      {"parts", d.parts.size()},
+                      {"text", d.parts[i].text}});
+    }
   }
 
   pqxx::work tx(conn);
@@ -39,18 +63,52 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
       boost::json::serialize(categories), alert.severity, alert.urgency, alert.certainty,
       alert.area, alert.language, alert.sender, alert.expires, alert.web,
       boost::json::serialize(document));
-  AcceptedAlert accepted{row[0].as<std::string>(), row[1].as<std::string>()};
+  AcceptedAlert accepted{row[0].as<std::string>(), row[1].as<std::string>(), 0};
+  const int priority = model::priority(alert);
 
   // Set-based: one statement whatever the number of targets.
-  tx.exec_params0(
-      "INSERT INTO deliveries (alert_id, channel, channel_type, target, priority, rendered_text)"
-      " SELECT $1::uuid, d.channel, d.channel_type, d.target, $2, d.rendered_text"
-      " FROM jsonb_to_recordset($3::jsonb)"
-      "  AS d(channel text, channel_type text, target text, rendered_text text)",
-      accepted.id, model::priority(alert), boost::json::serialize(rows));
+  accepted.deliveries += tx.exec_params0(
+                               "INSERT INTO deliveries (alert_id, channel, channel_type, target,"
+                               " language, part, parts, priority, rendered_text, next_attempt_at)"
+                               " SELECT $1::uuid, r.channel, r.channel_type, r.target, r.language,"
+                               " r.part, r.parts, $2, r.text, " +
+                                   std::string(first_part_due) +
+                                   " FROM jsonb_to_recordset($3::jsonb) AS r(channel text,"
+                                   " channel_type text, target text, language text, part int,"
+                                   " parts int, text text)",
+                               accepted.id, priority, boost::json::serialize(rows))
+                             .affected_rows();
+
+  boost::json::object fanned;
+  for (const auto& f : fanouts) {
+    boost::json::array renders;
+    for (const auto& [language, parts] : f.by_language) add_parts(renders, language, parts);
+    add_parts(renders, "", f.fallback);
+    // Every subscriber in one statement; a language nobody rendered falls back to "".
+    const auto n =
+        tx.exec_params0(
+              "WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($5::jsonb)"
+              "   AS r(key text, language text, part int, parts int, text text))"
+              " INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
+              " parts, priority, rendered_text, next_attempt_at)"
+              " SELECT $1::uuid, $2, $3, s.address, r.language, r.part, r.parts, $4, r.text, " +
+                  std::string(first_part_due) +
+                  " FROM subscribers s JOIN r ON r.key = CASE WHEN EXISTS"
+                  "   (SELECT 1 FROM r k WHERE k.key = s.language) THEN s.language ELSE '' END"
+                  " WHERE s.channel = $2",
+              accepted.id, f.channel, f.channel_type, priority, boost::json::serialize(renders))
+            .affected_rows();
+    fanned[f.channel] = n;
+    accepted.deliveries += n;
+  }
+  if (accepted.deliveries == 0) {
+    throw NothingToDeliver(
+        "no message to send: the chosen channels have no targets or subscribers");
+  }
 
   boost::json::object detail;
-  detail["deliveries"] = deliveries.size();
+  detail["deliveries"] = accepted.deliveries;
+  if (!fanned.empty()) detail["subscribers_by_channel"] = std::move(fanned);
   detail["document"] = document;
   audit::append(tx, {actor, "alert.accepted", accepted.id, std::nullopt, std::move(detail)});
   tx.exec0(std::string("NOTIFY ") + deliveries_notify_channel);
@@ -58,7 +116,7 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
   return accepted;
 }
 
-std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id) {
+std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id, int limit) {
   pqxx::read_transaction tx(conn);
   const auto alert = tx.exec_params(
       "SELECT id::text, to_json(accepted_at)#>>'{}', submitted_by, document::text"
@@ -71,13 +129,20 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   out.submitted_by = alert[0][2].as<std::string>();
   out.document = boost::json::parse(alert[0][3].as<std::string>());
 
+  for (const auto& r : tx.exec_params(
+           "SELECT state, count(*) FROM deliveries WHERE alert_id = $1::uuid GROUP BY state", id)) {
+    out.by_state[r[0].as<std::string>()] = r[1].as<long long>();
+    out.total += r[1].as<long long>();
+  }
+
   const auto rows = tx.exec_params(
       "SELECT id, channel, channel_type, target, state, attempts,"
-      " CASE WHEN state IN ('pending','retrying') THEN to_json(next_attempt_at)#>>'{}' END,"
+      " CASE WHEN state IN ('pending','retrying') AND next_attempt_at < 'infinity'"
+      "      THEN to_json(next_attempt_at)#>>'{}' END,"
       " platform_id, last_error, to_json(updated_at)#>>'{}', to_json(finished_at)#>>'{}',"
-      " rendered_text"
-      " FROM deliveries WHERE alert_id = $1::uuid ORDER BY id",
-      id);
+      " rendered_text, language, part, parts"
+      " FROM deliveries WHERE alert_id = $1::uuid ORDER BY id LIMIT $2",
+      id, limit);
   for (const auto& r : rows) {
     DeliveryStatus d;
     d.id = r[0].as<long long>();
@@ -92,6 +157,9 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     d.updated_at = r[9].as<std::string>();
     d.finished_at = opt(r[10]);
     d.rendered_text = r[11].as<std::string>();
+    d.language = r[12].as<std::string>();
+    d.part = r[13].as<int>();
+    d.parts = r[14].as<int>();
     out.deliveries.push_back(std::move(d));
   }
   return out;

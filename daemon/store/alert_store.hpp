@@ -1,8 +1,10 @@
 #pragma once
 // Alerts and their deliveries: written together at intake, read back for status.
 #include <boost/json/value.hpp>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,28 +14,56 @@ namespace araldo::store {
 
 inline constexpr const char* deliveries_notify_channel = "araldo_deliveries";
 
+// One message of a delivery: a long text is sent as parts 1..n, each only after the one
+// before it was delivered.
+struct RenderedPart {
+  std::string language;
+  std::string text;
+};
+
 struct NewDelivery {
   std::string channel;
   std::string channel_type;
   std::string target;
-  std::string rendered_text;
+  std::vector<RenderedPart> parts;
+};
+
+// Every subscriber of a channel, each in its language: `by_language` holds the parts
+// rendered for each language subscribers asked for; the others get `fallback`.
+struct SubscriberFanout {
+  std::string channel;
+  std::string channel_type;
+  std::map<std::string, std::vector<RenderedPart>> by_language;
+  std::vector<RenderedPart> fallback;
+};
+
+// The alert would reach nobody (a subscription channel without subscribers).
+struct NothingToDeliver : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 struct AcceptedAlert {
   std::string id;
   std::string accepted_at;
+  long long deliveries = 0;  // messages queued, parts counted one by one
 };
 
-// One transaction: the alert, its deliveries, the audit event, then NOTIFY (delivered
-// to listeners only at commit). Nothing is written if any part fails.
+// One transaction: the alert, its deliveries (one set-based statement for the fixed
+// targets and one per subscription channel, whatever the number of subscribers), the
+// audit event, then NOTIFY (delivered to listeners only at commit). Nothing is written
+// if any part fails; NothingToDeliver when no message would be queued.
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
-                           const std::vector<NewDelivery>& deliveries, const std::string& actor);
+                           const std::vector<NewDelivery>& deliveries,
+                           const std::vector<SubscriberFanout>& fanouts, const std::string& actor);
 
 struct DeliveryStatus {
   long long id = 0;
   std::string channel;
   std::string channel_type;
   std::string target;
+  std::string language;
+  int part = 1;
+  int parts = 1;
   std::string state;
   int attempts = 0;
   std::optional<std::string> next_attempt_at;
@@ -49,9 +79,12 @@ struct AlertStatus {
   std::string accepted_at;
   std::string submitted_by;
   boost::json::value document;
-  std::vector<DeliveryStatus> deliveries;
+  std::map<std::string, long long> by_state;  // every delivery counted
+  long long total = 0;
+  std::vector<DeliveryStatus> deliveries;  // the first `limit`, by id
 };
 
-std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id);
+std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id,
+                                      int limit = 1000);
 
 }  // namespace araldo::store

@@ -13,53 +13,100 @@ std::string json_list(const std::vector<std::string>& items) {
   return boost::json::serialize(a);
 }
 
+// "channel = ANY (...)" or "channel <> ALL (...)", for a jsonb array parameter $n.
+std::string channel_condition(const ChannelFilter& filter, int n) {
+  return std::string(filter.only_these ? "channel = ANY" : "channel <> ALL") +
+         " (ARRAY(SELECT jsonb_array_elements_text($" + std::to_string(n) + "::jsonb)))";
+}
+
 }  // namespace
 
 std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
                                        std::chrono::milliseconds lease,
-                                       const std::vector<std::string>& paused_channels) {
+                                       const ChannelFilter& filter) {
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
       "WITH due AS ("
       "  SELECT id, state AS previous_state FROM deliveries"
       "   WHERE ((state IN ('pending','retrying') AND next_attempt_at <= now())"
       "       OR (state = 'sending' AND lease_expires_at <= now()))"
-      "     AND channel <> ALL (ARRAY(SELECT jsonb_array_elements_text($4::jsonb)))"
-      "   ORDER BY priority DESC, next_attempt_at, id"
-      "   LIMIT $2"
-      "   FOR UPDATE SKIP LOCKED),"
-      " claimed AS ("
-      "  UPDATE deliveries d"
-      "     SET state = 'sending', lease_owner = $1,"
-      "         lease_expires_at = now() + $3 * interval '1 millisecond',"
-      "         attempts = d.attempts + 1, updated_at = now()"
-      "    FROM due WHERE d.id = due.id"
-      "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
-      "            due.previous_state = 'sending' AS reclaimed),"
-      // The claim is audited in the same statement: one round trip per batch.
-      " logged AS ("
-      "  INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      "  SELECT 'system', 'delivery.claimed', alert_id, id,"
-      "         jsonb_build_object('worker', $1::text, 'attempt', attempts,"
-      "                            'reclaimed_expired_lease', reclaimed)"
-      "    FROM claimed)"
-      " SELECT id, alert_id::text, channel, target, rendered_text, attempts, reclaimed"
-      "   FROM claimed ORDER BY id",
-      owner, limit, static_cast<long long>(lease.count()), json_list(paused_channels));
+      "     AND " +
+          channel_condition(filter, 4) +
+          "   ORDER BY priority DESC, next_attempt_at, id"
+          "   LIMIT $2"
+          "   FOR UPDATE SKIP LOCKED),"
+          " claimed AS ("
+          "  UPDATE deliveries d"
+          "     SET state = 'sending', lease_owner = $1,"
+          "         lease_expires_at = now() + $3 * interval '1 millisecond',"
+          "         attempts = d.attempts + 1, updated_at = now()"
+          "    FROM due WHERE d.id = due.id"
+          "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
+          "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts),"
+          // The claim is audited in the same statement: one round trip per batch.
+          " logged AS ("
+          "  INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+          "  SELECT 'system', 'delivery.claimed', alert_id, id,"
+          "         jsonb_build_object('worker', $1::text, 'attempt', attempts,"
+          "                            'reclaimed_expired_lease', reclaimed)"
+          "    FROM claimed)"
+          " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
+          "        c.reclaimed, c.part, c.parts,"
+          "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
+          "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1)"
+          "   FROM claimed c ORDER BY c.id",
+      owner, limit, static_cast<long long>(lease.count()), json_list(filter.channels));
   tx.commit();
 
   std::vector<ClaimedDelivery> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                   r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<int>(),
-                   r[6].as<bool>()});
+    ClaimedDelivery d;
+    d.id = r[0].as<long long>();
+    d.alert_id = r[1].as<std::string>();
+    d.channel = r[2].as<std::string>();
+    d.target = r[3].as<std::string>();
+    d.rendered_text = r[4].as<std::string>();
+    d.attempt = r[5].as<int>();
+    d.reclaimed = r[6].as<bool>();
+    d.part = r[7].as<int>();
+    d.parts = r[8].as<int>();
+    if (!r[9].is_null()) d.previous_part_id = r[9].as<std::string>();
+    out.push_back(std::move(d));
   }
   return out;
 }
 
-bool record_attempt(pqxx::connection& conn, const std::string& owner, const AttemptRecord& rec) {
-  pqxx::work tx(conn);
+namespace {
+
+// Parts after a delivered part become due; parts after a failed one fail with it.
+void follow_up_later_parts(pqxx::work& tx, const AttemptRecord& rec) {
+  if (rec.part >= rec.parts) return;
+  if (rec.next_state == "sent") {
+    tx.exec_params0(
+        "UPDATE deliveries SET next_attempt_at = now(), updated_at = now()"
+        " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part = $4 + 1"
+        "   AND state = 'pending'",
+        rec.alert_id, rec.channel, rec.target, rec.part);
+  } else if (rec.next_state == "failed") {
+    const std::string reason = "not sent: part " + std::to_string(rec.part) + " of " +
+                               std::to_string(rec.parts) +
+                               " failed, and later parts would be out of order";
+    tx.exec_params0(
+        "WITH withheld AS ("
+        "  UPDATE deliveries SET state = 'failed', last_error = $5, finished_at = now(),"
+        "         updated_at = now()"
+        "   WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part > $4"
+        "     AND state IN ('pending','retrying')"
+        "  RETURNING id, alert_id)"
+        " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+        " SELECT 'system', 'delivery.failed', alert_id, id, jsonb_build_object('reason', $5::text)"
+        "   FROM withheld",
+        rec.alert_id, rec.channel, rec.target, rec.part, reason);
+  }
+}
+
+bool record_one(pqxx::work& tx, const std::string& owner, const AttemptRecord& rec) {
   std::optional<long long> retry_ms;
   if (rec.retry_in) retry_ms = rec.retry_in->count();
   const auto updated = tx.exec_params(
@@ -68,11 +115,11 @@ bool record_attempt(pqxx::connection& conn, const std::string& owner, const Atte
       "                        ELSE now() + $4::bigint * interval '1 millisecond' END,"
       " lease_owner = NULL, lease_expires_at = NULL,"
       " platform_id = coalesce($5, platform_id), last_error = coalesce($6, last_error),"
-      " updated_at = now(),"
+      " target = coalesce($7, target), updated_at = now(),"
       " finished_at = CASE WHEN $3 IN ('sent','failed') THEN now() END"
       " WHERE id = $1 AND lease_owner = $2 AND state = 'sending'"
       " RETURNING to_json(next_attempt_at)#>>'{}'",
-      rec.delivery_id, owner, rec.next_state, retry_ms, rec.platform_id, rec.error);
+      rec.delivery_id, owner, rec.next_state, retry_ms, rec.platform_id, rec.error, rec.moved_to);
 
   boost::json::object attempt{{"attempt", rec.attempt},
                               {"worker", owner},
@@ -84,26 +131,47 @@ bool record_attempt(pqxx::connection& conn, const std::string& owner, const Atte
   if (updated.empty()) attempt["lease_lost"] = true;
   audit::append(tx, {audit::system_actor, "delivery.attempt", rec.alert_id, rec.delivery_id,
                      std::move(attempt)});
+  if (updated.empty()) return false;
 
-  if (!updated.empty()) {
-    boost::json::object detail;
-    std::string kind;
-    if (rec.next_state == "sent") {
-      kind = "delivery.sent";
-      if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
-    } else if (rec.next_state == "failed") {
-      kind = "delivery.failed";
-      detail["reason"] = rec.error.value_or("");
-    } else {
-      kind = "delivery.retry_scheduled";
-      detail["next_attempt_at"] = updated[0][0].as<std::string>();
-      if (rec.error) detail["reason"] = *rec.error;
-    }
-    audit::append(tx,
-                  {audit::system_actor, kind, rec.alert_id, rec.delivery_id, std::move(detail)});
+  if (rec.moved_to) {
+    // The later parts follow the target to its new address.
+    tx.exec_params0(
+        "UPDATE deliveries SET target = $4, updated_at = now()"
+        " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3",
+        rec.alert_id, rec.channel, rec.target, *rec.moved_to);
+    audit::append(tx, {audit::system_actor, "delivery.moved", rec.alert_id, rec.delivery_id,
+                       boost::json::object{{"from", rec.target}, {"to", *rec.moved_to}}});
   }
+  boost::json::object detail;
+  std::string kind;
+  if (rec.next_state == "sent") {
+    kind = "delivery.sent";
+    if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
+  } else if (rec.next_state == "failed") {
+    kind = "delivery.failed";
+    detail["reason"] = rec.error.value_or("");
+  } else {
+    kind = "delivery.retry_scheduled";
+    detail["next_attempt_at"] = updated[0][0].as<std::string>();
+    if (rec.error) detail["reason"] = *rec.error;
+  }
+  audit::append(tx, {audit::system_actor, kind, rec.alert_id, rec.delivery_id, std::move(detail)});
+  AttemptRecord moved = rec;
+  if (rec.moved_to) moved.target = *rec.moved_to;
+  follow_up_later_parts(tx, moved);
+  return true;
+}
+
+}  // namespace
+
+std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
+                                  const std::vector<AttemptRecord>& records) {
+  pqxx::work tx(conn);
+  std::vector<bool> updated;
+  updated.reserve(records.size());
+  for (const auto& rec : records) updated.push_back(record_one(tx, owner, rec));
   tx.commit();
-  return !updated.empty();
+  return updated;
 }
 
 int release_leases(pqxx::connection& conn, const std::string& owner) {
@@ -122,17 +190,17 @@ int release_leases(pqxx::connection& conn, const std::string& owner) {
   return static_cast<int>(rows.size());
 }
 
-std::optional<std::chrono::milliseconds> time_until_next_due(
-    pqxx::connection& conn, const std::vector<std::string>& paused_channels) {
+std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& conn,
+                                                             const ChannelFilter& filter) {
   pqxx::read_transaction tx(conn);
   const auto row = tx.exec_params1(
       "SELECT greatest(0, ceil(extract(epoch FROM (min(t) - now())) * 1000))::bigint FROM ("
       "  SELECT min(next_attempt_at) AS t FROM deliveries"
-      "   WHERE state IN ('pending','retrying')"
-      "     AND channel <> ALL (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))"
-      "  UNION ALL"
-      "  SELECT min(lease_expires_at) FROM deliveries WHERE state = 'sending') due",
-      json_list(paused_channels));
+      "   WHERE state IN ('pending','retrying') AND next_attempt_at < 'infinity' AND " +
+          channel_condition(filter, 1) +
+          "  UNION ALL"
+          "  SELECT min(lease_expires_at) FROM deliveries WHERE state = 'sending') due",
+      json_list(filter.channels));
   if (row[0].is_null()) return std::nullopt;
   return std::chrono::milliseconds(row[0].as<long long>());
 }

@@ -18,18 +18,31 @@ struct ClaimedDelivery {
   std::string rendered_text;
   int attempt = 0;         // this attempt's number, starting at 1
   bool reclaimed = false;  // its previous lease expired: a worker died holding it
+  int part = 1;
+  int parts = 1;
+  std::optional<std::string> previous_part_id;  // the platform's id of part - 1
 };
 
-// Locks up to `limit` due deliveries (highest priority first, skipping rows other workers
-// hold), marks them sending under a lease for `owner`, and logs the claim, in one statement.
-// Expired leases are claimed again like due work.
+// Which channels a claim or a wake-up time looks at.
+struct ChannelFilter {
+  std::vector<std::string> channels;
+  bool only_these = false;  // false: every channel but these (none: all of them)
+};
+
+// Locks up to `limit` due deliveries of the filtered channels (highest priority first,
+// skipping rows other workers hold), marks them sending under a lease for `owner`, and
+// logs the claim, in one statement. Expired leases are claimed again like due work.
 std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
                                        std::chrono::milliseconds lease,
-                                       const std::vector<std::string>& paused_channels);
+                                       const ChannelFilter& filter);
 
 struct AttemptRecord {
   long long delivery_id = 0;
   std::string alert_id;
+  std::string channel;
+  std::string target;
+  int part = 1;
+  int parts = 1;
   int attempt = 0;
   std::string outcome;  // delivered / retry_after / transient / permanent
   std::optional<long> http_status;
@@ -39,18 +52,22 @@ struct AttemptRecord {
   // What follows: "sent", "retrying" (after retry_in) or "failed".
   std::string next_state;
   std::optional<std::chrono::milliseconds> retry_in;
+  std::optional<std::string> moved_to;  // the target's new address, for this and later parts
 };
 
-// Writes the attempt and its consequence, only if `owner` still holds the lease (a worker
-// whose lease expired must not overwrite the one that took over). The attempt is logged
-// either way. Returns whether the delivery row was updated.
-bool record_attempt(pqxx::connection& conn, const std::string& owner, const AttemptRecord& record);
+// Writes each attempt and its consequence, only if `owner` still holds the lease (a
+// worker whose lease expired must not overwrite the one that took over); the attempt is
+// logged either way. A delivered part makes the next part due; a failed part fails the
+// later ones, so a thread is never posted out of order. One transaction for the batch.
+// Returns, per record, whether its delivery row was updated.
+std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
+                                  const std::vector<AttemptRecord>& records);
 
 // Hands back what `owner` still holds (shutdown): due again now, nothing lost.
 int release_leases(pqxx::connection& conn, const std::string& owner);
 
 // Time until the next delivery falls due or a lease expires; nullopt when nothing waits.
-std::optional<std::chrono::milliseconds> time_until_next_due(
-    pqxx::connection& conn, const std::vector<std::string>& paused_channels);
+std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& conn,
+                                                             const ChannelFilter& filter);
 
 }  // namespace araldo::store

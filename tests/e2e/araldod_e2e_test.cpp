@@ -175,10 +175,7 @@ TEST_F(AraldodE2E, BadRequestsGetProblemDocumentsAndChangeNothing) {
 }
 
 TEST_F(AraldodE2E, OneAlertFansOutToTelegramAndX) {
-  start_daemon("  x-comune:\n    type: x\n    base_url: " + emulator_url_ +
-               "\n    account: '@ProtCivComune'\n    consumer_key: e2e-ck\n"
-               "    consumer_secret: e2e-cs\n    access_token: 1-e2e-at\n"
-               "    access_token_secret: e2e-ats\n");
+  start_daemon(x_channel(emulator_url_));
   const auto alert = post_and_wait(
       kAlert.substr(0, kAlert.size() - 1) + R"(,"channels":["telegram-main","x-comune"]})",
       {"sent"});
@@ -208,6 +205,8 @@ TEST_F(AraldodE2E, HealthAndReadiness) {
   EXPECT_EQ(http_request("GET", daemon_url_ + "/healthz").status, 200);
   ASSERT_TRUE(
       wait_until([&] { return http_request("GET", daemon_url_ + "/readyz").status == 200; }));
-  EXPECT_NE(http_request("GET", daemon_url_ + "/readyz").body.find("\"schema_version\":1"),
-            std::string::npos);
+  const auto ready = boost::json::parse(http_request("GET", daemon_url_ + "/readyz").body);
+  EXPECT_EQ(ready.at("status").as_string(), "ready");
+  EXPECT_EQ(ready.at("schema_version").as_int64(), 2);
+  EXPECT_EQ(ready.at("channels").at("telegram-main").at("state").as_string(), "ok");
 }

@@ -45,6 +45,29 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
 
 }  // namespace
 
+std::string x_channel(const std::string& url, const std::string& extra) {
+  return "  x-comune:\n    type: x\n    base_url: " + url +
+         "\n    account: '@ProtCivComune'\n    consumer_key: e2e-ck\n"
+         "    consumer_secret: e2e-cs\n    access_token: 1-e2e-at\n"
+         "    access_token_secret: e2e-ats\n" +
+         extra;
+}
+
+std::string facebook_channel(const std::string& url, const std::string& extra) {
+  return "  facebook-comune:\n    type: facebook\n    base_url: " + url +
+         "\n    page_id: '104857600'\n    page_access_token: EAAPageToken\n"
+         "    app_secret: s3cret\n" +
+         extra;
+}
+
+std::string whatsapp_channel(const std::string& url, const std::string& extra) {
+  return "  whatsapp-comune:\n    type: whatsapp\n    base_url: " + url +
+         "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
+         "    app_secret: wsecret\n"
+         "    template: {name: allerta_comune, parameters: 3, languages: {it: it, en: en_US}}\n" +
+         extra;
+}
+
 void DaemonTest::SetUp() {
   dir_ = std::filesystem::temp_directory_path() /
          ("araldo-e2e-" + std::to_string(getpid()) + "-" +
@@ -52,13 +75,40 @@ void DaemonTest::SetUp() {
   std::filesystem::create_directories(dir_);
   db_ = std::make_unique<TestDatabase>(/*migrate=*/false);  // araldod migrates on start
 
-  emulator_ = std::make_unique<ChildProcess>(
-      emulator(),
-      std::vector<std::string>{"--telegram-token", kBotToken, "--telegram-chat", "@allerta_comune",
-                               "--telegram-chat", "-1001234567890", "--telegram-chat", "4242",
-                               "--telegram-blocked-chat", "4242", "--x-consumer-key", "e2e-ck",
-                               "--x-consumer-secret", "e2e-cs", "--x-access-token", "1-e2e-at",
-                               "--x-access-token-secret", "e2e-ats"});
+  std::vector<std::string> args{"--telegram-token",
+                                kBotToken,
+                                "--telegram-chat",
+                                "@allerta_comune",
+                                "--telegram-chat",
+                                "-1001234567890",
+                                "--telegram-chat",
+                                "4242",
+                                "--telegram-blocked-chat",
+                                "4242",
+                                "--x-consumer-key",
+                                "e2e-ck",
+                                "--x-consumer-secret",
+                                "e2e-cs",
+                                "--x-access-token",
+                                "1-e2e-at",
+                                "--x-access-token-secret",
+                                "e2e-ats",
+                                "--facebook-page-id",
+                                "104857600",
+                                "--facebook-page-token",
+                                "EAAPageToken",
+                                "--facebook-app-secret",
+                                "s3cret",
+                                "--whatsapp-phone-number-id",
+                                "1055555",
+                                "--whatsapp-token",
+                                "EAAWaToken",
+                                "--whatsapp-app-secret",
+                                "wsecret",
+                                "--whatsapp-template",
+                                "allerta_comune:it,en_US:3"};
+  for (auto& a : extra_emulator_args()) args.push_back(std::move(a));
+  emulator_ = std::make_unique<ChildProcess>(emulator(), args);
   auto m = emulator_->wait_for_line(std::regex("listening on (http://[0-9.:]+)"),
                                     std::chrono::seconds(10));
   ASSERT_TRUE(m) << emulator_->output();
@@ -142,9 +192,18 @@ boost::json::object DaemonTest::get_alert(const std::string& id) {
   return boost::json::parse(r.body).as_object();
 }
 
-boost::json::array DaemonTest::emulator_messages() {
-  auto r = http_request("GET", emulator_url_ + "/_emulator/telegram/messages");
+boost::json::array DaemonTest::emulator_messages(const std::string& platform) {
+  auto r = http_request("GET", emulator_url_ + "/_emulator/" + platform + "/messages");
   return boost::json::parse(r.body).as_object().at("messages").as_array();
+}
+
+HttpResult DaemonTest::import_subscribers(const std::string& channel, const std::string& csv) {
+  return http_request("POST", daemon_url_ + "/v1/channels/" + channel + "/subscribers/import",
+                      {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "text/csv"}}, csv);
+}
+
+void DaemonTest::emulator_revoke(const std::string& platform) {
+  ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/" + platform + "/revoke").status, 200);
 }
 
 void DaemonTest::emulator_fault(const std::string& json) {

@@ -18,10 +18,17 @@ namespace araldo::test_support {
 
 inline const std::string kBotToken = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX";
 
+// Channel blocks for start_daemon(), pointing at the emulator (config YAML lines).
+std::string x_channel(const std::string& emulator_url, const std::string& extra = "");
+std::string facebook_channel(const std::string& emulator_url, const std::string& extra = "");
+std::string whatsapp_channel(const std::string& emulator_url, const std::string& extra = "");
+
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Flags added to the emulator's command line (a subclass may tune its limits).
+  virtual std::vector<std::string> extra_emulator_args() const { return {}; }
 
   // Starts araldod with the base config plus `extra_channels` (YAML lines under channels:).
   void start_daemon(const std::string& extra_channels = "");
@@ -37,7 +44,10 @@ class DaemonTest : public ::testing::Test {
   static bool all_in(const boost::json::object& alert,
                      std::initializer_list<std::string_view> states);
   boost::json::object get_alert(const std::string& id);
-  boost::json::array emulator_messages();
+  boost::json::array emulator_messages(const std::string& platform = "telegram");
+  // POSTs a CSV of subscribers to the channel's import endpoint; returns the answer.
+  HttpResult import_subscribers(const std::string& channel, const std::string& csv);
+  void emulator_revoke(const std::string& platform);
   void emulator_fault(const std::string& json);
   void emulator_clear_faults();
   boost::json::object emulator_stats();

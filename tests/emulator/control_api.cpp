@@ -32,6 +32,7 @@ std::variant<Fault, std::string> read_fault(const std::string& body) {
       f.latency = std::chrono::milliseconds(o.at("latency_ms").to_number<long long>());
     }
     if (o.contains("drop")) f.drop = o.at("drop").as_bool();
+    if (o.contains("skip")) f.skip = static_cast<int>(o.at("skip").to_number<long long>());
     if (o.contains("description")) f.description = std::string(o.at("description").as_string());
   } catch (const std::exception& e) {
     return std::string("bad fault field: ") + e.what();
@@ -63,6 +64,11 @@ std::optional<http::Response> handle_control(EmulatorState& state, const http::R
   }
   if (req.method == "DELETE" && path == "/_emulator/faults") {
     state.clear_faults();
+    return ok();
+  }
+  static const std::regex revoke_path("/_emulator/([a-z]+)/revoke");
+  if (req.method == "POST" && std::regex_match(path, m, revoke_path)) {
+    state.revoke(m[1]);
     return ok();
   }
   if (req.method == "GET" && path == "/_emulator/stats") {

@@ -42,6 +42,10 @@ std::optional<Fault> EmulatorState::take_fault(const std::string& platform) {
   std::lock_guard lock(mutex_);
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (it->platform != "*" && it->platform != platform) continue;
+    if (it->skip > 0) {
+      --it->skip;
+      return std::nullopt;
+    }
     Fault f = *it;
     if (it->remaining > 0 && --it->remaining == 0) faults_.erase(it);
     return f;
@@ -63,6 +67,16 @@ http::Response EmulatorState::answer(
   if (fault) response.delay = fault->latency;
   count_answer(platform, response.status);
   return response;
+}
+
+void EmulatorState::revoke(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  revoked_.insert(platform);
+}
+
+bool EmulatorState::revoked(const std::string& platform) const {
+  std::lock_guard lock(mutex_);
+  return revoked_.contains(platform);
 }
 
 void EmulatorState::count_answer(const std::string& platform, int status) {

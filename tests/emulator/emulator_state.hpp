@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace araldo::emulator {
 struct Fault {
   std::string platform;            // "telegram", or "*" for any
   int remaining = 1;               // -1: until cleared
+  int skip = 0;                    // let this many matching requests through first
   std::optional<int> status;       // answer this HTTP status with the platform's error body
   std::optional<int> retry_after;  // for 429
   std::optional<std::string> description;
@@ -46,6 +48,10 @@ class EmulatorState {
                         const std::function<http::Response()>& real_answer);
 
   void count_answer(const std::string& platform, int status);
+
+  // A revoked platform refuses every credential, as after a token is revoked.
+  void revoke(const std::string& platform);
+  bool revoked(const std::string& platform) const;
   boost::json::object stats() const;
 
  private:
@@ -53,6 +59,7 @@ class EmulatorState {
   std::map<std::string, boost::json::array> messages_;
   std::deque<Fault> faults_;
   std::map<std::string, std::map<int, long long>> answers_;
+  std::set<std::string> revoked_;
 };
 
 long long unix_millis();

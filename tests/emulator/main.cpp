@@ -8,13 +8,17 @@
 
 #include "daemon/http/http_server.hpp"
 #include "tests/emulator/control_api.hpp"
+#include "tests/emulator/facebook/facebook_api.hpp"
 #include "tests/emulator/telegram/telegram_api.hpp"
+#include "tests/emulator/whatsapp/whatsapp_api.hpp"
 #include "tests/emulator/x/x_api.hpp"
 
 int main(int argc, char** argv) {
   using namespace araldo;
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"araldo-emulator: strict local stand-in for the Telegram Bot API and X API v2"};
+  CLI::App app{
+      "araldo-emulator: strict local stand-in for the Telegram Bot API, X API v2, Facebook "
+      "Pages and the WhatsApp Cloud API"};
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   emulator::telegram::Options tg;
@@ -36,7 +40,54 @@ int main(int argc, char** argv) {
                  "messages/s per private chat");
   app.add_option("--telegram-group-per-minute", tg.group_per_minute,
                  "messages/min per group or channel");
+  emulator::x::Options xo;
+  app.add_option("--x-posts-per-15min", xo.posts_per_window, "posts per user per 15 minutes");
+  emulator::facebook::Options fb;
+  std::string fb_secret;
+  app.add_option("--facebook-page-id", fb.page_id, "the Page that exists");
+  app.add_option("--facebook-page-token", fb.page_token, "its Page access token");
+  app.add_option("--facebook-app-secret", fb_secret, "require appsecret_proof with this secret");
+  app.add_option("--facebook-posts-per-second", fb.posts_per_second, "Page posts/s");
+  app.add_option("--facebook-burst", fb.burst, "Page posts at once");
+  emulator::whatsapp::Options wa;
+  std::string wa_secret;
+  std::vector<std::string> wa_templates, wa_undeliverable;
+  app.add_option("--whatsapp-phone-number-id", wa.phone_number_id, "the business number's id");
+  app.add_option("--whatsapp-token", wa.token, "its system-user access token");
+  app.add_option("--whatsapp-app-secret", wa_secret, "require appsecret_proof with this secret");
+  app.add_option("--whatsapp-template", wa_templates,
+                 "an approved template, NAME:LANG[,LANG...]:PARAMETERS (repeatable)");
+  app.add_option("--whatsapp-undeliverable", wa_undeliverable,
+                 "a number not on WhatsApp (repeatable)");
+  app.add_option("--whatsapp-per-second", wa.messages_per_second, "messages/s per number");
+  app.add_option("--whatsapp-burst", wa.burst, "messages at once per number");
+  app.add_option("--whatsapp-pair-seconds", wa.pair_seconds,
+                 "seconds between two messages to one recipient");
   CLI11_PARSE(app, argc, argv);
+  if (!fb_secret.empty()) fb.app_secret = fb_secret;
+  if (!wa_secret.empty()) wa.app_secret = wa_secret;
+  fb.rate_limits = wa.rate_limits = !no_rate_limits;
+  if (no_rate_limits) xo.posts_per_window = 0;
+  for (const auto& spec : wa_templates) {
+    const auto a = spec.find(':');
+    const auto b = spec.rfind(':');
+    if (a == std::string::npos || a == b) {
+      std::cerr << "--whatsapp-template: expected NAME:LANG[,LANG...]:PARAMETERS, got " << spec
+                << "\n";
+      return 2;
+    }
+    emulator::whatsapp::Template t;
+    std::string langs = spec.substr(a + 1, b - a - 1);
+    for (std::size_t start = 0; start <= langs.size();) {
+      auto end = langs.find(',', start);
+      if (end == std::string::npos) end = langs.size();
+      t.languages.insert(langs.substr(start, end - start));
+      start = end + 1;
+    }
+    t.parameters = std::stoi(spec.substr(b + 1));
+    wa.templates[spec.substr(0, a)] = t;
+  }
+  wa.undeliverable.insert(wa_undeliverable.begin(), wa_undeliverable.end());
   tg.tokens.insert(tokens.begin(), tokens.end());
   tg.chats.insert(chats.begin(), chats.end());
   tg.blocked_chats.insert(blocked.begin(), blocked.end());
@@ -50,9 +101,11 @@ int main(int argc, char** argv) {
 
   emulator::EmulatorState state;
   emulator::telegram::TelegramApi telegram(tg, state);
-  emulator::x::XApi x({{x_consumer_key, config::Secret(x_consumer_secret), x_token,
-                        config::Secret(x_token_secret)}},
-                      state);
+  xo.account = {x_consumer_key, config::Secret(x_consumer_secret), x_token,
+                config::Secret(x_token_secret)};
+  emulator::x::XApi x(xo, state);
+  emulator::facebook::FacebookApi facebook(fb, state);
+  emulator::whatsapp::WhatsAppApi whatsapp(wa, state);
   http::ServerOptions options;
   options.address = host;
   options.port = port;
@@ -62,6 +115,8 @@ int main(int argc, char** argv) {
     if (auto r = emulator::handle_control(state, req)) return *r;
     if (auto r = telegram.handle(req)) return *r;
     if (auto r = x.handle(req)) return *r;
+    if (auto r = facebook.handle(req)) return *r;
+    if (auto r = whatsapp.handle(req)) return *r;
     return http::Response::json(404, R"({"ok":false,"error_code":404,"description":"Not Found"})");
   });
   const auto bound = server.start();

@@ -23,9 +23,10 @@ model::Alert sample() {
 TEST(AlertStore, WritesAlertDeliveriesAndAuditTogether) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  auto accepted = store::insert_alert(
-      c, sample(), {{"tg", "telegram", "@a", "text a"}, {"tg", "telegram", "-100", "text b"}},
-      "ops");
+  auto accepted = store::insert_alert(c, sample(),
+                                      {{"tg", "telegram", "@a", {{"it", "text a"}}},
+                                       {"tg", "telegram", "-100", {{"it", "text b"}}}},
+                                      {}, "ops");
   EXPECT_EQ(db.count("alerts"), 1);
   EXPECT_EQ(db.count("deliveries"), 2);
   EXPECT_EQ(db.scalar("SELECT kind || ':' || actor FROM audit_events"), "alert.accepted:ops");
@@ -46,10 +47,11 @@ TEST(AlertStore, AFailureHalfwayLeavesNothingBehind) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
   // The same target twice breaks the unique constraint after the alert row was written.
-  EXPECT_THROW(
-      store::insert_alert(c, sample(),
-                          {{"tg", "telegram", "@a", "x"}, {"tg", "telegram", "@a", "y"}}, "ops"),
-      pqxx::unique_violation);
+  EXPECT_THROW(store::insert_alert(c, sample(),
+                                   {{"tg", "telegram", "@a", {{"it", "x"}}},
+                                    {"tg", "telegram", "@a", {{"it", "y"}}}},
+                                   {}, "ops"),
+               pqxx::unique_violation);
   EXPECT_EQ(db.count("alerts"), 0);
   EXPECT_EQ(db.count("deliveries"), 0);
   EXPECT_EQ(db.count("audit_events"), 0);
@@ -65,7 +67,7 @@ TEST(AlertStore, NotifiesListenersOnlyAtCommit) {
   } rx(listener, store::deliveries_notify_channel);
   listener.get_notifs();
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, sample(), {{"tg", "telegram", "@a", "x"}}, "ops");
+  store::insert_alert(c, sample(), {{"tg", "telegram", "@a", {{"it", "x"}}}}, {}, "ops");
   listener.await_notification(5, 0);
   EXPECT_EQ(rx.count, 1);
 }

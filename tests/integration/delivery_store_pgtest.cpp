@@ -24,7 +24,8 @@ model::Alert alert_with(const std::string& severity, const std::string& urgency)
 
 std::vector<store::NewDelivery> targets(const std::string& channel, int n) {
   std::vector<store::NewDelivery> out;
-  for (int i = 0; i < n; ++i) out.push_back({channel, "telegram", std::to_string(i), "t"});
+  for (int i = 0; i < n; ++i)
+    out.push_back({channel, "telegram", std::to_string(i), {{"it", "t"}}});
   return out;
 }
 
@@ -48,7 +49,7 @@ store::AttemptRecord outcome(const store::ClaimedDelivery& d, std::string state,
 TEST(DeliveryStore, ClaimsDueWorkOnceUnderALease) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 3), "ops");
+  store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 3), {}, "ops");
 
   auto first = store::claim_due(c, "w1", 2, seconds(60), {});
   ASSERT_EQ(first.size(), 2u);
@@ -65,7 +66,7 @@ TEST(DeliveryStore, ConcurrentWorkersNeverClaimTheSameRow) {
   test_support::TestDatabase db;
   {
     pqxx::connection c(db.dsn());
-    store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 200), "ops");
+    store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 200), {}, "ops");
   }
   std::vector<std::vector<long long>> got(4);
   std::vector<std::thread> workers;
@@ -93,8 +94,9 @@ TEST(DeliveryStore, ConcurrentWorkersNeverClaimTheSameRow) {
 TEST(DeliveryStore, HigherPriorityIsClaimedFirst) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 3), "cron");
-  auto urgent = store::insert_alert(c, alert_with("Extreme", "Immediate"), targets("tg", 2), "ops");
+  store::insert_alert(c, alert_with("Minor", "Future"), targets("tg", 3), {}, "cron");
+  auto urgent =
+      store::insert_alert(c, alert_with("Extreme", "Immediate"), targets("tg", 2), {}, "ops");
   auto claimed = store::claim_due(c, "w", 2, seconds(60), {});
   ASSERT_EQ(claimed.size(), 2u);
   for (const auto& d : claimed) EXPECT_EQ(d.alert_id, urgent.id);
@@ -103,7 +105,7 @@ TEST(DeliveryStore, HigherPriorityIsClaimedFirst) {
 TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), "ops");
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), {}, "ops");
   auto crashed = store::claim_due(c, "dead-worker", 1, milliseconds(50), {});
   ASSERT_EQ(crashed.size(), 1u);
   EXPECT_TRUE(store::claim_due(c, "w2", 1, seconds(60), {}).empty());  // still leased
@@ -114,12 +116,12 @@ TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
   EXPECT_TRUE(rescued[0].reclaimed);
   EXPECT_EQ(rescued[0].attempt, 2);
 
-  EXPECT_FALSE(store::record_attempt(c, "dead-worker", outcome(crashed[0], "sent")));
+  EXPECT_FALSE(store::record_attempts(c, "dead-worker", {outcome(crashed[0], "sent")})[0]);
   EXPECT_EQ(db.scalar("SELECT state FROM deliveries"), "sending");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE detail->>'lease_lost' = 'true'"),
             "1");
 
-  EXPECT_TRUE(store::record_attempt(c, "w2", outcome(rescued[0], "sent")));
+  EXPECT_TRUE(store::record_attempts(c, "w2", {outcome(rescued[0], "sent")})[0]);
   EXPECT_EQ(db.scalar("SELECT state || '/' || platform_id || '/' || attempts FROM deliveries"),
             "sent/77/2");
   EXPECT_EQ(db.scalar("SELECT finished_at IS NOT NULL AND lease_owner IS NULL FROM deliveries"),
@@ -129,10 +131,10 @@ TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
 TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), "ops");
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), {}, "ops");
   auto d = store::claim_due(c, "w", 1, seconds(60), {});
   ASSERT_EQ(d.size(), 1u);
-  ASSERT_TRUE(store::record_attempt(c, "w", outcome(d[0], "retrying", milliseconds(400))));
+  ASSERT_TRUE(store::record_attempts(c, "w", {outcome(d[0], "retrying", milliseconds(400))})[0]);
   EXPECT_EQ(db.scalar("SELECT state || '/' || last_error FROM deliveries"), "retrying/HTTP 500");
   EXPECT_EQ(db.scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM audit_events"),
             "alert.accepted,delivery.claimed,delivery.attempt,delivery.retry_scheduled");
@@ -149,14 +151,14 @@ TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
 TEST(DeliveryStore, PausedChannelsAreSkipped) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("paused", 2), "ops");
-  store::insert_alert(c, alert_with("Minor", "Future"), targets("other", 1), "ops");
-  auto claimed = store::claim_due(c, "w", 10, seconds(60), {"paused"});
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("paused", 2), {}, "ops");
+  store::insert_alert(c, alert_with("Minor", "Future"), targets("other", 1), {}, "ops");
+  auto claimed = store::claim_due(c, "w", 10, seconds(60), {{"paused"}});
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].channel, "other");
   // The paused channel's rows are due now, but must not wake the dispatcher: the next
   // thing to happen is the lease on "other" expiring, a minute away.
-  auto wait = store::time_until_next_due(c, {"paused"});
+  auto wait = store::time_until_next_due(c, {{"paused"}});
   ASSERT_TRUE(wait);
   EXPECT_GT(*wait, seconds(50));
   EXPECT_EQ(store::time_until_next_due(c, {}), milliseconds(0));
@@ -165,7 +167,7 @@ TEST(DeliveryStore, PausedChannelsAreSkipped) {
 TEST(DeliveryStore, ReleaseHandsLeasesBack) {
   test_support::TestDatabase db;
   pqxx::connection c(db.dsn());
-  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 2), "ops");
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 2), {}, "ops");
   ASSERT_EQ(store::claim_due(c, "w", 10, seconds(60), {}).size(), 2u);
   EXPECT_EQ(store::release_leases(c, "someone-else"), 0);
   EXPECT_EQ(store::release_leases(c, "w"), 2);

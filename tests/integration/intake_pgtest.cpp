@@ -6,6 +6,7 @@
 
 #include "daemon/api/alerts_api.hpp"
 #include "daemon/store/api_key_store.hpp"
+#include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace araldo;
@@ -17,10 +18,20 @@ class Intake : public ::testing::Test {
   void SetUp() override {
     channels::ChannelRegistry registry;
     channels::register_all_channels(registry);
-    auto add = [&](const std::string& name, const std::string& yaml) {
+    auto add = [&](const std::string& name, const std::string& yaml,
+                   channels::ChannelSet* set = nullptr) {
       config::Section s(YAML::Load(yaml), "channels." + name, config::process_env);
-      channels_.add(registry.create(name, s));
+      (set ? *set : channels_).add(registry.create(name, s));
     };
+    // X and WhatsApp, for the tests that name them.
+    add("x",
+        "{type: x, account: '@comune', consumer_key: ck, consumer_secret: cs, "
+        "access_token: at, access_token_secret: ats}",
+        &other_channels_);
+    add("wa",
+        "{type: whatsapp, phone_number_id: '1234567', access_token: t, "
+        "template: {name: allerta, parameters: 3, languages: {it: it, en: en_US}}}",
+        &other_channels_);
     add("tg",
         "{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', chats: ['@chan_a', "
         "'@chan_b']}");
@@ -32,18 +43,25 @@ class Intake : public ::testing::Test {
     key_ = store::create_api_key(c, "ops", "test").key;
     api_ = std::make_unique<api::AlertsApi>(*database_, channels_, renderer_,
                                             model::AlertDefaults{"it", "pc@comune.example"});
+    other_api_ = std::make_unique<api::AlertsApi>(*database_, other_channels_, renderer_,
+                                                  model::AlertDefaults{"it", "pc@comune.example"});
     baseline_ = snapshot();
   }
 
   http::Response post(const std::string& body, const std::string& key_header = "",
-                      const std::string& content_type = "application/json") {
+                      const std::string& content_type = "application/json",
+                      const api::AlertsApi* api = nullptr) {
     http::Request r;
     r.method = "POST";
     r.target = "/v1/alerts";
     r.body = body;
     if (!content_type.empty()) r.headers.add("Content-Type", content_type);
     r.headers.add("Authorization", key_header.empty() ? "Bearer " + key_ : key_header);
-    return api_->post(r);
+    return (api ? api : api_.get())->post(r);
+  }
+
+  http::Response post_other(const std::string& body) {
+    return post(body, "", "application/json", other_api_.get());
   }
 
   std::string snapshot() const {
@@ -82,6 +100,8 @@ class Intake : public ::testing::Test {
   std::unique_ptr<api::AlertsApi> api_;
   std::string key_;
   std::string baseline_;
+  channels::ChannelSet other_channels_;
+  std::unique_ptr<api::AlertsApi> other_api_;
 };
 
 const std::string valid =
@@ -150,11 +170,57 @@ TEST_F(Intake, UnknownOrDisabledChannelIs422) {
 }
 
 TEST_F(Intake, TextTooLongForThePlatformIs422BeforeAnythingIsQueued) {
+  // 4,000 CJK characters weigh 8,000 on X: more than a 25-post thread holds.
+  std::string description;
+  for (int i = 0; i < 4000; ++i) description += "地";
+  const auto body = with(R"("description":")" + description + R"(","channels":["x"])");
+  expect_refused(post_other(body), 422, "validation-failed", "",
+                 "for channel 'x' (language it): the text would need");
+}
+
+TEST_F(Intake, LongTextIsQueuedAsOrderedPartsThatWaitForEachOther) {
   const std::string description(4000, 'd');
   const std::string instruction(2000, 'i');
-  expect_refused(
-      post(with(R"("description":")" + description + R"(","instruction":")" + instruction + "\"")),
-      422, "validation-failed", "", "for channel 'tg': rendered text is");
+  const auto r =
+      post(with(R"("description":")" + description + R"(","instruction":")" + instruction + "\""));
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body).at("deliveries").as_int64(), 4);  // 2 chats x 2 parts
+  EXPECT_EQ(db_.scalar("SELECT string_agg(target || ':' || part || '/' || parts || ':' ||"
+                       " (next_attempt_at = 'infinity'), ',' ORDER BY target, part)"
+                       " FROM deliveries"),
+            "@chan_a:1/2:false,@chan_a:2/2:true,@chan_b:1/2:false,@chan_b:2/2:true");
+  EXPECT_EQ(db_.scalar("SELECT bool_and(rendered_text LIKE '%(' || part || '/2)')"
+                       " FROM deliveries"),
+            "t");
+}
+
+TEST_F(Intake, SubscribersFanOutInOneStatementEachInTheirLanguage) {
+  pqxx::connection c(db_.dsn());
+  store::upsert_subscribers(c, "wa",
+                            {{"393330000001", "it", "2026-01-01T10:00:00+01:00"},
+                             {"393330000002", "en", "2026-01-01T10:00:00+01:00"},
+                             {"393330000003", "de", "2026-01-01T10:00:00+01:00"}},
+                            "ops");
+  baseline_ = snapshot();
+  const auto r = post_other(with(R"("channels":["wa"],"translations":[{"language":"en",)"
+                                 R"("headline":"Flood alert"}])"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body).at("deliveries").as_int64(), 3);
+  // The German subscriber gets the channel's default language, Italian.
+  EXPECT_EQ(db_.scalar("SELECT string_agg(target || ':' || language || ':' ||"
+                       " (rendered_text::jsonb->>'language') || ':' ||"
+                       " (rendered_text::jsonb->'parameters'->>0), ',' ORDER BY target)"
+                       " FROM deliveries"),
+            "393330000001:it:it:Allerta,393330000002:en:en_US:Flood alert,"
+            "393330000003:it:it:Allerta");
+  EXPECT_EQ(db_.scalar("SELECT detail->'subscribers_by_channel'->>'wa' FROM audit_events"
+                       " WHERE kind = 'alert.accepted'"),
+            "3");
+}
+
+TEST_F(Intake, ASubscriptionChannelWithoutSubscribersIs422) {
+  expect_refused(post_other(with(R"("channels":["wa"])")), 422, "validation-failed", "/channels",
+                 "no message to send");
 }
 
 TEST_F(Intake, DatabaseDownIs503NeverAccepted) {

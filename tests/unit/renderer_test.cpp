@@ -39,14 +39,15 @@ TEST(Renderer, RendersItalianTelegramWithEscapingAndOnlyPresentSections) {
   auto a = alert();
   a.instruction = "Salire ai piani alti & restare in casa";
   a.web = "https://x.example/?a=1&b=2";
-  const auto text = r.render(*ch, a);
+  const auto text = r.render(*ch, a).text;
   EXPECT_NE(text.find("🔴 <b>Esondazione &lt;Seveso&gt;</b>"), std::string::npos) << text;
   EXPECT_NE(text.find("<b>Cosa fare:</b> Salire ai piani alti &amp; restare in casa"),
             std::string::npos);
   EXPECT_NE(text.find("<a href=\"https://x.example/?a=1&amp;b=2\">"), std::string::npos);
   EXPECT_EQ(text.find("📍"), std::string::npos);  // no area given
   EXPECT_EQ(text.find("Valido fino"), std::string::npos);
-  EXPECT_FALSE(ch->check_rendered(text)) << "rendered text must be valid Telegram HTML";
+  EXPECT_TRUE(std::holds_alternative<std::vector<std::string>>(ch->split(text, "it")))
+      << "rendered text must be valid Telegram HTML";
 }
 
 TEST(Renderer, ChoosesLanguageThenChannelDefaultThenEnglish) {
@@ -55,16 +56,16 @@ TEST(Renderer, ChoosesLanguageThenChannelDefaultThenEnglish) {
   auto a = alert();
   a.language = "en-GB";
   a.instruction = "Go upstairs";
-  EXPECT_NE(r.render(*ch, a).find("What to do:"), std::string::npos);
+  EXPECT_NE(r.render(*ch, a).text.find("What to do:"), std::string::npos);
   a.language = "de";  // no German template: the channel's default (Italian)
-  EXPECT_NE(r.render(*ch, a).find("Cosa fare:"), std::string::npos);
+  EXPECT_NE(r.render(*ch, a).text.find("Cosa fare:"), std::string::npos);
 }
 
 TEST(Renderer, ExpiresIsShownReadablyWithItsOffset) {
   render::Renderer r;
   auto a = alert();
   a.expires = "2026-03-14T18:30:00+01:00";
-  EXPECT_NE(r.render(*telegram(), a).find("14/03/2026 18:30 (UTC+01:00)"), std::string::npos);
+  EXPECT_NE(r.render(*telegram(), a).text.find("14/03/2026 18:30 (UTC+01:00)"), std::string::npos);
 }
 
 TEST(Renderer, OperatorTemplateDirOverridesBuiltIn) {
@@ -74,7 +75,7 @@ TEST(Renderer, OperatorTemplateDirOverridesBuiltIn) {
   std::ofstream(dir / "it.mustache") << "COMUNE: {{headline}}";
   render::Renderer r;
   auto ch = telegram(", template_dir: '" + dir.string() + "'");
-  EXPECT_EQ(r.render(*ch, alert()), "COMUNE: Esondazione &lt;Seveso&gt;");
+  EXPECT_EQ(r.render(*ch, alert()).text, "COMUNE: Esondazione &lt;Seveso&gt;");
   std::filesystem::remove_all(dir);
 }
 
@@ -86,5 +87,37 @@ TEST(Renderer, BrokenTemplateFailsTheStartupCheck) {
   render::Renderer r;
   auto ch = telegram(", template_dir: '" + dir.string() + "'");
   EXPECT_THROW(r.check(*ch), render::RenderError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Renderer, EachTargetGetsTheTranslationItAskedForOrTheChannelDefault) {
+  render::Renderer r;
+  auto ch = telegram(", language: it");
+  auto a = alert();
+  a.instruction = "Salire ai piani alti";
+  a.translations.push_back(
+      {"en", "River Seveso flooding", "", "Go upstairs", "", "Niguarda", std::nullopt});
+
+  const auto english = r.render(*ch, a, "en-US");
+  EXPECT_EQ(english.language, "en");
+  EXPECT_NE(english.text.find("<b>River Seveso flooding</b>"), std::string::npos) << english.text;
+  EXPECT_NE(english.text.find("What to do:</b> Go upstairs"), std::string::npos);
+  EXPECT_NE(english.text.find("📍 Niguarda"), std::string::npos);
+
+  // Nobody translated it into German: the channel's default language, Italian.
+  const auto german = r.render(*ch, a, "de");
+  EXPECT_EQ(german.language, "it");
+  EXPECT_NE(german.text.find("Cosa fare:</b> Salire ai piani alti"), std::string::npos);
+  EXPECT_EQ(r.render(*ch, a).language, "it");
+}
+
+TEST(Renderer, StartupCheckRefusesATemplateTheChannelCannotSend) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("araldo-empty-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "it.mustache") << "{{#description}}{{description}}{{/description}}";
+  render::Renderer r;
+  auto ch = telegram(", template_dir: '" + dir.string() + "'");
+  EXPECT_THROW(r.check(*ch), render::RenderError);  // renders nothing for a minimal alert
   std::filesystem::remove_all(dir);
 }

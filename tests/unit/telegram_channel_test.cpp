@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "channels/registry.hpp"
+#include "channels/telegram/telegram_html.hpp"
 
 using namespace araldo;
 
@@ -48,14 +49,98 @@ TEST(TelegramChannel, BuildsSendMessageWithTokenInPathAndTypedChatId) {
   EXPECT_EQ(named["chat_id"].as_string(), "@allerta_comune");
 }
 
-TEST(TelegramChannel, ChecksRenderedLengthTheWayTelegramCounts) {
+std::vector<std::string> parts_of(const channels::Channel& ch, const std::string& html) {
+  auto split = ch.split(html, "it");
+  if (auto* why = std::get_if<std::string>(&split)) {
+    ADD_FAILURE() << *why;
+    return {};
+  }
+  return std::get<std::vector<std::string>>(split);
+}
+
+std::size_t visible(const std::string& html) {
+  auto parsed = channels::telegram::parse_html(html);
+  EXPECT_TRUE(std::holds_alternative<channels::telegram::ParsedHtml>(parsed)) << html;
+  return std::get<channels::telegram::ParsedHtml>(parsed).utf16_units;
+}
+
+TEST(TelegramChannel, TextThatFitsIsOneUntouchedPart) {
   auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
-  EXPECT_FALSE(ch->check_rendered("<b>" + std::string(4096, 'a') + "</b>"));
-  auto too_long = ch->check_rendered(std::string(4097, 'a'));
-  ASSERT_TRUE(too_long);
-  EXPECT_NE(too_long->find("4097"), std::string::npos);
-  EXPECT_TRUE(ch->check_rendered("<b> </b>"));  // empty once tags are gone
-  EXPECT_TRUE(ch->check_rendered("a & b"));     // an unescaped & is refused by Telegram
+  const auto html = "<b>" + std::string(4096, 'a') + "</b>";
+  EXPECT_EQ(parts_of(*ch, html), std::vector<std::string>{html});
+}
+
+TEST(TelegramChannel, RefusesWhatTelegramWouldRefuse) {
+  auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
+  EXPECT_TRUE(std::holds_alternative<std::string>(ch->split("<b> </b>", "it")));  // empty
+  EXPECT_TRUE(std::holds_alternative<std::string>(ch->split("a & b", "it")));     // bare &
+  // One formatted span longer than a message cannot be cut without cutting the tag.
+  auto span =
+      ch->split("<b>" + std::string(3000, 'a') + " " + std::string(3000, 'b') + "</b>", "it");
+  ASSERT_TRUE(std::holds_alternative<std::string>(span));
+}
+
+TEST(TelegramChannel, LongTextIsSplitOnParagraphsOutsideTagsIntoNumberedParts) {
+  auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
+  // Three paragraphs of ~1800 characters: two parts, cut at a paragraph break.
+  const std::string p1 = "<b>Allerta</b> " + std::string(1800, 'x');
+  const std::string p2 = "<i>" + std::string(1800, 'y') + "</i>";
+  const std::string p3 = "Cosa fare: " + std::string(1800, 'z') + " &amp; altro";
+  const auto parts = parts_of(*ch, p1 + "\n\n" + p2 + "\n\n" + p3);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], p1 + "\n\n" + p2 + "\n(1/2)");
+  EXPECT_EQ(parts[1], p3 + "\n(2/2)");
+  for (const auto& part : parts) EXPECT_LE(visible(part), 4096u);
+}
+
+TEST(TelegramChannel, NeverCutsInsideATagOrAnEntity) {
+  auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
+  // A paragraph break inside <blockquote> is not a place to cut.
+  std::string html = "<blockquote>" + std::string(2000, 'q') + "\n\n" + std::string(1000, 'r') +
+                     "</blockquote>\n\n";
+  for (int i = 0; i < 300; ++i) html += "parola &lt;" + std::to_string(i) + "&gt; ";
+  const auto parts = parts_of(*ch, html);
+  ASSERT_GE(parts.size(), 2u);
+  EXPECT_TRUE(parts[0].starts_with("<blockquote>"));
+  EXPECT_NE(parts[0].find("</blockquote>"), std::string::npos);
+  for (const auto& part : parts) EXPECT_LE(visible(part), 4096u) << part.substr(0, 80);
+  // A word longer than a part is broken between characters, entities kept whole.
+  std::string word;
+  for (int i = 0; i < 5000; ++i) word += i % 7 ? "a" : "&amp;";
+  const auto broken = parts_of(*ch, word);
+  ASSERT_EQ(broken.size(), 2u);
+  for (const auto& part : broken) EXPECT_LE(visible(part), 4096u);
+}
+
+TEST(TelegramChannel, TooManyPartsIsAnError) {
+  auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
+  std::string html;
+  for (int i = 0; i < 12; ++i) html += std::string(4000, 'a' + i) + "\n\n";
+  auto split = ch->split(html, "it");
+  ASSERT_TRUE(std::holds_alternative<std::string>(split));
+  EXPECT_NE(std::get<std::string>(split).find("12 parts"), std::string::npos);
+}
+
+TEST(TelegramChannel, ChatsMayAskForTheirLanguageAndArePacedPerChat) {
+  auto ch = make(
+      "{type: telegram, bot_token: '${TG_TOKEN}', language: it, chats: ['@allerta_comune', "
+      "'42'], chat_languages: {'42': en}}");
+  const auto targets = ch->targets();
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0].language, "");
+  EXPECT_EQ(targets[1].language, "en");
+  EXPECT_EQ(ch->target_interval("42"), std::chrono::milliseconds(1000));
+  EXPECT_EQ(ch->target_interval("@allerta_comune"), std::chrono::milliseconds(3000));
+  EXPECT_EQ(ch->rate_limit().per_second, 30);
+  EXPECT_NE(config_error("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1'], "
+                         "chat_languages: {'2': en}}")
+                .find("chat_languages.2: not one of the chats"),
+            std::string::npos);
+  auto limited = make(
+      "{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1'], rate_limit: {per_minute: 120, "
+      "burst: 4}}");
+  EXPECT_EQ(limited->rate_limit().per_second, 2);
+  EXPECT_EQ(limited->rate_limit().burst, 4);
 }
 
 TEST(TelegramChannel, ConfigErrorsNameThePathAndNeverTheToken) {

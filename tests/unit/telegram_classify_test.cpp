@@ -82,11 +82,18 @@ INSTANTIATE_TEST_SUITE_P(
         PermanentCase{
             403,
             R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})",
-            Scope::target, "blocked"},
-        PermanentCase{
-            400,
-            R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876}})",
-            Scope::target, "-1009876"}));
+            Scope::target, "blocked"}));
+
+TEST(TelegramClassify, UpgradedGroupIsSentAgainAtOnceToItsNewId) {
+  auto o = answer(
+      400,
+      R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009876}})");
+  EXPECT_EQ(o.kind, Kind::retry_after);
+  EXPECT_EQ(o.wait, std::chrono::seconds(0));
+  EXPECT_EQ(o.scope, Scope::target);
+  EXPECT_EQ(o.moved_to, "-1009876");
+  EXPECT_NE(o.reason.find("supergroup"), std::string::npos);
+}
 
 TEST(TelegramClassify, ServerErrorsAndTransportFailuresAreTransient) {
   EXPECT_EQ(answer(500, R"({"ok":false,"error_code":500,"description":"Internal"})").kind,

@@ -80,17 +80,58 @@ TEST(XTextWeight, CountsTheWayTwitterTextDoes) {
   EXPECT_EQ(x::weighted_length("地震"), 4u);   // CJK: weight 2
   EXPECT_EQ(x::weighted_length("🔴"), 2u);
   EXPECT_EQ(x::weighted_length("see https://comune.example/a/very/long/path?x=1"), 4u + 23u);
+}
+
+std::vector<std::string> thread_of(const Channel& ch, const std::string& text) {
+  auto split = ch.split(text, "it");
+  if (auto* why = std::get_if<std::string>(&split)) {
+    ADD_FAILURE() << *why;
+    return {};
+  }
+  return std::get<std::vector<std::string>>(split);
+}
+
+TEST(XChannel, AlertThatFitsIsOnePostAndALongOneANumberedThread) {
   auto ch = make();
-  EXPECT_FALSE(ch->check_rendered(std::string(280, 'a')));
-  EXPECT_TRUE(ch->check_rendered(std::string(281, 'a')));
+  EXPECT_EQ(thread_of(*ch, std::string(280, 'a')).size(), 1u);
   std::string cjk;
   for (int i = 0; i < 141; ++i) cjk += "地";  // 141 characters, weight 282
-  EXPECT_TRUE(ch->check_rendered(cjk));
+  EXPECT_EQ(thread_of(*ch, cjk).size(), 2u);
+
+  const std::string url = "https://comune.example/allerta/" + std::string(200, 'p');
+  std::string text = "🔴 Esondazione Seveso – Niguarda\n\n";
+  for (int i = 0; i < 40; ++i) text += "frase numero " + std::to_string(i) + " della descrizione. ";
+  text += "\n\n" + url;
+  const auto parts = thread_of(*ch, text);
+  ASSERT_GE(parts.size(), 3u);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    EXPECT_LE(x::weighted_length(parts[k]), 280u) << parts[k];
+    EXPECT_TRUE(parts[k].ends_with("\n(" + std::to_string(k + 1) + "/" +
+                                   std::to_string(parts.size()) + ")"))
+        << parts[k];
+  }
+  // Paragraphs are kept whole where they fit: the headline opens the thread on its own.
+  EXPECT_EQ(parts.front(),
+            "🔴 Esondazione Seveso – Niguarda\n(1/" + std::to_string(parts.size()) + ")");
+  EXPECT_TRUE(parts[1].starts_with("frase numero 0 della descrizione."));
+  // The link is never cut: it weighs 23 whole.
+  EXPECT_NE(parts.back().find(url), std::string::npos);
+  EXPECT_TRUE(std::holds_alternative<std::string>(ch->split(" \n ", "it")));
+}
+
+TEST(XChannel, LaterPartsReplyToThePartBeforeThem) {
+  auto ch = make();
+  channels::Message second{"@ProtCivComune", "seconda parte\n(2/2)", 2, 2, "1445880548472328192"};
+  const auto body = boost::json::parse(ch->build_request(second).body).as_object();
+  EXPECT_EQ(body.at("reply").at("in_reply_to_tweet_id").as_string(), "1445880548472328192");
+  const auto first = boost::json::parse(ch->build_request({"@ProtCivComune", "prima"}).body);
+  EXPECT_FALSE(first.as_object().contains("reply"));
 }
 
 TEST(XChannel, SignedRequestIsAcceptedByTheStrictEmulator) {
   auto ch = make();
-  EXPECT_EQ(ch->targets(), std::vector<std::string>{"@ProtCivComune"});
+  ASSERT_EQ(ch->targets().size(), 1u);
+  EXPECT_EQ(ch->targets()[0].address, "@ProtCivComune");
   EXPECT_EQ(ch->escape("a < b & c"), "a < b & c");  // plain text
   auto req = ch->build_request({"@ProtCivComune", "Allerta meteo"});
   EXPECT_EQ(req.url, "http://127.0.0.1:9/2/tweets");
@@ -130,4 +171,28 @@ TEST(XEmulator, RefusesForgedReplayedTooLongAndDuplicatePosts) {
       api.handle(as_received(ch->build_request({"@ProtCivComune", std::string(281, 'a')})))->status,
       400);
   EXPECT_EQ(state.messages("x").size(), 1u);
+}
+
+TEST(XEmulator, RepliesMustNameAnExistingPostAndTheWindowLimitAnswers429WithReset) {
+  emulator::EmulatorState state;
+  emulator::x::Options options{account()};
+  options.posts_per_window = 2;
+  emulator::x::XApi api(options, state);
+  auto ch = make();
+  auto first = api.handle(as_received(ch->build_request({"@ProtCivComune", "uno"})));
+  ASSERT_EQ(first->status, 201);
+  const std::string id(boost::json::parse(first->body).at("data").at("id").as_string());
+  auto orphan = api.handle(
+      as_received(ch->build_request({"@ProtCivComune", "orfano", 2, 2, std::string("999")})));
+  EXPECT_EQ(orphan->status, 403);
+  auto reply = api.handle(as_received(ch->build_request({"@ProtCivComune", "due", 2, 2, id})));
+  ASSERT_EQ(reply->status, 201) << reply->body;
+  EXPECT_EQ(state.messages("x").back().at("in_reply_to_tweet_id").as_string(), id);
+
+  auto limited = api.handle(as_received(ch->build_request({"@ProtCivComune", "tre"})));
+  EXPECT_EQ(limited->status, 429);
+  const auto outcome = ch->classify(HttpReply{limited->status, limited->headers, limited->body});
+  EXPECT_EQ(outcome.kind, Kind::retry_after);
+  EXPECT_EQ(outcome.scope, Scope::channel);
+  EXPECT_GE(outcome.wait, seconds(850));  // the rest of the 15-minute window
 }

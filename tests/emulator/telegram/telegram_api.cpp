@@ -89,7 +89,9 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
                          s == 429 ? std::optional<long long>(wait) : std::nullopt);
       },
       [&] {
-        if (!options_.tokens.contains(token)) return bot_error(401, "Unauthorized");
+        if (!options_.tokens.contains(token) || state_.revoked("telegram")) {
+          return bot_error(401, "Unauthorized");
+        }
         if (method != "sendMessage") return bot_error(404, "Not Found");
         return send_message(token, request);
       });
@@ -98,7 +100,7 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
 std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat) {
   if (!options_.rate_limits) return std::nullopt;
   std::lock_guard lock(mutex_);
-  const auto now = TokenBucket::Clock::now();
+  const auto now = dispatch::TokenBucket::Clock::now();
   auto& global =
       buckets_.try_emplace("bot:" + token, options_.global_per_second, options_.global_per_second)
           .first->second;

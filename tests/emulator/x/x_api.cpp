@@ -53,6 +53,7 @@ std::optional<std::string> XApi::check_signature(const http::Request& request) {
     p[(*it)[1]] = *value;
   }
   const auto& account = options_.account;
+  if (state_.revoked("x")) return "the access token was revoked";
   if (p["oauth_consumer_key"] != account.consumer_key || p["oauth_token"] != account.token) {
     return "unknown consumer key or token";
   }
@@ -96,25 +97,54 @@ http::Response XApi::create_post(const http::Request& request) {
   if (channels::x::weighted_length(text) > channels::x::max_weighted_length) {
     return problem(400, "Invalid Request", "Tweet text is too long.");
   }
+  std::optional<std::string> reply_to;
+  if (auto* reply = doc.as_object().if_contains("reply")) {
+    const auto* to =
+        reply->is_object() ? reply->as_object().if_contains("in_reply_to_tweet_id") : nullptr;
+    if (!to || !to->is_string()) {
+      return problem(400, "Invalid Request", "reply.in_reply_to_tweet_id must be a string id");
+    }
+    reply_to = std::string(to->as_string());
+  }
   std::string id;
+  const long long now_s = unix_millis() / 1000;
+  long long remaining = 0;
+  long long reset = 0;
   {
     std::lock_guard lock(mutex_);
+    // A fixed window per user, as X counts: over the limit until the window resets.
+    if (now_s >= window_start_ + options_.window.count()) {
+      window_start_ = now_s;
+      window_posts_ = 0;
+    }
+    reset = window_start_ + options_.window.count();
+    if (options_.posts_per_window > 0 && window_posts_ >= options_.posts_per_window) {
+      auto r = problem(429, "Too Many Requests", "Too Many Requests");
+      r.headers.set("x-rate-limit-limit", std::to_string(options_.posts_per_window));
+      r.headers.set("x-rate-limit-remaining", "0");
+      r.headers.set("x-rate-limit-reset", std::to_string(reset));
+      return r;
+    }
+    if (reply_to && !ids_.contains(*reply_to)) {
+      return problem(403, "Forbidden",
+                     "You attempted to reply to a Tweet that is deleted or not visible to you.");
+    }
     if (!texts_.insert(text).second) {
       return problem(403, "Forbidden",
                      "You are not allowed to create a Tweet with duplicate content.");
     }
     id = std::to_string(next_id_++);
+    ids_.insert(id);
+    remaining = options_.posts_per_window - ++window_posts_;
   }
   boost::json::object message{{"id", id}, {"text", text}};
-  if (auto* reply = doc.as_object().if_contains("reply"); reply && reply->is_object()) {
-    message["in_reply_to_tweet_id"] = reply->as_object().at("in_reply_to_tweet_id");
-  }
+  if (reply_to) message["in_reply_to_tweet_id"] = *reply_to;
   state_.record("x", message);
   boost::json::object data{{"id", id}, {"text", text}, {"edit_history_tweet_ids", {id}}};
   auto r = http::Response::json(201, boost::json::serialize(boost::json::object{{"data", data}}));
-  r.headers.set("x-rate-limit-limit", "100");
-  r.headers.set("x-rate-limit-remaining", "99");
-  r.headers.set("x-rate-limit-reset", std::to_string(unix_millis() / 1000 + 900));
+  r.headers.set("x-rate-limit-limit", std::to_string(options_.posts_per_window));
+  r.headers.set("x-rate-limit-remaining", std::to_string(std::max(0LL, remaining)));
+  r.headers.set("x-rate-limit-reset", std::to_string(reset));
   return r;
 }
 

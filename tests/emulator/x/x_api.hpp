@@ -17,6 +17,8 @@ namespace araldo::emulator::x {
 struct Options {
   channels::x::OAuth1Credentials account;  // the one app + user token that exists
   std::chrono::seconds max_clock_skew{300};
+  long long posts_per_window = 100;  // per user; 0: no limit
+  std::chrono::seconds window{900};
 };
 
 class XApi {
@@ -34,7 +36,10 @@ class XApi {
   std::mutex mutex_;
   std::set<std::string> nonces_;
   std::set<std::string> texts_;
+  std::set<std::string> ids_;
   long long next_id_ = 1445880548472328192;
+  long long window_start_ = 0;
+  long long window_posts_ = 0;
 };
 
 }  // namespace araldo::emulator::x

@@ -1,0 +1,102 @@
+#include "channels/facebook/facebook_channel.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <regex>
+
+#include "channels/base_url.hpp"
+#include "channels/facebook/facebook_classify.hpp"
+#include "channels/graph/graph_api.hpp"
+#include "daemon/text/utf8.hpp"
+
+namespace araldo::channels::facebook {
+namespace {
+
+// Facebook's limit for a post's text.
+constexpr std::size_t max_post_length = 63'206;
+
+std::string form_encode(std::string_view value) {
+  return boost::urls::encode(value, boost::urls::unreserved_chars);
+}
+
+class FacebookChannel final : public Channel {
+ public:
+  FacebookChannel(ChannelSettings settings, std::string base_url, std::string version,
+                  std::string page_id, config::Secret token,
+                  std::optional<config::Secret> app_secret)
+      : Channel(std::move(settings)),
+        base_url_(std::move(base_url)),
+        version_(std::move(version)),
+        page_id_(std::move(page_id)),
+        token_(std::move(token)),
+        app_secret_(std::move(app_secret)) {}
+
+  std::vector<Target> targets() const override { return {{page_id_, ""}}; }
+
+  std::string escape(std::string_view text) const override { return std::string(text); }
+
+  Split split(std::string_view text, std::string_view) const override {
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      return std::string("rendered text is empty");
+    }
+    std::size_t length = 0;
+    text::for_each_code_point(text, [&](char32_t) { ++length; });
+    if (length > max_post_length) {
+      return "rendered post is " + std::to_string(length) + " characters; Facebook takes " +
+             std::to_string(max_post_length);
+    }
+    return std::vector<std::string>{std::string(text)};
+  }
+
+  // Page posts are few; Graph throttles on a rolling hourly budget (shared/platforms.md).
+  RateLimit default_rate_limit() const override { return {1, 5}; }
+
+  OutgoingRequest build_request(const Message& message) const override {
+    OutgoingRequest req;
+    req.method = "POST";
+    req.url = base_url_ + "/" + version_ + "/" + message.target + "/feed";
+    req.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    // The token travels in the body, never in the URL that logs might show.
+    req.body =
+        "message=" + form_encode(message.text) + "&access_token=" + form_encode(token_.reveal());
+    if (app_secret_) {
+      req.body +=
+          "&appsecret_proof=" + graph::appsecret_proof(app_secret_->reveal(), token_.reveal());
+    }
+    return req;
+  }
+
+  Outcome classify(const Answer& answer) const override { return classify_answer(answer); }
+
+ private:
+  std::string base_url_;
+  std::string version_;
+  std::string page_id_;
+  config::Secret token_;
+  std::optional<config::Secret> app_secret_;
+};
+
+}  // namespace
+
+std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section& section) {
+  auto base_url = read_base_url(section, "https://graph.facebook.com");
+  auto version = section.optional_string("graph_version", "v21.0");
+  if (!graph::is_version(version)) {
+    throw config::ConfigError(section.path() + ".graph_version: expected e.g. v21.0, got '" +
+                              version + "'");
+  }
+  static const std::regex page_shape("[0-9]{5,20}");
+  auto page_id = section.required_string("page_id");
+  if (!std::regex_match(page_id, page_shape)) {
+    throw config::ConfigError(section.path() + ".page_id: a numeric Page id, got '" + page_id +
+                              "'");
+  }
+  auto token = section.secret("page_access_token");
+  std::optional<config::Secret> app_secret;
+  if (section.has("app_secret")) app_secret = section.secret("app_secret");
+  return std::make_unique<FacebookChannel>(std::move(settings), std::move(base_url),
+                                           std::move(version), std::move(page_id), std::move(token),
+                                           std::move(app_secret));
+}
+
+}  // namespace araldo::channels::facebook

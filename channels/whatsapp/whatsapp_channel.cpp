@@ -1,0 +1,176 @@
+#include "channels/whatsapp/whatsapp_channel.hpp"
+
+#include <boost/json.hpp>
+#include <map>
+#include <regex>
+
+#include "channels/base_url.hpp"
+#include "channels/graph/graph_api.hpp"
+#include "channels/whatsapp/whatsapp_classify.hpp"
+#include "daemon/text/utf8.hpp"
+
+namespace araldo::channels::whatsapp {
+namespace {
+
+// A body parameter's limit (the filled template body has its own, at the platform).
+constexpr std::size_t max_parameter_length = 1024;
+
+struct TemplateConfig {
+  std::string name;
+  int parameters = 0;
+  std::map<std::string, std::string> languages;  // our language -> WhatsApp's code
+};
+
+class WhatsAppChannel final : public Channel {
+ public:
+  WhatsAppChannel(ChannelSettings settings, std::string base_url, std::string version,
+                  std::string phone_number_id, config::Secret token,
+                  std::optional<config::Secret> app_secret, TemplateConfig tmpl)
+      : Channel(std::move(settings)),
+        base_url_(std::move(base_url)),
+        version_(std::move(version)),
+        phone_number_id_(std::move(phone_number_id)),
+        token_(std::move(token)),
+        app_secret_(std::move(app_secret)),
+        template_(std::move(tmpl)) {}
+
+  std::vector<Target> targets() const override { return {}; }
+  bool subscribers() const override { return true; }
+
+  // A parameter may not hold new lines, tabs or more than four spaces in a row: the
+  // template's lines are its parameters, so a field's own line breaks become spaces.
+  std::string escape(std::string_view text) const override {
+    std::string out;
+    for (char c : text) {
+      const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+      if (space) {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+      } else {
+        out += c;
+      }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+  }
+
+  // One message: the template's name, its language and the rendered lines as parameters.
+  Split split(std::string_view rendered, std::string_view language) const override {
+    auto code = template_.languages.find(std::string(language));
+    if (code == template_.languages.end()) code = template_.languages.find(settings().language);
+    boost::json::array parameters;
+    std::size_t start = 0;
+    int line_no = 0;
+    while (start <= rendered.size()) {
+      auto end = rendered.find('\n', start);
+      if (end == std::string_view::npos) end = rendered.size();
+      const auto line = rendered.substr(start, end - start);
+      start = end + 1;
+      ++line_no;
+      if (line.find_first_not_of(" \t") == std::string_view::npos) {
+        return "template line " + std::to_string(line_no) +
+               " is empty; WhatsApp refuses an empty parameter (give it a fallback)";
+      }
+      std::size_t length = 0;
+      text::for_each_code_point(line, [&](char32_t) { ++length; });
+      if (length > max_parameter_length) {
+        return "parameter " + std::to_string(line_no) + " is " + std::to_string(length) +
+               " characters; WhatsApp takes " + std::to_string(max_parameter_length);
+      }
+      parameters.emplace_back(line);
+    }
+    if (static_cast<int>(parameters.size()) != template_.parameters) {
+      return "the template renders " + std::to_string(parameters.size()) +
+             " parameters (one per line); '" + template_.name + "' takes " +
+             std::to_string(template_.parameters);
+    }
+    boost::json::object message{{"name", template_.name},
+                                {"language", code->second},
+                                {"parameters", std::move(parameters)}};
+    return std::vector<std::string>{boost::json::serialize(message)};
+  }
+
+  // 80 messages/s per business number by default (shared/platforms.md).
+  RateLimit default_rate_limit() const override { return {80, 80}; }
+  // Pair rate: about one message every 6 s to the same recipient.
+  std::chrono::milliseconds target_interval(std::string_view) const override {
+    return std::chrono::milliseconds(6000);
+  }
+
+  OutgoingRequest build_request(const Message& message) const override {
+    const auto shaped = boost::json::parse(message.text).as_object();
+    boost::json::array parameters;
+    for (const auto& p : shaped.at("parameters").as_array()) {
+      parameters.push_back({{"type", "text"}, {"text", p}});
+    }
+    boost::json::object body{
+        {"messaging_product", "whatsapp"},
+        {"recipient_type", "individual"},
+        {"to", message.target},
+        {"type", "template"},
+        {"template",
+         {{"name", shaped.at("name")},
+          {"language", {{"code", shaped.at("language")}}},
+          {"components", {{{"type", "body"}, {"parameters", std::move(parameters)}}}}}}};
+    OutgoingRequest req;
+    req.method = "POST";
+    req.url = base_url_ + "/" + version_ + "/" + phone_number_id_ + "/messages";
+    if (app_secret_) {
+      req.url +=
+          "?appsecret_proof=" + graph::appsecret_proof(app_secret_->reveal(), token_.reveal());
+    }
+    req.headers.set("Authorization", "Bearer " + token_.reveal());
+    req.headers.set("Content-Type", "application/json");
+    req.body = boost::json::serialize(body);
+    return req;
+  }
+
+  Outcome classify(const Answer& answer) const override { return classify_answer(answer); }
+
+ private:
+  std::string base_url_;
+  std::string version_;
+  std::string phone_number_id_;
+  config::Secret token_;
+  std::optional<config::Secret> app_secret_;
+  TemplateConfig template_;
+};
+
+}  // namespace
+
+std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section& section) {
+  auto base_url = read_base_url(section, "https://graph.facebook.com");
+  auto version = section.optional_string("graph_version", "v21.0");
+  if (!graph::is_version(version)) {
+    throw config::ConfigError(section.path() + ".graph_version: expected e.g. v21.0, got '" +
+                              version + "'");
+  }
+  static const std::regex id_shape("[0-9]{5,20}");
+  auto phone_number_id = section.required_string("phone_number_id");
+  if (!std::regex_match(phone_number_id, id_shape)) {
+    throw config::ConfigError(section.path() + ".phone_number_id: a numeric id, got '" +
+                              phone_number_id + "'");
+  }
+  auto token = section.secret("access_token");
+  std::optional<config::Secret> app_secret;
+  if (section.has("app_secret")) app_secret = section.secret("app_secret");
+
+  auto t = section.section("template");
+  TemplateConfig tmpl;
+  tmpl.name = t.required_string("name");
+  tmpl.parameters = static_cast<int>(t.integer("parameters", 3, 0, 100));
+  auto languages = t.section("languages");
+  for (const auto& ours : languages.keys()) {
+    tmpl.languages[ours] = languages.required_string(ours);
+  }
+  languages.reject_unknown_keys();
+  t.reject_unknown_keys();
+  if (!tmpl.languages.contains(settings.language)) {
+    throw config::ConfigError(t.path() + ".languages: must map the channel's language '" +
+                              settings.language + "' to an approved template language");
+  }
+  return std::make_unique<WhatsAppChannel>(
+      std::move(settings), std::move(base_url), std::move(version), std::move(phone_number_id),
+      std::move(token), std::move(app_secret), std::move(tmpl));
+}
+
+}  // namespace araldo::channels::whatsapp

@@ -1,0 +1,30 @@
+#pragma once
+// Subscribers of a subscription channel (WhatsApp):
+//   GET    /v1/channels/{channel}/subscribers            how many, by language
+//   POST   /v1/channels/{channel}/subscribers            add one (JSON), or update it
+//   POST   /v1/channels/{channel}/subscribers/import     add or update many (text/csv)
+//   DELETE /v1/channels/{channel}/subscribers/{address}  remove one
+#include "channels/registry.hpp"
+#include "daemon/http/http_message.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::api {
+
+class SubscribersApi {
+ public:
+  SubscribersApi(store::Database& db, const channels::ChannelSet& channels);
+
+  http::Response count(const http::Request& request, const std::string& channel) const;
+  http::Response add(const http::Request& request, const std::string& channel) const;
+  http::Response import(const http::Request& request, const std::string& channel) const;
+  http::Response remove(const http::Request& request, const std::string& channel,
+                        const std::string& address) const;
+
+  static constexpr std::size_t max_import_rows = 500'000;
+
+ private:
+  store::Database& db_;
+  const channels::ChannelSet& channels_;
+};
+
+}  // namespace araldo::api

@@ -1,0 +1,268 @@
+// araldod with all four platforms of the emulator: fan-out, long alerts in order, a
+// WhatsApp broadcast at the platform's rate, and a revoked token stopping one channel.
+#include <signal.h>
+
+#include <algorithm>
+
+#include "tests/e2e/daemon_fixture.hpp"
+
+using namespace araldo::test_support;
+using namespace std::chrono;
+
+namespace {
+
+const std::string kAlert =
+    R"({"headline":"Allerta rossa: esondazione Seveso","event":"Flood","category":"Met",)"
+    R"("severity":"Extreme","urgency":"Immediate","certainty":"Observed",)"
+    R"("area":"Milano Niguarda","instruction":"Salire ai piani alti.",)"
+    R"("translations":[{"language":"en","headline":"Red alert: Seveso flooding",)"
+    R"("instruction":"Go to the upper floors."}])";
+
+std::string alert(const std::string& extra) {
+  return kAlert + (extra.empty() ? "" : "," + extra) + "}";
+}
+
+std::string text_of(const boost::json::value& m, const char* key) {
+  return std::string(m.at(key).as_string());
+}
+
+std::string subscribers_csv(int n, int first = 0) {
+  std::string csv = "address,language,consent_at\n";
+  for (int i = first; i < first + n; ++i) {
+    csv += "39333" + std::to_string(1000000 + i) + "," + (i % 3 == 0 ? "en" : "it") +
+           ",2026-11-01T09:00:00+01:00\n";
+  }
+  return csv;
+}
+
+}  // namespace
+
+class ChannelsE2E : public DaemonTest {};
+
+TEST_F(ChannelsE2E, OneAlertReachesAllFourPlatformsEachInItsLanguage) {
+  start_daemon(x_channel(emulator_url_) + facebook_channel(emulator_url_) +
+               whatsapp_channel(emulator_url_));
+  const auto imported = import_subscribers("whatsapp-comune", subscribers_csv(3));
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(boost::json::parse(imported.body).at("added").as_int64(), 3);
+
+  const auto status = post_and_wait(alert(""), {"sent"});
+  ASSERT_FALSE(status.empty());
+  EXPECT_EQ(status.at("summary").at("sent").as_int64(), 2 + 1 + 1 + 3);
+
+  EXPECT_EQ(emulator_messages("telegram").size(), 2u);
+  const auto posts = emulator_messages("x");
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_NE(text_of(posts[0], "text").find("Allerta rossa: esondazione Seveso"), std::string::npos);
+  const auto page = emulator_messages("facebook");
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_NE(text_of(page[0], "message").find("Cosa fare: Salire ai piani alti."),
+            std::string::npos);
+  // Subscriber 0 asked for English: the English template and text.
+  const auto wa = emulator_messages("whatsapp");
+  ASSERT_EQ(wa.size(), 3u);
+  for (const auto& m : wa) {
+    const bool english = text_of(m, "to") == "393331000000";
+    EXPECT_EQ(text_of(m, "language"), english ? "en_US" : "it");
+    EXPECT_EQ(m.at("parameters").at(0).as_string(),
+              english ? "Red alert: Seveso flooding" : "Allerta rossa: esondazione Seveso");
+  }
+  // What went out is what the log shows.
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE platform_id IS NULL"), "0");
+}
+
+TEST_F(ChannelsE2E, LongAlertBecomesAnOrderedXThreadAndOrderedTelegramParts) {
+  start_daemon(x_channel(emulator_url_, "    rate_limit: {per_minute: 600, burst: 30}\n"));
+  std::string description;
+  for (int p = 0; p < 8; ++p) {
+    description += "Paragrafo " + std::to_string(p) + ": ";
+    for (int w = 0; w < 60; ++w) description += "acqua" + std::to_string(w) + " ";
+    description += "\\n\\n";
+  }
+  const auto status = post_and_wait(
+      alert(R"("description":")" + description + R"(","channels":["telegram-main","x-comune"])"),
+      {"sent"});
+  ASSERT_FALSE(status.empty()) << daemon_->output();
+
+  auto posts = emulator_messages("x");
+  ASSERT_GE(posts.size(), 4u);
+  const auto n = posts.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto text = text_of(posts[k], "text");
+    EXPECT_TRUE(text.ends_with("(" + std::to_string(k + 1) + "/" + std::to_string(n) + ")"))
+        << text;
+    if (k == 0) {
+      EXPECT_FALSE(posts[k].as_object().contains("in_reply_to_tweet_id"));
+    } else {
+      EXPECT_EQ(text_of(posts[k], "in_reply_to_tweet_id"), text_of(posts[k - 1], "id"));
+    }
+  }
+  // Telegram: 4,000 characters fit one message; per chat, parts arrive in order.
+  std::map<std::string, std::vector<std::string>> by_chat;
+  for (const auto& m : emulator_messages("telegram")) {
+    by_chat[text_of(m, "chat_id")].push_back(text_of(m, "plain_text"));
+  }
+  ASSERT_EQ(by_chat.size(), 2u);
+  for (const auto& [chat, texts] : by_chat) {
+    for (std::size_t k = 0; k < texts.size(); ++k) {
+      if (texts.size() > 1) {
+        EXPECT_TRUE(texts[k].ends_with("(" + std::to_string(k + 1) + "/" +
+                                       std::to_string(texts.size()) + ")"));
+      }
+    }
+  }
+}
+
+TEST_F(ChannelsE2E, AFailedPartWithholdsTheRestOfTheThread) {
+  start_daemon(x_channel(emulator_url_, "    rate_limit: {per_minute: 600, burst: 30}\n"));
+  // The second post is refused for good: the later ones must never be posted.
+  emulator_fault(R"({"platform":"x","status":400,"count":1,"skip":1})");
+  std::string description;
+  for (int w = 0; w < 120; ++w) description += "fango" + std::to_string(w) + " ";
+  const auto r =
+      post_alert(alert(R"("description":")" + description + R"(","channels":["x-comune"])"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+  boost::json::object status;
+  ASSERT_TRUE(wait_until([&] {
+    return all_in(status = get_alert(id), {"sent", "failed"});
+  })) << boost::json::serialize(status);
+  const auto& deliveries = status.at("deliveries").as_array();
+  ASSERT_GE(deliveries.size(), 3u);
+  EXPECT_EQ(deliveries[0].at("state").as_string(), "sent");
+  EXPECT_EQ(deliveries[1].at("state").as_string(), "failed");
+  for (std::size_t k = 2; k < deliveries.size(); ++k) {
+    EXPECT_EQ(deliveries[k].at("state").as_string(), "failed");
+    EXPECT_EQ(deliveries[k].at("attempts").as_int64(), 0);
+    EXPECT_NE(std::string(deliveries[k].at("last_error").as_string()).find("out of order"),
+              std::string::npos);
+  }
+  EXPECT_EQ(emulator_messages("x").size(), 1u);
+}
+
+TEST_F(ChannelsE2E, RevokedTokenStopsItsChannelLoudlyWhileTheOthersDeliver) {
+  start_daemon(facebook_channel(emulator_url_));
+  emulator_revoke("facebook");
+  const auto r = post_alert(alert(""));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+  boost::json::object status;
+  auto settled = [&] {
+    status = get_alert(id);
+    if (!status.contains("deliveries")) return false;
+    for (const auto& d : status.at("deliveries").as_array()) {
+      const auto want = d.at("channel").as_string() == "facebook-comune" ? "retrying" : "sent";
+      if (d.at("state").as_string() != want) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_until(settled)) << boost::json::serialize(status);
+  EXPECT_EQ(emulator_messages("telegram").size(), 2u);
+  EXPECT_TRUE(emulator_messages("facebook").empty());
+  for (const auto& d : status.at("deliveries").as_array()) {
+    if (d.at("channel").as_string() != "facebook-comune") continue;
+    EXPECT_NE(
+        std::string(d.at("last_error").as_string()).find("channel stopped: HTTP 400: (#190/460)"),
+        std::string::npos);
+    EXPECT_EQ(d.at("attempts").as_int64(), 1);  // not burnt through retries
+  }
+  const auto ready = http_request("GET", daemon_url_ + "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  const auto doc = boost::json::parse(ready.body);
+  EXPECT_EQ(doc.at("status").as_string(), "degraded");
+  EXPECT_EQ(doc.at("channels").at("facebook-comune").at("state").as_string(), "stopped");
+  EXPECT_EQ(doc.at("channels").at("telegram-main").at("state").as_string(), "ok");
+  EXPECT_NE(daemon_->output().find("event=channel.stopped channel=facebook-comune"),
+            std::string::npos);
+  EXPECT_EQ(daemon_->output().find("EAAPageToken"), std::string::npos);
+}
+
+TEST_F(ChannelsE2E, SubscriberApiAddsRemovesAndRefusesBadInput) {
+  start_daemon(whatsapp_channel(emulator_url_));
+  const std::string base = daemon_url_ + "/v1/channels/whatsapp-comune/subscribers";
+  const std::map<std::string, std::string> json{{"Authorization", "Bearer " + api_key_},
+                                                {"Content-Type", "application/json"}};
+  auto added = http_request(
+      "POST", base, json,
+      R"({"address":"+39 333 7654321","language":"it","consent_at":"2026-11-20T10:00:00+01:00"})");
+  EXPECT_EQ(added.status, 201) << added.body;
+  auto again = http_request(
+      "POST", base, json,
+      R"({"address":"393337654321","language":"en","consent_at":"2026-11-21T10:00:00+01:00"})");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(boost::json::parse(again.body).at("updated").as_int64(), 1);
+
+  const auto bad = import_subscribers("whatsapp-comune",
+                                      "address,language,consent_at\n393330000001,it,yesterday\n");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find("/line/2"), std::string::npos);
+  EXPECT_EQ(import_subscribers("telegram-main", subscribers_csv(1)).status, 409);
+  EXPECT_EQ(import_subscribers("nope", subscribers_csv(1)).status, 404);
+
+  auto count = http_request("GET", base, {{"Authorization", "Bearer " + api_key_}});
+  EXPECT_EQ(boost::json::parse(count.body).at("by_language").at("en").as_int64(), 1);
+  auto removed =
+      http_request("DELETE", base + "/393337654321", {{"Authorization", "Bearer " + api_key_}});
+  EXPECT_EQ(removed.status, 204);
+  EXPECT_EQ(
+      http_request("DELETE", base + "/393337654321", {{"Authorization", "Bearer " + api_key_}})
+          .status,
+      404);
+  EXPECT_EQ(db_->scalar("SELECT string_agg(kind || ':' || actor, ',' ORDER BY id) FROM audit_events"
+                        " WHERE kind LIKE 'subscriber%'"),
+            "subscriber.added:e2e,subscriber.added:e2e,subscriber.removed:e2e");
+}
+
+// The emulator enforces 200 messages/s per number; araldod is configured with the same
+// published rate. Every one of 10,000 subscribers gets the alert, no answer is a
+// throttling error, and the rate reached is at least 90% of the allowed one.
+class WhatsAppBroadcastE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override {
+    return {"--whatsapp-per-second", "200", "--whatsapp-burst", "20"};
+  }
+};
+
+TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersAtTheAllowedRateWithoutThrottling) {
+  constexpr int subscribers = 10'000;
+  constexpr double allowed = 200;
+  start_daemon(whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 12000, burst: 5}\n"));
+  const auto imported = import_subscribers("whatsapp-comune", subscribers_csv(subscribers));
+  ASSERT_EQ(imported.status, 200) << imported.body;
+
+  const auto r = post_alert(alert(R"("channels":["whatsapp-comune"])"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body).at("deliveries").as_int64(), subscribers);
+  auto delivered = [&] {
+    const auto stats = emulator_stats();
+    const auto* wa = stats.if_contains("whatsapp");
+    if (!wa) return 0LL;
+    const auto* ok = wa->as_object().if_contains("200");
+    return ok ? ok->as_int64() : 0LL;
+  };
+  ASSERT_TRUE(wait_until([&] { return delivered() >= subscribers; }, seconds(150)))
+      << "delivered " << delivered();
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
+           std::to_string(subscribers);
+  }));
+
+  const auto stats = emulator_stats().at("whatsapp").as_object();
+  EXPECT_EQ(stats.size(), 1u) << boost::json::serialize(stats);  // only 200s: no throttling
+  const auto messages = emulator_messages("whatsapp");
+  ASSERT_EQ(messages.size(), static_cast<std::size_t>(subscribers));
+  std::vector<long long> at;
+  std::set<std::string> recipients;
+  for (const auto& m : messages) {
+    at.push_back(m.at("received_at_ms").as_int64());
+    recipients.insert(text_of(m, "to"));
+  }
+  EXPECT_EQ(recipients.size(), static_cast<std::size_t>(subscribers));  // nobody twice
+  std::sort(at.begin(), at.end());
+  const double seconds_taken = (at.back() - at.front()) / 1000.0;
+  const double rate = (subscribers - 1) / seconds_taken;
+  std::printf("whatsapp broadcast: %d messages in %.1f s = %.1f msg/s (allowed %.0f)\n",
+              subscribers, seconds_taken, rate, allowed);
+  EXPECT_GE(rate, 0.9 * allowed);
+  EXPECT_LE(rate, 1.05 * allowed);
+}

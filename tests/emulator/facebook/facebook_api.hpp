@@ -1,0 +1,43 @@
+#pragma once
+// Facebook Pages: POST /{version}/{page-id}/feed, as strict as shared/platforms.md: the
+// Page token and appsecret_proof are checked, empty, over-long and duplicate posts are
+// refused, and Page-level throttling answers code 32 with X-Business-Use-Case-Usage.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "daemon/dispatch/token_bucket.hpp"
+#include "daemon/http/http_message.hpp"
+#include "tests/emulator/emulator_state.hpp"
+
+namespace araldo::emulator::facebook {
+
+struct Options {
+  std::string page_id;
+  std::string page_token;
+  std::optional<std::string> app_secret;  // set: every call must carry appsecret_proof
+  bool rate_limits = true;
+  double posts_per_second = 1;
+  double burst = 20;
+};
+
+class FacebookApi {
+ public:
+  FacebookApi(Options options, EmulatorState& state);
+  // Answers /vN.N/{id}/feed; nullopt for any other path.
+  std::optional<http::Response> handle(const http::Request& request);
+
+ private:
+  http::Response create_post(const std::string& page, const http::Request& request);
+
+  Options options_;
+  EmulatorState& state_;
+  std::mutex mutex_;
+  dispatch::TokenBucket bucket_;
+  std::set<std::string> texts_;
+  long long next_post_ = 100000001;
+};
+
+}  // namespace araldo::emulator::facebook

@@ -1,0 +1,53 @@
+#pragma once
+// WhatsApp Cloud API: POST /{version}/{phone-number-id}/messages, as strict as
+// shared/platforms.md: the bearer token (and appsecret_proof when required) is checked,
+// only approved templates in their languages with the right parameter count are sent,
+// free text outside the customer-service window and unknown recipients are refused,
+// and throughput and pair-rate limits answer 130429 and 131056.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "daemon/dispatch/token_bucket.hpp"
+#include "daemon/http/http_message.hpp"
+#include "tests/emulator/emulator_state.hpp"
+
+namespace araldo::emulator::whatsapp {
+
+struct Template {
+  std::set<std::string> languages;  // WhatsApp language codes, e.g. "it", "en_US"
+  int parameters = 0;
+};
+
+struct Options {
+  std::string phone_number_id;
+  std::string token;
+  std::optional<std::string> app_secret;
+  std::map<std::string, Template> templates;
+  std::set<std::string> undeliverable;  // numbers not on WhatsApp: 131026
+  bool rate_limits = true;
+  double messages_per_second = 80;  // per business number
+  double burst = 80;
+  double pair_seconds = 6;  // one message per recipient every N seconds
+};
+
+class WhatsAppApi {
+ public:
+  WhatsAppApi(Options options, EmulatorState& state);
+  // Answers /vN.N/{id}/messages; nullopt for any other path.
+  std::optional<http::Response> handle(const http::Request& request);
+
+ private:
+  http::Response send_message(const std::string& phone_id, const http::Request& request);
+
+  Options options_;
+  EmulatorState& state_;
+  std::mutex mutex_;
+  dispatch::TokenBucket throughput_;
+  std::map<std::string, dispatch::TokenBucket> pairs_;
+  long long next_id_ = 1;
+};
+
+}  // namespace araldo::emulator::whatsapp
