@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "daemon/api/alerts_api.hpp"
+#include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/router.hpp"
 #include "daemon/api/subscribers_api.hpp"
@@ -38,11 +39,19 @@ int serve(config::Config& cfg) {
   api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults);
 
   api::SubscribersApi subscribers(db, cfg.channels);
+  api::DeliveriesApi deliveries(db);
 
   api::Router router;
   router.add("POST", "/v1/alerts", [&](const auto& req, const auto&) { return alerts.post(req); });
   router.add("GET", "/v1/alerts/{id}",
              [&](const auto& req, const auto& p) { return alerts.get(req, p.at("id")); });
+  router.add("POST", "/v1/alerts/{id}/retry", [&](const auto& req, const auto& p) {
+    return deliveries.retry_alert(req, p.at("id"));
+  });
+  router.add("GET", "/v1/deliveries",
+             [&](const auto& req, const auto&) { return deliveries.list(req); });
+  router.add("POST", "/v1/deliveries/{id}/retry",
+             [&](const auto& req, const auto& p) { return deliveries.retry_one(req, p.at("id")); });
   const std::string subs = "/v1/channels/{channel}/subscribers";
   router.add("GET", subs, [&](const auto& req, const auto& p) {
     return subscribers.count(req, p.at("channel"));

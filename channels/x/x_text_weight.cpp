@@ -1,6 +1,11 @@
 #include "channels/x/x_text_weight.hpp"
 
-#include <cstdint>
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <memory>
 #include <regex>
 #include <string>
 
@@ -9,17 +14,46 @@
 namespace araldo::channels::x {
 namespace {
 
-bool light(char32_t cp) {
+bool light(UChar32 cp) {
   return cp <= 0x10FF || (cp >= 0x2000 && cp <= 0x200D) || (cp >= 0x2010 && cp <= 0x201F) ||
          (cp >= 0x2032 && cp <= 0x2037);
 }
 
-std::size_t weigh_text(std::string_view s) {
+// An emoji sequence: a pictograph outside the light ranges, or any pictograph or keycap
+// base dressed with a variation selector, skin tone, joiner or keycap mark.
+bool is_emoji_cluster(const icu::UnicodeString& cluster) {
+  const UChar32 first = cluster.char32At(0);
+  const bool pictographic = u_hasBinaryProperty(first, UCHAR_EXTENDED_PICTOGRAPHIC) ||
+                            u_hasBinaryProperty(first, UCHAR_REGIONAL_INDICATOR);
+  if (pictographic && !light(first)) return true;
+  if (cluster.countChar32() < 2) return false;
+  for (int32_t i = cluster.moveIndex32(0, 1); i < cluster.length(); i = cluster.moveIndex32(i, 1)) {
+    const UChar32 cp = cluster.char32At(i);
+    if (cp == 0xFE0F || cp == 0x20E3 || cp == 0x200D ||
+        u_hasBinaryProperty(cp, UCHAR_EMOJI_MODIFIER)) {
+      return pictographic || u_hasBinaryProperty(first, UCHAR_EMOJI);
+    }
+  }
+  return false;
+}
+
+std::size_t weigh_text(const icu::UnicodeString& text) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> clusters(
+      icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
+  if (U_FAILURE(status)) return 2 * static_cast<std::size_t>(text.length());  // never under-count
+  clusters->setText(text);
   std::size_t weight = 0;
-  // Intake has already refused invalid UTF-8; should any reach here, weigh the rest as
-  // heavy rather than under-count.
-  if (!text::for_each_code_point(s, [&](char32_t cp) { weight += light(cp) ? 1 : 2; })) {
-    return 2 * s.size();
+  for (int32_t start = clusters->first(), end = clusters->next(); end != icu::BreakIterator::DONE;
+       start = end, end = clusters->next()) {
+    const icu::UnicodeString cluster(text, start, end - start);
+    if (is_emoji_cluster(cluster)) {
+      weight += 2;
+      continue;
+    }
+    for (int32_t i = 0; i < cluster.length(); i = cluster.moveIndex32(i, 1)) {
+      weight += light(cluster.char32At(i)) ? 1 : 2;
+    }
   }
   return weight;
 }
@@ -27,13 +61,28 @@ std::size_t weigh_text(std::string_view s) {
 }  // namespace
 
 std::size_t weighted_length(std::string_view utf8) {
+  // Intake has already refused invalid UTF-8; should any reach here, weigh it as heavy
+  // rather than under-count.
+  if (text::first_invalid_utf8(utf8)) return 2 * utf8.size();
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  if (U_SUCCESS(status)) {
+    icu::UnicodeString normalized = nfc->normalize(text, status);
+    if (U_SUCCESS(status)) text = normalized;
+  }
+  std::string normalized;
+  text.toUTF8String(normalized);
+
   static const std::regex url(R"(https?://[^\s]+)");
   std::size_t weight = 0;
-  std::string text(utf8);
-  for (std::sregex_iterator it(text.begin(), text.end(), url), end; it != end; ++it) {
+  for (std::sregex_iterator it(normalized.begin(), normalized.end(), url), end; it != end; ++it) {
     weight += url_weight;
   }
-  return weight + weigh_text(std::regex_replace(text, url, ""));
+  const auto rest = std::regex_replace(normalized, url, "");
+  return weight + weigh_text(icu::UnicodeString::fromUTF8(
+                      icu::StringPiece(rest.data(), static_cast<int32_t>(rest.size()))));
 }
 
 }  // namespace araldo::channels::x

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <openssl/sha.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
 #include <regex>
 
@@ -72,7 +75,58 @@ boost::json::object delivery_json(const store::DeliveryStatus& d) {
   return o;
 }
 
+http::Response accepted_response(const store::AcceptedAlert& accepted) {
+  const std::string location = "/v1/alerts/" + accepted.id;
+  boost::json::object body{{"id", accepted.id},
+                           {"status", "accepted"},
+                           {"accepted_at", accepted.accepted_at},
+                           {"deliveries", accepted.deliveries},
+                           {"links", {{"self", location}}}};
+  auto r = http::Response::json(202, boost::json::serialize(body));
+  r.headers.set("Location", location);
+  return r;
+}
+
+bool valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out += hex[b >> 4];
+    out += hex[b & 0xF];
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<http::Response> AlertsApi::replay_idempotent(
+    const std::string& actor, const store::IdempotencyKey& idempotency) const {
+  auto prior = db_.with_connection(
+      [&](pqxx::connection& c) { return store::find_idempotent(c, actor, idempotency.key); });
+  if (!prior) return std::nullopt;
+  if (prior->body_sha256 != idempotency.body_sha256) {
+    return http::Problem{409,
+                         "idempotency-key-reused",
+                         "Idempotency-Key reused with a different body",
+                         "this key already sent alert " + prior->alert.id +
+                             " with another body; nothing was sent now. Use a new key for a "
+                             "new alert.",
+                         {{"Idempotency-Key", "already used within 24 hours"}}}
+        .to_response();
+  }
+  spdlog::info("event=alert.replayed alert_id={} actor={} idempotency_key=\"{}\"", prior->alert.id,
+               actor, idempotency.key);
+  auto r = accepted_response(prior->alert);
+  r.headers.set("Idempotent-Replayed", "true");
+  return r;
+}
 
 AlertsApi::AlertsApi(store::Database& db, const channels::ChannelSet& channels,
                      const render::Renderer& renderer, model::AlertDefaults defaults)
@@ -92,6 +146,18 @@ http::Response AlertsApi::post(const http::Request& request) const {
                      {}}
           .to_response();
     }
+    std::optional<store::IdempotencyKey> idempotency;
+    if (auto key = request.headers.find("Idempotency-Key")) {
+      if (!valid_idempotency_key(*key)) {
+        return http::bad_request("invalid-idempotency-key",
+                                 "Idempotency-Key must be 1-255 printable ASCII characters",
+                                 {{"Idempotency-Key", "1-255 printable ASCII characters"}})
+            .to_response();
+      }
+      idempotency = store::IdempotencyKey{std::string(*key), sha256_hex(request.body)};
+      if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
+    }
+
     auto parsed = model::parse_json_body(request.body);
     if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
       return http::bad_request("malformed-json", e->detail).to_response();
@@ -150,21 +216,19 @@ http::Response AlertsApi::post(const http::Request& request) const {
     }
     if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
 
-    const auto accepted = db_.with_connection([&](pqxx::connection& c) {
-      return store::insert_alert(c, alert, deliveries, fanouts, actor);
-    });
+    store::AcceptedAlert accepted;
+    try {
+      accepted = db_.with_connection([&](pqxx::connection& c) {
+        return store::insert_alert(c, alert, deliveries, fanouts, actor, idempotency);
+      });
+    } catch (const store::IdempotencyRace&) {
+      // The same key committed first in a concurrent request: answer as it did.
+      if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
+      throw;
+    }
     spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
                  actor, alert.severity, accepted.deliveries);
-
-    const std::string location = "/v1/alerts/" + accepted.id;
-    boost::json::object body{{"id", accepted.id},
-                             {"status", "accepted"},
-                             {"accepted_at", accepted.accepted_at},
-                             {"deliveries", accepted.deliveries},
-                             {"links", {{"self", location}}}};
-    auto r = http::Response::json(202, boost::json::serialize(body));
-    r.headers.set("Location", location);
-    return r;
+    return accepted_response(accepted);
   } catch (const store::NothingToDeliver& e) {
     return http::unprocessable({{"/channels", e.what()}}).to_response();
   } catch (const store::DatabaseUnavailable& e) {

@@ -1,9 +1,11 @@
 #pragma once
-// POST /v1/alerts (accept an alert: validate, render, queue) and GET /v1/alerts/{id}.
+// POST /v1/alerts (accept an alert: validate, render, queue; an Idempotency-Key makes a
+// repeated request return the first answer) and GET /v1/alerts/{id}.
 #include "channels/registry.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/model/alert_json.hpp"
 #include "daemon/render/renderer.hpp"
+#include "daemon/store/alert_store.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
@@ -17,6 +19,11 @@ class AlertsApi {
   http::Response get(const http::Request& request, const std::string& id) const;
 
  private:
+  // The original answer for a key already used with this body, a 409 for another body,
+  // or nothing when the key is new (or older than 24 hours).
+  std::optional<http::Response> replay_idempotent(const std::string& actor,
+                                                  const store::IdempotencyKey& key) const;
+
   store::Database& db_;
   const channels::ChannelSet& channels_;
   const render::Renderer& renderer_;

@@ -399,6 +399,9 @@ void Dispatcher::run(std::stop_token stop) {
         if (now >= next_sweep_) {
           claim_wanted_ = true;
           next_sweep_ = now + options_.sweep_interval;
+          if (const int n = store::expire_due(*listener_->conn); n > 0) {
+            spdlog::warn("event=deliveries.expired count={}", n);
+          }
           std::erase_if(target_ready_, [&](const auto& e) { return e.second <= now; });
         }
         if (next_due_ && now >= *next_due_) claim_wanted_ = true;

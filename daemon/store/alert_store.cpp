@@ -35,7 +35,8 @@ constexpr const char* first_part_due = "CASE WHEN r.part = 1 THEN now() ELSE 'in
 
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
-                           const std::vector<SubscriberFanout>& fanouts, const std::string& actor) {
+                           const std::vector<SubscriberFanout>& fanouts, const std::string& actor,
+                           const std::optional<IdempotencyKey>& idempotency) {
   const auto document = model::alert_to_json(alert);
   boost::json::array categories;
   for (const auto& c : alert.categories) categories.emplace_back(c);
@@ -106,14 +107,43 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
         "no message to send: the chosen channels have no targets or subscribers");
   }
 
+  if (idempotency) {
+    // Takes the key, or a key older than 24 hours; a live one held by another request
+    // means it committed first.
+    const auto taken = tx.exec_params(
+        "INSERT INTO idempotency_keys (actor, key, body_sha256, alert_id) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (actor, key) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256,"
+        "   alert_id = EXCLUDED.alert_id, created_at = now()"
+        " WHERE idempotency_keys.created_at < now() - interval '24 hours'"
+        " RETURNING 1",
+        actor, idempotency->key, idempotency->body_sha256, accepted.id);
+    if (taken.empty()) throw IdempotencyRace("Idempotency-Key taken by a concurrent request");
+  }
+
   boost::json::object detail;
   detail["deliveries"] = accepted.deliveries;
+  if (idempotency) detail["idempotency_key"] = idempotency->key;
   if (!fanned.empty()) detail["subscribers_by_channel"] = std::move(fanned);
   detail["document"] = document;
   audit::append(tx, {actor, "alert.accepted", accepted.id, std::nullopt, std::move(detail)});
   tx.exec0(std::string("NOTIFY ") + deliveries_notify_channel);
   tx.commit();
   return accepted;
+}
+
+std::optional<PriorRequest> find_idempotent(pqxx::connection& conn, const std::string& actor,
+                                            const std::string& key) {
+  pqxx::read_transaction tx(conn);
+  const auto rows = tx.exec_params(
+      "SELECT k.alert_id::text, to_json(a.accepted_at)#>>'{}', k.body_sha256,"
+      "       (SELECT count(*) FROM deliveries d WHERE d.alert_id = k.alert_id)"
+      "  FROM idempotency_keys k JOIN alerts a ON a.id = k.alert_id"
+      " WHERE k.actor = $1 AND k.key = $2 AND k.created_at >= now() - interval '24 hours'",
+      actor, key);
+  if (rows.empty()) return std::nullopt;
+  return PriorRequest{
+      {rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][3].as<long long>()},
+      rows[0][2].as<std::string>()};
 }
 
 std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id, int limit) {

@@ -42,6 +42,17 @@ struct NothingToDeliver : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An Idempotency-Key and the SHA-256 of the body it came with.
+struct IdempotencyKey {
+  std::string key;
+  std::string body_sha256;
+};
+
+// Another request took the same key between our look-up and our commit.
+struct IdempotencyRace : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct AcceptedAlert {
   std::string id;
   std::string accepted_at;
@@ -54,7 +65,17 @@ struct AcceptedAlert {
 // if any part fails; NothingToDeliver when no message would be queued.
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
-                           const std::vector<SubscriberFanout>& fanouts, const std::string& actor);
+                           const std::vector<SubscriberFanout>& fanouts, const std::string& actor,
+                           const std::optional<IdempotencyKey>& idempotency = std::nullopt);
+
+// The alert an actor's Idempotency-Key created within the last 24 hours, with the body
+// hash it came with.
+struct PriorRequest {
+  AcceptedAlert alert;
+  std::string body_sha256;
+};
+std::optional<PriorRequest> find_idempotent(pqxx::connection& conn, const std::string& actor,
+                                            const std::string& key);
 
 struct DeliveryStatus {
   long long id = 0;

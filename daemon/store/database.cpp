@@ -14,12 +14,18 @@ std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn) {
 Database::Database(config::Secret dsn, int pool_size)
     : dsn_(std::move(dsn)), pool_size_(std::max(1, pool_size)) {}
 
-Database::Lease::Lease(Database& d) : db(d) {
+Database::Lease::Lease(Database& d, bool fresh) : db(d) {
   std::unique_lock lock(db.mutex_);
   db.available_.wait(lock, [&] { return !db.idle_.empty() || db.open_ < db.pool_size_; });
-  if (!db.idle_.empty()) {
+  if (fresh && !db.idle_.empty()) {
+    // Idle connections may be as dead as the one that just failed: replace one.
+    db.idle_.pop_back();
+    --db.open_;
+  }
+  if (!fresh && !db.idle_.empty()) {
     conn = std::move(db.idle_.back());
     db.idle_.pop_back();
+    reused = true;
     return;
   }
   ++db.open_;

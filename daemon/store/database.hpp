@@ -26,33 +26,39 @@ class Database {
 
   // Runs fn(pqxx::connection&). A broken connection is dropped and reported as
   // DatabaseUnavailable; other exceptions pass through and the connection is reused.
+  // A pooled connection found dead (the server restarted while it sat idle) is replaced
+  // and fn runs once more: nothing it did can have been committed.
   template <typename Fn>
   auto with_connection(Fn&& fn) {
-    Lease lease(*this);
-    try {
-      return fn(*lease.conn);
-    } catch (const pqxx::broken_connection& e) {
-      lease.broken = true;
-      throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
-    } catch (const pqxx::in_doubt_error& e) {
-      lease.broken = true;
-      throw DatabaseUnavailable(std::string("commit in doubt: ") + e.what());
-    } catch (const pqxx::sql_error& e) {
-      // "terminating connection due to administrator command" arrives as an SQL error
-      // on a connection that is then dead.
-      if (lease.conn->is_open()) throw;
-      lease.broken = true;
-      throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
+    for (int round = 0;; ++round) {
+      Lease lease(*this, /*fresh=*/round > 0);
+      try {
+        return fn(*lease.conn);
+      } catch (const pqxx::broken_connection& e) {
+        lease.broken = true;
+        if (lease.reused && round == 0) continue;
+        throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
+      } catch (const pqxx::sql_error& e) {
+        if (lease.conn->is_open()) throw;
+        lease.broken = true;
+        if (lease.reused && round == 0) continue;
+        throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
+      } catch (const pqxx::in_doubt_error& e) {
+        lease.broken = true;
+        throw DatabaseUnavailable(std::string("commit in doubt: ") + e.what());
+      }
     }
   }
 
  private:
   struct Lease {
-    explicit Lease(Database& db);
+    // fresh: open a new connection, dropping an idle one if the pool is full.
+    Lease(Database& db, bool fresh);
     ~Lease();
     Database& db;
     std::unique_ptr<pqxx::connection> conn;
     bool broken = false;
+    bool reused = false;  // taken from the idle pool, not opened now
   };
 
   config::Secret dsn_;

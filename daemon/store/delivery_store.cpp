@@ -1,5 +1,6 @@
 #include "daemon/store/delivery_store.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "daemon/audit/audit_event.hpp"
@@ -30,6 +31,9 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
       "  SELECT id, state AS previous_state FROM deliveries"
       "   WHERE ((state IN ('pending','retrying') AND next_attempt_at <= now())"
       "       OR (state = 'sending' AND lease_expires_at <= now()))"
+      // Never send what has expired: expire_due() marks it.
+      "     AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = deliveries.alert_id"
+      "                        AND a.expires_at <= now())"
       "     AND " +
           channel_condition(filter, 4) +
           "   ORDER BY priority DESC, next_attempt_at, id"
@@ -174,6 +178,111 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
   return updated;
 }
 
+std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& actor,
+                                    std::optional<long long> delivery_id,
+                                    std::optional<std::string> alert_id) {
+  pqxx::work tx(conn);
+  const auto rows = tx.exec_params(
+      "WITH picked AS ("
+      "  SELECT alert_id, channel, target, part FROM deliveries WHERE id = $1),"
+      " chosen AS ("
+      "  SELECT d.id, d.alert_id, d.channel, d.target, d.part, d.last_error"
+      "    FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+      "   WHERE d.state = 'failed' AND (a.expires_at IS NULL OR a.expires_at > now())"
+      "     AND ($2::uuid IS NULL OR d.alert_id = $2::uuid)"
+      "     AND ($1::bigint IS NULL OR d.id = $1 OR EXISTS (SELECT 1 FROM picked p"
+      "          WHERE p.alert_id = d.alert_id AND p.channel = d.channel"
+      "            AND p.target = d.target AND d.part > p.part))"
+      "   FOR UPDATE OF d),"
+      // The first failed part of each target goes now; later parts wait for it.
+      " first AS (SELECT alert_id, channel, target, min(part) AS part FROM chosen"
+      "            GROUP BY alert_id, channel, target),"
+      " retried AS ("
+      "  UPDATE deliveries d SET state = 'pending', finished_at = NULL, updated_at = now(),"
+      "         next_attempt_at = CASE WHEN d.part = f.part THEN now() ELSE 'infinity' END"
+      "    FROM chosen c JOIN first f ON f.alert_id = c.alert_id AND f.channel = c.channel"
+      "                              AND f.target = c.target"
+      "   WHERE d.id = c.id"
+      "  RETURNING d.id, d.alert_id, c.last_error)"
+      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+      " SELECT $3, 'delivery.retry_requested', alert_id, id,"
+      "        jsonb_build_object('previous_error', last_error)"
+      "   FROM retried RETURNING delivery_id",
+      delivery_id, alert_id, actor);
+  if (!rows.empty()) tx.exec0("NOTIFY araldo_deliveries");
+  tx.commit();
+  std::vector<long long> ids;
+  for (const auto& r : rows) ids.push_back(r[0].as<long long>());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+namespace {
+
+DeliveryRow read_row(const pqxx::row& r) {
+  DeliveryRow d;
+  d.id = r[0].as<long long>();
+  d.alert_id = r[1].as<std::string>();
+  d.channel = r[2].as<std::string>();
+  d.target = r[3].as<std::string>();
+  d.part = r[4].as<int>();
+  d.parts = r[5].as<int>();
+  d.state = r[6].as<std::string>();
+  d.attempts = r[7].as<int>();
+  if (!r[8].is_null()) d.last_error = r[8].as<std::string>();
+  d.updated_at = r[9].as<std::string>();
+  return d;
+}
+
+constexpr const char* row_columns =
+    "SELECT id, alert_id::text, channel, target, part, parts, state, attempts, last_error,"
+    " to_json(updated_at)#>>'{}' FROM deliveries ";
+
+}  // namespace
+
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const std::string& state,
+                                         std::optional<std::string> alert_id, long long after_id,
+                                         int limit) {
+  pqxx::read_transaction tx(conn);
+  std::vector<DeliveryRow> out;
+  for (const auto& r : tx.exec_params(std::string(row_columns) +
+                                          "WHERE state = $1 AND ($2::uuid IS NULL OR alert_id = "
+                                          "$2::uuid) AND id > $3 ORDER BY id LIMIT $4",
+                                      state, alert_id, after_id, limit)) {
+    out.push_back(read_row(r));
+  }
+  return out;
+}
+
+std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id) {
+  pqxx::read_transaction tx(conn);
+  const auto rows = tx.exec_params(std::string(row_columns) + "WHERE id = $1", id);
+  if (rows.empty()) return std::nullopt;
+  return read_row(rows[0]);
+}
+
+int expire_due(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  const auto rows = tx.exec(
+      "WITH expired AS ("
+      "  UPDATE deliveries d SET state = 'expired', finished_at = now(), updated_at = now(),"
+      "         lease_owner = NULL, lease_expires_at = NULL,"
+      "         last_error = 'not sent: the alert expired at ' ||"
+      "                      to_char(a.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+      "                      || ' UTC'"
+      "    FROM alerts a"
+      "   WHERE a.id = d.alert_id AND a.expires_at <= now()"
+      "     AND (d.state IN ('pending','retrying')"
+      "          OR (d.state = 'sending' AND d.lease_expires_at <= now()))"
+      "  RETURNING d.id, d.alert_id, a.expires_at)"
+      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+      " SELECT 'system', 'delivery.expired', alert_id, id,"
+      "        jsonb_build_object('expires_at', expires_at)"
+      "   FROM expired RETURNING 1");
+  tx.commit();
+  return static_cast<int>(rows.size());
+}
+
 int release_leases(pqxx::connection& conn, const std::string& owner) {
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
@@ -198,6 +307,8 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
       "  SELECT min(next_attempt_at) AS t FROM deliveries"
       "   WHERE state IN ('pending','retrying') AND next_attempt_at < 'infinity' AND " +
           channel_condition(filter, 1) +
+          "     AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = deliveries.alert_id"
+          "                        AND a.expires_at <= now())"
           "  UNION ALL"
           "  SELECT min(lease_expires_at) FROM deliveries WHERE state = 'sending') due",
       json_list(filter.channels));

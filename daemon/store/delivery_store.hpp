@@ -63,6 +63,39 @@ struct AttemptRecord {
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
                                   const std::vector<AttemptRecord>& records);
 
+// Dead letters: puts failed deliveries back in the queue, due now, for an operator
+// (`actor`, audited with the error each had). Either one delivery (with the later parts
+// its failure withheld) or every failed delivery of an alert. An alert that has expired
+// is not retried. Returns the ids queued again.
+std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& actor,
+                                    std::optional<long long> delivery_id,
+                                    std::optional<std::string> alert_id);
+
+struct DeliveryRow {
+  long long id = 0;
+  std::string alert_id;
+  std::string channel;
+  std::string target;
+  int part = 1;
+  int parts = 1;
+  std::string state;
+  int attempts = 0;
+  std::optional<std::string> last_error;
+  std::string updated_at;
+};
+
+// Deliveries in `state`, optionally of one alert, by id after `after_id`, at most `limit`.
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const std::string& state,
+                                         std::optional<std::string> alert_id, long long after_id,
+                                         int limit);
+
+// One delivery's row, if it exists.
+std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id);
+
+// Marks as expired every delivery not yet sent whose alert's expiry has passed (and
+// audits each). Returns how many.
+int expire_due(pqxx::connection& conn);
+
 // Hands back what `owner` still holds (shutdown): due again now, nothing lost.
 int release_leases(pqxx::connection& conn, const std::string& owner);
 

@@ -1,6 +1,7 @@
 // The real araldod, the emulator and PostgreSQL, over HTTP, as an operator would use them.
 #include <signal.h>
 
+#include "daemon/store/migrator.hpp"
 #include "tests/e2e/daemon_fixture.hpp"
 
 using namespace araldo::test_support;
@@ -207,6 +208,6 @@ TEST_F(AraldodE2E, HealthAndReadiness) {
       wait_until([&] { return http_request("GET", daemon_url_ + "/readyz").status == 200; }));
   const auto ready = boost::json::parse(http_request("GET", daemon_url_ + "/readyz").body);
   EXPECT_EQ(ready.at("status").as_string(), "ready");
-  EXPECT_EQ(ready.at("schema_version").as_int64(), 2);
+  EXPECT_EQ(ready.at("schema_version").as_int64(), araldo::store::latest_migration_version());
   EXPECT_EQ(ready.at("channels").at("telegram-main").at("state").as_string(), "ok");
 }

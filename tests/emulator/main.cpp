@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   app.add_option("--x-access-token-secret", x_token_secret, "the X account's token secret");
   app.add_option("--telegram-chat", chats, "a chat the bot is in (repeatable; none: any)");
   app.add_option("--telegram-blocked-chat", blocked, "a chat that blocked the bot (repeatable)");
+  std::vector<std::string> migrated;
+  app.add_option("--telegram-migrated-chat", migrated,
+                 "OLD:NEW, a group that became supergroup NEW (repeatable)");
   app.add_flag("--no-rate-limits", no_rate_limits, "never answer 429 on its own");
   app.add_option("--telegram-global-per-second", tg.global_per_second, "messages/s per bot");
   app.add_option("--telegram-private-per-second", tg.private_per_second,
@@ -92,6 +95,14 @@ int main(int argc, char** argv) {
   tg.chats.insert(chats.begin(), chats.end());
   tg.blocked_chats.insert(blocked.begin(), blocked.end());
   tg.rate_limits = !no_rate_limits;
+  for (const auto& m : migrated) {
+    const auto colon = m.find(':', 1);
+    if (colon == std::string::npos) {
+      std::cerr << "--telegram-migrated-chat: expected OLD:NEW, got " << m << "\n";
+      return 2;
+    }
+    tg.migrated_chats[m.substr(0, colon)] = std::stoll(m.substr(colon + 1));
+  }
 
   sigset_t signals;
   sigemptyset(&signals);

@@ -176,3 +176,56 @@ TEST(DeliveryStore, ReleaseHandsLeasesBack) {
       "2");
   EXPECT_EQ(store::claim_due(c, "w2", 10, seconds(60), {}).size(), 2u);
 }
+
+TEST(DeliveryStore, WhatExpiredIsNeverClaimedAndIsMarkedExpiredWithTheReason) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  auto expired = alert_with("Extreme", "Immediate");
+  expired.expires = "2020-01-01T10:00:00+01:00";
+  store::insert_alert(c, expired, targets("tg", 2), {}, "ops");
+  auto fresh = alert_with("Minor", "Future");
+  fresh.expires = "2099-01-01T10:00:00+01:00";
+  store::insert_alert(c, fresh, targets("tg", 1), {}, "ops");
+
+  const auto claimed = store::claim_due(c, "w", 10, seconds(60), {});
+  ASSERT_EQ(claimed.size(), 1u);  // only the one still valid, despite its lower priority
+  EXPECT_EQ(store::expire_due(c), 2);
+  EXPECT_EQ(db.scalar("SELECT string_agg(DISTINCT state, ',') FROM deliveries"
+                      " WHERE alert_id = (SELECT id FROM alerts WHERE expires_at < now())"),
+            "expired");
+  EXPECT_EQ(db.scalar("SELECT last_error FROM deliveries WHERE state = 'expired' LIMIT 1"),
+            "not sent: the alert expired at 2020-01-01 09:00:00 UTC");
+  EXPECT_EQ(db.count("audit_events WHERE kind = 'delivery.expired'"), 2);
+  EXPECT_EQ(store::expire_due(c), 0);
+  // Nothing is due: only the lease of the claimed delivery is left to wait for.
+  EXPECT_GT(store::time_until_next_due(c, {{"tg"}, true}).value(), seconds(50));
+}
+
+TEST(DeliveryStore, AFailedDeliveryIsRetriedOnRequestWithItsWithheldParts) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  auto a = alert_with("Severe", "Immediate");
+  const auto accepted = store::insert_alert(
+      c, a, {{"x", "x", "@comune", {{"it", "p1"}, {"it", "p2"}, {"it", "p3"}}}}, {}, "ops");
+  auto first = store::claim_due(c, "w", 10, seconds(60), {});
+  ASSERT_EQ(first.size(), 1u);  // part 2 waits for part 1
+  auto failed = outcome(first[0], "failed");
+  failed.channel = "x";
+  failed.target = "@comune";
+  failed.parts = 3;
+  ASSERT_TRUE(store::record_attempts(c, "w", {failed})[0]);
+  EXPECT_EQ(db.scalar("SELECT string_agg(state || ':' || attempts, ',' ORDER BY part)"
+                      " FROM deliveries"),
+            "failed:1,failed:0,failed:0");
+  EXPECT_EQ(store::list_deliveries(c, "failed", accepted.id, 0, 10).size(), 3u);
+
+  const auto ids = store::retry_failed(c, "alice", first[0].id, std::nullopt);
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(db.scalar("SELECT string_agg(state || ':' || (next_attempt_at = 'infinity'), ','"
+                      " ORDER BY part) FROM deliveries"),
+            "pending:false,pending:true,pending:true");
+  EXPECT_EQ(db.scalar("SELECT actor || ':' || (detail->>'previous_error') FROM audit_events"
+                      " WHERE kind = 'delivery.retry_requested' ORDER BY seq LIMIT 1"),
+            "alice:HTTP 500");
+  EXPECT_TRUE(store::retry_failed(c, "alice", first[0].id, std::nullopt).empty());  // not failed
+}

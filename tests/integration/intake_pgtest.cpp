@@ -50,8 +50,10 @@ class Intake : public ::testing::Test {
 
   http::Response post(const std::string& body, const std::string& key_header = "",
                       const std::string& content_type = "application/json",
-                      const api::AlertsApi* api = nullptr) {
+                      const api::AlertsApi* api = nullptr,
+                      const std::string& idempotency_key = "") {
     http::Request r;
+    if (!idempotency_key.empty()) r.headers.add("Idempotency-Key", idempotency_key);
     r.method = "POST";
     r.target = "/v1/alerts";
     r.body = body;
@@ -236,4 +238,43 @@ TEST_F(Intake, DatabaseDownIs503NeverAccepted) {
   EXPECT_EQ(resp.headers.find("Content-Type").value_or(""), "application/problem+json");
   EXPECT_NE(resp.body.find("NOT accepted"), std::string::npos);
   EXPECT_EQ(snapshot(), baseline_);
+}
+
+TEST_F(Intake, SameIdempotencyKeyAndBodyReturnsTheFirstAlertWithoutASecondBroadcast) {
+  const auto first = post(valid, "", "application/json", nullptr, "flood-2026-11-23-0300");
+  ASSERT_EQ(first.status, 202) << first.body;
+  const auto after_first = snapshot();
+  const auto again = post(valid, "", "application/json", nullptr, "flood-2026-11-23-0300");
+  EXPECT_EQ(again.status, 202);
+  EXPECT_EQ(again.headers.find("Idempotent-Replayed").value_or(""), "true");
+  EXPECT_EQ(boost::json::parse(again.body).at("id"), boost::json::parse(first.body).at("id"));
+  EXPECT_EQ(boost::json::parse(again.body).at("deliveries").as_int64(), 2);
+  EXPECT_EQ(snapshot(), after_first);  // nothing new queued or logged
+
+  // Another key is another alert.
+  EXPECT_EQ(post(valid, "", "application/json", nullptr, "flood-2").status, 202);
+  EXPECT_EQ(db_.count("alerts"), 2);
+}
+
+TEST_F(Intake, SameIdempotencyKeyWithAnotherBodyIs409AndChangesNothing) {
+  ASSERT_EQ(post(valid, "", "application/json", nullptr, "k1").status, 202);
+  baseline_ = snapshot();
+  expect_refused(post(with(R"("area":"Niguarda")"), "", "application/json", nullptr, "k1"), 409,
+                 "idempotency-key-reused", "Idempotency-Key", "already used");
+  // A bad key is refused before anything is read.
+  expect_refused(post(valid, "", "application/json", nullptr, std::string(256, 'k')), 400,
+                 "invalid-idempotency-key");
+}
+
+TEST_F(Intake, AnIdempotencyKeyOlderThanADayIsFreeAgain) {
+  ASSERT_EQ(post(valid, "", "application/json", nullptr, "daily").status, 202);
+  EXPECT_EQ(db_.scalar("WITH aged AS (UPDATE idempotency_keys"
+                       " SET created_at = now() - interval '25 hours' RETURNING 1)"
+                       " SELECT count(*) FROM aged"),
+            "1");
+  const auto next_day =
+      post(with(R"("area":"Niguarda")"), "", "application/json", nullptr, "daily");
+  EXPECT_EQ(next_day.status, 202) << next_day.body;
+  EXPECT_EQ(next_day.headers.find("Idempotent-Replayed"), std::nullopt);
+  EXPECT_EQ(db_.count("alerts"), 2);
 }

@@ -82,6 +82,18 @@ TEST(XTextWeight, CountsTheWayTwitterTextDoes) {
   EXPECT_EQ(x::weighted_length("see https://comune.example/a/very/long/path?x=1"), 4u + 23u);
 }
 
+TEST(XTextWeight, NormalisesToNfcAndCountsAnEmojiSequenceAsTwo) {
+  // "citta" + combining grave: NFC makes it the same five code points as "città".
+  EXPECT_EQ(x::weighted_length("citta\u0300"), 5u);
+  EXPECT_EQ(x::weighted_length("👍🏽"), 2u);                   // with a skin tone
+  EXPECT_EQ(x::weighted_length("👨‍👩‍👧‍👦"), 2u);  // a family joined by ZWJ
+  EXPECT_EQ(x::weighted_length("🇮🇹"), 2u);                   // a flag: two regional indicators
+  EXPECT_EQ(x::weighted_length("1️⃣"), 2u);              // a keycap
+  EXPECT_EQ(x::weighted_length("⚠️ Allerta"), 2u + 8u);  // a light pictograph dressed as emoji
+  EXPECT_EQ(x::weighted_length("1 © 2"), 5u);                // plain digits and © stay light
+  EXPECT_EQ(x::weighted_length("\xff"), 2u);                 // invalid UTF-8: never under-counted
+}
+
 std::vector<std::string> thread_of(const Channel& ch, const std::string& text) {
   auto split = ch.split(text, "it");
   if (auto* why = std::get_if<std::string>(&split)) {

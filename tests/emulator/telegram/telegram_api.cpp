@@ -125,6 +125,14 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
       (!options_.chats.empty() && !options_.chats.contains(chat))) {
     return bot_error(400, "Bad Request: chat not found");
   }
+  if (auto moved = options_.migrated_chats.find(chat); moved != options_.migrated_chats.end()) {
+    boost::json::object o{
+        {"ok", false},
+        {"error_code", 400},
+        {"description", "Bad Request: group chat was upgraded to a supergroup chat"},
+        {"parameters", {{"migrate_to_chat_id", moved->second}}}};
+    return http::Response::json(400, boost::json::serialize(o));
+  }
   if (options_.blocked_chats.contains(chat)) {
     return bot_error(403, "Forbidden: bot was blocked by the user");
   }

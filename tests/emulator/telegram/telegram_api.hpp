@@ -18,6 +18,7 @@ struct Options {
   std::set<std::string> tokens;         // bots that exist
   std::set<std::string> chats;          // chats the bots are in; empty: any well-formed id
   std::set<std::string> blocked_chats;  // answer 403 "bot was blocked by the user"
+  std::map<std::string, long long> migrated_chats;  // groups now supergroups: old -> new id
   bool rate_limits = true;
   double global_per_second = 30;  // per bot
   double private_per_second = 1;  // per private chat

@@ -1,0 +1,175 @@
+#include "daemon/api/deliveries_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <charconv>
+#include <regex>
+
+#include "daemon/api/auth.hpp"
+#include "daemon/http/problem.hpp"
+#include "daemon/store/delivery_store.hpp"
+
+namespace araldo::api {
+namespace {
+
+using http::Problem;
+
+const std::regex& uuid_shape() {
+  static const std::regex shape(
+      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  return shape;
+}
+
+std::optional<long long> parse_id(std::string_view s) {
+  long long v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+boost::json::object row_json(const store::DeliveryRow& d) {
+  boost::json::object o{
+      {"id", d.id},         {"alert_id", d.alert_id}, {"channel", d.channel},
+      {"target", d.target}, {"part", d.part},         {"parts", d.parts},
+      {"state", d.state},   {"attempts", d.attempts}, {"updated_at", d.updated_at}};
+  o["last_error"] = d.last_error ? boost::json::value(*d.last_error) : nullptr;
+  return o;
+}
+
+http::Response retried(const std::vector<long long>& ids) {
+  boost::json::array a;
+  for (auto id : ids) a.push_back(id);
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{{"retried", ids.size()}, {"ids", a}}));
+}
+
+template <typename Fn>
+http::Response guarded(store::Database& db, const http::Request& request, Fn&& fn) {
+  try {
+    auto who = authenticate(db, request);
+    if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
+    return fn(std::get<std::string>(who));
+  } catch (const store::DatabaseUnavailable&) {
+    return http::service_unavailable("the database is unavailable; nothing was changed")
+        .to_response();
+  }
+}
+
+}  // namespace
+
+DeliveriesApi::DeliveriesApi(store::Database& db) : db_(db) {}
+
+http::Response DeliveriesApi::list(const http::Request& request) const {
+  return guarded(db_, request, [&](const std::string&) {
+    std::string state = "failed";
+    std::optional<std::string> alert_id;
+    long long after = 0;
+    int limit = 100;
+    std::vector<http::FieldError> errors;
+    const auto q = request.target.find('?');
+    if (q != std::string::npos) {
+      auto params = boost::urls::parse_query(std::string_view(request.target).substr(q + 1));
+      if (!params)
+        return http::bad_request("invalid-query", "the query string is malformed").to_response();
+      for (const auto& p : *params) {
+        const auto k = *p.key;
+        const auto v = *p.value;
+        const std::string key(k.begin(), k.end());
+        const std::string value(v.begin(), v.end());
+        if (key == "state") {
+          static const std::regex states("pending|sending|sent|retrying|failed|expired|cancelled");
+          if (!std::regex_match(value, states)) errors.push_back({"state", "not a delivery state"});
+          state = value;
+        } else if (key == "alert_id") {
+          if (!std::regex_match(value, uuid_shape()))
+            errors.push_back({"alert_id", "must be a UUID"});
+          alert_id = value;
+        } else if (key == "after") {
+          if (auto v = parse_id(value))
+            after = *v;
+          else
+            errors.push_back({"after", "must be a delivery id"});
+        } else if (key == "limit") {
+          auto v = parse_id(value);
+          if (!v || *v > 1000)
+            errors.push_back({"limit", "1 to 1000"});
+          else
+            limit = static_cast<int>(*v);
+        } else {
+          errors.push_back({key, "unknown parameter (state, alert_id, after, limit)"});
+        }
+      }
+    }
+    if (!errors.empty()) {
+      return http::bad_request("invalid-query", "the query has bad parameters", std::move(errors))
+          .to_response();
+    }
+    const auto rows = db_.with_connection([&](pqxx::connection& c) {
+      return store::list_deliveries(c, state, alert_id, after, limit);
+    });
+    boost::json::array items;
+    for (const auto& d : rows) items.push_back(row_json(d));
+    boost::json::object body{{"deliveries", std::move(items)}};
+    if (static_cast<int>(rows.size()) == limit) {
+      body["next"] = "/v1/deliveries?state=" + state + (alert_id ? "&alert_id=" + *alert_id : "") +
+                     "&after=" + std::to_string(rows.back().id) + "&limit=" + std::to_string(limit);
+    }
+    return http::Response::json(200, boost::json::serialize(body));
+  });
+}
+
+http::Response DeliveriesApi::retry_one(const http::Request& request, const std::string& id) const {
+  return guarded(db_, request, [&](const std::string& actor) {
+    const auto delivery_id = parse_id(id);
+    if (!delivery_id) {
+      return http::bad_request("invalid-id", "'" + id + "' is not a delivery id",
+                               {{"id", "a positive integer"}})
+          .to_response();
+    }
+    return db_.with_connection([&](pqxx::connection& c) {
+      const auto row = store::find_delivery(c, *delivery_id);
+      if (!row) return http::not_found("no delivery with id " + id).to_response();
+      if (row->state != "failed") {
+        return Problem{409,
+                       "not-failed",
+                       "Only a failed delivery can be retried",
+                       "delivery " + id + " is " + row->state,
+                       {}}
+            .to_response();
+      }
+      const auto ids = store::retry_failed(c, actor, delivery_id, std::nullopt);
+      if (ids.empty()) {
+        return Problem{409,
+                       "alert-expired",
+                       "The alert has expired",
+                       "delivery " + id + " belongs to an alert that has expired; it stays failed",
+                       {}}
+            .to_response();
+      }
+      spdlog::info("event=delivery.retry_requested delivery_id={} actor={} queued={}", id, actor,
+                   ids.size());
+      return retried(ids);
+    });
+  });
+}
+
+http::Response DeliveriesApi::retry_alert(const http::Request& request,
+                                          const std::string& alert_id) const {
+  return guarded(db_, request, [&](const std::string& actor) {
+    if (!std::regex_match(alert_id, uuid_shape())) {
+      return http::bad_request("invalid-id", "'" + alert_id + "' is not an alert id (a UUID)",
+                               {{"id", "must be a UUID"}})
+          .to_response();
+    }
+    const auto ids = db_.with_connection(
+        [&](pqxx::connection& c) { return store::retry_failed(c, actor, std::nullopt, alert_id); });
+    spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
+                 ids.size());
+    return retried(ids);
+  });
+}
+
+}  // namespace araldo::api

@@ -1,0 +1,193 @@
+// End-to-end tests that measure rates: run alone (RUN_SERIAL), so other tests do not
+// share the two cores with them.
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/e2e/daemon_fixture.hpp"
+
+using namespace araldo::test_support;
+using namespace std::chrono;
+
+namespace {
+
+std::string subscribers_csv(int n) {
+  std::string csv = "address,language,consent_at\n";
+  for (int i = 0; i < n; ++i) {
+    csv += "39333" + std::to_string(1000000 + i) + "," + (i % 3 == 0 ? "en" : "it") +
+           ",2026-11-01T09:00:00+01:00\n";
+  }
+  return csv;
+}
+
+const std::string kAlert =
+    R"({"headline":"Allerta rossa: esondazione Seveso","event":"Flood","category":"Met",)"
+    R"("severity":"Extreme","urgency":"Immediate","certainty":"Observed",)"
+    R"("area":"Milano Niguarda","instruction":"Salire ai piani alti.")";
+
+}  // namespace
+
+// The emulator enforces 200 messages/s per number; araldod is configured with the same
+// published rate. Every one of 10,000 subscribers gets the alert, no answer is a
+// throttling error, and the rate reached is at least 90% of the allowed one.
+class WhatsAppBroadcastE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override {
+    return {"--whatsapp-per-second", "200", "--whatsapp-burst", "20"};
+  }
+};
+
+TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersAtTheAllowedRateWithoutThrottling) {
+  constexpr int subscribers = 10'000;
+  constexpr double allowed = 200;
+  start_daemon(whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 12000, burst: 5}\n"));
+  const auto imported = import_subscribers("whatsapp-comune", subscribers_csv(subscribers));
+  ASSERT_EQ(imported.status, 200) << imported.body;
+
+  const auto r = post_alert(kAlert + R"(,"channels":["whatsapp-comune"]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body).at("deliveries").as_int64(), subscribers);
+  auto delivered = [&] {
+    const auto stats = emulator_stats();
+    const auto* wa = stats.if_contains("whatsapp");
+    if (!wa) return 0LL;
+    const auto* ok = wa->as_object().if_contains("200");
+    return ok ? ok->as_int64() : 0LL;
+  };
+  ASSERT_TRUE(wait_until([&] { return delivered() >= subscribers; }, seconds(150)))
+      << "delivered " << delivered();
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
+           std::to_string(subscribers);
+  }));
+
+  const auto stats = emulator_stats().at("whatsapp").as_object();
+  EXPECT_EQ(stats.size(), 1u) << boost::json::serialize(stats);  // only 200s: no throttling
+  const auto messages = emulator_messages("whatsapp");
+  ASSERT_EQ(messages.size(), static_cast<std::size_t>(subscribers));
+  std::vector<long long> at;
+  std::set<std::string> recipients;
+  for (const auto& m : messages) {
+    at.push_back(m.at("received_at_ms").as_int64());
+    recipients.insert(std::string(m.at("to").as_string()));
+  }
+  EXPECT_EQ(recipients.size(), static_cast<std::size_t>(subscribers));  // nobody twice
+  std::sort(at.begin(), at.end());
+  const double seconds_taken = (at.back() - at.front()) / 1000.0;
+  const double rate = (subscribers - 1) / seconds_taken;
+  std::printf("whatsapp broadcast: %d messages in %.1f s = %.1f msg/s (allowed %.0f)\n",
+              subscribers, seconds_taken, rate, allowed);
+  EXPECT_GE(rate, 0.9 * allowed);
+  EXPECT_LE(rate, 1.05 * allowed);
+}
+
+// 5,000 deliveries against a platform that takes 200 ms to answer; araldod is killed
+// with SIGKILL mid-way and started again. Every recipient gets the alert; the only
+// duplicates are sends that were in flight at the kill (sent, but not yet recorded).
+class CrashE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override { return {"--no-rate-limits"}; }
+};
+
+TEST_F(CrashE2E, SigkillMidDispatchLosesNothingAndDuplicatesOnlyWhatWasInFlight) {
+  constexpr int recipients = 5'000;
+  start_daemon(
+      whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 6000000, burst: 100}\n"));
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(recipients)).status, 200);
+  emulator_fault(R"({"platform":"whatsapp","latency_ms":200,"count":-1})");
+  const auto r = post_alert(kAlert + R"(,"channels":["whatsapp-comune"]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+
+  auto arrived = [&] {
+    const auto stats = emulator_stats();
+    const auto* wa = stats.if_contains("whatsapp");
+    const auto* ok = wa ? wa->as_object().if_contains("200") : nullptr;
+    return ok ? ok->as_int64() : 0LL;
+  };
+  ASSERT_TRUE(wait_until([&] { return arrived() >= recipients / 3; }, seconds(60)));
+  EXPECT_EQ(stop_daemon(SIGKILL), 128 + SIGKILL);
+  const auto in_flight_at_kill =
+      std::stoll(db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'"));
+  const auto sent_at_kill =
+      std::stoll(db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'"));
+
+  start_daemon();  // its leases expire (lease_ms 15 s), and the new worker takes them over
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return db_->scalar("SELECT count(*) FROM deliveries WHERE alert_id = '" + id +
+                           "' AND state = 'sent'") == std::to_string(recipients);
+      },
+      seconds(120)))
+      << db_->scalar(
+             "SELECT string_agg(state || ':' || n, ',') FROM (SELECT state, count(*) n"
+             " FROM deliveries GROUP BY state) s");
+
+  std::map<std::string, int> received;
+  for (const auto& m : emulator_messages("whatsapp"))
+    ++received[std::string(m.at("to").as_string())];
+  long long duplicates = 0;
+  for (const auto& [to, n] : received) duplicates += n - 1;
+  std::printf(
+      "sigkill: %d recipients, %lld sent and %lld in flight at the kill; lost %d, "
+      "duplicates %lld\n",
+      recipients, sent_at_kill, in_flight_at_kill, recipients - static_cast<int>(received.size()),
+      duplicates);
+  EXPECT_EQ(received.size(), static_cast<std::size_t>(recipients));  // zero lost
+  EXPECT_LE(duplicates, in_flight_at_kill);
+  EXPECT_GT(in_flight_at_kill, 0);  // the kill really was mid-send
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.claimed'"
+                        " AND (detail->>'reclaimed_expired_lease')::boolean"),
+            std::to_string(in_flight_at_kill));
+}
+
+// PostgreSQL stops mid-run and comes back: intake answers 503 (never 202) while it is
+// down, /readyz says so, the dispatcher reconnects, and everything accepted before and
+// after is delivered.
+class DatabaseOutageE2E : public DaemonTest {};
+
+TEST_F(DatabaseOutageE2E, IntakeRefusesWhileDownAndEverythingAcceptedIsDelivered) {
+  start_daemon();
+  emulator_fault(R"({"platform":"telegram","latency_ms":1500,"count":2})");
+  const auto before =
+      post_alert(R"({"headline":"Prima","event":"Flood","category":"Met","severity":"Severe",)"
+                 R"("urgency":"Immediate","certainty":"Observed"})");
+  ASSERT_EQ(before.status, 202);
+  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() == 2; }));  // in flight now
+
+  ASSERT_EQ(
+      std::system(
+          (std::string(ARALDO_PG_CLUSTER) + " stop " + ARALDO_TEST_PG_DIR + " >/dev/null").c_str()),
+      0);
+  const auto refused =
+      post_alert(R"({"headline":"Durante","event":"Flood","category":"Met","severity":"Severe",)"
+                 R"("urgency":"Immediate","certainty":"Observed"})");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.headers.find("Content-Type").value_or(""), "application/problem+json");
+  EXPECT_NE(refused.body.find("NOT accepted"), std::string::npos);
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/readyz").status, 503);
+  std::this_thread::sleep_for(seconds(3));  // the in-flight answers arrive meanwhile
+
+  ASSERT_EQ(std::system((std::string(ARALDO_PG_CLUSTER) + " start " + ARALDO_TEST_PG_DIR + " " +
+                         std::to_string(ARALDO_TEST_PG_PORT) + " --fast >/dev/null")
+                            .c_str()),
+            0);
+  ASSERT_TRUE(wait_until([&] { return http_request("GET", daemon_url_ + "/readyz").status == 200; },
+                         seconds(30)))
+      << daemon_->output();
+  const auto after =
+      post_and_wait(R"({"headline":"Dopo","event":"Flood","category":"Met","severity":"Severe",)"
+                    R"("urgency":"Immediate","certainty":"Observed"})",
+                    {"sent"});
+  ASSERT_FALSE(after.empty());
+  const auto first = get_alert(std::string(boost::json::parse(before.body).at("id").as_string()));
+  EXPECT_TRUE(all_in(first, {"sent"})) << boost::json::serialize(first);
+  EXPECT_EQ(db_->count("alerts"), 2);  // "Durante" was never accepted
+  EXPECT_NE(daemon_->output().find("event=dispatcher.db_lost"), std::string::npos);
+  EXPECT_NE(daemon_->output().find("event=dispatcher.connected"), std::string::npos);
+}
