@@ -59,7 +59,8 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   c.dispatch.shutdown_grace = d.millis("shutdown_grace_ms", c.dispatch.shutdown_grace);
   c.dispatch.retry.base = d.millis("backoff_base_ms", c.dispatch.retry.base);
   c.dispatch.retry.cap = d.millis("backoff_cap_ms", c.dispatch.retry.cap);
-  c.dispatch.retry.max_attempts = static_cast<int>(d.integer("max_attempts", 12, 1, 1000));
+  c.dispatch.retry.validity_without_expiry =
+      d.millis("validity_without_expiry_ms", c.dispatch.retry.validity_without_expiry);
   c.dispatch.retry.channel_failure_pause =
       d.millis("channel_failure_pause_ms", c.dispatch.retry.channel_failure_pause);
   d.reject_unknown_keys();

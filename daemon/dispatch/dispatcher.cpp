@@ -170,7 +170,7 @@ void Dispatcher::claim_and_send() {
     }
     const int limit = std::min(slots, tokens);
     auto claimed = store::claim_due(*listener_->conn, options_.worker_id, limit, options_.lease,
-                                    {{name}, true});
+                                    {{name}, true}, options_.retry.validity_without_expiry);
     pace.bucket.consume(static_cast<int>(claimed.size()));
     if (static_cast<int>(claimed.size()) == limit) {
       // More may be due: wait for a token or a free slot rather than polling the queue.
@@ -292,8 +292,10 @@ void Dispatcher::finish(std::uint64_t tag, const channels::Answer& answer, milli
   const auto& d = node.mapped().delivery;
   const auto& channel = *node.mapped().channel;
   const auto outcome = channel.classify(answer);
-  const auto decision = decide(options_.retry, outcome, d.attempt,
-                               std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
+  // The time spent on this attempt comes off the alert's remaining validity.
+  const auto decision =
+      decide(options_.retry, outcome, d.attempt,
+             std::uniform_real_distribution<double>(0.0, 1.0)(rng_), d.valid_for - latency);
 
   store::AttemptRecord rec;
   rec.delivery_id = d.id;

@@ -13,7 +13,8 @@ std::chrono::milliseconds backoff(const RetryPolicy& p, int attempt, double rand
   return std::chrono::milliseconds(static_cast<long long>(std::max(0.0, raw * factor)));
 }
 
-Decision decide(const RetryPolicy& p, const channels::Outcome& o, int attempt, double random01) {
+Decision decide(const RetryPolicy& p, const channels::Outcome& o, int attempt, double random01,
+                std::chrono::milliseconds valid_for) {
   using Kind = channels::Outcome::Kind;
   switch (o.kind) {
     case Kind::delivered:
@@ -26,11 +27,13 @@ Decision decide(const RetryPolicy& p, const channels::Outcome& o, int attempt, d
       }
       return {"failed", std::nullopt, o.reason};
     case Kind::transient:
-      if (attempt >= p.max_attempts) {
+      if (valid_for <= std::chrono::milliseconds(0)) {
         return {"failed", std::nullopt,
-                "gave up after " + std::to_string(attempt) + " attempts: " + o.reason};
+                "gave up after " + std::to_string(attempt) +
+                    " attempts, the alert is no longer valid: " + o.reason};
       }
-      return {"retrying", backoff(p, attempt, random01), o.reason};
+      // No sooner than the backoff, and no later than the alert's last valid moment.
+      return {"retrying", std::min(backoff(p, attempt, random01), valid_for), o.reason};
   }
   return {"failed", std::nullopt, "unknown outcome"};
 }

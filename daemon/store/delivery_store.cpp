@@ -23,8 +23,8 @@ std::string channel_condition(const ChannelFilter& filter, int n) {
 }  // namespace
 
 std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
-                                       std::chrono::milliseconds lease,
-                                       const ChannelFilter& filter) {
+                                       std::chrono::milliseconds lease, const ChannelFilter& filter,
+                                       std::chrono::milliseconds validity_without_expiry) {
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
       "WITH due AS ("
@@ -57,9 +57,13 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
           " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
           "        c.reclaimed, c.part, c.parts,"
           "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
-          "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1)"
+          "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1),"
+          "        (SELECT greatest(0, extract(epoch FROM coalesce(a.expires_at,"
+          "                 a.accepted_at + $5 * interval '1 millisecond') - now()) * 1000)::bigint"
+          "           FROM alerts a WHERE a.id = c.alert_id)"
           "   FROM claimed c ORDER BY c.id",
-      owner, limit, static_cast<long long>(lease.count()), json_list(filter.channels));
+      owner, limit, static_cast<long long>(lease.count()), json_list(filter.channels),
+      static_cast<long long>(validity_without_expiry.count()));
   tx.commit();
 
   std::vector<ClaimedDelivery> out;
@@ -76,6 +80,7 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
     d.part = r[7].as<int>();
     d.parts = r[8].as<int>();
     if (!r[9].is_null()) d.previous_part_id = r[9].as<std::string>();
+    d.valid_for = std::chrono::milliseconds(r[10].as<long long>());
     out.push_back(std::move(d));
   }
   return out;

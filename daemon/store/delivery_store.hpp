@@ -21,6 +21,9 @@ struct ClaimedDelivery {
   int part = 1;
   int parts = 1;
   std::optional<std::string> previous_part_id;  // the platform's id of part - 1
+  // How long its alert stays valid from now (its expiry, or `validity_without_expiry`
+  // after acceptance).
+  std::chrono::milliseconds valid_for{0};
 };
 
 // Which channels a claim or a wake-up time looks at.
@@ -32,9 +35,10 @@ struct ChannelFilter {
 // Locks up to `limit` due deliveries of the filtered channels (highest priority first,
 // skipping rows other workers hold), marks them sending under a lease for `owner`, and
 // logs the claim, in one statement. Expired leases are claimed again like due work.
-std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
-                                       std::chrono::milliseconds lease,
-                                       const ChannelFilter& filter);
+std::vector<ClaimedDelivery> claim_due(
+    pqxx::connection& conn, const std::string& owner, int limit, std::chrono::milliseconds lease,
+    const ChannelFilter& filter,
+    std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
 
 struct AttemptRecord {
   long long delivery_id = 0;

@@ -1,6 +1,8 @@
 // The real araldod, the emulator and PostgreSQL, over HTTP, as an operator would use them.
 #include <signal.h>
 
+#include <regex>
+
 #include "daemon/store/migrator.hpp"
 #include "tests/e2e/daemon_fixture.hpp"
 
@@ -210,4 +212,65 @@ TEST_F(AraldodE2E, HealthAndReadiness) {
   EXPECT_EQ(ready.at("status").as_string(), "ready");
   EXPECT_EQ(ready.at("schema_version").as_int64(), araldo::store::latest_migration_version());
   EXPECT_EQ(ready.at("channels").at("telegram-main").at("state").as_string(), "ok");
+}
+
+TEST_F(AraldodE2E, PlatformOutageIsRetriedWithCappedBackoffThenDelivered) {
+  start_daemon();
+  // Errors, resets and a timeout (request_timeout_ms is 5000), then the platform recovers.
+  emulator_fault(R"({"platform":"telegram","status":500,"count":4})");
+  emulator_fault(R"({"platform":"telegram","drop":true,"count":2})");
+  emulator_fault(R"({"platform":"telegram","latency_ms":6000,"count":1})");
+  const auto alert = post_and_wait(kAlert, {"sent"});
+  ASSERT_FALSE(alert.empty());
+  long long attempts = 0;
+  for (const auto& d : alert.at("deliveries").as_array()) attempts += d.at("attempts").as_int64();
+  // Every failure was retried, none given up. (libcurl itself re-sends once on a kept-alive
+  // connection found closed, so a dropped connection may not reach us as a failure.)
+  EXPECT_GE(attempts, 2 + 4 + 1);
+  EXPECT_EQ(emulator_stats().at("telegram").at("500").as_int64(), 4);
+  const auto log = daemon_->output();
+  for (const char* kind : {"HTTP 500", "timeout"}) {
+    EXPECT_NE(log.find(kind), std::string::npos) << kind;
+  }
+  // Every scheduled wait is within the cap (2000 ms) plus its 20% jitter.
+  const std::regex retry_in("event=delivery.retrying .* retry_in_ms=([0-9]+)");
+  int waits = 0;
+  for (std::sregex_iterator it(log.begin(), log.end(), retry_in), end; it != end; ++it) {
+    EXPECT_LE(std::stoi((*it)[1]), 2400);
+    ++waits;
+  }
+  EXPECT_EQ(waits, attempts - 2);
+}
+
+TEST_F(AraldodE2E, SigtermLetsInFlightSendsFinishAndExitsZero) {
+  start_daemon();
+  emulator_fault(R"({"platform":"telegram","latency_ms":1500,"count":2})");
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202);
+  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() == 2; }));  // both in flight
+  EXPECT_EQ(stop_daemon(SIGTERM), 0);
+  EXPECT_EQ(db_->scalar("SELECT string_agg(state, ',') FROM deliveries"), "sent,sent");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"), "0");
+}
+
+TEST_F(AraldodE2E, SigtermHandsBackWhatCannotFinishWithinTheGrace) {
+  start_daemon();  // shutdown_grace_ms is 5000
+  emulator_fault(R"({"platform":"telegram","latency_ms":8000,"count":2})");
+  const auto r = post_alert(kAlert);
+  ASSERT_EQ(r.status, 202);
+  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() == 2; }));
+  const auto t0 = steady_clock::now();
+  EXPECT_EQ(stop_daemon(SIGTERM), 0);
+  EXPECT_LT(steady_clock::now() - t0, seconds(7));
+  // No lease is left to expire: the next daemon takes them over at once.
+  EXPECT_EQ(db_->scalar("SELECT string_agg(state || ':' || (lease_owner IS NULL), ',')"
+                        " FROM deliveries"),
+            "retrying:true,retrying:true");
+  // Handed back, or timed out at the same moment (request_timeout_ms equals the grace
+  // here): either way recorded, never left leased.
+  EXPECT_EQ(db_->count("audit_events WHERE kind IN ('delivery.released',"
+                       " 'delivery.retry_scheduled')"),
+            2);
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id_of(r)), {"sent"}); }));
 }
