@@ -36,8 +36,9 @@ struct Dispatcher::Listener {
 
 namespace {
 
-int claim_batch(const channels::RateLimit& limit) {
-  return std::clamp(static_cast<int>(limit.per_second / 50), 1, static_cast<int>(limit.burst));
+int claim_batch(const store::SharedRate& rate) {
+  return std::clamp(static_cast<int>(rate.per_second / 50), 1,
+                    std::max(1, static_cast<int>(rate.burst)));
 }
 
 }  // namespace
@@ -55,7 +56,7 @@ Dispatcher::Dispatcher(DispatchOptions options, config::Secret dsn,
   if (options_.worker_id.empty()) options_.worker_id = make_worker_id();
   for (const auto& c : channels_.all()) {
     const auto limit = c->rate_limit();
-    pace_.emplace(c->name(), Pace(TokenBucket(limit.per_second, limit.burst)));
+    pace_.emplace(c->name(), Pace(store::SharedRate{limit.per_second, limit.burst}));
   }
   publish_status();
 }
@@ -162,44 +163,55 @@ void Dispatcher::claim_and_send() {
       not_due_now.push_back(name);
       continue;
     }
-    const int tokens = pace.bucket.available(now);
-    if (tokens < 1) {
-      pace.backlog = true;
-      not_due_now.push_back(name);
-      continue;
-    }
-    const int limit = std::min(slots, tokens);
-    auto claimed = store::claim_due(*listener_->conn, options_.worker_id, limit, options_.lease,
-                                    {{name}, true}, options_.retry.validity_without_expiry);
-    pace.bucket.consume(static_cast<int>(claimed.size()));
-    if (static_cast<int>(claimed.size()) == limit) {
-      // More may be due: wait for a token or a free slot rather than polling the queue.
-      if (limit == tokens) pace.backlog = true;
-      if (limit == slots) slots_backlog_ = true;
+    // The bucket lives in the database: every daemon on this channel draws from it.
+    auto paced = store::claim_paced(*listener_->conn, options_.worker_id, slots, options_.lease,
+                                    name, pace.rate, options_.retry.validity_without_expiry);
+    auto& claimed = paced.claimed;
+    if (paced.limited_by_rate || static_cast<int>(claimed.size()) == slots) {
+      // More may be due: wait for tokens or a free slot rather than polling the queue.
+      if (paced.limited_by_rate) {
+        // Claim again once about 20 ms worth of tokens are in: fewer, fuller claims.
+        const double missing = claim_batch(pace.rate) - paced.tokens_left;
+        pace.backlog_until =
+            Clock::now() + std::chrono::microseconds(static_cast<long long>(
+                               std::max(0.0, missing) / pace.rate.per_second * 1e6));
+        pace.backlog = true;
+      }
+      if (static_cast<int>(claimed.size()) == slots) slots_backlog_ = true;
       not_due_now.push_back(name);
     }
     for (auto& d : claimed) schedule(std::move(d));
   }
 
+  // When to look again: the earliest due time among channels not already waiting for
+  // tokens, slots or the end of a pause.
+  std::vector<std::string> waiting_for_time;
+  for (const auto& [name, pace] : pace_) {
+    if (std::find(not_due_now.begin(), not_due_now.end(), name) == not_due_now.end()) {
+      waiting_for_time.push_back(name);
+    }
+  }
+  next_due_.reset();
+  if (!waiting_for_time.empty()) {
+    if (auto wait = store::time_until_next_due(*listener_->conn, {waiting_for_time, true})) {
+      next_due_ = Clock::now() + *wait;
+    }
+  }
+  for (auto& [name, pace] : pace_) {
+    if (pace.backlog)
+      next_due_ = next_due_ ? std::min(*next_due_, pace.backlog_until) : pace.backlog_until;
+  }
+}
+
+void Dispatcher::fail_unconfigured() {
   // Deliveries for a channel no longer in the configuration fail loudly, not silently
   // wait forever.
   std::vector<std::string> configured;
   for (const auto& [name, pace] : pace_) configured.push_back(name);
-  if (free_slots() > 0) {
-    for (auto& d : store::claim_due(*listener_->conn, options_.worker_id, free_slots(),
-                                    options_.lease, {configured, false})) {
-      finish_without_sending(d, "channel '" + d.channel + "' is not configured");
-    }
-  }
-
-  auto wait = store::time_until_next_due(*listener_->conn, {not_due_now, false});
-  next_due_ = wait ? std::optional(Clock::now() + *wait) : std::nullopt;
-  for (auto& [name, pace] : pace_) {
-    if (pace.backlog) {
-      // Claim again once about 20 ms worth of tokens are in: fewer, fuller claims.
-      const auto t = pace.bucket.next_tokens(claim_batch(channels_.find(name)->rate_limit()));
-      next_due_ = next_due_ ? std::min(*next_due_, t) : t;
-    }
+  if (free_slots() <= 0) return;
+  for (auto& d : store::claim_due(*listener_->conn, options_.worker_id, free_slots(),
+                                  options_.lease, {configured, false})) {
+    finish_without_sending(d, "channel '" + d.channel + "' is not configured");
   }
 }
 
@@ -404,6 +416,7 @@ void Dispatcher::run(std::stop_token stop) {
           if (const int n = store::expire_due(*listener_->conn); n > 0) {
             spdlog::warn("event=deliveries.expired count={}", n);
           }
+          if (!drain_deadline) fail_unconfigured();
           std::erase_if(target_ready_, [&](const auto& e) { return e.second <= now; });
         }
         if (next_due_ && now >= *next_due_) claim_wanted_ = true;

@@ -1,7 +1,8 @@
 #pragma once
 // The send loop: wakes on NOTIFY (a periodic sweep is only the safety net), claims as many
 // due deliveries as it has free send slots and each channel's rate allows, sends them
-// concurrently, and records the outcomes. Each channel is paced by a token bucket, and
+// concurrently, and records the outcomes. Each channel is paced by a token bucket kept in
+// the database (so several daemons together keep the platform's rate), and
 // each target by the platform's per-chat or per-recipient spacing; a throttled or
 // stopped channel waits while the others go on. A lost database connection is waited
 // out with backoff; outcomes not written yet are kept and written once it is back.
@@ -20,7 +21,6 @@
 #include "daemon/config/secret.hpp"
 #include "daemon/dispatch/curl_multi_sender.hpp"
 #include "daemon/dispatch/retry_policy.hpp"
-#include "daemon/dispatch/token_bucket.hpp"
 #include "daemon/store/delivery_store.hpp"
 
 namespace araldo::dispatch {
@@ -65,17 +65,19 @@ class Dispatcher {
     const channels::Channel* channel = nullptr;
   };
   struct Pace {
-    explicit Pace(TokenBucket b) : bucket(b) {}
-    TokenBucket bucket;
+    explicit Pace(store::SharedRate r) : rate(r) {}
+    store::SharedRate rate;
     Clock::time_point paused_until{};
     bool stopped = false;  // its credentials were refused: it waits for an operator
     std::string reason;
     bool backlog = false;  // its last claim was cut short by the rate, not by the queue
+    Clock::time_point backlog_until{};  // when enough tokens will be back to claim again
   };
 
   bool ensure_connected();
   void drop_connection(const std::string& why);
   void claim_and_send();
+  void fail_unconfigured();
   void schedule(store::ClaimedDelivery delivery);
   void send(store::ClaimedDelivery delivery, const channels::Channel& channel);
   void send_delayed();

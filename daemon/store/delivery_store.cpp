@@ -22,10 +22,11 @@ std::string channel_condition(const ChannelFilter& filter, int n) {
 
 }  // namespace
 
-std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
-                                       std::chrono::milliseconds lease, const ChannelFilter& filter,
-                                       std::chrono::milliseconds validity_without_expiry) {
-  pqxx::work tx(conn);
+namespace {
+
+std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, int limit,
+                                      std::chrono::milliseconds lease, const ChannelFilter& filter,
+                                      std::chrono::milliseconds validity_without_expiry) {
   const auto rows = tx.exec_params(
       "WITH due AS ("
       "  SELECT id, state AS previous_state FROM deliveries"
@@ -64,7 +65,6 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
           "   FROM claimed c ORDER BY c.id",
       owner, limit, static_cast<long long>(lease.count()), json_list(filter.channels),
       static_cast<long long>(validity_without_expiry.count()));
-  tx.commit();
 
   std::vector<ClaimedDelivery> out;
   out.reserve(rows.size());
@@ -84,6 +84,48 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
     out.push_back(std::move(d));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
+                                       std::chrono::milliseconds lease, const ChannelFilter& filter,
+                                       std::chrono::milliseconds validity_without_expiry) {
+  pqxx::work tx(conn);
+  auto out = claim_in(tx, owner, limit, lease, filter, validity_without_expiry);
+  tx.commit();
+  return out;
+}
+
+PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
+                       std::chrono::milliseconds lease, const std::string& channel,
+                       const SharedRate& rate, std::chrono::milliseconds validity_without_expiry) {
+  pqxx::work tx(conn);
+  tx.exec_params0(
+      "INSERT INTO channel_buckets (channel, tokens, refilled_at)"
+      " VALUES ($1, $2, clock_timestamp()) ON CONFLICT (channel) DO NOTHING",
+      channel, rate.burst);
+  // Locked until commit: daemons sharing the channel take its tokens one at a time.
+  const auto bucket = tx.exec_params1(
+      "SELECT least($2::float8, tokens + greatest(0, extract(epoch FROM clock_timestamp() -"
+      "              refilled_at)) * $3::float8), clock_timestamp()"
+      "  FROM channel_buckets WHERE channel = $1 FOR UPDATE",
+      channel, rate.burst, rate.per_second);
+  const double available = bucket[0].as<double>();
+  const auto at = bucket[1].as<std::string>();
+  PacedClaim result;
+  const int allowed = std::min(limit, static_cast<int>(available));
+  if (allowed >= 1) {
+    result.claimed =
+        claim_in(tx, owner, allowed, lease, {{channel}, true}, validity_without_expiry);
+  }
+  result.limited_by_rate = allowed < limit && static_cast<int>(result.claimed.size()) == allowed;
+  result.tokens_left = available - static_cast<double>(result.claimed.size());
+  tx.exec_params0(
+      "UPDATE channel_buckets SET tokens = $2, refilled_at = $3::timestamptz WHERE channel = $1",
+      channel, result.tokens_left, at);
+  tx.commit();
+  return result;
 }
 
 namespace {

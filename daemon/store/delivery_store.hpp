@@ -40,6 +40,25 @@ std::vector<ClaimedDelivery> claim_due(
     const ChannelFilter& filter,
     std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
 
+// A channel's rate, kept in the database so every daemon on it draws from one bucket.
+struct SharedRate {
+  double per_second = 1;
+  double burst = 1;
+};
+
+struct PacedClaim {
+  std::vector<ClaimedDelivery> claimed;
+  double tokens_left = 0;        // in the channel's shared bucket, after this claim
+  bool limited_by_rate = false;  // the bucket, not the queue or `limit`, stopped the claim
+};
+
+// claim_due for one channel, taking at most as many as its shared token bucket holds
+// (refilled at `rate` since the last claim by any daemon), in the same transaction.
+PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
+                       std::chrono::milliseconds lease, const std::string& channel,
+                       const SharedRate& rate,
+                       std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
+
 struct AttemptRecord {
   long long delivery_id = 0;
   std::string alert_id;

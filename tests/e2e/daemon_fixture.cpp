@@ -150,6 +150,16 @@ void DaemonTest::start_daemon(const std::string& extra_channels) {
   daemon_url_ = (*m)[1];
 }
 
+std::unique_ptr<ChildProcess> DaemonTest::start_another_daemon() {
+  const std::map<std::string, std::string> env{{"ARALDO_DB", db_->dsn()},
+                                               {"TELEGRAM_TOKEN", kBotToken}};
+  auto other = std::make_unique<ChildProcess>(
+      araldod(), std::vector<std::string>{"-c", (dir_ / "araldo.yaml").string(), "serve"}, env);
+  auto m = other->wait_for_line(std::regex("event=http.listening"), std::chrono::seconds(20));
+  EXPECT_TRUE(m) << other->output();
+  return other;
+}
+
 int DaemonTest::stop_daemon(int sig) {
   daemon_->signal(sig);
   auto status = daemon_->wait(std::chrono::seconds(20));

@@ -32,6 +32,8 @@ class DaemonTest : public ::testing::Test {
 
   // Starts araldod with the base config plus `extra_channels` (YAML lines under channels:).
   void start_daemon(const std::string& extra_channels = "");
+  // A second araldod on the same database and configuration (after start_daemon).
+  std::unique_ptr<ChildProcess> start_another_daemon();
   // Sends `sig` and waits for exit; returns the exit status.
   int stop_daemon(int sig);
 

@@ -45,7 +45,7 @@ class WhatsAppBroadcastE2E : public DaemonTest {
 TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersAtTheAllowedRateWithoutThrottling) {
   constexpr int subscribers = 10'000;
   constexpr double allowed = 200;
-  start_daemon(whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 12000, burst: 5}\n"));
+  start_daemon(whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 12000, burst: 10}\n"));
   const auto imported = import_subscribers("whatsapp-comune", subscribers_csv(subscribers));
   ASSERT_EQ(imported.status, 200) << imported.body;
 
@@ -190,4 +190,54 @@ TEST_F(DatabaseOutageE2E, IntakeRefusesWhileDownAndEverythingAcceptedIsDelivered
   EXPECT_EQ(db_->count("alerts"), 2);  // "Durante" was never accepted
   EXPECT_NE(daemon_->output().find("event=dispatcher.db_lost"), std::string::npos);
   EXPECT_NE(daemon_->output().find("event=dispatcher.connected"), std::string::npos);
+}
+
+// Two araldod on one database: they share the queue without sending anything twice,
+// and keep the channel's rate together, not each on its own.
+class TwoDaemonsE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override {
+    return {"--whatsapp-per-second", "100", "--whatsapp-burst", "20"};
+  }
+};
+
+TEST_F(TwoDaemonsE2E, ShareTheWorkAndTheRateLimitWithoutDuplicates) {
+  constexpr int recipients = 2'000;
+  constexpr double allowed = 100;
+  start_daemon(whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 6000, burst: 5}\n"));
+  auto second = start_another_daemon();
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(recipients)).status, 200);
+  const auto r = post_alert(kAlert + R"(,"channels":["whatsapp-comune"]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
+               std::to_string(recipients);
+      },
+      seconds(90)));
+
+  std::map<std::string, int> received;
+  std::vector<long long> at;
+  for (const auto& m : emulator_messages("whatsapp")) {
+    ++received[std::string(m.at("to").as_string())];
+    at.push_back(m.at("received_at_ms").as_int64());
+  }
+  EXPECT_EQ(received.size(), static_cast<std::size_t>(recipients));
+  EXPECT_EQ(at.size(), static_cast<std::size_t>(recipients));  // nobody twice
+  EXPECT_EQ(emulator_stats().at("whatsapp").as_object().size(), 1u)
+      << boost::json::serialize(emulator_stats());  // only 200s: no throttling
+  std::sort(at.begin(), at.end());
+  const double rate = (recipients - 1) / ((at.back() - at.front()) / 1000.0);
+  const auto workers = db_->scalar(
+      "SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) n FROM audit_events"
+      " WHERE kind = 'delivery.claimed' GROUP BY detail->>'worker') w");
+  std::printf(
+      "two daemons: %d messages at %.1f msg/s together (allowed %.0f); claims per "
+      "daemon %s\n",
+      recipients, rate, allowed, workers.c_str());
+  EXPECT_LE(rate, 1.05 * allowed);
+  EXPECT_GE(rate, 0.9 * allowed);
+  EXPECT_EQ(std::count(workers.begin(), workers.end(), ','), 1) << workers;  // both worked
+  second->signal(SIGTERM);
+  EXPECT_EQ(second->wait(seconds(20)).value_or(-1), 0);
 }

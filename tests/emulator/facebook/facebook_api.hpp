@@ -8,9 +8,9 @@
 #include <set>
 #include <string>
 
-#include "daemon/dispatch/token_bucket.hpp"
 #include "daemon/http/http_message.hpp"
 #include "tests/emulator/emulator_state.hpp"
+#include "tests/emulator/token_bucket.hpp"
 
 namespace araldo::emulator::facebook {
 
@@ -35,7 +35,7 @@ class FacebookApi {
   Options options_;
   EmulatorState& state_;
   std::mutex mutex_;
-  dispatch::TokenBucket bucket_;
+  TokenBucket bucket_;
   std::set<std::string> texts_;
   long long next_post_ = 100000001;
 };

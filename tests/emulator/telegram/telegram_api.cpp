@@ -100,7 +100,7 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
 std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat) {
   if (!options_.rate_limits) return std::nullopt;
   std::lock_guard lock(mutex_);
-  const auto now = dispatch::TokenBucket::Clock::now();
+  const auto now = TokenBucket::Clock::now();
   auto& global =
       buckets_.try_emplace("bot:" + token, options_.global_per_second, options_.global_per_second)
           .first->second;

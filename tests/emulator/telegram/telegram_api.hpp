@@ -8,9 +8,9 @@
 #include <set>
 #include <string>
 
-#include "daemon/dispatch/token_bucket.hpp"
 #include "daemon/http/http_message.hpp"
 #include "tests/emulator/emulator_state.hpp"
+#include "tests/emulator/token_bucket.hpp"
 
 namespace araldo::emulator::telegram {
 
@@ -38,7 +38,7 @@ class TelegramApi {
   Options options_;
   EmulatorState& state_;
   std::mutex mutex_;
-  std::map<std::string, dispatch::TokenBucket> buckets_;
+  std::map<std::string, TokenBucket> buckets_;
   std::map<std::string, long long> next_message_id_;
 };
 

@@ -10,9 +10,9 @@
 #include <set>
 #include <string>
 
-#include "daemon/dispatch/token_bucket.hpp"
 #include "daemon/http/http_message.hpp"
 #include "tests/emulator/emulator_state.hpp"
+#include "tests/emulator/token_bucket.hpp"
 
 namespace araldo::emulator::whatsapp {
 
@@ -45,8 +45,8 @@ class WhatsAppApi {
   Options options_;
   EmulatorState& state_;
   std::mutex mutex_;
-  dispatch::TokenBucket throughput_;
-  std::map<std::string, dispatch::TokenBucket> pairs_;
+  TokenBucket throughput_;
+  std::map<std::string, TokenBucket> pairs_;
   long long next_id_ = 1;
 };
 

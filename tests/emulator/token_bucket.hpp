@@ -1,11 +1,11 @@
 #pragma once
-// A token bucket: `rate` tokens a second, holding at most `burst`. The dispatcher paces
-// each channel with one; the emulator throttles with the same kind, as platforms do.
+// A token bucket: `rate` tokens a second, holding at most `burst`. take() says how long
+// to wait when empty, which is what a platform's retry_after tells its caller.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-namespace araldo::dispatch {
+namespace araldo::emulator {
 
 class TokenBucket {
  public:
@@ -20,23 +20,6 @@ class TokenBucket {
       return std::chrono::milliseconds(0);
     }
     return wait_for_one();
-  }
-
-  // Whole tokens available now.
-  int available(Clock::time_point now = Clock::now()) {
-    refill(now);
-    return static_cast<int>(std::floor(tokens_));
-  }
-
-  // Takes `n` tokens that available() said were there.
-  void consume(int n) { tokens_ = std::max(0.0, tokens_ - n); }
-
-  // When `n` whole tokens will be there (now, if they are).
-  Clock::time_point next_tokens(int n, Clock::time_point now = Clock::now()) {
-    refill(now);
-    if (tokens_ >= n) return now;
-    return now + std::chrono::milliseconds(
-                     static_cast<long long>(std::ceil((n - tokens_) / rate_ * 1000)));
   }
 
  private:
@@ -59,4 +42,4 @@ class TokenBucket {
   Clock::time_point last_{};
 };
 
-}  // namespace araldo::dispatch
+}  // namespace araldo::emulator
