@@ -48,6 +48,9 @@ int serve(config::Config& cfg) {
   router.add("POST", "/v1/alerts/{id}/retry", [&](const auto& req, const auto& p) {
     return deliveries.retry_alert(req, p.at("id"));
   });
+  router.add("POST", "/v1/alerts/{id}/cancel", [&](const auto& req, const auto& p) {
+    return deliveries.cancel_alert(req, p.at("id"));
+  });
   router.add("GET", "/v1/deliveries",
              [&](const auto& req, const auto&) { return deliveries.list(req); });
   router.add("POST", "/v1/deliveries/{id}/retry",

@@ -10,6 +10,7 @@
 
 #include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
+#include "daemon/store/alert_store.hpp"
 #include "daemon/store/delivery_store.hpp"
 
 namespace araldo::api {
@@ -169,6 +170,29 @@ http::Response DeliveriesApi::retry_alert(const http::Request& request,
     spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
                  ids.size());
     return retried(ids);
+  });
+}
+
+}  // namespace araldo::api
+
+namespace araldo::api {
+
+http::Response DeliveriesApi::cancel_alert(const http::Request& request,
+                                           const std::string& alert_id) const {
+  return guarded(db_, request, [&](const std::string& actor) {
+    if (!std::regex_match(alert_id, uuid_shape())) {
+      return http::bad_request("invalid-id", "'" + alert_id + "' is not an alert id (a UUID)",
+                               {{"id", "must be a UUID"}})
+          .to_response();
+    }
+    const auto n = db_.with_connection([&](pqxx::connection& c) -> std::optional<int> {
+      if (!store::find_alert(c, alert_id, 0)) return std::nullopt;
+      return store::cancel_alert(c, actor, alert_id);
+    });
+    if (!n) return http::not_found("no alert with id " + alert_id).to_response();
+    spdlog::warn("event=alert.cancelled alert_id={} actor={} deliveries={}", alert_id, actor, *n);
+    return http::Response::json(200,
+                                boost::json::serialize(boost::json::object{{"cancelled", *n}}));
   });
 }
 

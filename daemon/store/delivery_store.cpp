@@ -264,6 +264,21 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
   return ids;
 }
 
+int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id) {
+  pqxx::work tx(conn);
+  const auto rows = tx.exec_params(
+      "WITH cancelled AS ("
+      "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"
+      "         last_error = 'cancelled by ' || $2"
+      "   WHERE alert_id = $1::uuid AND state IN ('pending','retrying')"
+      "  RETURNING id, alert_id)"
+      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+      " SELECT $2, 'delivery.cancelled', alert_id, id, '{}'::jsonb FROM cancelled RETURNING 1",
+      alert_id, actor);
+  tx.commit();
+  return static_cast<int>(rows.size());
+}
+
 namespace {
 
 DeliveryRow read_row(const pqxx::row& r) {

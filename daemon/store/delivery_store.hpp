@@ -94,6 +94,10 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
                                     std::optional<long long> delivery_id,
                                     std::optional<std::string> alert_id);
 
+// Cancels what an alert has not sent yet (pending or retrying: in-flight sends finish
+// and are recorded), audited with the operator's name. Returns how many.
+int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id);
+
 struct DeliveryRow {
   long long id = 0;
   std::string alert_id;
