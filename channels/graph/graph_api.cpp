@@ -1,10 +1,9 @@
 #include "channels/graph/graph_api.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <boost/json.hpp>
 #include <regex>
+
+#include "daemon/text/digest.hpp"
 
 namespace araldo::channels::graph {
 namespace {
@@ -53,18 +52,7 @@ std::optional<GraphError> read_error(std::string_view body) {
 }
 
 std::string appsecret_proof(std::string_view app_secret, std::string_view access_token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), app_secret.data(), static_cast<int>(app_secret.size()),
-       reinterpret_cast<const unsigned char*>(access_token.data()), access_token.size(), digest,
-       &length);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xF];
-  }
-  return out;
+  return text::hmac_sha256_hex(app_secret, access_token);
 }
 
 std::optional<std::chrono::seconds> regain_access_wait(const HttpReply& reply) {

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <regex>
@@ -12,6 +10,7 @@
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
+#include "daemon/text/digest.hpp"
 
 namespace araldo::api {
 namespace {
@@ -92,18 +91,6 @@ bool valid_idempotency_key(std::string_view key) {
   return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += hex[b >> 4];
-    out += hex[b & 0xF];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<http::Response> AlertsApi::replay_idempotent(
@@ -154,7 +141,7 @@ http::Response AlertsApi::post(const http::Request& request) const {
                                  {{"Idempotency-Key", "1-255 printable ASCII characters"}})
             .to_response();
       }
-      idempotency = store::IdempotencyKey{std::string(*key), sha256_hex(request.body)};
+      idempotency = store::IdempotencyKey{std::string(*key), text::sha256_hex(request.body)};
       if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
     }
 

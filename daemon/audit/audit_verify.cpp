@@ -1,20 +1,11 @@
 #include "daemon/audit/audit_verify.hpp"
 
-#include <openssl/sha.h>
+#include "daemon/text/digest.hpp"
 
 namespace araldo::audit {
 
 std::string chain_hash(const std::string& previous_hash, const std::string& canonical) {
-  const std::string message = previous_hash + "\n" + canonical;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += hex[b >> 4];
-    out += hex[b & 0xF];
-  }
-  return out;
+  return text::sha256_hex(previous_hash + "\n" + canonical);
 }
 
 ChainReport verify_chain(pqxx::connection& conn) {

@@ -1,7 +1,5 @@
 #include "daemon/store/api_key_store.hpp"
 
-#include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -9,26 +7,11 @@
 #include <stdexcept>
 
 #include "daemon/audit/audit_event.hpp"
+#include "daemon/text/digest.hpp"
 
 namespace araldo::store {
-namespace {
-
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
-  return out;
-}
-
-}  // namespace
-
 std::string hash_api_key(const std::string& key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  if (EVP_Digest(key.data(), key.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return to_hex(digest.data(), size);
+  return text::sha256_hex(key);
 }
 
 CreatedKey create_api_key(pqxx::connection& conn, const std::string& name,
@@ -41,7 +24,7 @@ CreatedKey create_api_key(pqxx::connection& conn, const std::string& name,
   if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
     throw std::runtime_error("no randomness for a new key");
   }
-  CreatedKey created{name, "araldo_" + to_hex(random.data(), random.size())};
+  CreatedKey created{name, "araldo_" + text::to_hex(random.data(), random.size())};
 
   pqxx::work tx(conn);
   const auto inserted = tx.exec_params(
