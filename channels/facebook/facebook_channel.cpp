@@ -2,9 +2,7 @@
 
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <regex>
 
-#include "channels/base_url.hpp"
 #include "channels/facebook/facebook_classify.hpp"
 #include "channels/graph/graph_api.hpp"
 #include "daemon/text/utf8.hpp"
@@ -79,24 +77,10 @@ class FacebookChannel final : public Channel {
 }  // namespace
 
 std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section& section) {
-  auto base_url = read_base_url(section, "https://graph.facebook.com");
-  auto version = section.optional_string("graph_version", "v21.0");
-  if (!graph::is_version(version)) {
-    throw config::ConfigError(section.path() + ".graph_version: expected e.g. v21.0, got '" +
-                              version + "'");
-  }
-  static const std::regex page_shape("[0-9]{5,20}");
-  auto page_id = section.required_string("page_id");
-  if (!std::regex_match(page_id, page_shape)) {
-    throw config::ConfigError(section.path() + ".page_id: a numeric Page id, got '" + page_id +
-                              "'");
-  }
-  auto token = section.secret("page_access_token");
-  std::optional<config::Secret> app_secret;
-  if (section.has("app_secret")) app_secret = section.secret("app_secret");
-  return std::make_unique<FacebookChannel>(std::move(settings), std::move(base_url),
-                                           std::move(version), std::move(page_id), std::move(token),
-                                           std::move(app_secret));
+  auto c = graph::read_config(section, "page_id", "page_access_token");
+  return std::make_unique<FacebookChannel>(std::move(settings), std::move(c.base_url),
+                                           std::move(c.version), std::move(c.object_id),
+                                           std::move(c.token), std::move(c.app_secret));
 }
 
 }  // namespace araldo::channels::facebook

@@ -23,20 +23,10 @@ std::optional<std::string> post_id(const std::string& body) {
 }  // namespace
 
 Outcome classify_answer(const Answer& answer) {
-  if (const auto* error = std::get_if<TransportError>(&answer)) {
-    return classify_transport_error(*error);
-  }
+  auto common = graph::classify_common(answer, post_id, "id");
+  if (auto* outcome = std::get_if<Outcome>(&common)) return *outcome;
   const auto& reply = std::get<HttpReply>(answer);
-  const auto error = graph::read_error(reply.body);
-  if (reply.status == 200 && !error) {
-    if (auto id = post_id(reply.body)) return Outcome::delivered(*id);
-    return Outcome::transient("HTTP 200 without id");
-  }
-  if (!error) {
-    const std::string what = "HTTP " + std::to_string(reply.status) + " without a Graph error";
-    return reply.status >= 500 || reply.status == 429 ? Outcome::transient(what)
-                                                      : Outcome::permanent(what);
-  }
+  const auto* error = &std::get<graph::GraphError>(common);
   const auto what = error->describe(reply.status);
   const auto code = error->code;
   if (code == 4 || code == 17 || code == 32 || code == 613 || code == 80001) {

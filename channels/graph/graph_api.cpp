@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "channels/base_url.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::channels::graph {
@@ -75,9 +76,44 @@ std::optional<std::chrono::seconds> regain_access_wait(const HttpReply& reply) {
   return std::chrono::seconds(std::max(1LL, minutes * 60));
 }
 
-bool is_version(std::string_view version) {
-  static const std::regex shape("v[0-9]{1,2}\\.[0-9]");
-  return std::regex_match(version.begin(), version.end(), shape);
+GraphConfig read_config(config::Section& section, const std::string& id_key,
+                        const std::string& token_key) {
+  GraphConfig c;
+  c.base_url = read_base_url(section, "https://graph.facebook.com");
+  c.version = section.optional_string("graph_version", "v21.0");
+  static const std::regex version_shape("v[0-9]{1,2}\\.[0-9]");
+  if (!std::regex_match(c.version, version_shape)) {
+    throw config::ConfigError(section.path() + ".graph_version: expected e.g. v21.0, got '" +
+                              c.version + "'");
+  }
+  static const std::regex id_shape("[0-9]{5,20}");
+  c.object_id = section.required_string(id_key);
+  if (!std::regex_match(c.object_id, id_shape)) {
+    throw config::ConfigError(section.path() + "." + id_key + ": a numeric id, got '" +
+                              c.object_id + "'");
+  }
+  c.token = section.secret(token_key);
+  if (section.has("app_secret")) c.app_secret = section.secret("app_secret");
+  return c;
+}
+
+std::variant<Outcome, GraphError> classify_common(
+    const Answer& answer,
+    const std::function<std::optional<std::string>(const std::string& body)>& success_id,
+    std::string_view id_name) {
+  if (const auto* error = std::get_if<TransportError>(&answer)) {
+    return classify_transport_error(*error);
+  }
+  const auto& reply = std::get<HttpReply>(answer);
+  auto error = read_error(reply.body);
+  if (error) return *error;
+  if (reply.status == 200) {
+    if (auto id = success_id(reply.body)) return Outcome::delivered(*id);
+    return Outcome::transient("HTTP 200 without " + std::string(id_name));
+  }
+  const std::string what = "HTTP " + std::to_string(reply.status) + " without a Graph error";
+  return reply.status >= 500 || reply.status == 429 ? Outcome::transient(what)
+                                                    : Outcome::permanent(what);
 }
 
 }  // namespace araldo::channels::graph

@@ -2,9 +2,7 @@
 
 #include <boost/json.hpp>
 #include <map>
-#include <regex>
 
-#include "channels/base_url.hpp"
 #include "channels/graph/graph_api.hpp"
 #include "channels/whatsapp/whatsapp_classify.hpp"
 #include "daemon/text/utf8.hpp"
@@ -138,22 +136,7 @@ class WhatsAppChannel final : public Channel {
 }  // namespace
 
 std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section& section) {
-  auto base_url = read_base_url(section, "https://graph.facebook.com");
-  auto version = section.optional_string("graph_version", "v21.0");
-  if (!graph::is_version(version)) {
-    throw config::ConfigError(section.path() + ".graph_version: expected e.g. v21.0, got '" +
-                              version + "'");
-  }
-  static const std::regex id_shape("[0-9]{5,20}");
-  auto phone_number_id = section.required_string("phone_number_id");
-  if (!std::regex_match(phone_number_id, id_shape)) {
-    throw config::ConfigError(section.path() + ".phone_number_id: a numeric id, got '" +
-                              phone_number_id + "'");
-  }
-  auto token = section.secret("access_token");
-  std::optional<config::Secret> app_secret;
-  if (section.has("app_secret")) app_secret = section.secret("app_secret");
-
+  auto c = graph::read_config(section, "phone_number_id", "access_token");
   auto t = section.section("template");
   TemplateConfig tmpl;
   tmpl.name = t.required_string("name");
@@ -169,8 +152,8 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
                               settings.language + "' to an approved template language");
   }
   return std::make_unique<WhatsAppChannel>(
-      std::move(settings), std::move(base_url), std::move(version), std::move(phone_number_id),
-      std::move(token), std::move(app_secret), std::move(tmpl));
+      std::move(settings), std::move(c.base_url), std::move(c.version), std::move(c.object_id),
+      std::move(c.token), std::move(c.app_secret), std::move(tmpl));
 }
 
 }  // namespace araldo::channels::whatsapp

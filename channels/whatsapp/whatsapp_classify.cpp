@@ -27,21 +27,11 @@ bool any_of(long long code, std::initializer_list<long long> codes) {
 
 Outcome classify_answer(const Answer& answer) {
   using std::chrono::seconds;
-  if (const auto* error = std::get_if<TransportError>(&answer)) {
-    return classify_transport_error(*error);
-  }
+  // A 200 means accepted, not yet delivered: delivery receipts arrive later as webhooks.
+  auto common = graph::classify_common(answer, message_id, "messages[0].id");
+  if (auto* outcome = std::get_if<Outcome>(&common)) return *outcome;
   const auto& reply = std::get<HttpReply>(answer);
-  const auto error = graph::read_error(reply.body);
-  if (reply.status == 200 && !error) {
-    // Accepted, not yet delivered: delivery receipts arrive later as webhooks.
-    if (auto id = message_id(reply.body)) return Outcome::delivered(*id);
-    return Outcome::transient("HTTP 200 without messages[0].id");
-  }
-  if (!error) {
-    const std::string what = "HTTP " + std::to_string(reply.status) + " without a Graph error";
-    return reply.status >= 500 || reply.status == 429 ? Outcome::transient(what)
-                                                      : Outcome::permanent(what);
-  }
+  const auto* error = &std::get<graph::GraphError>(common);
   const auto what = error->describe(reply.status);
   const auto code = error->code;
   if (code == 130429) return Outcome::retry_after(seconds(1), Scope::channel, what);
