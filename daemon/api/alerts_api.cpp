@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <regex>
 
+#include "daemon/api/alert_id.hpp"
 #include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
@@ -227,16 +227,10 @@ http::Response AlertsApi::post(const http::Request& request) const {
 }
 
 http::Response AlertsApi::get(const http::Request& request, const std::string& id) const {
-  static const std::regex uuid_shape(
-      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   try {
     auto who = authenticate(db_, request);
     if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
-    if (!std::regex_match(id, uuid_shape)) {
-      return http::bad_request("invalid-id", "'" + id + "' is not an alert id (a UUID)",
-                               {{"id", "must be a UUID"}})
-          .to_response();
-    }
+    if (auto bad = reject_alert_id(id)) return *bad;
     auto status =
         db_.with_connection([&](pqxx::connection& c) { return store::find_alert(c, id); });
     if (!status) return http::not_found("no alert with id " + id).to_response();

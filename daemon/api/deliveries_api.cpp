@@ -8,6 +8,7 @@
 #include <charconv>
 #include <regex>
 
+#include "daemon/api/alert_id.hpp"
 #include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
@@ -17,12 +18,6 @@ namespace araldo::api {
 namespace {
 
 using http::Problem;
-
-const std::regex& uuid_shape() {
-  static const std::regex shape(
-      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  return shape;
-}
 
 std::optional<long long> parse_id(std::string_view s) {
   long long v = 0;
@@ -85,8 +80,7 @@ http::Response DeliveriesApi::list(const http::Request& request) const {
           if (!std::regex_match(value, states)) errors.push_back({"state", "not a delivery state"});
           state = value;
         } else if (key == "alert_id") {
-          if (!std::regex_match(value, uuid_shape()))
-            errors.push_back({"alert_id", "must be a UUID"});
+          if (!is_uuid(value)) errors.push_back({"alert_id", "must be a UUID"});
           alert_id = value;
         } else if (key == "after") {
           if (auto v = parse_id(value))
@@ -160,11 +154,7 @@ http::Response DeliveriesApi::retry_one(const http::Request& request, const std:
 http::Response DeliveriesApi::retry_alert(const http::Request& request,
                                           const std::string& alert_id) const {
   return guarded(db_, request, [&](const std::string& actor) {
-    if (!std::regex_match(alert_id, uuid_shape())) {
-      return http::bad_request("invalid-id", "'" + alert_id + "' is not an alert id (a UUID)",
-                               {{"id", "must be a UUID"}})
-          .to_response();
-    }
+    if (auto bad = reject_alert_id(alert_id)) return *bad;
     const auto ids = db_.with_connection(
         [&](pqxx::connection& c) { return store::retry_failed(c, actor, std::nullopt, alert_id); });
     spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
@@ -173,18 +163,10 @@ http::Response DeliveriesApi::retry_alert(const http::Request& request,
   });
 }
 
-}  // namespace araldo::api
-
-namespace araldo::api {
-
 http::Response DeliveriesApi::cancel_alert(const http::Request& request,
                                            const std::string& alert_id) const {
   return guarded(db_, request, [&](const std::string& actor) {
-    if (!std::regex_match(alert_id, uuid_shape())) {
-      return http::bad_request("invalid-id", "'" + alert_id + "' is not an alert id (a UUID)",
-                               {{"id", "must be a UUID"}})
-          .to_response();
-    }
+    if (auto bad = reject_alert_id(alert_id)) return *bad;
     const auto n = db_.with_connection([&](pqxx::connection& c) -> std::optional<int> {
       if (!store::find_alert(c, alert_id, 0)) return std::nullopt;
       return store::cancel_alert(c, actor, alert_id);

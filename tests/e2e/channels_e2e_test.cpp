@@ -26,15 +26,6 @@ std::string text_of(const boost::json::value& m, const char* key) {
   return std::string(m.at(key).as_string());
 }
 
-std::string subscribers_csv(int n, int first = 0) {
-  std::string csv = "address,language,consent_at\n";
-  for (int i = first; i < first + n; ++i) {
-    csv += "39333" + std::to_string(1000000 + i) + "," + (i % 3 == 0 ? "en" : "it") +
-           ",2026-11-01T09:00:00+01:00\n";
-  }
-  return csv;
-}
-
 }  // namespace
 
 class ChannelsE2E : public DaemonTest {};

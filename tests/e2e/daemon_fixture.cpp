@@ -45,6 +45,15 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
 
 }  // namespace
 
+std::string subscribers_csv(int n, int first) {
+  std::string csv = "address,language,consent_at\n";
+  for (int i = first; i < first + n; ++i) {
+    csv += "39333" + std::to_string(1000000 + i) + "," + (i % 3 == 0 ? "en" : "it") +
+           ",2026-11-01T09:00:00+01:00\n";
+  }
+  return csv;
+}
+
 std::string x_channel(const std::string& url, const std::string& extra) {
   return "  x-comune:\n    type: x\n    base_url: " + url +
          "\n    account: '@ProtCivComune'\n    consumer_key: e2e-ck\n"

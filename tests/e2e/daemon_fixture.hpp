@@ -18,6 +18,9 @@ namespace araldo::test_support {
 
 inline const std::string kBotToken = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX";
 
+// A subscriber CSV of `n` numbers from 393331000000 + first; every third asks for English.
+std::string subscribers_csv(int n, int first = 0);
+
 // Channel blocks for start_daemon(), pointing at the emulator (config YAML lines).
 std::string x_channel(const std::string& emulator_url, const std::string& extra = "");
 std::string facebook_channel(const std::string& emulator_url, const std::string& extra = "");

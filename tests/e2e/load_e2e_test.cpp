@@ -16,15 +16,6 @@ using namespace std::chrono;
 
 namespace {
 
-std::string subscribers_csv(int n) {
-  std::string csv = "address,language,consent_at\n";
-  for (int i = 0; i < n; ++i) {
-    csv += "39333" + std::to_string(1000000 + i) + "," + (i % 3 == 0 ? "en" : "it") +
-           ",2026-11-01T09:00:00+01:00\n";
-  }
-  return csv;
-}
-
 const std::string kAlert =
     R"({"headline":"Allerta rossa: esondazione Seveso","event":"Flood","category":"Met",)"
     R"("severity":"Extreme","urgency":"Immediate","certainty":"Observed",)"

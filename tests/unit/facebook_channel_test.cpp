@@ -8,6 +8,7 @@
 #include "channels/graph/graph_api.hpp"
 #include "channels/registry.hpp"
 #include "tests/emulator/facebook/facebook_api.hpp"
+#include "tests/support/channel_support.hpp"
 
 using namespace araldo;
 using namespace araldo::channels;
@@ -21,10 +22,7 @@ const char* kYaml =
     "page_access_token: EAAPageToken, app_secret: s3cret}";
 
 std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
-  ChannelRegistry registry;
-  register_all_channels(registry);
-  config::Section s(YAML::Load(yaml), "channels.fb", config::process_env);
-  return registry.create("fb", s);
+  return test_support::make_channel("fb", yaml);
 }
 
 emulator::facebook::Options page() {
@@ -35,14 +33,7 @@ emulator::facebook::Options page() {
   return o;
 }
 
-http::Request as_received(const OutgoingRequest& out) {
-  http::Request in;
-  in.method = out.method;
-  in.target = out.url.substr(out.url.find('/', 8));
-  in.headers = out.headers;
-  in.body = out.body;
-  return in;
-}
+using test_support::as_received;
 
 Outcome answer(long status, const std::string& body, const std::string& usage = "") {
   HttpReply r;

@@ -7,6 +7,7 @@
 #include "channels/registry.hpp"
 #include "channels/whatsapp/whatsapp_classify.hpp"
 #include "tests/emulator/whatsapp/whatsapp_api.hpp"
+#include "tests/support/channel_support.hpp"
 
 using namespace araldo;
 using namespace araldo::channels;
@@ -21,10 +22,7 @@ const char* kYaml =
     "template: {name: allerta_comune, parameters: 3, languages: {it: it, en: en_US}}}";
 
 std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
-  ChannelRegistry registry;
-  register_all_channels(registry);
-  config::Section s(YAML::Load(yaml), "channels.wa", config::process_env);
-  return registry.create("wa", s);
+  return test_support::make_channel("wa", yaml);
 }
 
 emulator::whatsapp::Options number() {
@@ -37,14 +35,7 @@ emulator::whatsapp::Options number() {
   return o;
 }
 
-http::Request as_received(const OutgoingRequest& out) {
-  http::Request in;
-  in.method = out.method;
-  in.target = out.url.substr(out.url.find('/', 8));
-  in.headers = out.headers;
-  in.body = out.body;
-  return in;
-}
+using test_support::as_received;
 
 std::string shaped(const Channel& ch, const std::string& rendered, const std::string& lang) {
   auto split = ch.split(rendered, lang);

@@ -6,6 +6,7 @@
 #include "channels/x/x_classify.hpp"
 #include "channels/x/x_text_weight.hpp"
 #include "tests/emulator/x/x_api.hpp"
+#include "tests/support/channel_support.hpp"
 
 using namespace araldo;
 using namespace araldo::channels;
@@ -18,10 +19,7 @@ const char* kYaml =
     " consumer_secret: cs, access_token: '1-at', access_token_secret: ats}";
 
 std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
-  ChannelRegistry registry;
-  register_all_channels(registry);
-  config::Section s(YAML::Load(yaml), "channels.x", config::process_env);
-  return registry.create("x", s);
+  return test_support::make_channel("x", yaml);
 }
 
 Outcome answer(long status, std::string body, std::string reset = "") {
@@ -32,15 +30,7 @@ Outcome answer(long status, std::string body, std::string reset = "") {
   return x::classify_answer(r, system_clock::time_point(seconds(1'700'000'000)));
 }
 
-http::Request as_received(const OutgoingRequest& out) {
-  http::Request in;
-  in.method = out.method;
-  in.target = "/2/tweets";
-  in.headers = out.headers;
-  in.headers.add("Host", "127.0.0.1:9");
-  in.body = out.body;
-  return in;
-}
+using test_support::as_received;
 
 x::OAuth1Credentials account() {
   return {"ck", config::Secret("cs"), "1-at", config::Secret("ats")};
