@@ -1,5 +1,6 @@
 #include "daemon/audit/audit_event.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace araldo::audit {
@@ -9,6 +10,24 @@ void append(pqxx::transaction_base& tx, const AuditEvent& e) {
       "INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
       " VALUES ($1, $2, $3::uuid, $4, $5::jsonb)",
       e.actor, e.kind, e.alert_id, e.delivery_id, boost::json::serialize(e.detail));
+}
+
+void append_all(pqxx::transaction_base& tx, const std::vector<AuditEvent>& events) {
+  if (events.empty()) return;
+  boost::json::array rows;
+  rows.reserve(events.size());
+  for (const auto& e : events) {
+    boost::json::object row{{"actor", e.actor}, {"kind", e.kind}, {"detail", e.detail}};
+    if (e.alert_id) row["alert_id"] = *e.alert_id;
+    if (e.delivery_id) row["delivery_id"] = *e.delivery_id;
+    rows.push_back(std::move(row));
+  }
+  tx.exec_params0(
+      "INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+      " SELECT e->>'actor', e->>'kind', (e->>'alert_id')::uuid, (e->>'delivery_id')::bigint,"
+      "        e->'detail'"
+      "   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n",
+      boost::json::serialize(rows));
 }
 
 }  // namespace araldo::audit

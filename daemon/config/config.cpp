@@ -57,6 +57,7 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   c.dispatch.lease = d.millis("lease_ms", c.dispatch.lease);
   c.dispatch.sweep_interval = d.millis("sweep_interval_ms", c.dispatch.sweep_interval);
   c.dispatch.shutdown_grace = d.millis("shutdown_grace_ms", c.dispatch.shutdown_grace);
+  c.dispatch.lookahead = d.millis("lookahead_ms", c.dispatch.lookahead);
   c.dispatch.retry.base = d.millis("backoff_base_ms", c.dispatch.retry.base);
   c.dispatch.retry.cap = d.millis("backoff_cap_ms", c.dispatch.retry.cap);
   c.dispatch.retry.validity_without_expiry =
@@ -64,9 +65,12 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   c.dispatch.retry.channel_failure_pause =
       d.millis("channel_failure_pause_ms", c.dispatch.retry.channel_failure_pause);
   d.reject_unknown_keys();
-  if (c.dispatch.lease <= c.dispatch.request_timeout) {
-    // Otherwise a slow but healthy send would be claimed again by another worker.
-    throw ConfigError("dispatch.lease_ms: must be longer than dispatch.request_timeout_ms");
+  if (c.dispatch.lease <= c.dispatch.request_timeout + c.dispatch.lookahead) {
+    // Otherwise a send claimed ahead, or slow but healthy, would be claimed again by
+    // another worker.
+    throw ConfigError(
+        "dispatch.lease_ms: must be longer than dispatch.request_timeout_ms + "
+        "dispatch.lookahead_ms");
   }
 
   auto alerts = top.section("alerts");

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <map>
 
 #include "daemon/audit/audit_event.hpp"
+#include "daemon/dispatch/rate_slots.hpp"
 
 namespace araldo::store {
 namespace {
@@ -24,22 +26,29 @@ std::string channel_condition(const ChannelFilter& filter, int n) {
 
 namespace {
 
+// Two index-ordered walks, each cut at `limit`: due work (highest priority first) and
+// leases a dead worker left behind. One OR over both would sort every due row instead.
 std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, int limit,
-                                      std::chrono::milliseconds lease, const ChannelFilter& filter,
+                                      std::chrono::milliseconds lease,
+                                      const std::string& channel_sql,
+                                      const std::string& channel_arg,
                                       std::chrono::milliseconds validity_without_expiry) {
+  const std::string not_expired =
+      " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = deliveries.alert_id"
+      "                    AND a.expires_at <= now())";  // expire_due() marks those
   const auto rows = tx.exec_params(
-      "WITH due AS ("
+      "WITH fresh AS ("
       "  SELECT id, state AS previous_state FROM deliveries"
-      "   WHERE ((state IN ('pending','retrying') AND next_attempt_at <= now())"
-      "       OR (state = 'sending' AND lease_expires_at <= now()))"
-      // Never send what has expired: expire_due() marks it.
-      "     AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = deliveries.alert_id"
-      "                        AND a.expires_at <= now())"
-      "     AND " +
-          channel_condition(filter, 4) +
-          "   ORDER BY priority DESC, next_attempt_at, id"
-          "   LIMIT $2"
-          "   FOR UPDATE SKIP LOCKED),"
+      "   WHERE state IN ('pending','retrying') AND next_attempt_at <= now() AND " +
+          channel_sql + not_expired +
+          "   ORDER BY priority DESC, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+          " stale AS ("
+          "  SELECT id, state AS previous_state FROM deliveries"
+          "   WHERE state = 'sending' AND lease_expires_at <= now() AND " +
+          channel_sql + not_expired +
+          "   ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+          " due AS (SELECT * FROM stale UNION ALL"
+          "         (SELECT * FROM fresh LIMIT greatest(0, $2 - (SELECT count(*) FROM stale)))),"
           " claimed AS ("
           "  UPDATE deliveries d"
           "     SET state = 'sending', lease_owner = $1,"
@@ -54,7 +63,7 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "  SELECT 'system', 'delivery.claimed', alert_id, id,"
           "         jsonb_build_object('worker', $1::text, 'attempt', attempts,"
           "                            'reclaimed_expired_lease', reclaimed)"
-          "    FROM claimed)"
+          "    FROM claimed ORDER BY id)"
           " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
           "        c.reclaimed, c.part, c.parts,"
           "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
@@ -63,7 +72,7 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "                 a.accepted_at + $5 * interval '1 millisecond') - now()) * 1000)::bigint"
           "           FROM alerts a WHERE a.id = c.alert_id)"
           "   FROM claimed c ORDER BY c.id",
-      owner, limit, static_cast<long long>(lease.count()), json_list(filter.channels),
+      owner, limit, static_cast<long long>(lease.count()), channel_arg,
       static_cast<long long>(validity_without_expiry.count()));
 
   std::vector<ClaimedDelivery> out;
@@ -92,135 +101,170 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
                                        std::chrono::milliseconds lease, const ChannelFilter& filter,
                                        std::chrono::milliseconds validity_without_expiry) {
   pqxx::work tx(conn);
-  auto out = claim_in(tx, owner, limit, lease, filter, validity_without_expiry);
+  auto out = claim_in(tx, owner, limit, lease, channel_condition(filter, 4),
+                      json_list(filter.channels), validity_without_expiry);
   tx.commit();
   return out;
 }
 
 PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
                        std::chrono::milliseconds lease, const std::string& channel,
-                       const SharedRate& rate, std::chrono::milliseconds validity_without_expiry) {
+                       const PacedClaimRate& rate,
+                       std::chrono::milliseconds validity_without_expiry) {
+  using std::chrono::microseconds;
   pqxx::work tx(conn);
-  tx.exec_params0(
-      "INSERT INTO channel_buckets (channel, tokens, refilled_at)"
-      " VALUES ($1, $2, clock_timestamp()) ON CONFLICT (channel) DO NOTHING",
-      channel, rate.burst);
-  // Locked until commit: daemons sharing the channel take its tokens one at a time.
+  // Locked until commit: daemons sharing the channel take its slots one at a time.
   const auto bucket = tx.exec_params1(
-      "SELECT least($2::float8, tokens + greatest(0, extract(epoch FROM clock_timestamp() -"
-      "              refilled_at)) * $3::float8), clock_timestamp()"
-      "  FROM channel_buckets WHERE channel = $1 FOR UPDATE",
-      channel, rate.burst, rate.per_second);
-  const double available = bucket[0].as<double>();
-  const auto at = bucket[1].as<std::string>();
+      "INSERT INTO channel_buckets (channel) VALUES ($1)"
+      " ON CONFLICT (channel) DO UPDATE SET channel = excluded.channel"
+      " RETURNING (extract(epoch FROM next_slot) * 1000000)::bigint,"
+      "           (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+      channel);
+  const auto local_now = std::chrono::steady_clock::now();
+  const microseconds next_free(bucket[0].as<long long>());
+  const microseconds db_now(bucket[1].as<long long>());
+  const auto grant = dispatch::grant_slots(next_free, db_now, rate.shape, rate.lookahead, limit);
   PacedClaim result;
-  const int allowed = std::min(limit, static_cast<int>(available));
-  if (allowed >= 1) {
+  if (grant.count >= 1) {
     result.claimed =
-        claim_in(tx, owner, allowed, lease, {{channel}, true}, validity_without_expiry);
+        claim_in(tx, owner, grant.count, lease, "channel = $4", channel, validity_without_expiry);
   }
-  result.limited_by_rate = allowed < limit && static_cast<int>(result.claimed.size()) == allowed;
-  result.tokens_left = available - static_cast<double>(result.claimed.size());
+  const int used = static_cast<int>(result.claimed.size());
+  for (int i = 0; i < used; ++i)
+    result.claimed[i].release_at = local_now + (grant.after(i) - db_now);
+  result.limited_by_rate = grant.count < limit && used == grant.count;
+  const auto next_free_after = grant.after(used);
+  // Claim again once half the lookahead is used up: few, full claims.
+  result.next_claim_in = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::max(microseconds(0), next_free_after - rate.lookahead / 2 - db_now));
   tx.exec_params0(
-      "UPDATE channel_buckets SET tokens = $2, refilled_at = $3::timestamptz WHERE channel = $1",
-      channel, result.tokens_left, at);
+      "UPDATE channel_buckets SET next_slot = 'epoch'::timestamptz + $2 * interval '1 microsecond'"
+      " WHERE channel = $1",
+      channel, static_cast<long long>(next_free_after.count()));
   tx.commit();
   return result;
 }
 
 namespace {
 
-// Parts after a delivered part become due; parts after a failed one fail with it.
-void follow_up_later_parts(pqxx::work& tx, const AttemptRecord& rec) {
-  if (rec.part >= rec.parts) return;
-  if (rec.next_state == "sent") {
-    tx.exec_params0(
-        "UPDATE deliveries SET next_attempt_at = now(), updated_at = now()"
-        " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part = $4 + 1"
-        "   AND state = 'pending'",
-        rec.alert_id, rec.channel, rec.target, rec.part);
-  } else if (rec.next_state == "failed") {
-    const std::string reason = "not sent: part " + std::to_string(rec.part) + " of " +
-                               std::to_string(rec.parts) +
-                               " failed, and later parts would be out of order";
-    tx.exec_params0(
-        "WITH withheld AS ("
-        "  UPDATE deliveries SET state = 'failed', last_error = $5, finished_at = now(),"
-        "         updated_at = now()"
-        "   WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part > $4"
-        "     AND state IN ('pending','retrying')"
-        "  RETURNING id, alert_id)"
-        " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-        " SELECT 'system', 'delivery.failed', alert_id, id, jsonb_build_object('reason', $5::text)"
-        "   FROM withheld",
-        rec.alert_id, rec.channel, rec.target, rec.part, reason);
-  }
-}
-
-bool record_one(pqxx::work& tx, const std::string& owner, const AttemptRecord& rec) {
-  std::optional<long long> retry_ms;
-  if (rec.retry_in) retry_ms = rec.retry_in->count();
-  const auto updated = tx.exec_params(
-      "UPDATE deliveries SET state = $3,"
-      " next_attempt_at = CASE WHEN $4::bigint IS NULL THEN next_attempt_at"
-      "                        ELSE now() + $4::bigint * interval '1 millisecond' END,"
-      " lease_owner = NULL, lease_expires_at = NULL,"
-      " platform_id = coalesce($5, platform_id), last_error = coalesce($6, last_error),"
-      " target = coalesce($7, target), updated_at = now(),"
-      " finished_at = CASE WHEN $3 IN ('sent','failed') THEN now() END"
-      " WHERE id = $1 AND lease_owner = $2 AND state = 'sending'"
-      " RETURNING to_json(next_attempt_at)#>>'{}'",
-      rec.delivery_id, owner, rec.next_state, retry_ms, rec.platform_id, rec.error, rec.moved_to);
-
-  boost::json::object attempt{{"attempt", rec.attempt},
-                              {"worker", owner},
-                              {"outcome", rec.outcome},
-                              {"latency_ms", rec.latency_ms}};
-  if (rec.http_status) attempt["http_status"] = *rec.http_status;
-  if (rec.platform_id) attempt["platform_id"] = *rec.platform_id;
-  if (rec.error) attempt["error"] = *rec.error;
-  if (updated.empty()) attempt["lease_lost"] = true;
-  audit::append(tx, {audit::system_actor, "delivery.attempt", rec.alert_id, rec.delivery_id,
-                     std::move(attempt)});
-  if (updated.empty()) return false;
-
-  if (rec.moved_to) {
-    // The later parts follow the target to its new address.
-    tx.exec_params0(
-        "UPDATE deliveries SET target = $4, updated_at = now()"
-        " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3",
-        rec.alert_id, rec.channel, rec.target, *rec.moved_to);
-    audit::append(tx, {audit::system_actor, "delivery.moved", rec.alert_id, rec.delivery_id,
-                       boost::json::object{{"from", rec.target}, {"to", *rec.moved_to}}});
-  }
-  boost::json::object detail;
-  std::string kind;
-  if (rec.next_state == "sent") {
-    kind = "delivery.sent";
-    if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
-  } else if (rec.next_state == "failed") {
-    kind = "delivery.failed";
-    detail["reason"] = rec.error.value_or("");
-  } else {
-    kind = "delivery.retry_scheduled";
-    detail["next_attempt_at"] = updated[0][0].as<std::string>();
-    if (rec.error) detail["reason"] = *rec.error;
-  }
-  audit::append(tx, {audit::system_actor, kind, rec.alert_id, rec.delivery_id, std::move(detail)});
-  AttemptRecord moved = rec;
-  if (rec.moved_to) moved.target = *rec.moved_to;
-  follow_up_later_parts(tx, moved);
-  return true;
+// Parts after a failed one fail with it, so a thread is never posted out of order.
+void withhold_later_parts(pqxx::work& tx, const AttemptRecord& rec, const std::string& target) {
+  const std::string reason = "not sent: part " + std::to_string(rec.part) + " of " +
+                             std::to_string(rec.parts) +
+                             " failed, and later parts would be out of order";
+  tx.exec_params0(
+      "WITH withheld AS ("
+      "  UPDATE deliveries SET state = 'failed', last_error = $5, finished_at = now(),"
+      "         updated_at = now()"
+      "   WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part > $4"
+      "     AND state IN ('pending','retrying')"
+      "  RETURNING id, alert_id)"
+      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+      " SELECT 'system', 'delivery.failed', alert_id, id, jsonb_build_object('reason', $5::text)"
+      "   FROM withheld ORDER BY id",
+      rec.alert_id, rec.channel, target, rec.part, reason);
 }
 
 }  // namespace
 
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
                                   const std::vector<AttemptRecord>& records) {
+  // A fixed number of statements per batch, whatever its size: the outcome updates, the
+  // audit events and the parts made due are each one set-based statement.
+  boost::json::array outcomes;
+  for (const auto& rec : records) {
+    boost::json::object o{{"id", rec.delivery_id}, {"state", rec.next_state}};
+    if (rec.retry_in) o["retry_ms"] = rec.retry_in->count();
+    if (rec.platform_id) o["platform_id"] = *rec.platform_id;
+    if (rec.error) o["error"] = *rec.error;
+    if (rec.moved_to) o["moved_to"] = *rec.moved_to;
+    outcomes.push_back(std::move(o));
+  }
   pqxx::work tx(conn);
+  const auto rows = tx.exec_params(
+      "UPDATE deliveries d SET state = r.state,"
+      " next_attempt_at = CASE WHEN r.retry_ms IS NULL THEN d.next_attempt_at"
+      "                        ELSE now() + r.retry_ms * interval '1 millisecond' END,"
+      " lease_owner = NULL, lease_expires_at = NULL,"
+      " platform_id = coalesce(r.platform_id, d.platform_id),"
+      " last_error = coalesce(r.error, d.last_error),"
+      " target = coalesce(r.moved_to, d.target), updated_at = now(),"
+      " finished_at = CASE WHEN r.state IN ('sent','failed') THEN now() END"
+      " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, retry_ms bigint,"
+      "                                        platform_id text, error text, moved_to text)"
+      " WHERE d.id = r.id AND d.lease_owner = $1 AND d.state = 'sending'"
+      " RETURNING d.id, to_json(d.next_attempt_at)#>>'{}'",
+      owner, boost::json::serialize(outcomes));
+  std::map<long long, std::string> next_attempt_at;
+  for (const auto& r : rows) next_attempt_at[r[0].as<long long>()] = r[1].as<std::string>();
+
   std::vector<bool> updated;
   updated.reserve(records.size());
-  for (const auto& rec : records) updated.push_back(record_one(tx, owner, rec));
+  std::vector<audit::AuditEvent> events;
+  events.reserve(records.size() * 2);
+  boost::json::array next_parts;
+  std::vector<std::pair<const AttemptRecord*, std::string>> withheld;
+  for (const auto& rec : records) {
+    const auto found = next_attempt_at.find(rec.delivery_id);
+    const bool ok = found != next_attempt_at.end();
+    updated.push_back(ok);
+    boost::json::object attempt{{"attempt", rec.attempt},
+                                {"worker", owner},
+                                {"outcome", rec.outcome},
+                                {"latency_ms", rec.latency_ms}};
+    if (rec.http_status) attempt["http_status"] = *rec.http_status;
+    if (rec.platform_id) attempt["platform_id"] = *rec.platform_id;
+    if (rec.error) attempt["error"] = *rec.error;
+    if (!ok) attempt["lease_lost"] = true;
+    events.push_back({audit::system_actor, "delivery.attempt", rec.alert_id, rec.delivery_id,
+                      std::move(attempt)});
+    if (!ok) continue;  // the worker that took over records what happens next
+
+    const std::string target = rec.moved_to.value_or(rec.target);
+    if (rec.moved_to) {
+      // The later parts follow the target to its new address.
+      tx.exec_params0(
+          "UPDATE deliveries SET target = $4, updated_at = now()"
+          " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3",
+          rec.alert_id, rec.channel, rec.target, *rec.moved_to);
+      events.push_back({audit::system_actor, "delivery.moved", rec.alert_id, rec.delivery_id,
+                        boost::json::object{{"from", rec.target}, {"to", *rec.moved_to}}});
+    }
+    boost::json::object detail;
+    std::string kind;
+    if (rec.next_state == "sent") {
+      kind = "delivery.sent";
+      if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
+      if (rec.part < rec.parts) {
+        next_parts.push_back(boost::json::object{{"alert_id", rec.alert_id},
+                                                 {"channel", rec.channel},
+                                                 {"target", target},
+                                                 {"part", rec.part + 1}});
+      }
+    } else if (rec.next_state == "failed") {
+      kind = "delivery.failed";
+      detail["reason"] = rec.error.value_or("");
+      if (rec.part < rec.parts) withheld.emplace_back(&rec, target);
+    } else {
+      kind = "delivery.retry_scheduled";
+      detail["next_attempt_at"] = found->second;
+      if (rec.error) detail["reason"] = *rec.error;
+    }
+    events.push_back(
+        {audit::system_actor, std::move(kind), rec.alert_id, rec.delivery_id, std::move(detail)});
+  }
+  audit::append_all(tx, events);
+  if (!next_parts.empty()) {
+    // A delivered part makes the next one due.
+    tx.exec_params0(
+        "UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()"
+        "  FROM jsonb_to_recordset($1::jsonb) AS n(alert_id uuid, channel text, target text,"
+        "                                          part int)"
+        " WHERE d.alert_id = n.alert_id AND d.channel = n.channel AND d.target = n.target"
+        "   AND d.part = n.part AND d.state = 'pending'",
+        boost::json::serialize(next_parts));
+  }
+  for (const auto& [rec, target] : withheld) withhold_later_parts(tx, *rec, target);
   tx.commit();
   return updated;
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/dispatch/rate_slots.hpp"
+
 namespace araldo::store {
 
 struct ClaimedDelivery {
@@ -24,6 +26,8 @@ struct ClaimedDelivery {
   // How long its alert stays valid from now (its expiry, or `validity_without_expiry`
   // after acceptance).
   std::chrono::milliseconds valid_for{0};
+  // Its send slot under the channel's rate (claim_paced); the default means at once.
+  std::chrono::steady_clock::time_point release_at{};
 };
 
 // Which channels a claim or a wake-up time looks at.
@@ -40,23 +44,24 @@ std::vector<ClaimedDelivery> claim_due(
     const ChannelFilter& filter,
     std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
 
-// A channel's rate, kept in the database so every daemon on it draws from one bucket.
-struct SharedRate {
-  double per_second = 1;
-  double burst = 1;
+// A channel's rate, and how far ahead send slots are granted.
+struct PacedClaimRate {
+  dispatch::RateShape shape;
+  std::chrono::microseconds lookahead{500'000};
 };
 
 struct PacedClaim {
-  std::vector<ClaimedDelivery> claimed;
-  double tokens_left = 0;        // in the channel's shared bucket, after this claim
-  bool limited_by_rate = false;  // the bucket, not the queue or `limit`, stopped the claim
+  std::vector<ClaimedDelivery> claimed;        // each with its release_at slot
+  bool limited_by_rate = false;                // the rate, not the queue or `limit`, stopped it
+  std::chrono::milliseconds next_claim_in{0};  // when more slots fall within the lookahead
 };
 
-// claim_due for one channel, taking at most as many as its shared token bucket holds
-// (refilled at `rate` since the last claim by any daemon), in the same transaction.
+// claim_due for one channel, taking at most as many as it has send slots up to
+// now + lookahead. The channel's next free slot lives in one row (channel_buckets), locked
+// for the claim, so every daemon on the database draws from the same rate.
 PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
                        std::chrono::milliseconds lease, const std::string& channel,
-                       const SharedRate& rate,
+                       const PacedClaimRate& rate,
                        std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
 
 struct AttemptRecord {

@@ -1,5 +1,6 @@
-// End-to-end tests that measure rates: run alone (RUN_SERIAL), so other tests do not
-// share the two cores with them.
+// End-to-end tests under load: a broadcast at the platform's rate, a crash mid-dispatch,
+// a database outage and two daemons on one queue. They run alone (RUN_SERIAL). They check
+// what must always hold; how fast it went is a benchmark figure (bench/), never asserted.
 #include <signal.h>
 
 #include <algorithm>
@@ -16,6 +17,19 @@ using namespace std::chrono;
 
 namespace {
 
+// Never faster than the rate allows: n messages between the first and last arrival are
+// at most one burst plus the rate over that time. Half a second covers the arrival
+// jitter of a loaded machine.
+void expect_within_rate(std::vector<long long> arrived_ms, double per_second, double burst) {
+  ASSERT_FALSE(arrived_ms.empty());
+  std::sort(arrived_ms.begin(), arrived_ms.end());
+  const double span = (arrived_ms.back() - arrived_ms.front()) / 1000.0;
+  EXPECT_LE(static_cast<double>(arrived_ms.size()), burst + per_second * (span + 0.5))
+      << arrived_ms.size() << " messages in " << span << " s";
+  std::printf("%zu messages in %.1f s (%.1f msg/s; allowed %.0f)\n", arrived_ms.size(), span,
+              (arrived_ms.size() - 1) / std::max(span, 0.001), per_second);
+}
+
 const std::string kAlert =
     R"({"headline":"Allerta rossa: esondazione Seveso","event":"Flood","category":"Met",)"
     R"("severity":"Extreme","urgency":"Immediate","certainty":"Observed",)"
@@ -24,8 +38,9 @@ const std::string kAlert =
 }  // namespace
 
 // The emulator enforces 200 messages/s per number; araldod is configured with the same
-// published rate. Every one of 10,000 subscribers gets the alert, no answer is a
-// throttling error, and the rate reached is at least 90% of the allowed one.
+// published rate. Every one of 10,000 subscribers gets the alert exactly once, no answer
+// is a throttling error, and araldod never goes faster than the rate. (The rate it
+// reaches is measured by bench/dispatch-bench.sh.)
 class WhatsAppBroadcastE2E : public DaemonTest {
  protected:
   std::vector<std::string> extra_emulator_args() const override {
@@ -33,7 +48,7 @@ class WhatsAppBroadcastE2E : public DaemonTest {
   }
 };
 
-TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersAtTheAllowedRateWithoutThrottling) {
+TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersWithinTheAllowedRateWithoutThrottling) {
   constexpr int subscribers = 10'000;
   constexpr double allowed = 200;
   start_daemon(whatsapp_channel(emulator_url_, "    rate_limit: {per_minute: 12000, burst: 10}\n"));
@@ -50,7 +65,8 @@ TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersAtTheAllowedRateWithoutThrott
     const auto* ok = wa->as_object().if_contains("200");
     return ok ? ok->as_int64() : 0LL;
   };
-  ASSERT_TRUE(wait_until([&] { return delivered() >= subscribers; }, seconds(150)))
+  // 50 s at the allowed rate; the deadline is for a slow, loaded machine.
+  ASSERT_TRUE(wait_until([&] { return delivered() >= subscribers; }, seconds(600)))
       << "delivered " << delivered();
   ASSERT_TRUE(wait_until([&] {
     return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
@@ -68,13 +84,7 @@ TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersAtTheAllowedRateWithoutThrott
     recipients.insert(std::string(m.at("to").as_string()));
   }
   EXPECT_EQ(recipients.size(), static_cast<std::size_t>(subscribers));  // nobody twice
-  std::sort(at.begin(), at.end());
-  const double seconds_taken = (at.back() - at.front()) / 1000.0;
-  const double rate = (subscribers - 1) / seconds_taken;
-  std::printf("whatsapp broadcast: %d messages in %.1f s = %.1f msg/s (allowed %.0f)\n",
-              subscribers, seconds_taken, rate, allowed);
-  EXPECT_GE(rate, 0.9 * allowed);
-  EXPECT_LE(rate, 1.05 * allowed);
+  expect_within_rate(at, allowed, 10);                                  // araldod's burst
 }
 
 // 5,000 deliveries against a platform that takes 200 ms to answer; araldod is killed
@@ -101,7 +111,7 @@ TEST_F(CrashE2E, SigkillMidDispatchLosesNothingAndDuplicatesOnlyWhatWasInFlight)
     const auto* ok = wa ? wa->as_object().if_contains("200") : nullptr;
     return ok ? ok->as_int64() : 0LL;
   };
-  ASSERT_TRUE(wait_until([&] { return arrived() >= recipients / 3; }, seconds(60)));
+  ASSERT_TRUE(wait_until([&] { return arrived() >= recipients / 3; }, seconds(300)));
   EXPECT_EQ(stop_daemon(SIGKILL), 128 + SIGKILL);
   const auto in_flight_at_kill =
       std::stoll(db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'"));
@@ -114,7 +124,7 @@ TEST_F(CrashE2E, SigkillMidDispatchLosesNothingAndDuplicatesOnlyWhatWasInFlight)
         return db_->scalar("SELECT count(*) FROM deliveries WHERE alert_id = '" + id +
                            "' AND state = 'sent'") == std::to_string(recipients);
       },
-      seconds(120)))
+      seconds(300)))
       << db_->scalar(
              "SELECT string_agg(state || ':' || n, ',') FROM (SELECT state, count(*) n"
              " FROM deliveries GROUP BY state) s");
@@ -162,7 +172,17 @@ TEST_F(DatabaseOutageE2E, IntakeRefusesWhileDownAndEverythingAcceptedIsDelivered
   EXPECT_EQ(refused.headers.find("Content-Type").value_or(""), "application/problem+json");
   EXPECT_NE(refused.body.find("NOT accepted"), std::string::npos);
   EXPECT_EQ(http_request("GET", daemon_url_ + "/readyz").status, 503);
-  std::this_thread::sleep_for(seconds(3));  // the in-flight answers arrive meanwhile
+  // The in-flight answers arrive meanwhile; their outcomes wait in memory.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto log = daemon_->output();
+        std::size_t n = 0;
+        for (auto at = log.find("event=delivery.sent"); at != std::string::npos;
+             at = log.find("event=delivery.sent", at + 1))
+          ++n;
+        return n >= 2;
+      },
+      seconds(60)));
 
   ASSERT_EQ(std::system((std::string(ARALDO_PG_CLUSTER) + " start " + ARALDO_TEST_PG_DIR + " " +
                          std::to_string(ARALDO_TEST_PG_PORT) + " --fast >/dev/null")
@@ -205,7 +225,7 @@ TEST_F(TwoDaemonsE2E, ShareTheWorkAndTheRateLimitWithoutDuplicates) {
         return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
                std::to_string(recipients);
       },
-      seconds(90)));
+      seconds(600)));
 
   std::map<std::string, int> received;
   std::vector<long long> at;
@@ -217,17 +237,11 @@ TEST_F(TwoDaemonsE2E, ShareTheWorkAndTheRateLimitWithoutDuplicates) {
   EXPECT_EQ(at.size(), static_cast<std::size_t>(recipients));  // nobody twice
   EXPECT_EQ(emulator_stats().at("whatsapp").as_object().size(), 1u)
       << boost::json::serialize(emulator_stats());  // only 200s: no throttling
-  std::sort(at.begin(), at.end());
-  const double rate = (recipients - 1) / ((at.back() - at.front()) / 1000.0);
   const auto workers = db_->scalar(
       "SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT count(*) n FROM audit_events"
       " WHERE kind = 'delivery.claimed' GROUP BY detail->>'worker') w");
-  std::printf(
-      "two daemons: %d messages at %.1f msg/s together (allowed %.0f); claims per "
-      "daemon %s\n",
-      recipients, rate, allowed, workers.c_str());
-  EXPECT_LE(rate, 1.05 * allowed);
-  EXPECT_GE(rate, 0.9 * allowed);
+  std::printf("two daemons: claims per daemon %s\n", workers.c_str());
+  expect_within_rate(at, allowed, 5);  // one shared burst, not one each
   EXPECT_EQ(std::count(workers.begin(), workers.end(), ','), 1) << workers;  // both worked
   second->signal(SIGTERM);
   EXPECT_EQ(second->wait(seconds(20)).value_or(-1), 0);

@@ -82,8 +82,19 @@ TEST_F(OperationsE2E, CancellingStopsWhatIsNotSentYet) {
   EXPECT_EQ(boost::json::parse(r.body).at("cancelled").as_int64(), 2);
   EXPECT_TRUE(all_in(get_alert(id), {"cancelled"}));
   emulator_clear_faults();
-  std::this_thread::sleep_for(milliseconds(1500));  // past every scheduled retry
-  EXPECT_TRUE(emulator_messages().empty());
+  // Let every retry the cancelled deliveries had scheduled fall due, then send another
+  // alert on the same channel: the claim that takes it would take them too, first.
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT bool_and(next_attempt_at < now()) FROM deliveries") == "t";
+  }));
+  const auto later = post_and_wait(with_channels(R"(["telegram-main"])"), {"sent"});
+  ASSERT_FALSE(later.empty());
+  const std::string later_id(later.at("id").as_string());
+  EXPECT_TRUE(all_in(get_alert(id), {"cancelled"}));
+  EXPECT_EQ(emulator_messages().size(), 2u);  // the later alert's two chats, nothing else
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent' AND alert_id = '" +
+                        later_id + "'"),
+            "2");
   EXPECT_EQ(call("POST", "/v1/alerts/00000000-0000-0000-0000-000000000000/cancel").status, 404);
 }
 
@@ -98,9 +109,10 @@ TEST_F(OperationsE2E, PressingSendTwiceWithOneIdempotencyKeyBroadcastsOnce) {
   const auto other =
       call("POST", "/v1/alerts", with_channels(R"(["telegram-main"])"), "storm-2026-11-23");
   EXPECT_EQ(other.status, 409);
+  // One alert, queued once: nothing else exists that could be broadcast.
+  EXPECT_EQ(db_->count("alerts"), 1);
+  EXPECT_EQ(db_->count("deliveries"), 2);
   ASSERT_TRUE(wait_until([&] { return emulator_messages().size() == 2; }));
-  std::this_thread::sleep_for(milliseconds(500));
-  EXPECT_EQ(emulator_messages().size(), 2u);  // one broadcast to two chats
 }
 
 TEST_F(OperationsE2E, AraldoctlVerifiesTheChainAndNamesTheTamperedRow) {

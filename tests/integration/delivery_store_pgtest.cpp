@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <thread>
 
 #include "daemon/store/alert_store.hpp"
@@ -44,6 +45,20 @@ store::AttemptRecord outcome(const store::ClaimedDelivery& d, std::string state,
   r.retry_in = retry_in;
   return r;
 }
+}  // namespace
+
+namespace {
+
+// Polls `done` until it holds, for at most a generous deadline.
+bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST(DeliveryStore, ClaimsDueWorkOnceUnderALease) {
@@ -109,9 +124,10 @@ TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
   auto crashed = store::claim_due(c, "dead-worker", 1, milliseconds(50), {});
   ASSERT_EQ(crashed.size(), 1u);
   EXPECT_TRUE(store::claim_due(c, "w2", 1, seconds(60), {}).empty());  // still leased
-  std::this_thread::sleep_for(milliseconds(120));
 
-  auto rescued = store::claim_due(c, "w2", 1, seconds(60), {});
+  std::vector<store::ClaimedDelivery> rescued;
+  ASSERT_TRUE(eventually(
+      [&] { return !(rescued = store::claim_due(c, "w2", 1, seconds(60), {})).empty(); }));
   ASSERT_EQ(rescued.size(), 1u);
   EXPECT_TRUE(rescued[0].reclaimed);
   EXPECT_EQ(rescued[0].attempt, 2);
@@ -141,11 +157,18 @@ TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
 
   auto wait = store::time_until_next_due(c, {});
   ASSERT_TRUE(wait);
-  EXPECT_GT(*wait, milliseconds(200));
   EXPECT_LE(*wait, milliseconds(401));
-  EXPECT_TRUE(store::claim_due(c, "w", 1, seconds(60), {}).empty());
-  std::this_thread::sleep_for(milliseconds(450));
-  EXPECT_EQ(store::claim_due(c, "w", 1, seconds(60), {}).size(), 1u);
+  // Claimed again, but never before the time the retry was scheduled for (both read
+  // from the database clock, so no assumption about how fast this machine is).
+  std::vector<store::ClaimedDelivery> again;
+  ASSERT_TRUE(
+      eventually([&] { return !(again = store::claim_due(c, "w", 1, seconds(60), {})).empty(); }));
+  EXPECT_EQ(again[0].attempt, 2);
+  EXPECT_EQ(db.scalar("SELECT (SELECT at FROM audit_events WHERE kind = 'delivery.claimed'"
+                      "         ORDER BY id DESC LIMIT 1) >="
+                      "       (SELECT (detail->>'next_attempt_at')::timestamptz FROM audit_events"
+                      "         WHERE kind = 'delivery.retry_scheduled')"),
+            "t");
 }
 
 TEST(DeliveryStore, PausedChannelsAreSkipped) {
@@ -228,4 +251,34 @@ TEST(DeliveryStore, AFailedDeliveryIsRetriedOnRequestWithItsWithheldParts) {
                       " WHERE kind = 'delivery.retry_requested' ORDER BY seq LIMIT 1"),
             "alice:HTTP 500");
   EXPECT_TRUE(store::retry_failed(c, "alice", first[0].id, std::nullopt).empty());  // not failed
+}
+
+TEST(DeliveryStore, PacedClaimsShareOneRateAndGiveEachDeliveryItsSlot) {
+  test_support::TestDatabase db;
+  pqxx::connection a(db.dsn());
+  pqxx::connection b(db.dsn());
+  store::insert_alert(a, alert_with("Severe", "Immediate"), targets("wa", 100), {}, "ops");
+  // 10/s with a burst of 2, slots granted one second ahead: the burst (2) plus the
+  // slots 100 ms apart up to a second from now (10).
+  const store::PacedClaimRate rate{{10, 2}, milliseconds(1000)};
+  const auto first = store::claim_paced(a, "daemon-a", 100, seconds(60), "wa", rate);
+  ASSERT_EQ(first.claimed.size(), 12u);
+  EXPECT_TRUE(first.limited_by_rate);
+  for (std::size_t i = 1; i < first.claimed.size(); ++i) {
+    const auto gap =
+        duration_cast<milliseconds>(first.claimed[i].release_at - first.claimed[i - 1].release_at);
+    EXPECT_EQ(gap, milliseconds(100)) << i;
+  }
+  EXPECT_GT(first.next_claim_in, milliseconds(0));
+  // Another daemon on the same channel finds the slots taken: they are shared.
+  // (Only the slots that came within the lookahead since then, each after the last.)
+  const auto second = store::claim_paced(b, "daemon-b", 100, seconds(60), "wa", rate);
+  EXPECT_TRUE(second.limited_by_rate);
+  if (!second.claimed.empty()) {
+    EXPECT_GE(second.claimed.front().release_at - first.claimed.back().release_at,
+              milliseconds(90));  // 100 ms apart, less the two claims' clock readings
+  }
+  // Other channels have their own rate.
+  store::insert_alert(a, alert_with("Severe", "Immediate"), targets("tg", 3), {}, "ops");
+  EXPECT_EQ(store::claim_paced(b, "daemon-b", 100, seconds(60), "tg", rate).claimed.size(), 3u);
 }

@@ -119,9 +119,11 @@ TEST_F(ServerTest, MalformedRequestIs400AndSilentClientIsCutOff) {
   EXPECT_NE(got.find("400 Bad Request"), std::string::npos) << got;
 
   // A client that sends nothing is disconnected after the header timeout (300 ms).
+  // The receive timeout is only the test's deadline: a server that never cuts the client
+  // off makes read() fail with EAGAIN instead of returning end-of-file.
   fd = raw_connect(port_);
-  const auto start = std::chrono::steady_clock::now();
+  timeval deadline{60, 0};
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
   EXPECT_EQ(read(fd, buf, sizeof(buf)), 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   close(fd);
 }

@@ -1,0 +1,53 @@
+#pragma once
+// Send slots for a channel's rate, as the generic cell rate algorithm (GCRA) assigns them:
+// one slot every 1/rate, and up to `burst` at once after an idle spell, which is exactly
+// what a platform's token bucket of that size and rate accepts.
+//
+// Slots are granted ahead of time (up to `lookahead` past now) and each send is released
+// at its own slot, so the rate no longer depends on how long one turn of the dispatcher
+// takes: a turn shorter than the lookahead loses no capacity. The state is one time
+// point (the theoretical arrival time), which is why it can live in one database row
+// shared by several daemons.
+#include <chrono>
+
+namespace araldo::dispatch {
+
+using RateClock = std::chrono::microseconds;  // time since any fixed epoch
+
+struct RateShape {
+  double per_second = 1;
+  double burst = 1;
+  RateClock spacing() const;    // 1 / per_second
+  RateClock tolerance() const;  // (burst - 1) * spacing: how early a slot may be used
+};
+
+struct SlotGrant {
+  int count = 0;       // slots granted, at first, first + spacing, ...
+  RateClock first{0};  // the earliest may lie before now: it is usable at once
+  RateClock spacing{0};
+  // The next free slot after `used` of them are taken: what to store as the new state.
+  RateClock after(int used) const { return first + spacing * used; }
+};
+
+// Up to `wanted` slots, none later than now + lookahead. `next_free` is the stored state
+// (the slot after the last one granted), or anything old for an idle channel.
+SlotGrant grant_slots(RateClock next_free, RateClock now, const RateShape& shape,
+                      RateClock lookahead, int wanted);
+
+// The same algorithm, in memory, for one sender: whether a send may go at `now`, and if
+// not, when. It keeps the granted slots from going out all at once if the process was
+// starved of CPU past several of them.
+class RateGate {
+ public:
+  explicit RateGate(RateShape shape) : shape_(shape) {}
+  // The earliest time a send conforms (now, if it already does).
+  RateClock next_conforming(RateClock now) const;
+  // Takes one send at `now`; call only when next_conforming(now) <= now.
+  void take(RateClock now);
+
+ private:
+  RateShape shape_;
+  RateClock next_free_{RateClock::min() / 2};
+};
+
+}  // namespace araldo::dispatch

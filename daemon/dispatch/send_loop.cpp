@@ -1,0 +1,222 @@
+#include "daemon/dispatch/send_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace araldo::dispatch {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+RateClock since_epoch(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<RateClock>(t.time_since_epoch());
+}
+
+}  // namespace
+
+SendLoop::SendLoop(SendOptions options, const channels::ChannelSet& channels, Handoff& handoff)
+    : options_(std::move(options)), channels_(channels), handoff_(handoff) {
+  for (const auto& c : channels_.all()) {
+    const auto limit = c->rate_limit();
+    gates_.emplace(c->name(), RateGate({limit.per_second, limit.burst}));
+  }
+}
+
+void SendLoop::take_claimed() {
+  for (auto& d : handoff_.take_claimed()) {
+    if (d.reclaimed) {
+      spdlog::warn("event=delivery.reclaimed delivery_id={} alert_id={} channel={} attempt={}",
+                   d.id, d.alert_id, d.channel, d.attempt);
+    }
+    const auto at = d.release_at;
+    waiting_.emplace(at, std::move(d));
+  }
+}
+
+void SendLoop::release_due(Clock::time_point now) {
+  // Whatever is put back goes strictly after `now`, so this loop ends.
+  while (!waiting_.empty() && waiting_.begin()->first <= now &&
+         static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
+    auto node = waiting_.extract(waiting_.begin());
+    auto& d = node.mapped();
+    const auto* channel = channels_.find(d.channel);
+    if (!channel) {
+      fail_unsent(d, "channel '" + d.channel + "' is not configured");
+      continue;
+    }
+    if (const auto pause = handoff_.paused_for(d.channel, now); pause > Clock::duration::zero()) {
+      // Throttled or stopped while this one waited for its slot: due again after the pause.
+      hand_back(d, "not sent: the channel is paused",
+                std::chrono::ceil<milliseconds>(pause) + milliseconds(1));
+      continue;
+    }
+    auto& ready = target_ready_[{d.channel, d.target}];
+    if (ready > now) {
+      if (ready - now > options_.lease / 2) {
+        // Too long to hold the lease: hand it back, due when the target can take it.
+        hand_back(d, "waiting for the platform's pace for this target",
+                  std::chrono::duration_cast<milliseconds>(ready - now) + milliseconds(1));
+      } else {
+        node.key() = ready;
+        waiting_.insert(std::move(node));
+      }
+      continue;
+    }
+    // The slot came from the shared rate; the gate keeps a starved process from
+    // sending a backlog of slots all at once.
+    auto& gate = gates_.at(d.channel);
+    const auto conforming = gate.next_conforming(since_epoch(now));
+    if (conforming > since_epoch(now)) {
+      node.key() = Clock::time_point(std::chrono::duration_cast<Clock::duration>(conforming));
+      waiting_.insert(std::move(node));
+      continue;
+    }
+    gate.take(since_epoch(now));
+    ready = now + channel->target_interval(d.target);
+    send(std::move(d), *channel);
+  }
+}
+
+void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& channel) {
+  const auto tag = next_tag_++;
+  channels::Message message{delivery.target, delivery.rendered_text, delivery.part, delivery.parts,
+                            delivery.previous_part_id};
+  sender_.submit(tag, channel.build_request(message), options_.request_timeout);
+  in_flight_.emplace(tag, InFlight{std::move(delivery), &channel});
+}
+
+namespace {
+
+store::AttemptRecord record_for(const store::ClaimedDelivery& d) {
+  store::AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.alert_id = d.alert_id;
+  rec.channel = d.channel;
+  rec.target = d.target;
+  rec.part = d.part;
+  rec.parts = d.parts;
+  rec.attempt = d.attempt;
+  return rec;
+}
+
+}  // namespace
+
+void SendLoop::hand_back(const store::ClaimedDelivery& d, const std::string& reason,
+                         milliseconds retry_in) {
+  auto rec = record_for(d);
+  rec.outcome = "deferred";
+  rec.error = reason;
+  rec.next_state = "retrying";
+  rec.retry_in = retry_in;
+  handoff_.report(std::move(rec));
+}
+
+void SendLoop::fail_unsent(const store::ClaimedDelivery& d, const std::string& reason) {
+  spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
+                d.alert_id, d.channel, reason);
+  auto rec = record_for(d);
+  rec.outcome = "permanent";
+  rec.error = reason;
+  rec.next_state = "failed";
+  handoff_.report(std::move(rec));
+}
+
+void SendLoop::pause_channel(const channels::Channel& channel, const channels::Outcome& outcome,
+                             milliseconds wait) {
+  const bool stopped = outcome.kind == channels::Outcome::Kind::permanent;
+  handoff_.pause(channel.name(), {Clock::now() + wait, stopped, outcome.reason});
+  if (stopped) {
+    spdlog::critical("event=channel.stopped channel={} pause_ms={} reason=\"{}\"", channel.name(),
+                     wait.count(), outcome.reason);
+  } else {
+    spdlog::warn("event=channel.throttled channel={} pause_ms={} reason=\"{}\"", channel.name(),
+                 wait.count(), outcome.reason);
+  }
+}
+
+void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, milliseconds latency) {
+  auto node = in_flight_.extract(tag);
+  if (node.empty()) return;
+  const auto& d = node.mapped().delivery;
+  const auto& channel = *node.mapped().channel;
+  const auto outcome = channel.classify(answer);
+  // The time spent on this attempt comes off the alert's remaining validity.
+  const auto decision =
+      decide(options_.retry, outcome, d.attempt,
+             std::uniform_real_distribution<double>(0.0, 1.0)(rng_), d.valid_for - latency);
+
+  auto rec = record_for(d);
+  rec.outcome = std::string(channels::to_string(outcome.kind));
+  if (const auto* reply = std::get_if<channels::HttpReply>(&answer))
+    rec.http_status = reply->status;
+  rec.latency_ms = static_cast<long>(latency.count());
+  if (!outcome.platform_id.empty()) rec.platform_id = outcome.platform_id;
+  if (!decision.reason.empty()) rec.error = decision.reason;
+  rec.next_state = decision.next_state;
+  rec.retry_in = decision.retry_in;
+  rec.moved_to = outcome.moved_to;
+
+  using Kind = channels::Outcome::Kind;
+  if (outcome.kind == Kind::delivered) {
+    const auto pauses = handoff_.pauses();
+    if (const auto it = pauses.find(channel.name()); it != pauses.end() && it->second.stopped) {
+      handoff_.recovered(channel.name());
+      spdlog::info("event=channel.recovered channel={}", channel.name());
+    }
+  } else if (outcome.scope == channels::Scope::channel && decision.retry_in &&
+             (outcome.kind == Kind::retry_after || outcome.kind == Kind::permanent)) {
+    pause_channel(channel, outcome, *decision.retry_in);
+  } else if (outcome.kind == Kind::retry_after && decision.retry_in && !outcome.moved_to) {
+    // The platform limits this one target: the others go on.
+    auto& ready = target_ready_[{d.channel, d.target}];
+    ready = std::max(ready, Clock::now() + *decision.retry_in);
+  }
+
+  const auto log_level = decision.next_state == "sent"     ? spdlog::level::info
+                         : decision.next_state == "failed" ? spdlog::level::err
+                                                           : spdlog::level::warn;
+  spdlog::log(log_level,
+              "event=delivery.{} delivery_id={} alert_id={} channel={} target={} part={}/{} "
+              "attempt={} outcome={} http_status={} latency_ms={} platform_id={} retry_in_ms={} "
+              "reason=\"{}\"",
+              decision.next_state, d.id, d.alert_id, d.channel, d.target, d.part, d.parts,
+              d.attempt, rec.outcome, rec.http_status.value_or(0), rec.latency_ms,
+              rec.platform_id.value_or("-"), rec.retry_in ? rec.retry_in->count() : 0,
+              decision.reason);
+  handoff_.report(std::move(rec));
+}
+
+milliseconds SendLoop::next_wait(Clock::time_point now) const {
+  auto wait = milliseconds(1000);  // take_claimed() is also woken by the store thread
+  if (!waiting_.empty() && static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
+    const auto until = waiting_.begin()->first;
+    wait = until <= now ? milliseconds(0)
+                        : std::min(wait, std::chrono::ceil<milliseconds>(until - now));
+  }
+  return wait;
+}
+
+void SendLoop::run(std::stop_token stop) {
+  std::stop_callback wake_on_stop(stop, [this] { sender_.wakeup(); });
+  std::optional<Clock::time_point> drain_deadline;
+  for (;;) {
+    if (stop.stop_requested() && !drain_deadline) {
+      // What waits for its slot stays leased: the store thread hands it back.
+      drain_deadline = Clock::now() + options_.shutdown_grace;
+      spdlog::info("event=dispatcher.stopping in_flight={} not_started={}", in_flight_.size(),
+                   waiting_.size());
+    }
+    if (drain_deadline && (in_flight_.empty() || Clock::now() >= *drain_deadline)) break;
+    if (!drain_deadline) {
+      take_claimed();
+      release_due(Clock::now());
+    }
+    const auto wait = drain_deadline ? milliseconds(100) : next_wait(Clock::now());
+    for (auto& c : sender_.poll(wait)) finish(c.tag, c.answer, c.latency);
+  }
+}
+
+}  // namespace araldo::dispatch

@@ -1,0 +1,69 @@
+#pragma once
+// The send thread: takes claimed deliveries from the store thread, releases each at its
+// rate slot (and no sooner than its target's pacing allows), keeps up to max_in_flight
+// requests in flight on one curl multi handle, classifies each answer and reports the
+// outcome. It never touches the database, so sends keep their slots whatever the
+// database is doing.
+#include <chrono>
+#include <map>
+#include <random>
+#include <stop_token>
+#include <string>
+#include <utility>
+
+#include "channels/registry.hpp"
+#include "daemon/dispatch/curl_multi_sender.hpp"
+#include "daemon/dispatch/handoff.hpp"
+#include "daemon/dispatch/rate_slots.hpp"
+#include "daemon/dispatch/retry_policy.hpp"
+
+namespace araldo::dispatch {
+
+struct SendOptions {
+  int max_in_flight = 64;
+  std::chrono::milliseconds lease{60'000};
+  std::chrono::milliseconds request_timeout{15'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  RetryPolicy retry;
+};
+
+class SendLoop {
+ public:
+  SendLoop(SendOptions options, const channels::ChannelSet& channels, Handoff& handoff);
+
+  // Until `stop`: then no new send starts, and those in flight get up to shutdown_grace.
+  void run(std::stop_token stop);
+  void wakeup() { sender_.wakeup(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct InFlight {
+    store::ClaimedDelivery delivery;
+    const channels::Channel* channel = nullptr;
+  };
+
+  void take_claimed();
+  void release_due(Clock::time_point now);
+  void send(store::ClaimedDelivery delivery, const channels::Channel& channel);
+  void finish(std::uint64_t tag, const channels::Answer& answer, std::chrono::milliseconds latency);
+  void hand_back(const store::ClaimedDelivery& delivery, const std::string& reason,
+                 std::chrono::milliseconds retry_in);
+  void fail_unsent(const store::ClaimedDelivery& delivery, const std::string& reason);
+  void pause_channel(const channels::Channel& channel, const channels::Outcome& outcome,
+                     std::chrono::milliseconds wait);
+  std::chrono::milliseconds next_wait(Clock::time_point now) const;
+
+  SendOptions options_;
+  const channels::ChannelSet& channels_;
+  Handoff& handoff_;
+  CurlMultiSender sender_;
+  std::multimap<Clock::time_point, store::ClaimedDelivery> waiting_;  // by release time
+  std::map<std::string, RateGate> gates_;                             // per channel
+  // Earliest next send per (channel, target): Telegram's per-chat, WhatsApp's pair rate.
+  std::map<std::pair<std::string, std::string>, Clock::time_point> target_ready_;
+  std::map<std::uint64_t, InFlight> in_flight_;
+  std::uint64_t next_tag_ = 1;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace araldo::dispatch

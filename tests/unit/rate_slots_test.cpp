@@ -1,0 +1,121 @@
+// Send slots under a channel's rate, on a fake clock: what the platform's own token
+// bucket accepts, and no capacity lost when a turn of the dispatcher is slow.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "daemon/dispatch/rate_slots.hpp"
+
+using namespace araldo::dispatch;
+using namespace std::chrono;
+
+namespace {
+
+constexpr RateClock ms(long long n) {
+  return duration_cast<RateClock>(milliseconds(n));
+}
+
+// The platform's side, written independently of rate_slots: a token bucket holding at
+// most `burst`, refilled at `rate`. Returns how many sends it would have refused.
+int refused_by_token_bucket(const std::vector<RateClock>& sends, double rate, double burst) {
+  double tokens = burst;
+  RateClock last = sends.empty() ? RateClock(0) : sends.front();
+  int refused = 0;
+  for (const auto t : sends) {
+    tokens = std::min(burst, tokens + duration<double>(t - last).count() * rate);
+    last = t;
+    if (tokens >= 1.0 - 1e-9) {
+      tokens -= 1.0;
+    } else {
+      ++refused;
+    }
+  }
+  return refused;
+}
+
+// A dispatcher whose store thread claims once every `turn` (the database work) and
+// whose send thread releases each claimed slot when it comes, on a 1 ms tick, behind
+// its own RateGate. Returns the send times over `span`.
+std::vector<RateClock> simulate(RateShape shape, RateClock lookahead, RateClock turn,
+                                RateClock span) {
+  RateClock next_free{0};
+  RateGate gate(shape);
+  std::vector<RateClock> held;  // slots claimed and not sent yet
+  std::vector<RateClock> sent;
+  const int stock =
+      static_cast<int>(shape.per_second * duration<double>(lookahead).count() + shape.burst) + 1;
+  RateClock next_turn{0};
+  for (RateClock now{0}; now < span; now += ms(1)) {
+    if (now >= next_turn) {
+      const auto g =
+          grant_slots(next_free, now, shape, lookahead, stock - static_cast<int>(held.size()));
+      for (int i = 0; i < g.count; ++i) held.push_back(g.first + g.spacing * i);
+      next_free = g.after(g.count);
+      next_turn = now + turn;  // nothing else is claimed while the database works
+      std::sort(held.begin(), held.end());
+    }
+    while (!held.empty() && held.front() <= now && gate.next_conforming(now) <= now) {
+      gate.take(now);
+      sent.push_back(now);
+      held.erase(held.begin());
+    }
+  }
+  return sent;
+}
+
+}  // namespace
+
+TEST(RateSlots, AnIdleChannelGetsOneBurstAtOnceThenOneSlotPerInterval) {
+  const RateShape shape{200, 10};  // 5 ms apart, 10 at once
+  const auto now = ms(100'000);
+  const auto g = grant_slots(RateClock(0), now, shape, ms(0), 100);
+  EXPECT_EQ(g.count, 10);
+  EXPECT_EQ(g.spacing, ms(5));
+  EXPECT_EQ(g.after(g.count - 1), now);  // the burst's last slot is now
+  // Right after, only the next interval's slot is free, and only once it comes.
+  const auto next = grant_slots(g.after(g.count), now, shape, ms(0), 100);
+  EXPECT_EQ(next.count, 0);
+  EXPECT_EQ(grant_slots(g.after(g.count), now + ms(5), shape, ms(0), 100).count, 1);
+}
+
+TEST(RateSlots, LookaheadGrantsFutureSlotsAndNeverMoreThanWanted) {
+  const RateShape shape{200, 10};
+  const auto now = ms(100'000);
+  const auto g = grant_slots(now, now, shape, ms(1000), 1000);
+  EXPECT_EQ(g.count, 201);  // now, now + 5 ms, ..., now + 1000 ms
+  EXPECT_EQ(g.after(200), now + ms(1000));
+  EXPECT_EQ(grant_slots(now, now, shape, ms(1000), 7).count, 7);
+  EXPECT_EQ(grant_slots(now + ms(2000), now, shape, ms(1000), 7).count, 0);
+}
+
+TEST(RateSlots, ASlowTurnNoLongerLosesCapacity) {
+  const RateShape shape{200, 10};  // the burst covers 50 ms of the rate
+  const auto span = ms(30'000);
+  const double allowed = 200 * 30;
+  // Every database turn takes 300 ms, six times the burst window.
+  const auto ahead = simulate(shape, ms(1000), ms(300), span);
+  EXPECT_GE(static_cast<double>(ahead.size()), 0.99 * allowed) << ahead.size();
+  EXPECT_LE(static_cast<double>(ahead.size()), allowed + shape.burst);
+  EXPECT_EQ(refused_by_token_bucket(ahead, 200, 10), 0);
+
+  // Without the lookahead (slots taken only as they come, as the old token bucket did),
+  // the same slow turn wastes most of the rate: one burst per turn.
+  const auto at_turns = simulate(shape, ms(0), ms(300), span);
+  EXPECT_LT(static_cast<double>(at_turns.size()), 0.25 * allowed) << at_turns.size();
+  EXPECT_EQ(refused_by_token_bucket(at_turns, 200, 10), 0);
+}
+
+TEST(RateSlots, AStarvedSenderSendsAtMostOneBurstOfItsBacklog) {
+  RateGate gate({200, 10});
+  const auto now = ms(50'000);
+  // Slots piled up for a second while the process had no CPU: ten go now, then one per
+  // 5 ms, which is what the platform's bucket refilled meanwhile allows.
+  int at_once = 0;
+  while (gate.next_conforming(now) <= now) {
+    gate.take(now);
+    ++at_once;
+  }
+  EXPECT_EQ(at_once, 10);
+  EXPECT_EQ(gate.next_conforming(now), now + ms(5));
+}
