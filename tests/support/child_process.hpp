@@ -30,6 +30,7 @@ class ChildProcess {
   // Waits for exit; the exit status (128+signal when killed), or nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   std::string output() const;
+  pid_t pid() const { return pid_; }  // for benchmarks that read its CPU time
 
  private:
   void read_loop(int fd);

@@ -1,0 +1,160 @@
+// How fast one alert to many WhatsApp subscribers goes out: the real araldod against the
+// emulator, on a private PostgreSQL (fsync on). Run through bench/dispatch-bench.sh,
+// which passes the binaries, so a baseline build and the current one run side by side.
+//
+//   dispatch_bench RECIPIENTS ALLOWED_PER_SECOND MAX_SECONDS
+// ALLOWED_PER_SECOND 0: the emulator's limits off and araldod's rate lifted.
+// Prints one Markdown table row: delivered, seconds, msg/s, share of the allowed rate,
+// throttling answers, and araldod's CPU use.
+#include <time.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace araldo::test_support;
+using namespace std::chrono;
+
+namespace {
+
+int fail(const std::string& what, const std::string& output) {
+  std::cerr << "dispatch_bench: " << what << "\n" << output.substr(0, 4000) << "\n";
+  return 1;
+}
+
+// CPU seconds (user + system) a process has used so far.
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct Counts {
+  long long ok = 0;
+  long long refused = 0;  // any answer other than 200
+};
+
+Counts whatsapp_answers(const std::string& emulator) {
+  Counts c;
+  const auto stats = boost::json::parse(http_request("GET", emulator + "/_emulator/stats").body);
+  if (const auto* wa = stats.as_object().if_contains("whatsapp")) {
+    for (const auto& [status, n] : wa->as_object()) {
+      (status == "200" ? c.ok : c.refused) += n.as_int64();
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::cerr << "usage: dispatch_bench RECIPIENTS ALLOWED_PER_SECOND MAX_SECONDS\n";
+    return 2;
+  }
+  const long long recipients = std::stoll(argv[1]);
+  const int allowed = std::stoi(argv[2]);
+  const int max_seconds = std::stoi(argv[3]);
+  const std::string araldod = std::getenv("ARALDOD"), emulator_bin = std::getenv("ARALDO_EMULATOR");
+
+  TestDatabase db(false);
+  std::vector<std::string> args{
+      "--whatsapp-phone-number-id", "1055555", "--whatsapp-token",    "EAAWaToken",
+      "--whatsapp-app-secret",      "wsecret", "--whatsapp-template", "allerta_comune:it,en_US:3"};
+  if (allowed == 0) {
+    args.push_back("--no-rate-limits");
+  } else {
+    args.insert(args.end(), {"--whatsapp-per-second", argv[2], "--whatsapp-burst", "20"});
+  }
+  ChildProcess emulator(emulator_bin, args);
+  auto em = emulator.wait_for_line(std::regex("listening on (http://[0-9.:]+)"), seconds(10));
+  if (!em) return fail("the emulator did not start", emulator.output());
+  const std::string emulator_url = (*em)[1];
+
+  const auto config =
+      std::string("/tmp/araldo-dispatch-bench-") + std::to_string(getpid()) + ".yaml";
+  const std::string rate = allowed == 0
+                               ? "{per_minute: 6000000, burst: 100}"
+                               : "{per_minute: " + std::to_string(allowed * 60) + ", burst: 10}";
+  std::ofstream(config) << "listen: 127.0.0.1:0\nlog_level: info\ndatabase: {url: '" << db.dsn()
+                        << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
+                        << "    type: whatsapp\n    base_url: " << emulator_url
+                        << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
+                        << "    app_secret: wsecret\n"
+                        << "    template: {name: allerta_comune, parameters: 3, languages: {it: "
+                           "it, en: en_US}}\n"
+                        << "    rate_limit: " << rate << "\n";
+  ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(60));
+  {
+    pqxx::connection c(db.dsn());
+    pqxx::work tx(c);
+    tx.exec_params0(
+        "INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
+        " SELECT 'wa', (393330000000 + g)::text, CASE WHEN g % 3 = 0 THEN 'en' ELSE 'it' END,"
+        "        now(), 'bench' FROM generate_series(1, $1) g",
+        recipients);
+    tx.commit();
+  }
+  ChildProcess keys(araldod, {"-c", config, "keys", "create", "bench"});
+  auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), seconds(30));
+  ChildProcess daemon(araldod, {"-c", config, "serve"});
+  auto listening = daemon.wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20));
+  if (!key || !listening) return fail("araldod did not start", daemon.output() + keys.output());
+  const std::string url = (*listening)[1];
+
+  const auto posted = steady_clock::now();
+  const auto r = http_request(
+      "POST", url + "/v1/alerts",
+      {{"Authorization", "Bearer " + std::string((*key)[1])}, {"Content-Type", "application/json"}},
+      R"({"headline":"Allerta rossa: esondazione","event":"Flood","category":"Met",)"
+      R"("severity":"Extreme","urgency":"Immediate","certainty":"Observed",)"
+      R"("area":"Milano","instruction":"Salire ai piani alti.","channels":["wa"]})");
+  if (r.status != 202) return fail("the alert was refused: " + r.body, daemon.output());
+  const double accept_s = duration<double>(steady_clock::now() - posted).count();
+
+  // From the first message the platform has, for at most MAX_SECONDS.
+  Counts c;
+  while ((c = whatsapp_answers(emulator_url)).ok == 0 &&
+         steady_clock::now() < posted + seconds(120)) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  const auto start = steady_clock::now();
+  const long long at_start = c.ok;
+  const double cpu_start = cpu_seconds(daemon.pid());
+  const auto stop_at = start + seconds(max_seconds);
+  while ((c = whatsapp_answers(emulator_url)).ok < recipients && steady_clock::now() < stop_at) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  const double s = duration<double>(steady_clock::now() - start).count();
+  const double cpu = cpu_seconds(daemon.pid()) - cpu_start;
+  const double rate_achieved = static_cast<double>(c.ok - at_start) / s;
+  std::printf(
+      "| %lld | %s | %s%lld | %.1f s | %.0f msg/s | %s | %lld | %.0f %% | %.2f s |\n", recipients,
+      allowed == 0 ? "no limit" : (std::to_string(allowed) + "/s").c_str(),
+      c.ok < recipients ? "stopped at " : "", c.ok, s, rate_achieved,
+      allowed == 0
+          ? "-"
+          : (std::to_string(static_cast<int>(100 * rate_achieved / allowed + 0.5)) + " %").c_str(),
+      c.refused, 100 * cpu / s, accept_s);
+  std::remove(config.c_str());
+  return 0;
+}
