@@ -155,6 +155,11 @@ int main(int argc, char** argv) {
           ? "-"
           : (std::to_string(static_cast<int>(100 * rate_achieved / allowed + 0.5)) + " %").c_str(),
       c.refused, 100 * cpu / s, accept_s);
+  // Where the dispatcher's time went (its periodic event=dispatcher.turns lines).
+  std::istringstream log(daemon.output());
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("turns=") != std::string::npos) std::cerr << line << "\n";
+  }
   std::remove(config.c_str());
   return 0;
 }

@@ -149,9 +149,12 @@ void Dispatcher::claim(const std::string& name, ChannelQueue& q, Clock::time_poi
   if (held > q.stock / 2) return;  // the send thread wakes us as it reports outcomes
   const int limit = q.stock - held;
   // The rate lives in the database: every daemon on this channel draws from it.
+  const auto started = Clock::now();
   auto paced = store::claim_paced(*listener_->conn, options_.worker_id, limit, options_.lease, name,
                                   q.rate, options_.retry.validity_without_expiry);
+  stats_.claiming += Clock::now() - started;
   const int claimed = static_cast<int>(paced.claimed.size());
+  stats_.claimed += claimed;
   handoff_.hand_over(std::move(paced.claimed));
   if (paced.limited_by_rate) {
     q.not_before = Clock::now() + paced.next_claim_in;
@@ -189,8 +192,11 @@ void Dispatcher::flush_records() {
   for (auto& rec : handoff_.take_records()) unwritten_.push_back(std::move(rec));
   if (unwritten_.empty() || !listener_) return;
   // One transaction for everything finished since the last turn.
+  const auto started = Clock::now();
   const auto updated = store::record_attempts(*listener_->conn, options_.worker_id, unwritten_);
   const auto now = Clock::now();
+  stats_.flushing += now - started;
+  stats_.records += static_cast<long long>(unwritten_.size());
   for (std::size_t i = 0; i < unwritten_.size(); ++i) {
     const auto& rec = unwritten_[i];
     if (!updated[i]) {
@@ -214,6 +220,7 @@ void Dispatcher::turn(bool draining) {
   const auto now = Clock::now();
   bool everything = false;
   if (now >= next_sweep_) {
+    log_stats();
     everything = true;
     next_sweep_ = now + options_.sweep_interval;
     if (const int n = store::expire_due(*listener_->conn); n > 0) {
@@ -267,11 +274,28 @@ milliseconds Dispatcher::next_wait() const {
                   std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
 }
 
+void Dispatcher::log_stats() {
+  using std::chrono::duration_cast;
+  if (stats_.records > 0 || stats_.claimed > 0) {
+    spdlog::info(
+        "event=dispatcher.turns turns={} records={} claimed={} flush_ms={} claim_ms={} "
+        "idle_ms={}",
+        stats_.turns, stats_.records, stats_.claimed,
+        duration_cast<milliseconds>(stats_.flushing).count(),
+        duration_cast<milliseconds>(stats_.claiming).count(),
+        duration_cast<milliseconds>(stats_.waiting).count());
+  }
+  stats_ = {};
+}
+
 void Dispatcher::wait_for_work(milliseconds max_wait) {
+  const auto started = Clock::now();
+  ++stats_.turns;
   pollfd fds[2] = {{handoff_.store_wake_fd(), POLLIN, 0}, {-1, POLLIN, 0}};
   if (listener_) fds[1].fd = listener_->conn->sock();
   ::poll(fds, listener_ ? 2 : 1, static_cast<int>(std::min<long long>(max_wait.count(), 60'000)));
   handoff_.drain_store_wakeups();
+  stats_.waiting += Clock::now() - started;
   if (!listener_) return;
   try {
     listener_->woken = false;

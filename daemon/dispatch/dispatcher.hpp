@@ -94,6 +94,13 @@ class Dispatcher {
   std::map<std::string, ChannelQueue> queues_;  // per configured channel
   std::size_t rotation_ = 0;                    // which channel claims first, in turn
   std::vector<store::AttemptRecord> unwritten_;
+  // Where the store thread's time goes, logged once per sweep interval when it worked.
+  struct TurnStats {
+    int turns = 0;
+    long long records = 0, claimed = 0;
+    Clock::duration flushing{}, claiming{}, waiting{};
+  } stats_;
+  void log_stats();
 };
 
 }  // namespace araldo::dispatch
