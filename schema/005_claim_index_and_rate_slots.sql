@@ -12,3 +12,7 @@ ALTER TABLE channel_buckets
   DROP COLUMN tokens,
   DROP COLUMN refilled_at,
   ADD COLUMN next_slot timestamptz NOT NULL DEFAULT 'epoch';
+
+-- How often a delivery's lease expired while it was being sent (its worker died): a row
+-- that keeps killing its workers is failed after a few, instead of claimed forever.
+ALTER TABLE deliveries ADD COLUMN lease_expiries smallint NOT NULL DEFAULT 0;

@@ -226,6 +226,9 @@ void Dispatcher::turn(bool draining) {
     if (const int n = store::expire_due(*listener_->conn); n > 0) {
       spdlog::warn("event=deliveries.expired count={}", n);
     }
+    if (const int n = store::fail_abandoned(*listener_->conn); n > 0) {
+      spdlog::error("event=deliveries.abandoned count={} reason=\"their workers kept dying\"", n);
+    }
     fail_unconfigured();
   }
   if (next_due_ && now >= *next_due_) {

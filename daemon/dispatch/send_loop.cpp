@@ -84,7 +84,16 @@ void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& ch
   const auto tag = next_tag_++;
   channels::Message message{delivery.target, delivery.rendered_text, delivery.part, delivery.parts,
                             delivery.previous_part_id};
-  sender_.submit(tag, channel.build_request(message), options_.request_timeout);
+  channels::OutgoingRequest request;
+  try {
+    request = channel.build_request(message);
+  } catch (const std::exception& e) {
+    // A row the plugin cannot turn into a request would fail the same way on every
+    // attempt, and must not take the daemon (and every other delivery) down with it.
+    fail_unsent(delivery, std::string("not sent: the request could not be built: ") + e.what());
+    return;
+  }
+  sender_.submit(tag, request, options_.request_timeout);
   in_flight_.emplace(tag, InFlight{std::move(delivery), &channel});
 }
 
@@ -142,7 +151,14 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
   if (node.empty()) return;
   const auto& d = node.mapped().delivery;
   const auto& channel = *node.mapped().channel;
-  const auto outcome = channel.classify(answer);
+  channels::Outcome outcome;
+  try {
+    outcome = channel.classify(answer);
+  } catch (const std::exception& e) {
+    // Whether the platform took it is unknown; sending it again blindly could repeat it.
+    outcome = channels::Outcome::permanent(
+        std::string("the platform's answer could not be read: ") + e.what());
+  }
   // The time spent on this attempt comes off the alert's remaining validity.
   const auto decision =
       decide(options_.retry, outcome, d.attempt,

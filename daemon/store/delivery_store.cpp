@@ -49,7 +49,7 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "   ORDER BY priority DESC, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
           " stale AS ("
           "  SELECT id, state AS previous_state FROM deliveries"
-          "   WHERE state = 'sending' AND lease_expires_at <= now() AND " +
+          "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries < $6 AND " +
           channel_sql + not_expired +
           "   ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
           " due AS (SELECT * FROM stale UNION ALL"
@@ -58,7 +58,8 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "  UPDATE deliveries d"
           "     SET state = 'sending', lease_owner = $1,"
           "         lease_expires_at = now() + $3 * interval '1 millisecond',"
-          "         attempts = d.attempts + 1, updated_at = now()"
+          "         attempts = d.attempts + 1, updated_at = now(),"
+          "         lease_expiries = d.lease_expiries + (due.previous_state = 'sending')::int"
           "    FROM due WHERE d.id = due.id"
           "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
           "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts),"
@@ -68,6 +69,10 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "  SELECT 'system', 'delivery.claimed', alert_id, id,"
           "         jsonb_build_object('worker', $1::text, 'attempt', attempts,"
           "                            'reclaimed_expired_lease', reclaimed)"
+          // At least once: the dead worker may have sent it before it could record.
+          "         || CASE WHEN reclaimed THEN jsonb_build_object('previous_attempt_outcome',"
+          "              'unknown: its worker stopped before recording an answer; the platform"
+          " may have it') ELSE '{}'::jsonb END"
           "    FROM claimed ORDER BY id)"
           " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
           "        c.reclaimed, c.part, c.parts,"
@@ -78,7 +83,7 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "           FROM alerts a WHERE a.id = c.alert_id)"
           "   FROM claimed c ORDER BY c.id",
       owner, limit, static_cast<long long>(lease.count()), channel_arg,
-      static_cast<long long>(validity_without_expiry.count()));
+      static_cast<long long>(validity_without_expiry.count()), max_lease_expiries);
 
   std::vector<ClaimedDelivery> out;
   out.reserve(rows.size());
@@ -390,6 +395,25 @@ int expire_due(pqxx::connection& conn) {
       " SELECT 'system', 'delivery.expired', alert_id, id,"
       "        jsonb_build_object('expires_at', expires_at)"
       "   FROM expired RETURNING 1");
+  tx.commit();
+  return static_cast<int>(rows.size());
+}
+
+int fail_abandoned(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  const auto rows = tx.exec_params(
+      "WITH abandoned AS ("
+      "  UPDATE deliveries SET state = 'failed', finished_at = now(), updated_at = now(),"
+      "         lease_owner = NULL, lease_expires_at = NULL,"
+      "         last_error = 'not sent again: its lease expired ' || lease_expiries + 1 ||"
+      " ' times, each time because its worker stopped while sending it; the platform may"
+      " have it. Retry it by hand if it did not arrive.'"
+      "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries >= $1"
+      "  RETURNING id, alert_id, last_error)"
+      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+      " SELECT 'system', 'delivery.failed', alert_id, id, jsonb_build_object('reason', last_error)"
+      "   FROM abandoned ORDER BY id RETURNING 1",
+      max_lease_expiries);
   tx.commit();
   return static_cast<int>(rows.size());
 }

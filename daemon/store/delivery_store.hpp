@@ -128,6 +128,11 @@ std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id);
 // audits each). Returns how many.
 int expire_due(pqxx::connection& conn);
 
+// A delivery whose lease expired this many times (each time its worker died while sending
+// it) is not claimed again: fail_abandoned() fails it, for an operator to look at.
+inline constexpr int max_lease_expiries = 5;
+int fail_abandoned(pqxx::connection& conn);
+
 // Hands back what `owner` still holds (shutdown): due again now, nothing lost.
 int release_leases(pqxx::connection& conn, const std::string& owner);
 

@@ -136,3 +136,38 @@ TEST_F(OperationsE2E, AraldoctlVerifiesTheChainAndNamesTheTamperedRow) {
   EXPECT_NE(bad_out.find("row seq " + seq), std::string::npos) << bad_out;
   EXPECT_EQ(araldoctl("host=127.0.0.1 port=1 connect_timeout=2", "audit verify").first, 2);
 }
+
+// A row a plugin cannot turn into a request (here a WhatsApp delivery whose stored text
+// is not the shaped template it should be) fails alone, with the reason; the daemon keeps
+// running and sends the rest.
+TEST_F(OperationsE2E, APoisonRowFailsAloneAndTheDaemonKeepsSending) {
+  start_daemon(whatsapp_channel(emulator_url_));
+  ASSERT_EQ(stop_daemon(SIGTERM), 0);  // the schema is in place; now write rows by hand
+  const auto alert = db_->scalar(
+      "INSERT INTO alerts (submitted_by, headline, event, categories, severity, urgency,"
+      " certainty, language, document) VALUES ('e2e', 'h', 'Flood', '{Met}', 'Extreme',"
+      " 'Immediate', 'Observed', 'it', '{}') RETURNING id");
+  db_->scalar(
+      "WITH ins AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, priority, "
+      "rendered_text)"
+      " VALUES ('" +
+      alert +
+      "', 'whatsapp-comune', 'whatsapp', '393331000001', 100, 'not the shaped template'),"
+      " ('" +
+      alert +
+      "', 'whatsapp-comune', 'whatsapp', '393331000002', 100,"
+      " '{\"name\":\"allerta_comune\",\"language\":\"it\",\"parameters\":[\"a\",\"b\",\"c\"]}')"
+      " RETURNING 1) SELECT count(*) FROM ins");
+  start_daemon(whatsapp_channel(emulator_url_));
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT string_agg(state, ',' ORDER BY target) FROM deliveries") ==
+           "failed,sent";
+  })) << daemon_->output();
+  EXPECT_NE(db_->scalar("SELECT last_error FROM deliveries WHERE target = '393331000001'")
+                .find("the request could not be built"),
+            std::string::npos);
+  EXPECT_EQ(emulator_messages("whatsapp").size(), 1u);
+  // Still alive and still sending.
+  const auto later = post_and_wait(with_channels(R"(["telegram-main"])"), {"sent"});
+  EXPECT_FALSE(later.empty());
+}

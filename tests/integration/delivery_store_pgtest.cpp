@@ -282,3 +282,31 @@ TEST(DeliveryStore, PacedClaimsShareOneRateAndGiveEachDeliveryItsSlot) {
   store::insert_alert(a, alert_with("Severe", "Immediate"), targets("tg", 3), {}, "ops");
   EXPECT_EQ(store::claim_paced(b, "daemon-b", 100, seconds(60), "tg", rate).claimed.size(), 3u);
 }
+
+TEST(DeliveryStore, ARowWhoseWorkersKeepDyingIsFailedNotClaimedForever) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), {}, "ops");
+  ASSERT_EQ(store::claim_due(c, "worker-0", 1, milliseconds(1), {}).size(), 1u);
+  // Each claim's worker dies holding it; its lease expires and the next one takes it.
+  for (int i = 1; i <= store::max_lease_expiries; ++i) {
+    std::vector<store::ClaimedDelivery> again;
+    ASSERT_TRUE(eventually([&] {
+      return !(again = store::claim_due(c, "worker-" + std::to_string(i), 1, milliseconds(1), {}))
+                  .empty();
+    })) << i;
+    EXPECT_TRUE(again[0].reclaimed);
+  }
+  // One expiry too many: not claimed again, failed by the sweep with the reason.
+  ASSERT_TRUE(eventually([&] { return store::fail_abandoned(c) == 1; }));
+  EXPECT_TRUE(store::claim_due(c, "worker-x", 1, seconds(60), {}).empty());
+  EXPECT_EQ(db.scalar("SELECT state FROM deliveries"), "failed");
+  EXPECT_NE(db.scalar("SELECT last_error FROM deliveries").find("expired 6 times"),
+            std::string::npos)
+      << db.scalar("SELECT last_error FROM deliveries");
+  // The audit trail says what is unknown about the attempts that were cut short.
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.claimed'"
+                      " AND detail->>'previous_attempt_outcome' LIKE 'unknown%'"),
+            std::to_string(store::max_lease_expiries));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.failed'"), "1");
+}
