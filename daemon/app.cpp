@@ -36,10 +36,11 @@ int serve(config::Config& cfg) {
   for (const auto& channel : cfg.channels.all()) renderer.check(*channel);
 
   dispatch::Dispatcher dispatcher(cfg.dispatch, cfg.database.url, cfg.channels);
-  api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults);
+  const auto new_work = [&] { dispatcher.new_work(); };
+  api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults, new_work);
 
   api::SubscribersApi subscribers(db, cfg.channels);
-  api::DeliveriesApi deliveries(db);
+  api::DeliveriesApi deliveries(db, new_work);
 
   api::Router router;
   router.add("POST", "/v1/alerts", [&](const auto& req, const auto&) { return alerts.post(req); });

@@ -116,8 +116,13 @@ std::optional<http::Response> AlertsApi::replay_idempotent(
 }
 
 AlertsApi::AlertsApi(store::Database& db, const channels::ChannelSet& channels,
-                     const render::Renderer& renderer, model::AlertDefaults defaults)
-    : db_(db), channels_(channels), renderer_(renderer), defaults_(std::move(defaults)) {}
+                     const render::Renderer& renderer, model::AlertDefaults defaults,
+                     std::function<void()> new_work)
+    : db_(db),
+      channels_(channels),
+      renderer_(renderer),
+      defaults_(std::move(defaults)),
+      new_work_(std::move(new_work)) {}
 
 http::Response AlertsApi::post(const http::Request& request) const {
   try {
@@ -213,6 +218,7 @@ http::Response AlertsApi::post(const http::Request& request) const {
       if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
       throw;
     }
+    new_work_();
     spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
                  actor, alert.severity, accepted.deliveries);
     return accepted_response(accepted);

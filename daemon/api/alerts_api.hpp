@@ -1,6 +1,8 @@
 #pragma once
 // POST /v1/alerts (accept an alert: validate, render, queue; an Idempotency-Key makes a
 // repeated request return the first answer) and GET /v1/alerts/{id}.
+#include <functional>
+
 #include "channels/registry.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/model/alert_json.hpp"
@@ -12,8 +14,10 @@ namespace araldo::api {
 
 class AlertsApi {
  public:
-  AlertsApi(store::Database& db, const channels::ChannelSet& channels,
-            const render::Renderer& renderer, model::AlertDefaults defaults);
+  // `new_work` is called after an alert commits, to wake the dispatchers.
+  AlertsApi(
+      store::Database& db, const channels::ChannelSet& channels, const render::Renderer& renderer,
+      model::AlertDefaults defaults, std::function<void()> new_work = [] {});
 
   http::Response post(const http::Request& request) const;
   http::Response get(const http::Request& request, const std::string& id) const;
@@ -28,6 +32,7 @@ class AlertsApi {
   const channels::ChannelSet& channels_;
   const render::Renderer& renderer_;
   model::AlertDefaults defaults_;
+  std::function<void()> new_work_;
 };
 
 }  // namespace araldo::api

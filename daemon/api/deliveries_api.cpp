@@ -56,7 +56,8 @@ http::Response guarded(store::Database& db, const http::Request& request, Fn&& f
 
 }  // namespace
 
-DeliveriesApi::DeliveriesApi(store::Database& db) : db_(db) {}
+DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work)
+    : db_(db), new_work_(std::move(new_work)) {}
 
 http::Response DeliveriesApi::list(const http::Request& request) const {
   return guarded(db_, request, [&](const std::string&) {
@@ -144,6 +145,7 @@ http::Response DeliveriesApi::retry_one(const http::Request& request, const std:
                        {}}
             .to_response();
       }
+      new_work_();
       spdlog::info("event=delivery.retry_requested delivery_id={} actor={} queued={}", id, actor,
                    ids.size());
       return retried(ids);
@@ -157,6 +159,7 @@ http::Response DeliveriesApi::retry_alert(const http::Request& request,
     if (auto bad = reject_alert_id(alert_id)) return *bad;
     const auto ids = db_.with_connection(
         [&](pqxx::connection& c) { return store::retry_failed(c, actor, std::nullopt, alert_id); });
+    if (!ids.empty()) new_work_();
     spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
                  ids.size());
     return retried(ids);

@@ -23,9 +23,14 @@ using std::chrono::milliseconds;
 struct Dispatcher::Listener {
   struct Receiver : pqxx::notification_receiver {
     Receiver(pqxx::connection& c, bool& flag)
-        : pqxx::notification_receiver(c, store::deliveries_notify_channel), woken(flag) {}
-    void operator()(const std::string&, int) override { woken = true; }
+        : pqxx::notification_receiver(c, store::deliveries_notify_channel),
+          woken(flag),
+          own_pid(c.backendpid()) {}
+    void operator()(const std::string&, int backend_pid) override {
+      if (backend_pid != own_pid) woken = true;  // our own announcement tells us nothing
+    }
     bool& woken;
+    int own_pid;
   };
 
   explicit Listener(std::unique_ptr<pqxx::connection> c) : conn(std::move(c)) {
@@ -213,10 +218,24 @@ void Dispatcher::flush_records() {
   unwritten_.clear();
 }
 
+void Dispatcher::new_work() {
+  local_work_ = true;
+  handoff_.wake_store();
+}
+
+void Dispatcher::announce() {
+  const auto now = Clock::now();
+  if (!announce_ || now < last_announce_ + notify_interval) return;
+  store::announce_new_work(*listener_->conn);
+  announce_ = false;
+  last_announce_ = now;
+}
+
 void Dispatcher::turn(bool draining) {
   if (!ensure_connected()) return;
   flush_records();
   if (draining) return;
+  announce();
   const auto now = Clock::now();
   bool everything = false;
   if (now >= next_sweep_) {
@@ -273,6 +292,7 @@ milliseconds Dispatcher::next_wait() const {
     if (q.wanted && q.not_before > now) until = std::min(until, q.not_before);
   }
   if (!listener_) until = std::min(until, next_connect_try_);
+  if (announce_) until = std::min(until, last_announce_ + notify_interval);
   return std::max(milliseconds(0),
                   std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
 }
@@ -299,6 +319,10 @@ void Dispatcher::wait_for_work(milliseconds max_wait) {
   ::poll(fds, listener_ ? 2 : 1, static_cast<int>(std::min<long long>(max_wait.count(), 60'000)));
   handoff_.drain_store_wakeups();
   stats_.waiting += Clock::now() - started;
+  if (local_work_.exchange(false)) {
+    announce_ = true;
+    for (auto& [name, q] : queues_) q.wanted = true;
+  }
   if (!listener_) return;
   try {
     listener_->woken = false;

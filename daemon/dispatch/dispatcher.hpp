@@ -51,6 +51,12 @@ class Dispatcher {
 
   bool database_connected() const { return connected_.load(); }
 
+  // Work was committed here (an alert accepted, a retry requested): this dispatcher
+  // claims it at once, and tells the others with one NOTIFY sent outside the writers'
+  // transactions, at most once per notify_interval however many commits there were.
+  void new_work();
+  static constexpr std::chrono::milliseconds notify_interval{5};
+
   // What /readyz shows of each channel.
   struct ChannelStatus {
     std::string state = "ok";  // ok / throttled / stopped
@@ -94,6 +100,10 @@ class Dispatcher {
   std::map<std::string, ChannelQueue> queues_;  // per configured channel
   std::size_t rotation_ = 0;                    // which channel claims first, in turn
   std::vector<store::AttemptRecord> unwritten_;
+  std::atomic<bool> local_work_{false};
+  bool announce_ = false;  // other daemons have not been told of local work yet
+  Clock::time_point last_announce_{};
+  void announce();
   // Where the store thread's time goes, logged once per sweep interval when it worked.
   struct TurnStats {
     int turns = 0;

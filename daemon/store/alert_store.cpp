@@ -126,9 +126,13 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
   if (!fanned.empty()) detail["subscribers_by_channel"] = std::move(fanned);
   detail["document"] = document;
   audit::append(tx, {actor, "alert.accepted", accepted.id, std::nullopt, std::move(detail)});
-  tx.exec0(std::string("NOTIFY ") + deliveries_notify_channel);
   tx.commit();
   return accepted;
+}
+
+void announce_new_work(pqxx::connection& conn) {
+  pqxx::nontransaction tx(conn);
+  tx.exec0(std::string("NOTIFY ") + deliveries_notify_channel);
 }
 
 std::optional<PriorRequest> find_idempotent(pqxx::connection& conn, const std::string& actor,

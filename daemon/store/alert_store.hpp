@@ -13,6 +13,8 @@
 namespace araldo::store {
 
 inline constexpr const char* deliveries_notify_channel = "araldo_deliveries";
+// Tells every listening dispatcher that work is due, in a transaction of its own.
+void announce_new_work(pqxx::connection& conn);
 
 // One message of a delivery: a long text is sent as parts 1..n, each only after the one
 // before it was delivered.
@@ -61,8 +63,9 @@ struct AcceptedAlert {
 
 // One transaction: the alert, its deliveries (one set-based statement for the fixed
 // targets and one per subscription channel, whatever the number of subscribers), the
-// audit event, then NOTIFY (delivered to listeners only at commit). Nothing is written
-// if any part fails; NothingToDeliver when no message would be queued.
+// audit event. Nothing is written if any part fails; NothingToDeliver when no message
+// would be queued. No NOTIFY inside it: PostgreSQL serialises the commits of transactions
+// that notify, so the caller wakes the dispatchers after commit (Dispatcher::new_work).
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
                            const std::vector<SubscriberFanout>& fanouts, const std::string& actor,

@@ -310,7 +310,6 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
       "        jsonb_build_object('previous_error', last_error)"
       "   FROM retried RETURNING delivery_id",
       delivery_id, alert_id, actor);
-  if (!rows.empty()) tx.exec0("NOTIFY araldo_deliveries");
   tx.commit();
   std::vector<long long> ids;
   for (const auto& r : rows) ids.push_back(r[0].as<long long>());

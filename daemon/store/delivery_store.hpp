@@ -94,7 +94,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
 // Dead letters: puts failed deliveries back in the queue, due now, for an operator
 // (`actor`, audited with the error each had). Either one delivery (with the later parts
 // its failure withheld) or every failed delivery of an alert. An alert that has expired
-// is not retried. Returns the ids queued again.
+// is not retried. Returns the ids queued again (the caller wakes the dispatchers).
 std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& actor,
                                     std::optional<long long> delivery_id,
                                     std::optional<std::string> alert_id);

@@ -203,6 +203,20 @@ TEST_F(AraldodE2E, OneAlertFansOutToTelegramAndX) {
   EXPECT_EQ(daemon_->output().find("e2e-ats"), std::string::npos);
 }
 
+// Intake wakes its own dispatcher in process (no NOTIFY in the intake transaction): an
+// alert goes out although the sweep is ten minutes away.
+class WakeWithoutSweepE2E : public DaemonTest {
+ protected:
+  int sweep_interval_ms() const override { return 600'000; }
+};
+
+TEST_F(WakeWithoutSweepE2E, AnAcceptedAlertIsSentAtOnceWithoutWaitingForTheSweep) {
+  start_daemon();
+  ASSERT_FALSE(post_and_wait(kAlert, {"sent"}).empty());  // within the 15 s deadline
+  ASSERT_FALSE(post_and_wait(kAlert, {"sent"}).empty());  // and again, once idle
+  EXPECT_EQ(emulator_messages().size(), 4u);
+}
+
 TEST_F(AraldodE2E, HealthAndReadiness) {
   start_daemon();
   EXPECT_EQ(http_request("GET", daemon_url_ + "/healthz").status, 200);

@@ -22,14 +22,16 @@ std::string emulator() {
 }
 
 std::string write_config(const std::filesystem::path& dir, const std::string& emulator_url,
-                         const std::string& dsn, const std::string& extra_channels) {
+                         const std::string& dsn, const std::string& extra_channels,
+                         int sweep_interval_ms) {
   const auto path = dir / "araldo.yaml";
   std::ofstream out(path);
   out << "listen: 127.0.0.1:0\n"
       << "log_level: debug\n"
       << "http: {body_limit: 8192, threads: 2}\n"
       << "database: {url: '${ARALDO_DB}', pool_size: 2}\n"
-      << "dispatch: {backoff_base_ms: 200, backoff_cap_ms: 2000, sweep_interval_ms: 1000,\n"
+      << "dispatch: {backoff_base_ms: 200, backoff_cap_ms: 2000, sweep_interval_ms: "
+      << sweep_interval_ms << ",\n"
       << "           request_timeout_ms: 5000, lease_ms: 15000, shutdown_grace_ms: 5000}\n"
       << "alerts: {default_sender: protezionecivile@comune.example}\n"
       << "channels:\n"
@@ -139,7 +141,8 @@ void DaemonTest::TearDown() {
 
 void DaemonTest::start_daemon(const std::string& extra_channels) {
   if (!extra_channels.empty()) extra_channels_ = extra_channels;
-  const auto config = write_config(dir_, emulator_url_, db_->dsn(), extra_channels_);
+  const auto config =
+      write_config(dir_, emulator_url_, db_->dsn(), extra_channels_, sweep_interval_ms());
   const std::map<std::string, std::string> env{{"ARALDO_DB", db_->dsn()},
                                                {"TELEGRAM_TOKEN", kBotToken}};
   if (api_key_.empty()) {

@@ -32,6 +32,9 @@ class DaemonTest : public ::testing::Test {
   void TearDown() override;
   // Flags added to the emulator's command line (a subclass may tune its limits).
   virtual std::vector<std::string> extra_emulator_args() const { return {}; }
+  // The dispatcher's safety-net sweep; a test that shows wake-ups work without it sets
+  // it far beyond its own deadlines.
+  virtual int sweep_interval_ms() const { return 1000; }
 
   // Starts araldod with the base config plus `extra_channels` (YAML lines under channels:).
   void start_daemon(const std::string& extra_channels = "");

@@ -204,12 +204,15 @@ TEST_F(DatabaseOutageE2E, IntakeRefusesWhileDownAndEverythingAcceptedIsDelivered
 }
 
 // Two araldod on one database: they share the queue without sending anything twice,
-// and keep the channel's rate together, not each on its own.
+// and keep the channel's rate together, not each on its own. The alert is posted to the
+// first; the second learns of it from the first's NOTIFY (sent after commit, outside the
+// intake transaction): their sweeps are ten minutes apart, far beyond this test.
 class TwoDaemonsE2E : public DaemonTest {
  protected:
   std::vector<std::string> extra_emulator_args() const override {
     return {"--whatsapp-per-second", "100", "--whatsapp-burst", "20"};
   }
+  int sweep_interval_ms() const override { return 600'000; }
 };
 
 TEST_F(TwoDaemonsE2E, ShareTheWorkAndTheRateLimitWithoutDuplicates) {

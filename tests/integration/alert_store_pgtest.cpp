@@ -57,17 +57,27 @@ TEST(AlertStore, AFailureHalfwayLeavesNothingBehind) {
   EXPECT_EQ(db.count("audit_events"), 0);
 }
 
-TEST(AlertStore, NotifiesListenersOnlyAtCommit) {
+// NOTIFY in a transaction serialises the commits of every transaction that notifies, so
+// intake and retries do not notify; announce_new_work() does, in a transaction of its own.
+TEST(AlertStore, IntakeDoesNotNotifyInsideItsTransaction) {
   test_support::TestDatabase db;
   pqxx::connection listener(db.dsn());
-  struct Rx : pqxx::notification_receiver {
-    using pqxx::notification_receiver::notification_receiver;
+  int received = 0;
+  struct Receiver : pqxx::notification_receiver {
+    Receiver(pqxx::connection& c, int& n)
+        : pqxx::notification_receiver(c, store::deliveries_notify_channel), count(n) {}
     void operator()(const std::string&, int) override { ++count; }
-    int count = 0;
-  } rx(listener, store::deliveries_notify_channel);
-  listener.get_notifs();
-  pqxx::connection c(db.dsn());
-  store::insert_alert(c, sample(), {{"tg", "telegram", "@a", {{"it", "x"}}}}, {}, "ops");
-  listener.await_notification(5, 0);
-  EXPECT_EQ(rx.count, 1);
+    int& count;
+  } receiver(listener, received);
+  pqxx::connection writer(db.dsn());
+  store::announce_new_work(writer);
+  listener.await_notification(30, 0);
+  EXPECT_EQ(received, 1);
+  store::insert_alert(writer, sample(), {{"tg", "telegram", "@c", {{"it", "text"}}}}, {}, "ops");
+  // Notifications arrive in commit order: once this later one is in, one from the intake
+  // transaction would be in too.
+  store::announce_new_work(writer);
+  while (received < 2 && listener.await_notification(30, 0) > 0) {
+  }
+  EXPECT_EQ(received, 2);
 }
