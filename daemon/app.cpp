@@ -10,6 +10,7 @@
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/router.hpp"
 #include "daemon/api/subscribers_api.hpp"
+#include "daemon/audit/sequencer.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/database.hpp"
@@ -83,6 +84,9 @@ int serve(config::Config& cfg) {
 
   http::HttpServer server(cfg.http, [&](const http::Request& r) { return router.handle(r); });
   std::jthread dispatch_thread([&](std::stop_token st) { dispatcher.run(st); });
+  audit::Sequencer sequencer(cfg.audit.signing_key);
+  std::jthread seal_thread(
+      [&](std::stop_token st) { sequencer.run(cfg.database.url, cfg.audit.seal_interval, st); });
   const auto port = server.start();
   spdlog::info("event=http.listening url=http://{}:{} channels={}",
                cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
@@ -98,6 +102,8 @@ int serve(config::Config& cfg) {
   server.stop();
   dispatch_thread.request_stop();
   dispatch_thread.join();
+  seal_thread.request_stop();  // after the dispatcher's last writes, so they are sealed too
+  seal_thread.join();
   spdlog::info("event=shutdown.done");
   return 0;
 }

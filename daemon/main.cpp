@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "daemon/app.hpp"
+#include "daemon/audit/head_signer.hpp"
 #include "daemon/store/api_key_store.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/migrator.hpp"
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   auto* key_revoke = keys_cmd->add_subcommand("revoke", "revoke a key by name");
   key_revoke->add_option("name", key_name, "the key's name")->required();
 
+  auto* audit_key_cmd = app.add_subcommand(
+      "audit-public-key", "print the public key that verifies this daemon's audit tree heads");
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -60,6 +64,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (serve_cmd->parsed()) return araldo::serve(config);
+    if (audit_key_cmd->parsed()) {
+      if (!config.audit.signing_key) {
+        std::cerr << "araldod: no audit.signing_key in the configuration: heads are unsigned\n";
+        return 1;
+      }
+      std::cout << araldo::audit::HeadSigner(config.audit.signing_key->reveal()).public_key_hex()
+                << "\n";
+      return 0;
+    }
 
     araldo::store::Database db(config.database.url, 1);
     if (migrate_cmd->parsed()) {

@@ -34,6 +34,10 @@ export X_ACCESS_TOKEN=1-local-access-token X_ACCESS_TOKEN_SECRET=local-token-sec
 export FACEBOOK_PAGE_TOKEN=local-page-token FACEBOOK_APP_SECRET=local-app-secret
 export WHATSAPP_TOKEN=local-whatsapp-token
 export ARALDO_DATABASE_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=araldo"
+# The key that signs the audit log's tree heads: made once, kept in var/.
+if [ ! -s "$var/audit-key" ]; then (umask 077 && openssl rand -hex 32 >"$var/audit-key"); fi
+ARALDO_AUDIT_KEY=$(cat "$var/audit-key")
+export ARALDO_AUDIT_KEY
 sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   deploy/araldo.local.yaml >"$var/araldo.yaml"
 
@@ -63,6 +67,8 @@ cat <<MSG
 
 Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
   API key:   $key        (also in var/api-key)
+  Audit log: araldoctl --database-url "$ARALDO_DATABASE_URL" audit verify \\
+               --public-key $(./build/araldod -c "$var/araldo.yaml" audit-public-key)
   Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram, X, Facebook and WhatsApp;
              log in var/emulator.log)
 

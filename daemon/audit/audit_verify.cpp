@@ -1,54 +1,180 @@
 #include "daemon/audit/audit_verify.hpp"
 
-#include "daemon/text/digest.hpp"
+#include <algorithm>
+#include <map>
+
+#include "daemon/audit/head_signer.hpp"
 
 namespace araldo::audit {
 
-std::string chain_hash(const std::string& previous_hash, const std::string& canonical) {
-  return text::sha256_hex(previous_hash + "\n" + canonical);
+std::optional<KeptHead> parse_kept_head(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  KeptHead h;
+  try {
+    std::size_t used = 0;
+    h.size = std::stoull(text.substr(0, colon), &used);
+    if (used != colon) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!merkle::from_hex(text.substr(colon + 1), h.root)) return std::nullopt;
+  return h;
 }
 
-ChainReport verify_chain(pqxx::connection& conn) {
-  ChainReport report;
-  std::string previous(64, '0');
-  long long expected_seq = 1;
-  constexpr int batch = 10'000;
-  // In batches by seq, in one snapshot, so a long log never sits in memory at once.
+namespace {
+
+merkle::Hash hash_of(const pqxx::field& f) {
+  const pqxx::binarystring b(f);
+  merkle::Hash h{};
+  if (b.size() == h.size()) std::copy(b.data(), b.data() + b.size(), h.begin());
+  return h;
+}
+
+struct Head {
+  std::uint64_t size = 0;
+  merkle::Hash root{};
+  std::string signed_at;
+  std::optional<std::string> public_key, signature;
+};
+
+}  // namespace
+
+LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
+  LogReport report;
+  auto fail = [&](std::string problem, long long event_id = 0) {
+    report.ok = false;
+    report.problem = std::move(problem);
+    report.bad_event_id = event_id;
+    return report;
+  };
+  // One snapshot for everything, so a log growing meanwhile is checked as it was.
   pqxx::read_transaction tx(conn);
-  for (;;) {
+
+  std::map<std::uint64_t, Head> heads;
+  for (const auto& r : tx.exec("SELECT tree_size, root_hash, signed_at, public_key, signature"
+                               "  FROM audit_heads ORDER BY tree_size")) {
+    Head h;
+    h.size = r[0].as<std::uint64_t>();
+    h.root = hash_of(r[1]);
+    h.signed_at = r[2].as<std::string>();
+    if (!r[3].is_null()) h.public_key = r[3].as<std::string>();
+    if (!r[4].is_null()) h.signature = r[4].as<std::string>();
+    heads.emplace(h.size, std::move(h));
+  }
+  std::map<std::uint64_t, merkle::Hash> kept;
+  for (const auto& k : options.kept_heads) kept[k.size] = k.root;
+
+  merkle::Frontier frontier;
+  auto check_size = [&]() -> std::optional<LogReport> {
+    const auto n = frontier.size();
+    if (auto h = heads.find(n); h != heads.end()) {
+      const auto root = frontier.root();
+      if (root != h->second.root) {
+        return fail("tree head " + std::to_string(n) +
+                    " does not match the leaves below it: the log or the head was rewritten");
+      }
+      if (h->second.signature) {
+        if (options.public_key && h->second.public_key != options.public_key) {
+          return fail("tree head " + std::to_string(n) + " is signed by another key (" +
+                      h->second.public_key.value_or("none") + ")");
+        }
+        if (!verify_head_signature(h->second.public_key.value_or(""),
+                                   head_message(n, root, h->second.signed_at),
+                                   *h->second.signature)) {
+          return fail("tree head " + std::to_string(n) + " has a signature that does not verify");
+        }
+        ++report.signed_heads;
+      } else if (options.public_key) {
+        return fail("tree head " + std::to_string(n) + " is not signed");
+      }
+      ++report.heads;
+      report.tree_size = n;
+      report.root = root;
+    }
+    if (auto k = kept.find(n); k != kept.end() && k->second != frontier.root()) {
+      return fail("the kept head " + std::to_string(n) + ":" + merkle::hex(k->second) +
+                  " is not a prefix of the log any more: it was rewritten");
+    }
+    return std::nullopt;
+  };
+
+  constexpr long long batch = 50'000;
+  for (long long from = 0;; from += batch) {
     const auto rows = tx.exec_params(
-        "SELECT seq, id, hash, araldo_audit_canonical(seq, at, actor, kind, alert_id,"
-        "       delivery_id, detail)"
-        "  FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2",
-        expected_seq, batch);
+        "SELECT l.seq, l.event_id, l.leaf_hash, e.id IS NOT NULL,"
+        "       araldo_audit_entry(e.id, e.at, e.actor, e.kind, e.alert_id, e.delivery_id,"
+        "                          e.detail)"
+        "  FROM audit_leaves l LEFT JOIN audit_events e ON e.id = l.event_id"
+        " WHERE l.seq >= $1 AND l.seq < $2 ORDER BY l.seq",
+        from, from + batch);
     for (const auto& r : rows) {
-      const auto seq = r[0].as<long long>();
-      const auto id = r[1].as<long long>();
-      const auto stored = r[2].as<std::string>();
-      auto fail = [&](std::string problem) {
-        report.ok = false;
-        report.first_bad_seq = seq;
-        report.first_bad_id = id;
-        report.problem = std::move(problem);
-        return report;
-      };
-      if (seq != expected_seq) {
-        return fail("rows seq " + std::to_string(expected_seq) + " to " + std::to_string(seq - 1) +
+      const auto seq = r[0].as<std::uint64_t>();
+      const auto event = r[1].as<long long>();
+      if (seq != frontier.size()) {
+        return fail("leaves " + std::to_string(frontier.size()) + " to " + std::to_string(seq - 1) +
                     " are missing (removed)");
       }
-      const auto computed = chain_hash(previous, r[3].as<std::string>());
-      if (computed != stored) {
-        return fail("row seq " + std::to_string(seq) + " (id " + std::to_string(id) +
-                    ") does not match its hash: it was changed, or inserted out of the chain");
+      if (!r[3].as<bool>()) {
+        return fail(
+            "event " + std::to_string(event) + " (leaf " + std::to_string(seq) + ") was removed",
+            event);
       }
-      previous = stored;
-      report.head_hash = stored;
-      ++report.rows;
-      ++expected_seq;
+      const auto stored = hash_of(r[2]);
+      if (merkle::leaf_hash(r[4].as<std::string>()) != stored) {
+        return fail("event " + std::to_string(event) + " (leaf " + std::to_string(seq) +
+                        ") was changed: it no longer matches its leaf",
+                    event);
+      }
+      frontier.append(stored);
+      ++report.leaves;
+      if (auto bad = check_size()) return *bad;
     }
-    if (static_cast<int>(rows.size()) < batch) break;
+    if (static_cast<long long>(rows.size()) < batch) break;
   }
+  if (!heads.empty() && heads.rbegin()->first != frontier.size()) {
+    return fail("tree head " + std::to_string(heads.rbegin()->first) + " covers " +
+                std::to_string(heads.rbegin()->first) + " leaves, but only " +
+                std::to_string(frontier.size()) + " exist: leaves were removed");
+  }
+  for (const auto& [size, root] : kept) {
+    if (size > frontier.size()) {
+      return fail("the kept head " + std::to_string(size) + " is larger than the log (" +
+                  std::to_string(frontier.size()) + " leaves): the log was truncated");
+    }
+  }
+
+  // Events that should be leaves but are not: written (or slipped in) before the last seal.
+  const auto stray = tx.exec(
+      "SELECT e.id FROM audit_events e, (SELECT last_xid, last_event_id FROM audit_heads"
+      "                                   ORDER BY tree_size DESC LIMIT 1) h"
+      " WHERE (e.xid, e.id) <= (h.last_xid, h.last_event_id)"
+      "   AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)"
+      " ORDER BY e.id LIMIT 1");
+  if (!stray.empty()) {
+    const auto id = stray[0][0].as<long long>();
+    return fail("event " + std::to_string(id) +
+                    " is older than the last seal but not in the log: it was inserted afterwards",
+                id);
+  }
+  report.unsealed =
+      tx.exec1(
+            "SELECT count(*) FROM audit_events e"
+            " WHERE NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)")[0]
+          .as<long long>();
   return report;
+}
+
+std::vector<merkle::Hash> load_leaves(pqxx::connection& conn, std::uint64_t size) {
+  pqxx::read_transaction tx(conn);
+  std::vector<merkle::Hash> out;
+  out.reserve(size);
+  for (const auto& r :
+       tx.exec_params("SELECT leaf_hash FROM audit_leaves WHERE seq < $1 ORDER BY seq",
+                      static_cast<long long>(size))) {
+    out.push_back(hash_of(r[0]));
+  }
+  return out;
 }
 
 }  // namespace araldo::audit

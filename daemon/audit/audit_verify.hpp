@@ -1,26 +1,47 @@
 #pragma once
-// Walks the audit chain and says whether every row is as it was written: each row's
-// hash must equal SHA-256(previous hash + "\n" + its canonical content), and `seq` must
-// run 1, 2, 3, ... without a gap. A changed row fails its own hash; a removed row leaves
-// a gap; an inserted row breaks the chain where it stands.
+// Checks the audit log as an auditor would, from the database alone: every leaf of the
+// Merkle tree is the hash of its event as it stands now (a changed event fails, a removed
+// one is missing), leaves run 0, 1, 2, ... without a gap, every tree head's root is the
+// root of the leaves below it and its Ed25519 signature holds, no event older than the
+// last seal is left out of the tree (one slipped in afterwards), and heads kept elsewhere
+// are still prefixes of the log.
+#include <cstdint>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
+
+#include "daemon/audit/merkle.hpp"
 
 namespace araldo::audit {
 
-struct ChainReport {
-  long long rows = 0;     // rows checked
-  std::string head_hash;  // the last good row's hash: keep it to compare later runs
-  bool ok = true;
-  long long first_bad_seq = 0;
-  long long first_bad_id = 0;
-  std::string problem;  // what is wrong with it, in words
+struct KeptHead {
+  std::uint64_t size = 0;
+  merkle::Hash root{};
+};
+// "SIZE:ROOTHEX", as `araldoctl audit verify` prints a head.
+std::optional<KeptHead> parse_kept_head(const std::string& text);
+
+struct VerifyOptions {
+  std::optional<std::string> public_key;  // hex; heads must be signed by it
+  std::vector<KeptHead> kept_heads;       // must be prefixes of the log
 };
 
-ChainReport verify_chain(pqxx::connection& conn);
+struct LogReport {
+  bool ok = true;
+  std::string problem;         // the first thing found wrong, in words
+  long long bad_event_id = 0;  // the event it concerns, if any
+  std::uint64_t leaves = 0;    // leaves checked
+  long long heads = 0;         // heads checked
+  long long signed_heads = 0;
+  std::uint64_t tree_size = 0;  // the latest head's
+  merkle::Hash root{};
+  long long unsealed = 0;  // events newer than the last seal, not in the tree yet
+};
 
-// The hash the database computes for a row: SHA-256 of previous hash, "\n", content.
-std::string chain_hash(const std::string& previous_hash, const std::string& canonical);
+LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options = {});
+
+// Every leaf hash of the first `size` leaves, for proofs.
+std::vector<merkle::Hash> load_leaves(pqxx::connection& conn, std::uint64_t size);
 
 }  // namespace araldo::audit

@@ -73,6 +73,19 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
         "dispatch.lookahead_ms");
   }
 
+  auto audit = top.section("audit");
+  if (audit.has("signing_key")) {
+    c.audit.signing_key = audit.secret("signing_key");
+    const auto& k = c.audit.signing_key->reveal();
+    if (k.size() != 64 || k.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      throw ConfigError(
+          "audit.signing_key: expected an Ed25519 seed as 64 hex digits"
+          " (e.g. from `openssl rand -hex 32`)");
+    }
+  }
+  c.audit.seal_interval = audit.millis("seal_interval_ms", c.audit.seal_interval);
+  audit.reject_unknown_keys();
+
   auto alerts = top.section("alerts");
   c.alert_defaults.language = alerts.optional_string("default_language", "it");
   c.alert_defaults.sender = alerts.optional_string("default_sender", "");

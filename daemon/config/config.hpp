@@ -19,8 +19,15 @@ struct DatabaseConfig {
   int pool_size = 4;
 };
 
+// The audit log's sequencer: how often it seals, and the key that signs its heads.
+struct AuditConfig {
+  std::optional<Secret> signing_key;  // Ed25519 seed, 64 hex digits; none: heads unsigned
+  std::chrono::milliseconds seal_interval{200};
+};
+
 struct Config {
   http::ServerOptions http;
+  AuditConfig audit;
   DatabaseConfig database;
   dispatch::DispatchOptions dispatch;
   model::AlertDefaults alert_defaults;

@@ -34,6 +34,7 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
       << sweep_interval_ms << ",\n"
       << "           request_timeout_ms: 5000, lease_ms: 15000, shutdown_grace_ms: 5000}\n"
       << "alerts: {default_sender: protezionecivile@comune.example}\n"
+      << "audit: {signing_key: '${ARALDO_AUDIT_KEY}', seal_interval_ms: 100}\n"
       << "channels:\n"
       << "  telegram-main:\n"
       << "    type: telegram\n"
@@ -143,8 +144,8 @@ void DaemonTest::start_daemon(const std::string& extra_channels) {
   if (!extra_channels.empty()) extra_channels_ = extra_channels;
   const auto config =
       write_config(dir_, emulator_url_, db_->dsn(), extra_channels_, sweep_interval_ms());
-  const std::map<std::string, std::string> env{{"ARALDO_DB", db_->dsn()},
-                                               {"TELEGRAM_TOKEN", kBotToken}};
+  const std::map<std::string, std::string> env{
+      {"ARALDO_DB", db_->dsn()}, {"TELEGRAM_TOKEN", kBotToken}, {"ARALDO_AUDIT_KEY", kAuditSeed}};
   if (api_key_.empty()) {
     ChildProcess migrate(araldod(), {"-c", config, "migrate"}, env);
     ASSERT_EQ(migrate.wait(std::chrono::seconds(30)), 0) << migrate.output();
@@ -163,8 +164,8 @@ void DaemonTest::start_daemon(const std::string& extra_channels) {
 }
 
 std::unique_ptr<ChildProcess> DaemonTest::start_another_daemon() {
-  const std::map<std::string, std::string> env{{"ARALDO_DB", db_->dsn()},
-                                               {"TELEGRAM_TOKEN", kBotToken}};
+  const std::map<std::string, std::string> env{
+      {"ARALDO_DB", db_->dsn()}, {"TELEGRAM_TOKEN", kBotToken}, {"ARALDO_AUDIT_KEY", kAuditSeed}};
   auto other = std::make_unique<ChildProcess>(
       araldod(), std::vector<std::string>{"-c", (dir_ / "araldo.yaml").string(), "serve"}, env);
   auto m = other->wait_for_line(std::regex("event=http.listening"), std::chrono::seconds(20));

@@ -17,6 +17,11 @@
 namespace araldo::test_support {
 
 inline const std::string kBotToken = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX";
+// The daemons' audit head signing key (RFC 8032's first test key) and its public key.
+inline const std::string kAuditSeed =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+inline const std::string kAuditPublicKey =
+    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 
 // A subscriber CSV of `n` numbers from 393331000000 + first; every third asks for English.
 std::string subscribers_csv(int n, int first = 0);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <regex>
 #include <thread>
 
 #include "tests/e2e/daemon_fixture.hpp"
@@ -115,25 +116,41 @@ TEST_F(OperationsE2E, PressingSendTwiceWithOneIdempotencyKeyBroadcastsOnce) {
   ASSERT_TRUE(wait_until([&] { return emulator_messages().size() == 2; }));
 }
 
-TEST_F(OperationsE2E, AraldoctlVerifiesTheChainAndNamesTheTamperedRow) {
+TEST_F(OperationsE2E, AraldoctlVerifiesTheLogProvesAnEventAndNamesATamperedOne) {
   start_daemon();
-  ASSERT_FALSE(post_and_wait(kAlert, {"sent"}).empty());
-  auto [ok, ok_out] = araldoctl(db_->dsn(), "audit verify");
+  const auto alert = post_and_wait(kAlert, {"sent"});
+  ASSERT_FALSE(alert.empty());
+  // The daemon's sequencer seals what was written, shortly after.
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM audit_events") ==
+           db_->scalar("SELECT count(*) FROM audit_leaves");
+  }));
+  auto [ok, ok_out] = araldoctl(db_->dsn(), "audit verify --public-key " + kAuditPublicKey);
   EXPECT_EQ(ok, 0) << ok_out;
-  EXPECT_NE(ok_out.find("audit chain intact"), std::string::npos);
+  EXPECT_NE(ok_out.find("audit log intact"), std::string::npos) << ok_out;
+  std::smatch head;
+  ASSERT_TRUE(std::regex_search(ok_out, head, std::regex("head ([0-9]+:[0-9a-f]{64})")));
+  const std::string kept = head[1];
 
-  // A superuser edits history: the verifier says which row.
-  const auto seq = db_->scalar(
-      "SELECT seq FROM audit_events WHERE kind = 'delivery.sent'"
-      " ORDER BY seq LIMIT 1");
+  // An auditor's proof that the alert's acceptance is in the log.
+  const auto accepted = db_->scalar("SELECT id FROM audit_events WHERE kind = 'alert.accepted'");
+  auto [proved, proof] = araldoctl(db_->dsn(), "audit prove --event " + accepted);
+  EXPECT_EQ(proved, 0) << proof;
+  EXPECT_EQ(boost::json::parse(proof).at("verified"), true) << proof;
+  auto [consistent, cproof] = araldoctl(db_->dsn(), "audit prove --from 1");
+  EXPECT_EQ(consistent, 0) << cproof;
+
+  // A superuser edits history: the verifier names the event.
+  const auto sent = db_->scalar("SELECT min(id) FROM audit_events WHERE kind = 'delivery.sent'");
   // One simple-protocol query: the SET holds for the UPDATE after it.
   db_->scalar(
       "SET session_replication_role = replica; UPDATE audit_events SET detail ="
-      " '{\"platform_id\": \"forged\"}' WHERE seq = " +
-      seq + "; SELECT 1");
-  auto [bad, bad_out] = araldoctl(db_->dsn(), "audit verify");
+      " '{\"platform_id\": \"forged\"}' WHERE id = " +
+      sent + "; SELECT 1");
+  auto [bad, bad_out] = araldoctl(db_->dsn(), "audit verify --expect-head " + kept);
   EXPECT_EQ(bad, 1) << bad_out;
-  EXPECT_NE(bad_out.find("row seq " + seq), std::string::npos) << bad_out;
+  EXPECT_NE(bad_out.find("event " + sent + " "), std::string::npos) << bad_out;
+  EXPECT_EQ(araldoctl(db_->dsn(), "audit verify --expect-head 12:nothex").first, 2);
   EXPECT_EQ(araldoctl("host=127.0.0.1 port=1 connect_timeout=2", "audit verify").first, 2);
 }
 

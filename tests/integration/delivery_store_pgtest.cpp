@@ -248,7 +248,7 @@ TEST(DeliveryStore, AFailedDeliveryIsRetriedOnRequestWithItsWithheldParts) {
                       " ORDER BY part) FROM deliveries"),
             "pending:false,pending:true,pending:true");
   EXPECT_EQ(db.scalar("SELECT actor || ':' || (detail->>'previous_error') FROM audit_events"
-                      " WHERE kind = 'delivery.retry_requested' ORDER BY seq LIMIT 1"),
+                      " WHERE kind = 'delivery.retry_requested' ORDER BY id LIMIT 1"),
             "alice:HTTP 500");
   EXPECT_TRUE(store::retry_failed(c, "alice", first[0].id, std::nullopt).empty());  // not failed
 }
