@@ -6,6 +6,7 @@
 // ALLOWED_PER_SECOND 0: the emulator's limits off and araldod's rate lifted.
 // Prints one Markdown table row: delivered, seconds, msg/s, share of the allowed rate,
 // throttling answers, and araldod's CPU use.
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/audit/audit_verify.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/test_database.hpp"
@@ -155,6 +157,31 @@ int main(int argc, char** argv) {
           ? "-"
           : (std::to_string(static_cast<int>(100 * rate_achieved / allowed + 0.5)) + " %").c_str(),
       c.refused, 100 * cpu / s, accept_s);
+  // The audit log under this load: how long from an event's commit to its seal, and how
+  // fast an auditor's verify runs. (Stop the daemon first, so the log stops growing.)
+  daemon.signal(SIGTERM);
+  daemon.wait(seconds(60));
+  {
+    pqxx::connection c(db.dsn());
+    const auto lag = pqxx::nontransaction(c).exec1(
+        "SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),"
+        "       percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), max(lag) FROM ("
+        "  SELECT extract(epoch FROM (h.signed_at::timestamptz - e.at)) * 1000 AS lag"
+        "    FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id"
+        "    CROSS JOIN LATERAL (SELECT signed_at FROM audit_heads h WHERE h.tree_size > l.seq"
+        "                         ORDER BY tree_size LIMIT 1) h) s");
+    const auto verify_start = steady_clock::now();
+    const auto report = araldo::audit::verify_log(c);
+    const double verify_s = duration<double>(steady_clock::now() - verify_start).count();
+    std::fprintf(stderr,
+                 "audit: %s events sealed (%lld not yet); sealing lag p50 %.0f ms, p99 %.0f ms, "
+                 "max %.0f ms; verify: %s, %llu events in %.2f s = %.0f events/s\n",
+                 lag[0].c_str(), report.unsealed, lag[1].as<double>(0), lag[2].as<double>(0),
+                 lag[3].as<double>(0), report.ok ? "intact" : report.problem.c_str(),
+                 static_cast<unsigned long long>(report.leaves), verify_s,
+                 static_cast<double>(report.leaves) / verify_s);
+  }
+
   // Where the dispatcher's time went (its periodic event=dispatcher.turns lines).
   std::istringstream log(daemon.output());
   for (std::string line; std::getline(log, line);) {

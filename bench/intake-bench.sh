@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Intake throughput side by side with a peer: araldod (Release, PostgreSQL with fsync on,
+# each alert to all four channels of the emulator, rate limits lifted) and Prometheus
+# Alertmanager (Debian's, in memory, one webhook receiver), under the same wrk load with
+# one distinct alert per request, in one run. Prints a table; not part of the test suite.
+#   ./bench/intake-bench.sh [seconds per run, default 15]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+./deploy/install-deps.sh
+for p in wrk prometheus-alertmanager; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" </dev/null
+done
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DARALDO_BUILD_TESTS=ON \
+  -DARALDO_BUILD_BENCH=ON >/dev/null
+cmake --build build-bench --target araldod araldo-emulator >/dev/null
+
+pg_port=${ARALDO_BENCH_PG_PORT:-55434}
+pgdir=/tmp/araldo-bench-pg-$pg_port
+work=$(mktemp -d)
+./deploy/pg-cluster.sh start "$pgdir" "$pg_port" >/dev/null
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  ./deploy/pg-cluster.sh stop "$pgdir" >/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "DROP DATABASE IF EXISTS intake_bench" \
+  -c "CREATE DATABASE intake_bench" postgres
+
+export TELEGRAM_TOKEN=7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX
+build-bench/tests/emulator/araldo-emulator --port 18081 --no-rate-limits \
+  --telegram-token "$TELEGRAM_TOKEN" --x-consumer-key ck --x-consumer-secret cs \
+  --x-access-token 1-at --x-access-token-secret ats --facebook-page-id 104857600 \
+  --facebook-page-token EAAPage --whatsapp-phone-number-id 1055555 --whatsapp-token EAAWa \
+  --whatsapp-template allerta_comune:it,en_US:3 >"$work/emulator.log" 2>&1 &
+pids+=($!)
+lifted="rate_limit: {per_minute: 6000000, burst: 1000}"
+cat >"$work/araldo.yaml" <<YAML
+listen: 127.0.0.1:18080
+log_level: warn
+http: {threads: 16}
+database: {url: 'host=127.0.0.1 port=$pg_port user=postgres dbname=intake_bench', pool_size: 16}
+audit: {signing_key: '$(openssl rand -hex 32)'}
+channels:
+  telegram: {type: telegram, base_url: 'http://127.0.0.1:18081', bot_token: '\${TELEGRAM_TOKEN}',
+             chats: ['@allerta_comune'], $lifted}
+  x: {type: x, base_url: 'http://127.0.0.1:18081', account: '@ProtCiv', consumer_key: ck,
+      consumer_secret: cs, access_token: 1-at, access_token_secret: ats, $lifted}
+  facebook: {type: facebook, base_url: 'http://127.0.0.1:18081', page_id: '104857600',
+             page_access_token: EAAPage, $lifted}
+  whatsapp: {type: whatsapp, base_url: 'http://127.0.0.1:18081', phone_number_id: '1055555',
+             access_token: EAAWa, $lifted,
+             template: {name: allerta_comune, parameters: 3, languages: {it: it, en: en_US}}}
+YAML
+build-bench/araldod -c "$work/araldo.yaml" migrate >/dev/null
+psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench -c \
+  "INSERT INTO subscribers (channel, address, language, consent_at, created_by)
+   VALUES ('whatsapp', '393330000001', 'it', now(), 'bench')"
+ARALDO_KEY=$(build-bench/araldod -c "$work/araldo.yaml" keys create bench 2>/dev/null)
+export ARALDO_KEY
+build-bench/araldod -c "$work/araldo.yaml" serve >"$work/araldod.log" 2>&1 &
+araldod_pid=$!
+pids+=($araldod_pid)
+
+cat >"$work/alertmanager.yml" <<YAML
+route: {receiver: webhook, group_wait: 1s, group_interval: 5m, repeat_interval: 4h}
+receivers:
+  - name: webhook
+    webhook_configs: [{url: 'http://127.0.0.1:18081/alertmanager-webhook'}]
+YAML
+prometheus-alertmanager --config.file="$work/alertmanager.yml" --storage.path="$work/am" \
+  --web.listen-address=127.0.0.1:19093 --cluster.listen-address= >"$work/am.log" 2>&1 &
+am_pid=$!
+pids+=($am_pid)
+for url in http://127.0.0.1:18080/readyz http://127.0.0.1:19093/-/ready; do
+  for _ in $(seq 100); do curl -fs "$url" >/dev/null && break; sleep 0.2; done
+done
+
+rss_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+run() {  # name url script connections
+  local out
+  out=$(wrk -t"$(($4 < 2 ? 1 : 2))" -c"$4" -d"${secs}s" --latency -s "$3" "$2")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  echo "| $1 | $4 | ${rps} | ${p50} | ${p99} | ${errors:-0} |"
+}
+echo "| server | connections | alerts/s | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|---|"
+for c in 1 16 64; do
+  run araldod http://127.0.0.1:18080 bench/wrk/araldo_alert.lua "$c"
+  run alertmanager http://127.0.0.1:19093 bench/wrk/alertmanager_alert.lua "$c"
+done
+echo
+echo "peak RSS: araldod $(rss_mib $araldod_pid) MiB, alertmanager $(rss_mib $am_pid) MiB"
+accepted=$(psql -X -qAt -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench -c \
+  "SELECT count(*) FROM alerts")
+echo "alerts accepted by araldod (in the database): $accepted"
