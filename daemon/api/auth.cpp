@@ -1,5 +1,6 @@
 #include "daemon/api/auth.hpp"
 
+#include "daemon/api/key_cache.hpp"
 #include "daemon/store/api_key_store.hpp"
 
 namespace araldo::api {
@@ -13,7 +14,11 @@ std::variant<std::string, http::Problem> authenticate(store::Database& db,
     return http::unauthorized("the Authorization header must use the Bearer scheme");
   }
   const std::string key(header->substr(scheme.size()));
-  auto name = db.with_connection([&](pqxx::connection& c) { return store::find_api_key(c, key); });
+  // One cache per process: revocation takes effect within KeyCache::default_ttl.
+  static KeyCache cache;
+  auto name = cache.find(key, [&](const std::string& k) {
+    return db.with_connection([&](pqxx::connection& c) { return store::find_api_key(c, k); });
+  });
   if (!name) return http::unauthorized("the API key is unknown or revoked");
   return *name;
 }
