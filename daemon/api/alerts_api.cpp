@@ -119,7 +119,6 @@ AlertsApi::AlertsApi(store::Database& db, const channels::ChannelSet& channels,
                      const render::Renderer& renderer, model::AlertDefaults defaults,
                      std::function<void()> new_work)
     : db_(db),
-      intake_(std::make_unique<store::IntakeBatcher>(db)),
       channels_(channels),
       renderer_(renderer),
       defaults_(std::move(defaults)),
@@ -211,8 +210,9 @@ http::Response AlertsApi::post(const http::Request& request) const {
 
     store::AcceptedAlert accepted;
     try {
-      accepted =
-          intake_->submit({alert, std::move(deliveries), std::move(fanouts), actor, idempotency});
+      accepted = db_.with_connection([&](pqxx::connection& c) {
+        return store::insert_alert(c, alert, deliveries, fanouts, actor, idempotency);
+      });
     } catch (const store::IdempotencyRace&) {
       // The same key committed first in a concurrent request: answer as it did.
       if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;

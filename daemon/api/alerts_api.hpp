@@ -2,7 +2,6 @@
 // POST /v1/alerts (accept an alert: validate, render, queue; an Idempotency-Key makes a
 // repeated request return the first answer) and GET /v1/alerts/{id}.
 #include <functional>
-#include <memory>
 
 #include "channels/registry.hpp"
 #include "daemon/http/http_message.hpp"
@@ -10,7 +9,6 @@
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/database.hpp"
-#include "daemon/store/intake_batcher.hpp"
 
 namespace araldo::api {
 
@@ -31,7 +29,6 @@ class AlertsApi {
                                                   const store::IdempotencyKey& key) const;
 
   store::Database& db_;
-  std::unique_ptr<store::IntakeBatcher> intake_;  // group commit of accepted alerts
   const channels::ChannelSet& channels_;
   const render::Renderer& renderer_;
   model::AlertDefaults defaults_;

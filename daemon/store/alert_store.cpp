@@ -37,17 +37,6 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
                            const std::vector<SubscriberFanout>& fanouts, const std::string& actor,
                            const std::optional<IdempotencyKey>& idempotency) {
-  pqxx::work tx(conn);
-  auto accepted = insert_alert_in(tx, alert, deliveries, fanouts, actor, idempotency);
-  tx.commit();
-  return accepted;
-}
-
-AcceptedAlert insert_alert_in(pqxx::transaction_base& tx, const model::Alert& alert,
-                              const std::vector<NewDelivery>& deliveries,
-                              const std::vector<SubscriberFanout>& fanouts,
-                              const std::string& actor,
-                              const std::optional<IdempotencyKey>& idempotency) {
   const auto document = model::alert_to_json(alert);
   boost::json::array categories;
   for (const auto& c : alert.categories) categories.emplace_back(c);
@@ -64,6 +53,7 @@ AcceptedAlert insert_alert_in(pqxx::transaction_base& tx, const model::Alert& al
     }
   }
 
+  pqxx::work tx(conn);
   const auto row = tx.exec_params1(
       "INSERT INTO alerts (submitted_by, headline, description, instruction, event, categories,"
       " severity, urgency, certainty, area, language, sender, expires_at, web, document)"
@@ -136,6 +126,7 @@ AcceptedAlert insert_alert_in(pqxx::transaction_base& tx, const model::Alert& al
   if (!fanned.empty()) detail["subscribers_by_channel"] = std::move(fanned);
   detail["document"] = document;
   audit::append(tx, {actor, "alert.accepted", accepted.id, std::nullopt, std::move(detail)});
+  tx.commit();
   return accepted;
 }
 

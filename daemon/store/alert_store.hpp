@@ -71,13 +71,6 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<SubscriberFanout>& fanouts, const std::string& actor,
                            const std::optional<IdempotencyKey>& idempotency = std::nullopt);
 
-// The same writes inside a transaction the caller commits (group commit at intake).
-AcceptedAlert insert_alert_in(pqxx::transaction_base& tx, const model::Alert& alert,
-                              const std::vector<NewDelivery>& deliveries,
-                              const std::vector<SubscriberFanout>& fanouts,
-                              const std::string& actor,
-                              const std::optional<IdempotencyKey>& idempotency = std::nullopt);
-
 // The alert an actor's Idempotency-Key created within the last 24 hours, with the body
 // hash it came with.
 struct PriorRequest {
