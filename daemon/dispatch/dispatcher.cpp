@@ -178,14 +178,7 @@ void Dispatcher::fail_unconfigured() {
     const std::string reason = "channel '" + d.channel + "' is not configured";
     spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
                   d.alert_id, d.channel, reason);
-    store::AttemptRecord rec;
-    rec.delivery_id = d.id;
-    rec.alert_id = d.alert_id;
-    rec.channel = d.channel;
-    rec.target = d.target;
-    rec.part = d.part;
-    rec.parts = d.parts;
-    rec.attempt = d.attempt;
+    auto rec = store::record_for(d);
     rec.outcome = "permanent";
     rec.error = reason;
     rec.next_state = "failed";

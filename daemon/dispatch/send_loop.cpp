@@ -97,25 +97,9 @@ void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& ch
   in_flight_.emplace(tag, InFlight{std::move(delivery), &channel});
 }
 
-namespace {
-
-store::AttemptRecord record_for(const store::ClaimedDelivery& d) {
-  store::AttemptRecord rec;
-  rec.delivery_id = d.id;
-  rec.alert_id = d.alert_id;
-  rec.channel = d.channel;
-  rec.target = d.target;
-  rec.part = d.part;
-  rec.parts = d.parts;
-  rec.attempt = d.attempt;
-  return rec;
-}
-
-}  // namespace
-
 void SendLoop::hand_back(const store::ClaimedDelivery& d, const std::string& reason,
                          milliseconds retry_in) {
-  auto rec = record_for(d);
+  auto rec = store::record_for(d);
   rec.outcome = "deferred";
   rec.error = reason;
   rec.next_state = "retrying";
@@ -126,7 +110,7 @@ void SendLoop::hand_back(const store::ClaimedDelivery& d, const std::string& rea
 void SendLoop::fail_unsent(const store::ClaimedDelivery& d, const std::string& reason) {
   spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
                 d.alert_id, d.channel, reason);
-  auto rec = record_for(d);
+  auto rec = store::record_for(d);
   rec.outcome = "permanent";
   rec.error = reason;
   rec.next_state = "failed";
@@ -164,7 +148,7 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
       decide(options_.retry, outcome, d.attempt,
              std::uniform_real_distribution<double>(0.0, 1.0)(rng_), d.valid_for - latency);
 
-  auto rec = record_for(d);
+  auto rec = store::record_for(d);
   rec.outcome = std::string(channels::to_string(outcome.kind));
   if (const auto* reply = std::get_if<channels::HttpReply>(&answer))
     rec.http_status = reply->status;

@@ -177,6 +177,18 @@ void withhold_later_parts(pqxx::work& tx, const AttemptRecord& rec, const std::s
 
 }  // namespace
 
+AttemptRecord record_for(const ClaimedDelivery& d) {
+  AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.alert_id = d.alert_id;
+  rec.channel = d.channel;
+  rec.target = d.target;
+  rec.part = d.part;
+  rec.parts = d.parts;
+  rec.attempt = d.attempt;
+  return rec;
+}
+
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
                                   const std::vector<AttemptRecord>& records) {
   // A fixed number of statements per batch, whatever its size: the outcome updates, the

@@ -83,6 +83,9 @@ struct AttemptRecord {
   std::optional<std::string> moved_to;  // the target's new address, for this and later parts
 };
 
+// A record naming the claimed delivery, its outcome still to fill in.
+AttemptRecord record_for(const ClaimedDelivery& delivery);
+
 // Writes each attempt and its consequence, only if `owner` still holds the lease (a
 // worker whose lease expired must not overwrite the one that took over); the attempt is
 // logged either way. A delivered part makes the next part due; a failed part fails the
