@@ -8,7 +8,7 @@ root=$(pwd)
 
 ./deploy/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARALDO_BUILD_TESTS=ON >/dev/null
-cmake --build build --target araldod araldo-emulator
+cmake --build build --target araldod araldoctl araldo-emulator
 
 port=${ARALDO_PORT:-8080}
 emulator_port=${ARALDO_EMULATOR_PORT:-8081}
@@ -67,7 +67,7 @@ cat <<MSG
 
 Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
   API key:   $key        (also in var/api-key)
-  Audit log: araldoctl --database-url "$ARALDO_DATABASE_URL" audit verify \\
+  Audit log: ./build/araldoctl --database-url "$ARALDO_DATABASE_URL" audit verify \\
                --public-key $(./build/araldod -c "$var/araldo.yaml" audit-public-key)
   Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram, X, Facebook and WhatsApp;
              log in var/emulator.log)
