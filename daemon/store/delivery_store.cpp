@@ -449,7 +449,11 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
                                                              const ChannelFilter& filter) {
   pqxx::read_transaction tx(conn);
   const auto row = tx.exec_params1(
-      "SELECT greatest(0, ceil(extract(epoch FROM (min(t) - now())) * 1000))::bigint FROM ("
+      // greatest() skips NULLs: without the CASE, "nothing waits" would read as "due now"
+      // and the dispatcher would spin on empty claims.
+      "SELECT CASE WHEN min(t) IS NOT NULL"
+      "            THEN greatest(0, ceil(extract(epoch FROM (min(t) - now())) * 1000))::bigint"
+      "       END FROM ("
       "  SELECT min(next_attempt_at) AS t FROM deliveries"
       "   WHERE state IN ('pending','retrying') AND next_attempt_at < 'infinity' AND " +
           channel_condition(filter, 1) + "     AND NOT " + alert_expired +

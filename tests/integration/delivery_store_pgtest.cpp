@@ -310,3 +310,15 @@ TEST(DeliveryStore, ARowWhoseWorkersKeepDyingIsFailedNotClaimedForever) {
             std::to_string(store::max_lease_expiries));
   EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.failed'"), "1");
 }
+
+TEST(DeliveryStore, NothingWaitingMeansNoWakeUpTime) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  // Regression: greatest(0, NULL) is 0 in PostgreSQL, so an empty queue read as "due
+  // now" and an idle dispatcher claimed nothing in a loop (160 transactions/s).
+  EXPECT_EQ(store::time_until_next_due(c, {}), std::nullopt);
+  EXPECT_EQ(store::time_until_next_due(c, {{"tg"}, true}), std::nullopt);
+  store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), {}, "ops");
+  EXPECT_EQ(store::time_until_next_due(c, {{"tg"}, true}), milliseconds(0));
+  EXPECT_EQ(store::time_until_next_due(c, {{"other"}, true}), std::nullopt);
+}
