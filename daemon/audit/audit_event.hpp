@@ -20,7 +20,7 @@ struct AuditEvent {
 };
 
 void append(pqxx::transaction_base& tx, const AuditEvent& event);
-// Many events in one statement, chained in the order given.
+// Many events in one statement, inserted in the order given.
 void append_all(pqxx::transaction_base& tx, const std::vector<AuditEvent>& events);
 
 }  // namespace araldo::audit
