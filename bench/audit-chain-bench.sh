@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# How many audit events/s the hash chain takes, against the same inserts into a plain
+# How many audit events/s writers can append, against the same inserts into a plain
 # table: pgbench on a private PostgreSQL (fsync on), one event per transaction and ten
 # per transaction (as the dispatcher batches outcomes), 1 and 4 concurrent writers.
 # Usage: bench/audit-chain-bench.sh [path to araldod]   (prints a table)
@@ -40,7 +40,7 @@ for table in audit_plain audit_events; do
     done
   done
 done
-"${psql[@]}" -d audit_bench -c "SELECT 'chain rows: ' || count(*) FROM audit_events"
+"${psql[@]}" -d audit_bench -c "SELECT 'events: ' || count(*) FROM audit_events"
 ARALDO_DATABASE_URL="host=127.0.0.1 port=$port user=postgres dbname=audit_bench" \
   "$(dirname "$araldod")/araldoctl" audit verify
 rm -rf "$work"

@@ -48,9 +48,13 @@ int verify(pqxx::connection& conn, const std::vector<std::string>& kept,
     return 1;
   }
   std::cout << "audit log intact: " << r.leaves << " event(s) in " << r.heads << " tree head(s) ("
-            << r.signed_heads << " signed), head " << r.tree_size << ":"
-            << audit::merkle::hex(r.root) << "; " << r.unsealed
-            << " newer event(s) not sealed yet\n";
+            << r.signed_heads << " signed), ";
+  if (r.heads > 0) {
+    std::cout << "head " << r.tree_size << ":" << audit::merkle::hex(r.root);
+  } else {
+    std::cout << "no tree head yet (is a daemon running to seal them?)";
+  }
+  std::cout << "; " << r.unsealed << " newer event(s) not sealed yet\n";
   if (!kept.empty()) std::cout << "every kept head is a prefix of the log\n";
   return 0;
 }
