@@ -170,20 +170,11 @@ void Dispatcher::claim(const std::string& name, ChannelQueue& q, Clock::time_poi
 
 void Dispatcher::fail_unconfigured() {
   // Deliveries for a channel no longer in the configuration fail loudly, not silently
-  // wait forever.
+  // wait forever: the send thread fails what it has no channel for, with the reason.
   std::vector<std::string> configured;
   for (const auto& [name, q] : queues_) configured.push_back(name);
-  for (auto& d : store::claim_due(*listener_->conn, options_.worker_id, 100, options_.lease,
-                                  {configured, false})) {
-    const std::string reason = "channel '" + d.channel + "' is not configured";
-    spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
-                  d.alert_id, d.channel, reason);
-    auto rec = store::record_for(d);
-    rec.outcome = "permanent";
-    rec.error = reason;
-    rec.next_state = "failed";
-    unwritten_.push_back(std::move(rec));
-  }
+  handoff_.hand_over(store::claim_due(*listener_->conn, options_.worker_id, 100, options_.lease,
+                                      {configured, false}));
 }
 
 void Dispatcher::flush_records() {
@@ -263,7 +254,6 @@ void Dispatcher::turn(bool draining) {
     claim(entry->first, entry->second, now);
     if (was_wanted && !entry->second.wanted) drained.push_back(entry->first);
   }
-  flush_records();  // what fail_unconfigured() failed without sending
 
   // A channel whose queue ran dry: when is its next retry due (or a lease to expire)?
   if (!drained.empty()) {

@@ -72,9 +72,12 @@ void Handoff::pause(const std::string& channel, Pause pause) {
   p = std::move(pause);
 }
 
-void Handoff::recovered(const std::string& channel) {
+bool Handoff::recovered(const std::string& channel) {
   std::lock_guard lock(mutex_);
-  if (auto it = pauses_.find(channel); it != pauses_.end()) it->second.stopped = false;
+  const auto it = pauses_.find(channel);
+  if (it == pauses_.end() || !it->second.stopped) return false;
+  it->second.stopped = false;
+  return true;
 }
 
 std::map<std::string, Handoff::Pause> Handoff::pauses() const {

@@ -46,7 +46,8 @@ class Handoff {
     std::string reason;
   };
   void pause(const std::string& channel, Pause pause);
-  void recovered(const std::string& channel);  // it delivered again: no longer stopped
+  // It delivered again: no longer stopped. True if it was stopped until now.
+  bool recovered(const std::string& channel);
   std::map<std::string, Pause> pauses() const;
   // How long the channel stays paused from `now`; zero when it is not.
   Clock::duration paused_for(const std::string& channel, Clock::time_point now) const;

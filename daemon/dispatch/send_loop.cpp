@@ -161,9 +161,8 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
 
   using Kind = channels::Outcome::Kind;
   if (outcome.kind == Kind::delivered) {
-    const auto pauses = handoff_.pauses();
-    if (const auto it = pauses.find(channel.name()); it != pauses.end() && it->second.stopped) {
-      handoff_.recovered(channel.name());
+    // One lookup under the lock, not a copy of every channel's pause per message.
+    if (handoff_.recovered(channel.name())) {
       spdlog::info("event=channel.recovered channel={}", channel.name());
     }
   } else if (outcome.scope == channels::Scope::channel && decision.retry_in &&

@@ -188,3 +188,26 @@ TEST_F(OperationsE2E, APoisonRowFailsAloneAndTheDaemonKeepsSending) {
   const auto later = post_and_wait(with_channels(R"(["telegram-main"])"), {"sent"});
   EXPECT_FALSE(later.empty());
 }
+
+// A delivery for a channel no longer in the configuration fails with that reason at the
+// next sweep, instead of waiting forever.
+TEST_F(OperationsE2E, ADeliveryForAChannelNoLongerConfiguredFailsWithTheReason) {
+  start_daemon();
+  ASSERT_EQ(stop_daemon(SIGTERM), 0);  // the schema is in place; now write rows by hand
+  const auto alert = db_->scalar(
+      "INSERT INTO alerts (submitted_by, headline, event, categories, severity, urgency,"
+      " certainty, language, document) VALUES ('e2e', 'h', 'Flood', '{Met}', 'Extreme',"
+      " 'Immediate', 'Observed', 'it', '{}') RETURNING id");
+  db_->scalar(
+      "WITH ins AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, priority,"
+      " rendered_text) VALUES ('" +
+      alert +
+      "', 'telegram-old', 'telegram', '@old', 100, 'testo') RETURNING 1)"
+      " SELECT count(*) FROM ins");
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return db_->scalar("SELECT state FROM deliveries") == "failed"; }))
+      << daemon_->output();
+  EXPECT_EQ(db_->scalar("SELECT last_error FROM deliveries"),
+            "channel 'telegram-old' is not configured");
+  EXPECT_TRUE(emulator_messages().empty());
+}
