@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "daemon/text/digest.hpp"
 
@@ -55,29 +56,28 @@ void subproof(const std::vector<Hash>& leaves, std::uint64_t m, std::uint64_t be
   }
 }
 
-}  // namespace
-
-Hash leaf_hash(std::string_view entry) {
+// SHA-256(prefix || parts...): RFC 6962 tells leaves (0x00) from nodes (0x01) this way.
+Hash prefixed_hash(unsigned char prefix, std::initializer_list<std::string_view> parts) {
   Hash h;
   SHA256_CTX ctx;
   SHA256_Init(&ctx);
-  const unsigned char prefix = 0x00;
   SHA256_Update(&ctx, &prefix, 1);
-  SHA256_Update(&ctx, entry.data(), entry.size());
+  for (const auto& p : parts) SHA256_Update(&ctx, p.data(), p.size());
   SHA256_Final(h.data(), &ctx);
   return h;
 }
 
+}  // namespace
+
+Hash leaf_hash(std::string_view entry) {
+  return prefixed_hash(0x00, {entry});
+}
+
 Hash node_hash(const Hash& left, const Hash& right) {
-  Hash h;
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  const unsigned char prefix = 0x01;
-  SHA256_Update(&ctx, &prefix, 1);
-  SHA256_Update(&ctx, left.data(), left.size());
-  SHA256_Update(&ctx, right.data(), right.size());
-  SHA256_Final(h.data(), &ctx);
-  return h;
+  auto view = [](const Hash& h) {
+    return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
+  };
+  return prefixed_hash(0x01, {view(left), view(right)});
 }
 
 Hash empty_root() {
