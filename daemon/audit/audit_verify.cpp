@@ -4,6 +4,7 @@
 #include <map>
 
 #include "daemon/audit/head_signer.hpp"
+#include "daemon/store/database.hpp"
 
 namespace araldo::audit {
 
@@ -49,7 +50,7 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
     return report;
   };
   // One snapshot for everything, so a log growing meanwhile is checked as it was.
-  pqxx::read_transaction tx(conn);
+  store::Snapshot tx(conn);
 
   std::map<std::uint64_t, Head> heads;
   for (const auto& r : tx.exec("SELECT tree_size, root_hash, signed_at, public_key, signature"

@@ -4,6 +4,7 @@
 
 #include "daemon/audit/audit_event.hpp"
 #include "daemon/model/alert_json.hpp"
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 namespace {
@@ -151,7 +152,7 @@ std::optional<PriorRequest> find_idempotent(pqxx::connection& conn, const std::s
 }
 
 std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id, int limit) {
-  pqxx::read_transaction tx(conn);
+  Snapshot tx(conn);
   const auto alert = tx.exec_params(
       "SELECT id::text, to_json(accepted_at)#>>'{}', submitted_by, document::text"
       " FROM alerts WHERE id = $1::uuid",

@@ -17,6 +17,12 @@ struct DatabaseUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A read-only transaction whose statements all see one snapshot. pqxx::read_transaction
+// is READ COMMITTED: each statement there sees its own snapshot, so a summary and a
+// listing read one after the other can disagree while the dispatcher works.
+using Snapshot =
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
+
 // Opens one connection; throws DatabaseUnavailable (never a message with the password).
 std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn);
 

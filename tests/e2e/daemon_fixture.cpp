@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 namespace araldo::test_support {
@@ -200,6 +201,19 @@ boost::json::object DaemonTest::post_and_wait(const std::string& json,
                   << boost::json::serialize(alert) << "\n"
                   << daemon_->output();
     return {};
+  }
+  // The summary and the listing come from one snapshot: they must agree, even while the
+  // dispatcher is still writing.
+  if (!alert.contains("deliveries_truncated")) {
+    std::map<std::string, long long> listed;
+    for (const auto& d : alert.at("deliveries").as_array()) {
+      ++listed[std::string(d.at("state").as_string())];
+    }
+    std::map<std::string, long long> summary;
+    for (const auto& [state, n] : alert.at("summary").as_object()) {
+      summary[std::string(state)] = n.as_int64();
+    }
+    EXPECT_EQ(summary, listed) << boost::json::serialize(alert);
   }
   return alert;
 }
