@@ -4,6 +4,8 @@
 # Alertmanager (Debian's, in memory, one webhook receiver), under the same wrk load with
 # one distinct alert per request, in one run. Prints a table; not part of the test suite.
 #   ./bench/intake-bench.sh [seconds per run, default 15]
+# Environment: CONNECTIONS (default "1 16 64"); PEER=0 skips Alertmanager; PROFILE=1
+# records araldod with perf during each run (perf-araldod-<connections>.data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
@@ -41,7 +43,7 @@ lifted="rate_limit: {per_minute: 6000000, burst: 1000}"
 cat >"$work/araldo.yaml" <<YAML
 listen: 127.0.0.1:18080
 log_level: warn
-http: {threads: 16}
+http: {threads: 64}
 database: {url: 'host=127.0.0.1 port=$pg_port user=postgres dbname=intake_bench', pool_size: 16}
 audit: {signing_key: '$(openssl rand -hex 32)'}
 channels:
@@ -92,9 +94,16 @@ run() {  # name url script connections
 }
 echo "| server | connections | alerts/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"
-for c in 1 16 64; do
+for c in ${CONNECTIONS:-1 16 64}; do
+  if [ "${PROFILE:-0}" = 1 ]; then
+    perf record -g -o "perf-araldod-$c.data" -p "$araldod_pid" -- sleep "$secs" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   run araldod http://127.0.0.1:18080 bench/wrk/araldo_alert.lua "$c"
-  run alertmanager http://127.0.0.1:19093 bench/wrk/alertmanager_alert.lua "$c"
+  if [ "${PROFILE:-0}" = 1 ]; then wait "$perf_pid" || true; fi
+  if [ "${PEER:-1}" = 1 ]; then
+    run alertmanager http://127.0.0.1:19093 bench/wrk/alertmanager_alert.lua "$c"
+  fi
 done
 echo
 echo "peak RSS: araldod $(rss_mib $araldod_pid) MiB, alertmanager $(rss_mib $am_pid) MiB"

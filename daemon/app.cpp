@@ -38,7 +38,7 @@ int serve(config::Config& cfg) {
 
   dispatch::Dispatcher dispatcher(cfg.dispatch, cfg.database.url, cfg.channels);
   const auto new_work = [&] { dispatcher.new_work(); };
-  api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults, new_work);
+  api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake);
 
   api::SubscribersApi subscribers(db, cfg.channels);
   api::DeliveriesApi deliveries(db, new_work);

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <set>
 
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
-#include "daemon/store/subscriber_store.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::api {
@@ -117,12 +117,14 @@ std::optional<http::Response> AlertsApi::replay_idempotent(
 
 AlertsApi::AlertsApi(store::Database& db, const channels::ChannelSet& channels,
                      const render::Renderer& renderer, model::AlertDefaults defaults,
-                     std::function<void()> new_work)
+                     std::function<void()> new_work, intake::GroupCommitOptions group_commit)
     : db_(db),
       channels_(channels),
       renderer_(renderer),
       defaults_(std::move(defaults)),
-      new_work_(std::move(new_work)) {}
+      group_commit_(std::make_unique<intake::GroupCommit>(db, group_commit, std::move(new_work))) {}
+
+AlertsApi::~AlertsApi() = default;
 
 http::Response AlertsApi::post(const http::Request& request) const {
   try {
@@ -189,9 +191,13 @@ http::Response AlertsApi::post(const http::Request& request) const {
         return it->second;
       };
       if (channel->subscribers()) {
+        // Subscribers store their primary language, and only the alert's own languages
+        // render differently from the fallback: no look-up of who speaks what.
         store::SubscriberFanout fanout{channel->name(), channel->settings().type, {}, {}};
-        const auto languages = db_.with_connection(
-            [&](pqxx::connection& c) { return store::subscriber_languages(c, channel->name()); });
+        std::set<std::string> languages{model::primary_language(alert.language)};
+        for (const auto& t : alert.translations) {
+          languages.insert(model::primary_language(t.language));
+        }
         for (const auto& language : languages) {
           if (auto parts = parts_for(language)) fanout.by_language[language] = std::move(*parts);
         }
@@ -208,22 +214,25 @@ http::Response AlertsApi::post(const http::Request& request) const {
     }
     if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
 
-    store::AcceptedAlert accepted;
-    try {
-      accepted = db_.with_connection([&](pqxx::connection& c) {
-        return store::insert_alert(c, alert, deliveries, fanouts, actor, idempotency);
-      });
-    } catch (const store::IdempotencyRace&) {
-      // The same key committed first in a concurrent request: answer as it did.
-      if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
-      throw;
+    store::NewAlert submitted{alert, std::move(deliveries), std::move(fanouts), actor, idempotency};
+    const auto outcome = group_commit_->submit(submitted);
+    switch (outcome.refused) {
+      case store::InsertOutcome::Refused::nothing_to_deliver:
+        return http::unprocessable(
+                   {{"/channels",
+                     "no message to send: the chosen channels have no targets or subscribers"}})
+            .to_response();
+      case store::InsertOutcome::Refused::idempotency_taken:
+        // The same key committed first in a concurrent request: answer as it did.
+        if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
+        throw std::runtime_error("Idempotency-Key taken, but its alert cannot be found");
+      case store::InsertOutcome::Refused::no:
+        break;
     }
-    new_work_();
+    const auto& accepted = outcome.accepted;
     spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
                  actor, alert.severity, accepted.deliveries);
     return accepted_response(accepted);
-  } catch (const store::NothingToDeliver& e) {
-    return http::unprocessable({{"/channels", e.what()}}).to_response();
   } catch (const store::DatabaseUnavailable& e) {
     spdlog::error("event=alert.rejected_db_unavailable error=\"{}\"", e.what());
     return http::service_unavailable(

@@ -2,9 +2,11 @@
 // POST /v1/alerts (accept an alert: validate, render, queue; an Idempotency-Key makes a
 // repeated request return the first answer) and GET /v1/alerts/{id}.
 #include <functional>
+#include <memory>
 
 #include "channels/registry.hpp"
 #include "daemon/http/http_message.hpp"
+#include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/alert_store.hpp"
@@ -14,10 +16,12 @@ namespace araldo::api {
 
 class AlertsApi {
  public:
-  // `new_work` is called after an alert commits, to wake the dispatchers.
+  // `new_work` is called after alerts commit, to wake the dispatchers.
   AlertsApi(
       store::Database& db, const channels::ChannelSet& channels, const render::Renderer& renderer,
-      model::AlertDefaults defaults, std::function<void()> new_work = [] {});
+      model::AlertDefaults defaults, std::function<void()> new_work = [] {},
+      intake::GroupCommitOptions group_commit = {});
+  ~AlertsApi();  // answers what is queued, then stops the committers
 
   http::Response post(const http::Request& request) const;
   http::Response get(const http::Request& request, const std::string& id) const;
@@ -32,7 +36,7 @@ class AlertsApi {
   const channels::ChannelSet& channels_;
   const render::Renderer& renderer_;
   model::AlertDefaults defaults_;
-  std::function<void()> new_work_;
+  std::unique_ptr<intake::GroupCommit> group_commit_;
 };
 
 }  // namespace araldo::api

@@ -89,6 +89,10 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   auto alerts = top.section("alerts");
   c.alert_defaults.language = alerts.optional_string("default_language", "it");
   c.alert_defaults.sender = alerts.optional_string("default_sender", "");
+  // Group commit: how many transactions may be committing at once, and how many alerts
+  // one may hold.
+  c.intake.committers = static_cast<int>(alerts.integer("committers", 2, 1, 64));
+  c.intake.max_batch = static_cast<std::size_t>(alerts.integer("max_batch", 256, 1, 10'000));
   alerts.reject_unknown_keys();
 
   if (top.has("templates_dir")) c.templates_dir = top.required_string("templates_dir");

@@ -9,6 +9,7 @@
 #include "daemon/config/secret.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
 
 namespace araldo::config {
@@ -31,6 +32,7 @@ struct Config {
   DatabaseConfig database;
   dispatch::DispatchOptions dispatch;
   model::AlertDefaults alert_defaults;
+  intake::GroupCommitOptions intake;
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";
   channels::ChannelSet channels;

@@ -1,6 +1,9 @@
 #include "daemon/store/alert_store.hpp"
 
 #include <boost/json.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <set>
 
 #include "daemon/audit/audit_event.hpp"
 #include "daemon/model/alert_json.hpp"
@@ -14,121 +17,243 @@ std::optional<std::string> opt(const pqxx::field& f) {
   return f.as<std::string>();
 }
 
-}  // namespace
-
-namespace {
-
-void add_parts(boost::json::array& rows, const std::string& key,
-               const std::vector<RenderedPart>& parts) {
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    rows.push_back({{"key", key},
-                    {"language", parts[i].language},
-                    {"part", i + 1},
-                    {"parts", parts.size()},
-                    {"text", parts[i].text}});
-  }
-}
-
 // Later parts wait (at infinity) until the part before them is delivered.
 constexpr const char* first_part_due = "CASE WHEN r.part = 1 THEN now() ELSE 'infinity' END";
 
+std::string new_alert_id() {
+  // One generator per thread: boost's random_generator is not thread-safe.
+  thread_local boost::uuids::random_generator generate;
+  return boost::uuids::to_string(generate());
+}
+
+// One attempt at writing the alerts at `live` (indexes into batch). Returns the refusals
+// found, in which case nothing was committed; or commits and fills `out`.
+std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn,
+                                                          const std::vector<const NewAlert*>& batch,
+                                                          const std::vector<std::size_t>& live,
+                                                          std::vector<InsertOutcome>& out) {
+  std::vector<std::string> ids;
+  std::vector<boost::json::object> documents;
+  boost::json::array alert_rows, delivery_rows, fanout_rows, key_rows;
+  std::map<std::string, std::size_t> index_of;  // alert id → batch index
+  for (const auto i : live) {
+    const auto& n = *batch[i];
+    const auto& a = n.alert;
+    const auto id = new_alert_id();
+    const int priority = model::priority(a);
+    index_of[id] = i;
+    ids.push_back(id);
+    documents.push_back(model::alert_to_json(a));
+    boost::json::array categories;
+    for (const auto& c : a.categories) categories.emplace_back(c);
+    boost::json::object row{{"id", id},
+                            {"submitted_by", n.actor},
+                            {"headline", a.headline},
+                            {"description", a.description},
+                            {"instruction", a.instruction},
+                            {"event", a.event},
+                            {"categories", std::move(categories)},
+                            {"severity", a.severity},
+                            {"urgency", a.urgency},
+                            {"certainty", a.certainty},
+                            {"area", a.area},
+                            {"language", a.language},
+                            {"sender", a.sender},
+                            {"document", documents.back()}};
+    if (a.expires) row["expires_at"] = *a.expires;
+    if (a.web) row["web"] = *a.web;
+    alert_rows.push_back(std::move(row));
+    for (const auto& d : n.deliveries) {
+      for (std::size_t p = 0; p < d.parts.size(); ++p) {
+        delivery_rows.push_back({{"alert_id", id},
+                                 {"channel", d.channel},
+                                 {"channel_type", d.channel_type},
+                                 {"target", d.target},
+                                 {"language", d.parts[p].language},
+                                 {"part", p + 1},
+                                 {"parts", d.parts.size()},
+                                 {"priority", priority},
+                                 {"text", d.parts[p].text}});
+      }
+    }
+    for (const auto& f : n.fanouts) {
+      auto add = [&](const std::string& key, const std::vector<RenderedPart>& parts) {
+        for (std::size_t p = 0; p < parts.size(); ++p) {
+          fanout_rows.push_back({{"alert_id", id},
+                                 {"channel", f.channel},
+                                 {"channel_type", f.channel_type},
+                                 {"priority", priority},
+                                 {"key", key},
+                                 {"language", parts[p].language},
+                                 {"part", p + 1},
+                                 {"parts", parts.size()},
+                                 {"text", parts[p].text}});
+        }
+      };
+      for (const auto& [language, parts] : f.by_language) add(language, parts);
+      add("", f.fallback);
+    }
+    if (n.idempotency) {
+      key_rows.push_back({{"actor", n.actor},
+                          {"key", n.idempotency->key},
+                          {"body_sha256", n.idempotency->body_sha256},
+                          {"alert_id", id}});
+    }
+  }
+
+  pqxx::work tx(conn);
+  const auto accepted_at =
+      tx.exec_params1(
+            "WITH a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction,"
+            "   event, categories, severity, urgency, certainty, area, language, sender,"
+            "   expires_at, web, document)"
+            " SELECT r.id, r.submitted_by, r.headline, r.description, r.instruction, r.event,"
+            "   ARRAY(SELECT jsonb_array_elements_text(r.categories)), r.severity, r.urgency,"
+            "   r.certainty, r.area, r.language, r.sender, r.expires_at, r.web, r.document"
+            " FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, submitted_by text, headline text,"
+            "   description text, instruction text, event text, categories jsonb, severity text,"
+            "   urgency text, certainty text, area text, language text, sender text,"
+            "   expires_at timestamptz, web text, document jsonb)"
+            " RETURNING accepted_at)"
+            " SELECT to_json(min(accepted_at))#>>'{}' FROM a",
+            boost::json::serialize(alert_rows))[0]
+          .as<std::string>();
+
+  std::map<std::string, long long> total;                              // alert id → messages
+  std::map<std::string, std::map<std::string, long long>> by_channel;  // for the audit event
+  if (!delivery_rows.empty()) {
+    for (const auto& r : tx.exec_params(
+             "WITH d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target,"
+             "   language, part, parts, priority, rendered_text, next_attempt_at)"
+             " SELECT r.alert_id, r.channel, r.channel_type, r.target, r.language, r.part,"
+             "   r.parts, r.priority, r.text, " +
+                 std::string(first_part_due) +
+                 " FROM jsonb_to_recordset($1::jsonb) AS r(alert_id uuid, channel text,"
+                 "   channel_type text, target text, language text, part int, parts int,"
+                 "   priority int, text text)"
+                 " RETURNING alert_id)"
+                 " SELECT alert_id::text, count(*) FROM d GROUP BY alert_id",
+             boost::json::serialize(delivery_rows))) {
+      total[r[0].as<std::string>()] += r[1].as<long long>();
+    }
+  }
+  if (!fanout_rows.empty()) {
+    // Every subscriber of every fanned-out channel in one statement; a subscriber whose
+    // language nobody rendered for that alert gets the fallback ("").
+    for (const auto& r : tx.exec_params(
+             "WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("
+             "   alert_id uuid, channel text, channel_type text, priority int, key text,"
+             "   language text, part int, parts int, text text)),"
+             " f AS (SELECT DISTINCT alert_id, channel FROM r),"
+             " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language,"
+             "   part, parts, priority, rendered_text, next_attempt_at)"
+             " SELECT r.alert_id, r.channel, r.channel_type, s.address, r.language, r.part,"
+             "   r.parts, r.priority, r.text, " +
+                 std::string(first_part_due) +
+                 " FROM f JOIN subscribers s ON s.channel = f.channel"
+                 " JOIN r ON r.alert_id = f.alert_id AND r.channel = f.channel"
+                 "  AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = f.alert_id"
+                 "    AND k.channel = f.channel AND k.key = s.language) THEN s.language ELSE ''"
+                 "  END"
+                 " RETURNING alert_id, channel)"
+                 " SELECT alert_id::text, channel, count(*) FROM d GROUP BY alert_id, channel",
+             boost::json::serialize(fanout_rows))) {
+      const auto id = r[0].as<std::string>();
+      const auto n = r[2].as<long long>();
+      total[id] += n;
+      by_channel[id][r[1].as<std::string>()] = n;
+    }
+  }
+  std::map<std::size_t, InsertOutcome::Refused> refused;
+  for (const auto& id : ids) {
+    if (total[id] == 0) refused[index_of[id]] = InsertOutcome::Refused::nothing_to_deliver;
+  }
+  if (!refused.empty()) return refused;  // rolled back by tx's destructor
+
+  if (!key_rows.empty()) {
+    // Takes each key, or a key older than 24 hours; a live one held by another request
+    // means that request committed first.
+    std::set<std::string> taken;
+    for (const auto& r : tx.exec_params(
+             "INSERT INTO idempotency_keys (actor, key, body_sha256, alert_id)"
+             " SELECT actor, key, body_sha256, alert_id FROM jsonb_to_recordset($1::jsonb)"
+             "   AS r(actor text, key text, body_sha256 text, alert_id uuid)"
+             " ON CONFLICT (actor, key) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256,"
+             "   alert_id = EXCLUDED.alert_id, created_at = now()"
+             " WHERE idempotency_keys.created_at < now() - interval '24 hours'"
+             " RETURNING alert_id::text",
+             boost::json::serialize(key_rows))) {
+      taken.insert(r[0].as<std::string>());
+    }
+    for (const auto& k : key_rows) {
+      const std::string id(k.at("alert_id").as_string());
+      if (!taken.count(id)) refused[index_of[id]] = InsertOutcome::Refused::idempotency_taken;
+    }
+    if (!refused.empty()) return refused;
+  }
+
+  std::vector<audit::AuditEvent> events;
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    const auto& id = ids[k];
+    const auto& n = *batch[index_of[id]];
+    boost::json::object detail;
+    detail["deliveries"] = total[id];
+    if (n.idempotency) detail["idempotency_key"] = n.idempotency->key;
+    if (auto it = by_channel.find(id); it != by_channel.end()) {
+      boost::json::object fanned;
+      for (const auto& [channel, count] : it->second) fanned[channel] = count;
+      // A channel whose subscribers all left meanwhile still shows, with 0.
+      for (const auto& f : n.fanouts) {
+        if (!fanned.contains(f.channel)) fanned[f.channel] = 0;
+      }
+      detail["subscribers_by_channel"] = std::move(fanned);
+    } else if (!n.fanouts.empty()) {
+      boost::json::object fanned;
+      for (const auto& f : n.fanouts) fanned[f.channel] = 0;
+      detail["subscribers_by_channel"] = std::move(fanned);
+    }
+    detail["document"] = std::move(documents[k]);
+    events.push_back({n.actor, "alert.accepted", id, std::nullopt, std::move(detail)});
+  }
+  audit::append_all(tx, events);
+  tx.commit();
+  for (const auto& id : ids) out[index_of[id]].accepted = {id, accepted_at, total[id]};
+  return {};
+}
+
 }  // namespace
+
+std::vector<InsertOutcome> insert_alerts(pqxx::connection& conn,
+                                         const std::vector<const NewAlert*>& batch) {
+  std::vector<InsertOutcome> out(batch.size());
+  std::vector<std::size_t> live(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) live[i] = i;
+  while (!live.empty()) {
+    const auto refused = write_batch(conn, batch, live, out);
+    if (refused.empty()) break;
+    // Rolled back: write the others again without the refused ones.
+    for (const auto& [i, why] : refused) out[i].refused = why;
+    std::erase_if(live, [&](std::size_t i) { return refused.count(i) > 0; });
+  }
+  return out;
+}
 
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
                            const std::vector<SubscriberFanout>& fanouts, const std::string& actor,
                            const std::optional<IdempotencyKey>& idempotency) {
-  const auto document = model::alert_to_json(alert);
-  boost::json::array categories;
-  for (const auto& c : alert.categories) categories.emplace_back(c);
-  boost::json::array rows;
-  for (const auto& d : deliveries) {
-    for (std::size_t i = 0; i < d.parts.size(); ++i) {
-      rows.push_back({{"channel", d.channel},
-                      {"channel_type", d.channel_type},
-                      {"target", d.target},
-                      {"language", d.parts[i].language},
-                      {"part", i + 1},
-                      {"parts", d.parts.size()},
-                      {"text", d.parts[i].text}});
-    }
+  const NewAlert one{alert, deliveries, fanouts, actor, idempotency};
+  const auto outcome = insert_alerts(conn, {&one}).front();
+  switch (outcome.refused) {
+    case InsertOutcome::Refused::nothing_to_deliver:
+      throw NothingToDeliver(
+          "no message to send: the chosen channels have no targets or subscribers");
+    case InsertOutcome::Refused::idempotency_taken:
+      throw IdempotencyRace("Idempotency-Key taken by a concurrent request");
+    case InsertOutcome::Refused::no:
+      break;
   }
-
-  pqxx::work tx(conn);
-  const auto row = tx.exec_params1(
-      "INSERT INTO alerts (submitted_by, headline, description, instruction, event, categories,"
-      " severity, urgency, certainty, area, language, sender, expires_at, web, document)"
-      " VALUES ($1, $2, $3, $4, $5, ARRAY(SELECT jsonb_array_elements_text($6::jsonb)),"
-      " $7, $8, $9, $10, $11, $12, $13::timestamptz, $14, $15::jsonb)"
-      " RETURNING id::text, to_json(accepted_at)#>>'{}'",
-      actor, alert.headline, alert.description, alert.instruction, alert.event,
-      boost::json::serialize(categories), alert.severity, alert.urgency, alert.certainty,
-      alert.area, alert.language, alert.sender, alert.expires, alert.web,
-      boost::json::serialize(document));
-  AcceptedAlert accepted{row[0].as<std::string>(), row[1].as<std::string>(), 0};
-  const int priority = model::priority(alert);
-
-  // Set-based: one statement whatever the number of targets.
-  accepted.deliveries += tx.exec_params0(
-                               "INSERT INTO deliveries (alert_id, channel, channel_type, target,"
-                               " language, part, parts, priority, rendered_text, next_attempt_at)"
-                               " SELECT $1::uuid, r.channel, r.channel_type, r.target, r.language,"
-                               " r.part, r.parts, $2, r.text, " +
-                                   std::string(first_part_due) +
-                                   " FROM jsonb_to_recordset($3::jsonb) AS r(channel text,"
-                                   " channel_type text, target text, language text, part int,"
-                                   " parts int, text text)",
-                               accepted.id, priority, boost::json::serialize(rows))
-                             .affected_rows();
-
-  boost::json::object fanned;
-  for (const auto& f : fanouts) {
-    boost::json::array renders;
-    for (const auto& [language, parts] : f.by_language) add_parts(renders, language, parts);
-    add_parts(renders, "", f.fallback);
-    // Every subscriber in one statement; a language nobody rendered falls back to "".
-    const auto n =
-        tx.exec_params0(
-              "WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($5::jsonb)"
-              "   AS r(key text, language text, part int, parts int, text text))"
-              " INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
-              " parts, priority, rendered_text, next_attempt_at)"
-              " SELECT $1::uuid, $2, $3, s.address, r.language, r.part, r.parts, $4, r.text, " +
-                  std::string(first_part_due) +
-                  " FROM subscribers s JOIN r ON r.key = CASE WHEN EXISTS"
-                  "   (SELECT 1 FROM r k WHERE k.key = s.language) THEN s.language ELSE '' END"
-                  " WHERE s.channel = $2",
-              accepted.id, f.channel, f.channel_type, priority, boost::json::serialize(renders))
-            .affected_rows();
-    fanned[f.channel] = n;
-    accepted.deliveries += n;
-  }
-  if (accepted.deliveries == 0) {
-    throw NothingToDeliver(
-        "no message to send: the chosen channels have no targets or subscribers");
-  }
-
-  if (idempotency) {
-    // Takes the key, or a key older than 24 hours; a live one held by another request
-    // means it committed first.
-    const auto taken = tx.exec_params(
-        "INSERT INTO idempotency_keys (actor, key, body_sha256, alert_id) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (actor, key) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256,"
-        "   alert_id = EXCLUDED.alert_id, created_at = now()"
-        " WHERE idempotency_keys.created_at < now() - interval '24 hours'"
-        " RETURNING 1",
-        actor, idempotency->key, idempotency->body_sha256, accepted.id);
-    if (taken.empty()) throw IdempotencyRace("Idempotency-Key taken by a concurrent request");
-  }
-
-  boost::json::object detail;
-  detail["deliveries"] = accepted.deliveries;
-  if (idempotency) detail["idempotency_key"] = idempotency->key;
-  if (!fanned.empty()) detail["subscribers_by_channel"] = std::move(fanned);
-  detail["document"] = document;
-  audit::append(tx, {actor, "alert.accepted", accepted.id, std::nullopt, std::move(detail)});
-  tx.commit();
-  return accepted;
+  return outcome.accepted;
 }
 
 void announce_new_work(pqxx::connection& conn) {

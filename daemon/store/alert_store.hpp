@@ -61,11 +61,34 @@ struct AcceptedAlert {
   long long deliveries = 0;  // messages queued, parts counted one by one
 };
 
-// One transaction: the alert, its deliveries (one set-based statement for the fixed
-// targets and one per subscription channel, whatever the number of subscribers), the
-// audit event. Nothing is written if any part fails; NothingToDeliver when no message
-// would be queued. No NOTIFY inside it: PostgreSQL serialises the commits of transactions
-// that notify, so the caller wakes the dispatchers after commit (Dispatcher::new_work).
+// One alert to write, with everything rendered: nothing in it needs the database.
+struct NewAlert {
+  model::Alert alert;
+  std::vector<NewDelivery> deliveries;
+  std::vector<SubscriberFanout> fanouts;
+  std::string actor;
+  std::optional<IdempotencyKey> idempotency;
+};
+
+// What became of one alert of a batch: accepted, or refused on its own.
+struct InsertOutcome {
+  enum class Refused { no, nothing_to_deliver, idempotency_taken };
+  Refused refused = Refused::no;
+  AcceptedAlert accepted;  // when not refused
+};
+
+// Group commit: every alert of the batch in one transaction, with one set-based statement
+// each for the alerts, the fixed-target deliveries, the subscriber fan-outs, the
+// Idempotency-Keys and the audit events, whatever the batch's size. An alert that would
+// reach nobody, or whose key another request took first, is refused alone: the
+// transaction is rolled back and written again without it, so its neighbours never see
+// its failure. Keys must be distinct within a batch (the caller defers a repeat).
+// No NOTIFY inside it: PostgreSQL serialises the commits of transactions that notify, so
+// the caller wakes the dispatchers after commit (Dispatcher::new_work).
+std::vector<InsertOutcome> insert_alerts(pqxx::connection& conn,
+                                         const std::vector<const NewAlert*>& batch);
+
+// A batch of one; NothingToDeliver or IdempotencyRace when it is refused.
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
                            const std::vector<SubscriberFanout>& fanouts, const std::string& actor,

@@ -29,7 +29,7 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
   std::ofstream out(path);
   out << "listen: 127.0.0.1:0\n"
       << "log_level: debug\n"
-      << "http: {body_limit: 8192, threads: 2}\n"
+      << "http: {body_limit: 8192, threads: 8}\n"
       << "database: {url: '${ARALDO_DB}', pool_size: 2}\n"
       << "dispatch: {backoff_base_ms: 200, backoff_cap_ms: 2000, sweep_interval_ms: "
       << sweep_interval_ms << ",\n"

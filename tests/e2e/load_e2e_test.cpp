@@ -4,9 +4,12 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 
@@ -145,6 +148,108 @@ TEST_F(CrashE2E, SigkillMidDispatchLosesNothingAndDuplicatesOnlyWhatWasInFlight)
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.claimed'"
                         " AND (detail->>'reclaimed_expired_lease')::boolean"),
             std::to_string(in_flight_at_kill));
+}
+
+// SIGKILL while concurrent requests are being written in group-commit batches. Every
+// request answered 202 is delivered; no alert appears that nobody sent; a request that got
+// no answer may or may not have committed (the kill can fall between the commit and the
+// answer), and sending it again with its Idempotency-Key tells which, without a second
+// broadcast.
+TEST_F(CrashE2E, SigkillMidGroupCommitLosesNoAcceptedAlertAndResendingSettlesTheRest) {
+  // One chat, paced by nothing but the emulator's answers.
+  start_daemon("  telegram-fast:\n    type: telegram\n    base_url: " + emulator_url_ +
+               "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['@allerta_comune']\n"
+               "    group_interval_ms: 0\n    rate_limit: {per_minute: 6000000, burst: 100}\n");
+  auto body = [](const std::string& token) {
+    return R"({"headline":")" + token +
+           R"(","event":"Flood","category":"Met","severity":"Severe","urgency":"Immediate",)"
+           R"("certainty":"Observed","channels":["telegram-fast"]})";
+  };
+  auto send = [&](const std::string& token) {
+    return http_request("POST", daemon_url_ + "/v1/alerts",
+                        {{"Authorization", "Bearer " + api_key_},
+                         {"Content-Type", "application/json"},
+                         {"Idempotency-Key", token}},
+                        body(token));
+  };
+
+  constexpr int clients = 8;
+  std::mutex m;
+  std::map<std::string, std::string> accepted;  // token → alert id
+  std::vector<std::string> unanswered;          // tokens sent without an HTTP answer
+  std::atomic<int> n_accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0;; ++i) {
+        char token[32];
+        std::snprintf(token, sizeof token, "crash-%d-%06d", t, i);
+        const auto r = send(token);
+        std::lock_guard lock(m);
+        if (r.status == 202) {
+          accepted[token] = std::string(boost::json::parse(r.body).at("id").as_string());
+          ++n_accepted;
+        } else {
+          if (r.status == 0) unanswered.push_back(token);
+          return;  // the daemon is gone
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(wait_until([&] { return n_accepted >= 300; }, seconds(300)));
+  EXPECT_EQ(stop_daemon(SIGKILL), 128 + SIGKILL);
+  for (auto& t : threads) t.join();
+
+  // In the database: every accepted alert, and nothing nobody sent.
+  std::map<std::string, std::string> stored;  // token → alert id
+  {
+    pqxx::connection c(db_->dsn());
+    pqxx::read_transaction tx(c);
+    for (const auto& r : tx.exec("SELECT headline, id::text FROM alerts")) {
+      stored[r[0].as<std::string>()] = r[1].as<std::string>();
+    }
+  }
+  for (const auto& [token, id] : accepted) EXPECT_EQ(stored[token], id) << token;
+  const std::set<std::string> maybe(unanswered.begin(), unanswered.end());
+  for (const auto& [token, id] : stored) {
+    EXPECT_TRUE(accepted.count(token) || maybe.count(token)) << "an alert nobody sent: " << token;
+  }
+
+  start_daemon();
+  // The requests that got no answer, sent again as a client would: a replay if they had
+  // committed, a first acceptance if not.
+  for (const auto& token : unanswered) {
+    const auto r = send(token);
+    ASSERT_EQ(r.status, 202) << r.body;
+    const bool replayed = r.headers.find("Idempotent-Replayed").has_value();
+    EXPECT_EQ(replayed, stored.count(token) > 0) << token;
+    accepted[token] = std::string(boost::json::parse(r.body).at("id").as_string());
+  }
+  const auto expected = std::to_string(accepted.size());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") == expected;
+      },
+      seconds(300)))
+      << db_->scalar(
+             "SELECT string_agg(state || ':' || n, ',') FROM (SELECT state, count(*) n"
+             " FROM deliveries GROUP BY state) s");
+  // Each alert reached the subscriber; a duplicate can only be a send in flight at the kill.
+  std::map<std::string, int> received;
+  for (const auto& msg : emulator_messages("telegram")) {
+    const std::string text(msg.at("text").as_string());
+    const auto at = text.find("crash-");
+    if (at != std::string::npos) ++received[text.substr(at, 14)];
+  }
+  for (const auto& [token, id] : accepted) EXPECT_GE(received[token], 1) << token;
+  EXPECT_EQ(db_->count("alerts"), static_cast<long long>(accepted.size()));
+  std::printf(
+      "group-commit kill: %zu accepted before the kill, %zu unanswered (%zu of them had "
+      "committed)\n",
+      accepted.size() - unanswered.size(), unanswered.size(),
+      static_cast<std::size_t>(
+          std::count_if(unanswered.begin(), unanswered.end(),
+                        [&](const std::string& t) { return stored.count(t) > 0; })));
 }
 
 // PostgreSQL stops mid-run and comes back: intake answers 503 (never 202) while it is

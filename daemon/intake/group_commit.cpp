@@ -1,0 +1,117 @@
+#include "daemon/intake/group_commit.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <utility>
+
+namespace araldo::intake {
+
+GroupCommit::GroupCommit(store::Database& db, GroupCommitOptions options,
+                         std::function<void()> committed)
+    : db_(db), options_(options), committed_(std::move(committed)) {
+  for (int i = 0; i < std::max(1, options_.committers); ++i)
+    threads_.emplace_back([this] { run(); });
+}
+
+GroupCommit::~GroupCommit() {
+  stop();
+}
+
+void GroupCommit::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+GroupCommit::Counts GroupCommit::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+std::size_t GroupCommit::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+store::InsertOutcome GroupCommit::submit(const store::NewAlert& alert) {
+  Pending pending{&alert, {}};
+  auto result = pending.done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw store::DatabaseUnavailable("the daemon is shutting down");
+    queue_.push_back(&pending);
+  }
+  wake_.notify_one();
+  return result.get();
+}
+
+std::vector<GroupCommit::Pending*> GroupCommit::take_batch(std::unique_lock<std::mutex>& lock) {
+  wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  std::vector<Pending*> batch;
+  // One Idempotency-Key per batch: a repeat waits for the next batch, where it finds the
+  // first one's key committed and is answered as a replay.
+  std::set<std::pair<std::string, std::string>> keys;
+  for (auto it = queue_.begin(); it != queue_.end() && batch.size() < options_.max_batch;) {
+    const auto& a = *(*it)->alert;
+    if (a.idempotency && !keys.emplace(a.actor, a.idempotency->key).second) {
+      ++it;
+      continue;
+    }
+    batch.push_back(*it);
+    it = queue_.erase(it);
+  }
+  return batch;
+}
+
+void GroupCommit::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    auto batch = take_batch(lock);
+    if (batch.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    if (!queue_.empty()) wake_.notify_one();  // more than one batch's worth: share it
+    lock.unlock();
+    write(batch);
+    lock.lock();
+    ++counts_.batches;
+    counts_.alerts += static_cast<long long>(batch.size());
+  }
+}
+
+void GroupCommit::write(const std::vector<Pending*>& batch) {
+  std::vector<const store::NewAlert*> alerts;
+  alerts.reserve(batch.size());
+  for (const auto* p : batch) alerts.push_back(p->alert);
+  try {
+    const auto outcomes =
+        db_.with_connection([&](pqxx::connection& c) { return store::insert_alerts(c, alerts); });
+    bool any = false;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      any = any || outcomes[i].refused == store::InsertOutcome::Refused::no;
+      batch[i]->done.set_value(outcomes[i]);
+    }
+    if (any) committed_();
+  } catch (const store::DatabaseUnavailable&) {
+    for (auto* p : batch) p->done.set_exception(std::current_exception());
+  } catch (const std::exception& e) {
+    if (batch.size() == 1) {
+      batch.front()->done.set_exception(std::current_exception());
+      return;
+    }
+    // An error that refusals do not cover (a constraint one alert breaks): write each
+    // alert alone, so only the one at fault fails.
+    spdlog::warn("event=intake.batch_failed alerts={} error=\"{}\" action=one_by_one", batch.size(),
+                 e.what());
+    for (auto* p : batch) write({p});
+  }
+}
+
+}  // namespace araldo::intake
