@@ -32,16 +32,14 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                                           const std::vector<const NewAlert*>& batch,
                                                           const std::vector<std::size_t>& live,
                                                           std::vector<InsertOutcome>& out) {
-  std::vector<std::string> ids;
+  std::vector<std::string> ids;  // ids[k] is the alert at batch[live[k]]
   std::vector<boost::json::object> documents;
   boost::json::array alert_rows, delivery_rows, fanout_rows, key_rows;
-  std::map<std::string, std::size_t> index_of;  // alert id → batch index
   for (const auto i : live) {
     const auto& n = *batch[i];
     const auto& a = n.alert;
     const auto id = new_alert_id();
     const int priority = model::priority(a);
-    index_of[id] = i;
     ids.push_back(id);
     documents.push_back(model::alert_to_json(a));
     boost::json::array categories;
@@ -165,8 +163,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
     }
   }
   std::map<std::size_t, InsertOutcome::Refused> refused;
-  for (const auto& id : ids) {
-    if (total[id] == 0) refused[index_of[id]] = InsertOutcome::Refused::nothing_to_deliver;
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    if (total[ids[k]] == 0) refused[live[k]] = InsertOutcome::Refused::nothing_to_deliver;
   }
   if (!refused.empty()) return refused;  // rolled back by tx's destructor
 
@@ -185,9 +183,10 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
              boost::json::serialize(key_rows))) {
       taken.insert(r[0].as<std::string>());
     }
-    for (const auto& k : key_rows) {
-      const std::string id(k.at("alert_id").as_string());
-      if (!taken.count(id)) refused[index_of[id]] = InsertOutcome::Refused::idempotency_taken;
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      if (batch[live[k]]->idempotency && !taken.count(ids[k])) {
+        refused[live[k]] = InsertOutcome::Refused::idempotency_taken;
+      }
     }
     if (!refused.empty()) return refused;
   }
@@ -195,21 +194,14 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
   std::vector<audit::AuditEvent> events;
   for (std::size_t k = 0; k < ids.size(); ++k) {
     const auto& id = ids[k];
-    const auto& n = *batch[index_of[id]];
+    const auto& n = *batch[live[k]];
     boost::json::object detail;
     detail["deliveries"] = total[id];
     if (n.idempotency) detail["idempotency_key"] = n.idempotency->key;
-    if (auto it = by_channel.find(id); it != by_channel.end()) {
+    if (!n.fanouts.empty()) {
+      // Every fanned-out channel shows, with 0 when its subscribers all left meanwhile.
       boost::json::object fanned;
-      for (const auto& [channel, count] : it->second) fanned[channel] = count;
-      // A channel whose subscribers all left meanwhile still shows, with 0.
-      for (const auto& f : n.fanouts) {
-        if (!fanned.contains(f.channel)) fanned[f.channel] = 0;
-      }
-      detail["subscribers_by_channel"] = std::move(fanned);
-    } else if (!n.fanouts.empty()) {
-      boost::json::object fanned;
-      for (const auto& f : n.fanouts) fanned[f.channel] = 0;
+      for (const auto& f : n.fanouts) fanned[f.channel] = by_channel[id][f.channel];
       detail["subscribers_by_channel"] = std::move(fanned);
     }
     detail["document"] = std::move(documents[k]);
@@ -217,7 +209,9 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
   }
   audit::append_all(tx, events);
   tx.commit();
-  for (const auto& id : ids) out[index_of[id]].accepted = {id, accepted_at, total[id]};
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    out[live[k]].accepted = {ids[k], accepted_at, total[ids[k]]};
+  }
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <pqxx/pqxx>
 #include <regex>
 #include <thread>
 
@@ -43,6 +44,25 @@ class OperationsE2E : public DaemonTest {
     if (!body.empty()) headers["Content-Type"] = "application/json";
     if (!idempotency_key.empty()) headers["Idempotency-Key"] = idempotency_key;
     return http_request(method, daemon_url_ + path, headers, body);
+  }
+
+  // An alert with deliveries (target, stored text) written straight into the database,
+  // past intake's checks: what an older version or a hand edit could have left.
+  void insert_by_hand(const std::string& channel, const std::string& type,
+                      const std::vector<std::pair<std::string, std::string>>& deliveries) {
+    pqxx::connection c(db_->dsn());
+    pqxx::work tx(c);
+    const auto alert = tx.exec1(
+        "INSERT INTO alerts (submitted_by, headline, event, categories, severity, urgency,"
+        " certainty, language, document) VALUES ('e2e', 'h', 'Flood', '{Met}', 'Extreme',"
+        " 'Immediate', 'Observed', 'it', '{}') RETURNING id::text")[0];
+    for (const auto& [target, text] : deliveries) {
+      tx.exec_params0(
+          "INSERT INTO deliveries (alert_id, channel, channel_type, target, priority,"
+          " rendered_text) VALUES ($1::uuid, $2, $3, $4, 100, $5)",
+          alert.as<std::string>(), channel, type, target, text);
+    }
+    tx.commit();
   }
 };
 
@@ -160,21 +180,10 @@ TEST_F(OperationsE2E, AraldoctlVerifiesTheLogProvesAnEventAndNamesATamperedOne) 
 TEST_F(OperationsE2E, APoisonRowFailsAloneAndTheDaemonKeepsSending) {
   start_daemon(whatsapp_channel(emulator_url_));
   ASSERT_EQ(stop_daemon(SIGTERM), 0);  // the schema is in place; now write rows by hand
-  const auto alert = db_->scalar(
-      "INSERT INTO alerts (submitted_by, headline, event, categories, severity, urgency,"
-      " certainty, language, document) VALUES ('e2e', 'h', 'Flood', '{Met}', 'Extreme',"
-      " 'Immediate', 'Observed', 'it', '{}') RETURNING id");
-  db_->scalar(
-      "WITH ins AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, priority, "
-      "rendered_text)"
-      " VALUES ('" +
-      alert +
-      "', 'whatsapp-comune', 'whatsapp', '393331000001', 100, 'not the shaped template'),"
-      " ('" +
-      alert +
-      "', 'whatsapp-comune', 'whatsapp', '393331000002', 100,"
-      " '{\"name\":\"allerta_comune\",\"language\":\"it\",\"parameters\":[\"a\",\"b\",\"c\"]}')"
-      " RETURNING 1) SELECT count(*) FROM ins");
+  insert_by_hand("whatsapp-comune", "whatsapp",
+                 {{"393331000001", "not the shaped template"},
+                  {"393331000002",
+                   R"({"name":"allerta_comune","language":"it","parameters":["a","b","c"]})"}});
   start_daemon(whatsapp_channel(emulator_url_));
   ASSERT_TRUE(wait_until([&] {
     return db_->scalar("SELECT string_agg(state, ',' ORDER BY target) FROM deliveries") ==
@@ -194,16 +203,7 @@ TEST_F(OperationsE2E, APoisonRowFailsAloneAndTheDaemonKeepsSending) {
 TEST_F(OperationsE2E, ADeliveryForAChannelNoLongerConfiguredFailsWithTheReason) {
   start_daemon();
   ASSERT_EQ(stop_daemon(SIGTERM), 0);  // the schema is in place; now write rows by hand
-  const auto alert = db_->scalar(
-      "INSERT INTO alerts (submitted_by, headline, event, categories, severity, urgency,"
-      " certainty, language, document) VALUES ('e2e', 'h', 'Flood', '{Met}', 'Extreme',"
-      " 'Immediate', 'Observed', 'it', '{}') RETURNING id");
-  db_->scalar(
-      "WITH ins AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, priority,"
-      " rendered_text) VALUES ('" +
-      alert +
-      "', 'telegram-old', 'telegram', '@old', 100, 'testo') RETURNING 1)"
-      " SELECT count(*) FROM ins");
+  insert_by_hand("telegram-old", "telegram", {{"@old", "testo"}});
   start_daemon();
   ASSERT_TRUE(wait_until([&] { return db_->scalar("SELECT state FROM deliveries") == "failed"; }))
       << daemon_->output();

@@ -2,9 +2,11 @@
 // transaction, and an alert refused for its own reason fails alone.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "daemon/intake/group_commit.hpp"
