@@ -22,12 +22,17 @@ void append_all(pqxx::transaction_base& tx, const std::vector<AuditEvent>& event
     if (e.delivery_id) row["delivery_id"] = *e.delivery_id;
     rows.push_back(std::move(row));
   }
-  tx.exec_params0(
-      "INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT e->>'actor', e->>'kind', (e->>'alert_id')::uuid, (e->>'delivery_id')::bigint,"
-      "        e->'detail'"
-      "   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n",
-      boost::json::serialize(rows));
+  tx.exec_params0(append_sql("SELECT n, e->>'actor' AS actor, e->>'kind' AS kind,"
+                             "   (e->>'alert_id')::uuid AS alert_id,"
+                             "   (e->>'delivery_id')::bigint AS delivery_id, e->'detail' AS detail"
+                             " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)"),
+                  boost::json::serialize(rows));
+}
+
+std::string append_sql(const std::string& rows) {
+  return "INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
+         " SELECT actor, kind, alert_id, delivery_id, detail FROM (" +
+         rows + ") AS events ORDER BY n";
 }
 
 }  // namespace araldo::audit

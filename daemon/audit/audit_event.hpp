@@ -22,5 +22,8 @@ struct AuditEvent {
 void append(pqxx::transaction_base& tx, const AuditEvent& event);
 // Many events in one statement, inserted in the order given.
 void append_all(pqxx::transaction_base& tx, const std::vector<AuditEvent>& events);
+// The one INSERT into audit_events, for a statement that makes its events itself: `rows`
+// is a query with columns n (the order), actor, kind, alert_id, delivery_id, detail.
+std::string append_sql(const std::string& rows);
 
 }  // namespace araldo::audit

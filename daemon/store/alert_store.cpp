@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
-#include <set>
 
 #include "daemon/audit/audit_event.hpp"
 #include "daemon/model/alert_json.hpp"
@@ -26,6 +25,78 @@ std::string new_alert_id() {
   return boost::uuids::to_string(generate());
 }
 
+// The whole batch in one statement: alerts, fixed-target deliveries, every subscriber
+// fan-out, Idempotency-Keys and the alert.accepted audit events, as data-modifying CTEs.
+// One round trip and, prepared, no planning per batch. It returns per alert how many
+// messages it made and whether it got its key, so the caller can refuse before commit.
+// A subscriber whose language nobody rendered for that alert gets the fallback ("").
+constexpr const char* insert_batch_name = "araldo_insert_alerts";
+const std::string insert_batch_sql =
+    std::string(
+        "WITH i AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(n int, id uuid,"
+        "   submitted_by text, headline text, description text, instruction text, event text,"
+        "   categories jsonb, severity text, urgency text, certainty text, area text,"
+        "   language text, sender text, expires_at timestamptz, web text, document jsonb,"
+        "   detail jsonb, fanout_channels jsonb, wants_key boolean)),"
+        " a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction, event,"
+        "   categories, severity, urgency, certainty, area, language, sender, expires_at, web,"
+        "   document)"
+        " SELECT id, submitted_by, headline, description, instruction, event,"
+        "   ARRAY(SELECT jsonb_array_elements_text(categories)), severity, urgency, certainty,"
+        "   area, language, sender, expires_at, web, document FROM i"
+        " RETURNING accepted_at),"
+        " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
+        "   parts, priority, rendered_text, next_attempt_at)"
+        " SELECT r.alert_id, r.channel, r.channel_type, r.target, r.language, r.part, r.parts,"
+        "   r.priority, r.text, ") +
+    first_part_due +
+    " FROM jsonb_to_recordset($2::jsonb) AS r(alert_id uuid, channel text, channel_type text,"
+    "   target text, language text, part int, parts int, priority int, text text)"
+    " RETURNING alert_id),"
+    " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
+    "   channel text, channel_type text, priority int, key text, language text, part int,"
+    "   parts int, text text)),"
+    " f AS (SELECT DISTINCT alert_id, channel FROM r),"
+    " s AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
+    "   parts, priority, rendered_text, next_attempt_at)"
+    " SELECT r.alert_id, r.channel, r.channel_type, s.address, r.language, r.part, r.parts,"
+    "   r.priority, r.text, " +
+    first_part_due +
+    " FROM f JOIN subscribers s ON s.channel = f.channel"
+    " JOIN r ON r.alert_id = f.alert_id AND r.channel = f.channel"
+    "  AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = f.alert_id"
+    "    AND k.channel = f.channel AND k.key = s.language) THEN s.language ELSE '' END"
+    " RETURNING alert_id, channel),"
+    // Takes each key, or a key older than 24 hours; a live one held by another request
+    // means that request committed first.
+    " k AS (INSERT INTO idempotency_keys (actor, key, body_sha256, alert_id)"
+    " SELECT actor, key, body_sha256, alert_id FROM jsonb_to_recordset($4::jsonb)"
+    "   AS r(actor text, key text, body_sha256 text, alert_id uuid)"
+    " ON CONFLICT (actor, key) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256,"
+    "   alert_id = EXCLUDED.alert_id, created_at = now()"
+    " WHERE idempotency_keys.created_at < now() - interval '24 hours'"
+    " RETURNING alert_id),"
+    " fanned AS (SELECT alert_id, channel, count(*) AS n FROM s GROUP BY alert_id, channel),"
+    " t AS (SELECT i.n, i.id, i.submitted_by, i.document, i.detail, i.wants_key,"
+    "   (SELECT count(*) FROM d WHERE d.alert_id = i.id)"
+    "   + coalesce((SELECT sum(n) FROM fanned WHERE fanned.alert_id = i.id), 0) AS total,"
+    // Every fanned-out channel shows, with 0 when its subscribers all left meanwhile.
+    "   (SELECT jsonb_object_agg(c.name, coalesce(fanned.n, 0))"
+    "      FROM jsonb_array_elements_text(i.fanout_channels) AS c(name)"
+    "      LEFT JOIN fanned ON fanned.alert_id = i.id AND fanned.channel = c.name) AS by_channel,"
+    "   EXISTS (SELECT 1 FROM k WHERE k.alert_id = i.id) AS got_key FROM i),"
+    " e AS (" +
+    audit::append_sql(
+        "SELECT n, submitted_by AS actor, 'alert.accepted' AS kind, id AS alert_id,"
+        "   NULL::bigint AS delivery_id,"
+        "   detail || jsonb_build_object('deliveries', total, 'document', document)"
+        "   || CASE WHEN by_channel IS NULL THEN '{}'::jsonb"
+        "      ELSE jsonb_build_object('subscribers_by_channel', by_channel) END"
+        "   AS detail FROM t") +
+    ")"
+    " SELECT t.total, NOT t.wants_key OR t.got_key,"
+    "   (SELECT to_json(min(accepted_at))#>>'{}' FROM a) FROM t ORDER BY t.n";
+
 // One attempt at writing the alerts at `live` (indexes into batch). Returns the refusals
 // found, in which case nothing was committed; or commits and fills `out`.
 std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn,
@@ -33,7 +104,6 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                                           const std::vector<std::size_t>& live,
                                                           std::vector<InsertOutcome>& out) {
   std::vector<std::string> ids;  // ids[k] is the alert at batch[live[k]]
-  std::vector<boost::json::object> documents;
   boost::json::array alert_rows, delivery_rows, fanout_rows, key_rows;
   for (const auto i : live) {
     const auto& n = *batch[i];
@@ -41,10 +111,14 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
     const auto id = new_alert_id();
     const int priority = model::priority(a);
     ids.push_back(id);
-    documents.push_back(model::alert_to_json(a));
     boost::json::array categories;
     for (const auto& c : a.categories) categories.emplace_back(c);
-    boost::json::object row{{"id", id},
+    boost::json::object detail;
+    if (n.idempotency) detail["idempotency_key"] = n.idempotency->key;
+    boost::json::array fanout_channels;
+    for (const auto& f : n.fanouts) fanout_channels.emplace_back(f.channel);
+    boost::json::object row{{"n", alert_rows.size()},
+                            {"id", id},
                             {"submitted_by", n.actor},
                             {"headline", a.headline},
                             {"description", a.description},
@@ -57,7 +131,10 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                             {"area", a.area},
                             {"language", a.language},
                             {"sender", a.sender},
-                            {"document", documents.back()}};
+                            {"document", model::alert_to_json(a)},
+                            {"detail", std::move(detail)},
+                            {"fanout_channels", std::move(fanout_channels)},
+                            {"wants_key", n.idempotency.has_value()}};
     if (a.expires) row["expires_at"] = *a.expires;
     if (a.web) row["web"] = *a.web;
     alert_rows.push_back(std::move(row));
@@ -99,118 +176,24 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
     }
   }
 
+  conn.prepare(insert_batch_name, insert_batch_sql);  // once per connection; then a no-op
   pqxx::work tx(conn);
-  const auto accepted_at =
-      tx.exec_params1(
-            "WITH a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction,"
-            "   event, categories, severity, urgency, certainty, area, language, sender,"
-            "   expires_at, web, document)"
-            " SELECT r.id, r.submitted_by, r.headline, r.description, r.instruction, r.event,"
-            "   ARRAY(SELECT jsonb_array_elements_text(r.categories)), r.severity, r.urgency,"
-            "   r.certainty, r.area, r.language, r.sender, r.expires_at, r.web, r.document"
-            " FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, submitted_by text, headline text,"
-            "   description text, instruction text, event text, categories jsonb, severity text,"
-            "   urgency text, certainty text, area text, language text, sender text,"
-            "   expires_at timestamptz, web text, document jsonb)"
-            " RETURNING accepted_at)"
-            " SELECT to_json(min(accepted_at))#>>'{}' FROM a",
-            boost::json::serialize(alert_rows))[0]
-          .as<std::string>();
-
-  std::map<std::string, long long> total;                              // alert id → messages
-  std::map<std::string, std::map<std::string, long long>> by_channel;  // for the audit event
-  if (!delivery_rows.empty()) {
-    for (const auto& r : tx.exec_params(
-             "WITH d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target,"
-             "   language, part, parts, priority, rendered_text, next_attempt_at)"
-             " SELECT r.alert_id, r.channel, r.channel_type, r.target, r.language, r.part,"
-             "   r.parts, r.priority, r.text, " +
-                 std::string(first_part_due) +
-                 " FROM jsonb_to_recordset($1::jsonb) AS r(alert_id uuid, channel text,"
-                 "   channel_type text, target text, language text, part int, parts int,"
-                 "   priority int, text text)"
-                 " RETURNING alert_id)"
-                 " SELECT alert_id::text, count(*) FROM d GROUP BY alert_id",
-             boost::json::serialize(delivery_rows))) {
-      total[r[0].as<std::string>()] += r[1].as<long long>();
-    }
-  }
-  if (!fanout_rows.empty()) {
-    // Every subscriber of every fanned-out channel in one statement; a subscriber whose
-    // language nobody rendered for that alert gets the fallback ("").
-    for (const auto& r : tx.exec_params(
-             "WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r("
-             "   alert_id uuid, channel text, channel_type text, priority int, key text,"
-             "   language text, part int, parts int, text text)),"
-             " f AS (SELECT DISTINCT alert_id, channel FROM r),"
-             " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language,"
-             "   part, parts, priority, rendered_text, next_attempt_at)"
-             " SELECT r.alert_id, r.channel, r.channel_type, s.address, r.language, r.part,"
-             "   r.parts, r.priority, r.text, " +
-                 std::string(first_part_due) +
-                 " FROM f JOIN subscribers s ON s.channel = f.channel"
-                 " JOIN r ON r.alert_id = f.alert_id AND r.channel = f.channel"
-                 "  AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = f.alert_id"
-                 "    AND k.channel = f.channel AND k.key = s.language) THEN s.language ELSE ''"
-                 "  END"
-                 " RETURNING alert_id, channel)"
-                 " SELECT alert_id::text, channel, count(*) FROM d GROUP BY alert_id, channel",
-             boost::json::serialize(fanout_rows))) {
-      const auto id = r[0].as<std::string>();
-      const auto n = r[2].as<long long>();
-      total[id] += n;
-      by_channel[id][r[1].as<std::string>()] = n;
-    }
-  }
+  const auto rows = tx.exec_prepared(
+      insert_batch_name, boost::json::serialize(alert_rows), boost::json::serialize(delivery_rows),
+      boost::json::serialize(fanout_rows), boost::json::serialize(key_rows));
   std::map<std::size_t, InsertOutcome::Refused> refused;
   for (std::size_t k = 0; k < ids.size(); ++k) {
-    if (total[ids[k]] == 0) refused[live[k]] = InsertOutcome::Refused::nothing_to_deliver;
+    if (rows[k][0].as<long long>() == 0) {
+      refused[live[k]] = InsertOutcome::Refused::nothing_to_deliver;
+    } else if (!rows[k][1].as<bool>()) {
+      refused[live[k]] = InsertOutcome::Refused::idempotency_taken;
+    }
   }
   if (!refused.empty()) return refused;  // rolled back by tx's destructor
-
-  if (!key_rows.empty()) {
-    // Takes each key, or a key older than 24 hours; a live one held by another request
-    // means that request committed first.
-    std::set<std::string> taken;
-    for (const auto& r : tx.exec_params(
-             "INSERT INTO idempotency_keys (actor, key, body_sha256, alert_id)"
-             " SELECT actor, key, body_sha256, alert_id FROM jsonb_to_recordset($1::jsonb)"
-             "   AS r(actor text, key text, body_sha256 text, alert_id uuid)"
-             " ON CONFLICT (actor, key) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256,"
-             "   alert_id = EXCLUDED.alert_id, created_at = now()"
-             " WHERE idempotency_keys.created_at < now() - interval '24 hours'"
-             " RETURNING alert_id::text",
-             boost::json::serialize(key_rows))) {
-      taken.insert(r[0].as<std::string>());
-    }
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-      if (batch[live[k]]->idempotency && !taken.count(ids[k])) {
-        refused[live[k]] = InsertOutcome::Refused::idempotency_taken;
-      }
-    }
-    if (!refused.empty()) return refused;
-  }
-
-  std::vector<audit::AuditEvent> events;
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    const auto& id = ids[k];
-    const auto& n = *batch[live[k]];
-    boost::json::object detail;
-    detail["deliveries"] = total[id];
-    if (n.idempotency) detail["idempotency_key"] = n.idempotency->key;
-    if (!n.fanouts.empty()) {
-      // Every fanned-out channel shows, with 0 when its subscribers all left meanwhile.
-      boost::json::object fanned;
-      for (const auto& f : n.fanouts) fanned[f.channel] = by_channel[id][f.channel];
-      detail["subscribers_by_channel"] = std::move(fanned);
-    }
-    detail["document"] = std::move(documents[k]);
-    events.push_back({n.actor, "alert.accepted", id, std::nullopt, std::move(detail)});
-  }
-  audit::append_all(tx, events);
   tx.commit();
+  const auto accepted_at = rows[0][2].as<std::string>();
   for (std::size_t k = 0; k < ids.size(); ++k) {
-    out[live[k]].accepted = {ids[k], accepted_at, total[ids[k]]};
+    out[live[k]].accepted = {ids[k], accepted_at, rows[k][0].as<long long>()};
   }
   return {};
 }

@@ -82,9 +82,9 @@ class GroupCommitTest : public ::testing::Test {
   }
 
   long long blocked_inserts() const {
-    return std::stoll(db_.scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND query LIKE 'WITH a AS (INSERT INTO alerts%' AND datname = current_database()"));
+    return std::stoll(
+        db_.scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                   " AND query LIKE '%INSERT INTO alerts%' AND datname = current_database()"));
   }
 
   test_support::TestDatabase db_;
