@@ -18,7 +18,10 @@ RateClock since_epoch(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 SendLoop::SendLoop(SendOptions options, const channels::ChannelSet& channels, Handoff& handoff)
-    : options_(std::move(options)), channels_(channels), handoff_(handoff) {
+    : options_(std::move(options)),
+      channels_(channels),
+      handoff_(handoff),
+      pacing_(options_.lease / 2) {
   for (const auto& c : channels_.all()) {
     const auto limit = c->rate_limit();
     gates_.emplace(c->name(), RateGate({limit.per_second, limit.burst}));
@@ -32,16 +35,20 @@ void SendLoop::take_claimed() {
                    d.id, d.alert_id, d.channel, d.attempt);
     }
     const auto at = d.release_at;
-    waiting_.emplace(at, std::move(d));
+    waiting_.emplace(at, Waiting{std::move(d), {Clock::now(), false}});
   }
 }
 
 void SendLoop::release_due(Clock::time_point now) {
+  if (now - forgot_idle_at_ > std::chrono::seconds(10)) {
+    pacing_.forget_idle(now);
+    forgot_idle_at_ = now;
+  }
   // Whatever is put back goes strictly after `now`, so this loop ends.
   while (!waiting_.empty() && waiting_.begin()->first <= now &&
          static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
     auto node = waiting_.extract(waiting_.begin());
-    auto& d = node.mapped();
+    auto& d = node.mapped().delivery;
     const auto* channel = channels_.find(d.channel);
     if (!channel) {
       fail_unsent(d, "channel '" + d.channel + "' is not configured");
@@ -53,16 +60,17 @@ void SendLoop::release_due(Clock::time_point now) {
                 std::chrono::ceil<milliseconds>(pause) + milliseconds(1));
       continue;
     }
-    auto& ready = target_ready_[{d.channel, d.target}];
-    if (ready > now) {
-      if (ready - now > options_.lease / 2) {
-        // Too long to hold the lease: hand it back, due when the target can take it.
-        hand_back(d, "waiting for the platform's pace for this target",
-                  std::chrono::duration_cast<milliseconds>(ready - now) + milliseconds(1));
-      } else {
-        node.key() = ready;
-        waiting_.insert(std::move(node));
-      }
+    const TargetPacing::Target target{d.channel, d.target};
+    const auto interval = channel->target_interval(d.target);
+    const auto placed = pacing_.place(target, interval, now, node.mapped().pacing);
+    if (placed.action == TargetPacing::Action::hand_back) {
+      hand_back(d, "waiting for the platform's pace for this target",
+                std::chrono::ceil<milliseconds>(placed.at - now) + milliseconds(1));
+      continue;
+    }
+    if (placed.action == TargetPacing::Action::wait) {
+      node.key() = placed.at;
+      waiting_.insert(std::move(node));
       continue;
     }
     // The slot came from the shared rate; the gate keeps a starved process from
@@ -75,7 +83,7 @@ void SendLoop::release_due(Clock::time_point now) {
       continue;
     }
     gate.take(since_epoch(now));
-    ready = now + channel->target_interval(d.target);
+    pacing_.sent(target, interval, now);
     send(std::move(d), *channel);
   }
 }
@@ -170,8 +178,7 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
     pause_channel(channel, outcome, *decision.retry_in);
   } else if (outcome.kind == Kind::retry_after && decision.retry_in && !outcome.moved_to) {
     // The platform limits this one target: the others go on.
-    auto& ready = target_ready_[{d.channel, d.target}];
-    ready = std::max(ready, Clock::now() + *decision.retry_in);
+    pacing_.hold_until({d.channel, d.target}, Clock::now() + *decision.retry_in);
   }
 
   const auto log_level = decision.next_state == "sent"     ? spdlog::level::info

@@ -16,6 +16,7 @@
 #include "daemon/dispatch/handoff.hpp"
 #include "daemon/dispatch/rate_slots.hpp"
 #include "daemon/dispatch/retry_policy.hpp"
+#include "daemon/dispatch/target_pacing.hpp"
 
 namespace araldo::dispatch {
 
@@ -57,10 +58,14 @@ class SendLoop {
   const channels::ChannelSet& channels_;
   Handoff& handoff_;
   CurlMultiSender sender_;
-  std::multimap<Clock::time_point, store::ClaimedDelivery> waiting_;  // by release time
-  std::map<std::string, RateGate> gates_;                             // per channel
-  // Earliest next send per (channel, target): Telegram's per-chat, WhatsApp's pair rate.
-  std::map<std::pair<std::string, std::string>, Clock::time_point> target_ready_;
+  struct Waiting {
+    store::ClaimedDelivery delivery;
+    TargetPacing::Waiting pacing;
+  };
+  std::multimap<Clock::time_point, Waiting> waiting_;  // by release time
+  std::map<std::string, RateGate> gates_;              // per channel
+  TargetPacing pacing_;
+  Clock::time_point forgot_idle_at_;
   std::map<std::uint64_t, InFlight> in_flight_;
   std::uint64_t next_tag_ = 1;
   std::mt19937_64 rng_{std::random_device{}()};

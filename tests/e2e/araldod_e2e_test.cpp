@@ -288,3 +288,59 @@ TEST_F(AraldodE2E, SigtermHandsBackWhatCannotFinishWithinTheGrace) {
   start_daemon();
   ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id_of(r)), {"sent"}); }));
 }
+
+// Twelve alerts to one chat that takes a message every 800 ms, with a 7 s lease (the
+// shortest the configuration allows here): the backlog needs longer than the lease. A delivery must
+// not sit in memory past its lease waiting for its turn (it would be claimed again and sent twice):
+// those that cannot go within half the lease are handed back, each due at its own turn.
+class BusyRecipientE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override { return {"--no-rate-limits"}; }
+  int lease_ms() const override { return 7000; }
+};
+
+TEST_F(BusyRecipientE2E, ABacklogToOneChatGoesOutOnceEachPacedAndWithinTheLease) {
+  constexpr int alerts = 12;
+  start_daemon("  telegram-one:\n    type: telegram\n    base_url: " + emulator_url_ +
+               "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['@allerta_comune']\n"
+               "    group_interval_ms: 800\n    rate_limit: {per_minute: 6000000, burst: 100}\n");
+  for (int i = 0; i < alerts; ++i) {
+    const auto r = post_alert(R"({"headline":"Avviso )" + std::to_string(i) +
+                              R"(","event":"Flood","category":"Met","severity":"Severe",)"
+                              R"("urgency":"Immediate","certainty":"Observed",)"
+                              R"("channels":["telegram-one"]})");
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
+               std::to_string(alerts);
+      },
+      seconds(120)))
+      << daemon_->output();
+
+  const auto messages = emulator_messages();
+  std::set<std::string> headlines;
+  std::vector<long long> at;
+  for (const auto& m : messages) {
+    headlines.insert(std::string(m.at("plain_text").as_string()).substr(0, 40));
+    at.push_back(m.at("received_at_ms").as_int64());
+  }
+  EXPECT_EQ(messages.size(), static_cast<std::size_t>(alerts)) << "a delivery was sent twice";
+  EXPECT_EQ(headlines.size(), static_cast<std::size_t>(alerts));
+  std::sort(at.begin(), at.end());
+  for (std::size_t i = 1; i < at.size(); ++i) {
+    // 800 ms apart when sent; arrival times may bunch a little, never to nothing.
+    EXPECT_GE(at[i] - at[i - 1], 400) << "message " << i;
+  }
+  // No lease ran out: nothing was claimed from a worker presumed dead.
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE lease_expiries > 0"), "0");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.claimed'"
+                        " AND (detail->>'reclaimed_expired_lease')::boolean"),
+            "0");
+  // Those handed back say why, in their audit trail.
+  EXPECT_NE(
+      db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.attempt'"
+                  " AND detail->>'error' = 'waiting for the platform''s pace for this target'"),
+      "0");
+}

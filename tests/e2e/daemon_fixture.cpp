@@ -24,7 +24,7 @@ std::string emulator() {
 
 std::string write_config(const std::filesystem::path& dir, const std::string& emulator_url,
                          const std::string& dsn, const std::string& extra_channels,
-                         int sweep_interval_ms) {
+                         int sweep_interval_ms, int lease_ms) {
   const auto path = dir / "araldo.yaml";
   std::ofstream out(path);
   out << "listen: 127.0.0.1:0\n"
@@ -33,7 +33,8 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
       << "database: {url: '${ARALDO_DB}', pool_size: 2}\n"
       << "dispatch: {backoff_base_ms: 200, backoff_cap_ms: 2000, sweep_interval_ms: "
       << sweep_interval_ms << ",\n"
-      << "           request_timeout_ms: 5000, lease_ms: 15000, shutdown_grace_ms: 5000}\n"
+      << "           request_timeout_ms: 5000, lease_ms: " << lease_ms
+      << ", shutdown_grace_ms: 5000}\n"
       << "alerts: {default_sender: protezionecivile@comune.example}\n"
       << "audit: {signing_key: '${ARALDO_AUDIT_KEY}', seal_interval_ms: 100}\n"
       << "channels:\n"
@@ -143,8 +144,8 @@ void DaemonTest::TearDown() {
 
 void DaemonTest::start_daemon(const std::string& extra_channels) {
   if (!extra_channels.empty()) extra_channels_ = extra_channels;
-  const auto config =
-      write_config(dir_, emulator_url_, db_->dsn(), extra_channels_, sweep_interval_ms());
+  const auto config = write_config(dir_, emulator_url_, db_->dsn(), extra_channels_,
+                                   sweep_interval_ms(), lease_ms());
   const std::map<std::string, std::string> env{
       {"ARALDO_DB", db_->dsn()}, {"TELEGRAM_TOKEN", kBotToken}, {"ARALDO_AUDIT_KEY", kAuditSeed}};
   if (api_key_.empty()) {

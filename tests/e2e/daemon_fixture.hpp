@@ -40,6 +40,8 @@ class DaemonTest : public ::testing::Test {
   // The dispatcher's safety-net sweep; a test that shows wake-ups work without it sets
   // it far beyond its own deadlines.
   virtual int sweep_interval_ms() const { return 1000; }
+  // How long a claim holds a delivery.
+  virtual int lease_ms() const { return 15000; }
 
   // Starts araldod with the base config plus `extra_channels` (YAML lines under channels:).
   void start_daemon(const std::string& extra_channels = "");
