@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
         "    CROSS JOIN LATERAL (SELECT signed_at FROM audit_heads h WHERE h.tree_size > l.seq"
         "                         ORDER BY tree_size LIMIT 1) h) s");
     const auto verify_start = steady_clock::now();
-    const auto report = araldo::audit::verify_log(c);
+    pqxx::connection reader(db.dsn());  // as `araldoctl audit verify` does by default
+    const auto report = araldo::audit::verify_log(c, {}, {&reader});
     const double verify_s = duration<double>(steady_clock::now() - verify_start).count();
     std::fprintf(stderr,
                  "audit: %s events sealed (%lld not yet); sealing lag p50 %.0f ms, p99 %.0f ms, "

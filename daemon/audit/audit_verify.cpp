@@ -1,7 +1,10 @@
 #include "daemon/audit/audit_verify.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <future>
 #include <map>
+#include <memory>
 
 #include "daemon/audit/head_signer.hpp"
 #include "daemon/store/database.hpp"
@@ -41,7 +44,8 @@ struct Head {
 
 }  // namespace
 
-LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
+LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options,
+                     const std::vector<pqxx::connection*>& readers) {
   LogReport report;
   auto fail = [&](std::string problem, long long event_id = 0) {
     report.ok = false;
@@ -100,15 +104,53 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
     return std::nullopt;
   };
 
-  constexpr long long batch = 50'000;
-  for (long long from = 0;; from += batch) {
-    const auto rows = tx.exec_params(
-        "SELECT l.seq, l.event_id, l.leaf_hash, e.id IS NOT NULL,"
-        "       araldo_audit_entry(e.id, e.at, e.actor, e.kind, e.alert_id, e.delivery_id,"
-        "                          e.detail)"
-        "  FROM audit_leaves l LEFT JOIN audit_events e ON e.id = l.event_id"
-        " WHERE l.seq >= $1 AND l.seq < $2 ORDER BY l.seq",
-        from, from + batch);
+  // Leaves are read in batches, each on the next of the snapshot's transactions, while
+  // the batch before is checked: the database's work (the join, the entry text) then runs
+  // on as many backends as there are readers, beside the hashing here.
+  std::vector<pqxx::transaction_base*> txs{&tx};
+  std::vector<std::unique_ptr<store::Snapshot>> shared;
+  if (!readers.empty()) {
+    const auto snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
+    for (auto* c : readers) {
+      shared.push_back(std::make_unique<store::Snapshot>(*c));
+      shared.back()->exec0("SET TRANSACTION SNAPSHOT " + shared.back()->quote(snapshot));
+      txs.push_back(shared.back().get());
+    }
+  }
+  const long long batch = std::max(1LL, options.batch);
+  std::deque<std::future<pqxx::result>> reading;
+  // Declared after the transactions: waits for every read still running before they go.
+  struct Drain {
+    std::deque<std::future<pqxx::result>>& reading;
+    ~Drain() {
+      for (auto& f : reading) {
+        if (f.valid()) f.wait();
+      }
+    }
+  } drain{reading};
+  long long next_from = 0;
+  auto read = [&](pqxx::transaction_base& t) {
+    const auto from = next_from;
+    next_from += batch;
+    reading.push_back(std::async(std::launch::async, [&t, from, batch] {
+      return t.exec_params(
+          // Each leaf's event by its key (OFFSET 0 keeps the planner from turning this
+          // into a scan of every event for every batch once the log is large).
+          "SELECT l.seq, l.event_id, l.leaf_hash, e.id IS NOT NULL, e.entry"
+          "  FROM audit_leaves l LEFT JOIN LATERAL ("
+          "    SELECT e.id, araldo_audit_entry(e.id, e.at, e.actor, e.kind, e.alert_id,"
+          "                                    e.delivery_id, e.detail) AS entry"
+          "      FROM audit_events e WHERE e.id = l.event_id OFFSET 0) e ON true"
+          " WHERE l.seq >= $1 AND l.seq < $2 ORDER BY l.seq",
+          from, from + batch);
+    }));
+  };
+  for (auto* t : txs) read(*t);
+  for (std::size_t k = 0;; ++k) {
+    const auto rows = reading.front().get();
+    reading.pop_front();
+    const bool last = static_cast<long long>(rows.size()) < batch;
+    if (!last) read(*txs[k % txs.size()]);  // that transaction is free again
     for (const auto& r : rows) {
       const auto seq = r[0].as<std::uint64_t>();
       const auto event = r[1].as<long long>();
@@ -122,7 +164,7 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
             event);
       }
       const auto stored = hash_of(r[2]);
-      if (merkle::leaf_hash(r[4].as<std::string>()) != stored) {
+      if (merkle::leaf_hash(std::string_view(r[4].c_str(), r[4].size())) != stored) {
         return fail("event " + std::to_string(event) + " (leaf " + std::to_string(seq) +
                         ") was changed: it no longer matches its leaf",
                     event);
@@ -131,7 +173,7 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
       ++report.leaves;
       if (auto bad = check_size()) return *bad;
     }
-    if (static_cast<long long>(rows.size()) < batch) break;
+    if (last) break;
   }
   if (!heads.empty() && heads.rbegin()->first != frontier.size()) {
     return fail("tree head " + std::to_string(heads.rbegin()->first) + " covers " +
@@ -146,23 +188,28 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options) {
   }
 
   // Events that should be leaves but are not: written (or slipped in) before the last seal.
-  const auto stray = tx.exec(
-      "SELECT e.id FROM audit_events e, (SELECT last_xid, last_event_id FROM audit_heads"
-      "                                   ORDER BY tree_size DESC LIMIT 1) h"
-      " WHERE (e.xid, e.id) <= (h.last_xid, h.last_event_id)"
-      "   AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)"
-      " ORDER BY e.id LIMIT 1");
-  if (!stray.empty()) {
-    const auto id = stray[0][0].as<long long>();
-    return fail("event " + std::to_string(id) +
-                    " is older than the last seal but not in the log: it was inserted afterwards",
-                id);
+  // Every leaf's event exists (checked above) and is at most the last sealed one, so a
+  // count says whether any is missing; only then is the first one looked for by name.
+  const auto counts = tx.exec1(
+      "SELECT count(*) FILTER (WHERE (e.xid, e.id) <= (h.last_xid, h.last_event_id)), count(*)"
+      "  FROM audit_events e LEFT JOIN (SELECT last_xid, last_event_id FROM audit_heads"
+      "                                  ORDER BY tree_size DESC LIMIT 1) h ON true");
+  const auto sealed = counts[0].as<std::uint64_t>();
+  if (sealed != report.leaves) {
+    const auto stray = tx.exec(
+        "SELECT e.id FROM audit_events e, (SELECT last_xid, last_event_id FROM audit_heads"
+        "                                   ORDER BY tree_size DESC LIMIT 1) h"
+        " WHERE (e.xid, e.id) <= (h.last_xid, h.last_event_id)"
+        "   AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)"
+        " ORDER BY e.id LIMIT 1");
+    if (!stray.empty()) {
+      const auto id = stray[0][0].as<long long>();
+      return fail("event " + std::to_string(id) +
+                      " is older than the last seal but not in the log: it was inserted afterwards",
+                  id);
+    }
   }
-  report.unsealed =
-      tx.exec1(
-            "SELECT count(*) FROM audit_events e"
-            " WHERE NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)")[0]
-          .as<long long>();
+  report.unsealed = counts[1].as<long long>() - static_cast<long long>(report.leaves);
   return report;
 }
 

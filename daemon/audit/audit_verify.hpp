@@ -25,6 +25,7 @@ std::optional<KeptHead> parse_kept_head(const std::string& text);
 struct VerifyOptions {
   std::optional<std::string> public_key;  // hex; heads must be signed by it
   std::vector<KeptHead> kept_heads;       // must be prefixes of the log
+  long long batch = 20'000;               // leaves per read
 };
 
 struct LogReport {
@@ -39,7 +40,11 @@ struct LogReport {
   long long unsealed = 0;  // events newer than the last seal, not in the tree yet
 };
 
-LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options = {});
+// `readers`: more connections to the same database, which read leaves in parallel with
+// `conn` inside its snapshot (an auditor's verify is bound by the database's work per
+// event, one core per connection).
+LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options = {},
+                     const std::vector<pqxx::connection*>& readers = {});
 
 // Every leaf hash of the first `size` leaves, for proofs.
 std::vector<merkle::Hash> load_leaves(pqxx::connection& conn, std::uint64_t size);

@@ -29,8 +29,8 @@ std::uint64_t latest_size(pqxx::connection& conn) {
   return r[0].as<std::uint64_t>();
 }
 
-int verify(pqxx::connection& conn, const std::vector<std::string>& kept,
-           const std::string& public_key) {
+int verify(pqxx::connection& conn, const std::string& url, int connections,
+           const std::vector<std::string>& kept, const std::string& public_key) {
   audit::VerifyOptions options;
   if (!public_key.empty()) options.public_key = public_key;
   for (const auto& k : kept) {
@@ -42,7 +42,13 @@ int verify(pqxx::connection& conn, const std::vector<std::string>& kept,
     }
     options.kept_heads.push_back(*head);
   }
-  const auto r = audit::verify_log(conn, options);
+  std::vector<std::unique_ptr<pqxx::connection>> extra;
+  std::vector<pqxx::connection*> readers;
+  for (int i = 1; i < connections; ++i) {
+    extra.push_back(std::make_unique<pqxx::connection>(url));
+    readers.push_back(extra.back().get());
+  }
+  const auto r = audit::verify_log(conn, options, readers);
   if (!r.ok) {
     std::cout << "audit log BROKEN after " << r.leaves << " good leaf(s): " << r.problem << "\n";
     return 1;
@@ -136,6 +142,13 @@ int main(int argc, char** argv) {
   verify_cmd->add_option("--expect-head", kept,
                          "SIZE:ROOT a previous run printed (or a published head): the log must "
                          "still contain it as a prefix (repeatable)");
+  int connections = 2;
+  verify_cmd
+      ->add_option("--connections", connections,
+                   "database connections reading the log at once, in one snapshot (the "
+                   "database's work per event is what bounds a verify)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   verify_cmd->add_option("--public-key", public_key,
                          "the key every head must be signed by (araldod audit-public-key)");
   auto* prove_cmd = audit_cmd->add_subcommand(
@@ -155,7 +168,7 @@ int main(int argc, char** argv) {
   }
   try {
     pqxx::connection conn(url);
-    if (verify_cmd->parsed()) return verify(conn, kept, public_key);
+    if (verify_cmd->parsed()) return verify(conn, url, connections, kept, public_key);
     if (event_opt->count() > 0) return prove_inclusion(conn, event_id, size);
     if (from_opt->count() > 0) return prove_consistency(conn, from, to);
     std::cerr << "araldoctl: audit prove needs --event ID or --from N\n";

@@ -235,3 +235,36 @@ TEST(AuditLog, AHeadSignedByAnotherKeyOrNotAtAllIsRefused) {
   EXPECT_FALSE(redated.ok);
   EXPECT_NE(redated.problem.find("does not verify"), std::string::npos) << redated.problem;
 }
+
+// An auditor's verify reads batches of leaves on several connections at once, all in one
+// snapshot: the result is the same as one connection's, and a change in any batch, read by
+// any of them, is found and named.
+TEST(AuditLog, AVerifyReadingOnThreeConnectionsAgreesWithOneAndFindsAChangeInAnyBatch) {
+  test_support::TestDatabase db;
+  append_events(db.dsn(), "ops", 50);
+  ASSERT_EQ(seal_all(db, 50), 50);
+  pqxx::connection main(db.dsn()), second(db.dsn()), third(db.dsn());
+  audit::VerifyOptions small_batches;
+  small_batches.batch = 7;  // 8 batches, the last one short
+  const auto alone = verify(db);
+  const auto together = audit::verify_log(main, small_batches, {&second, &third});
+  ASSERT_TRUE(alone.ok) << alone.problem;
+  ASSERT_TRUE(together.ok) << together.problem;
+  EXPECT_EQ(together.leaves, 50u);
+  EXPECT_EQ(together.root, alone.root);
+  EXPECT_EQ(together.heads, alone.heads);
+
+  for (const int seq : {0, 20, 36, 49}) {  // batches read by each of the three
+    test_support::TestDatabase copy;
+    append_events(copy.dsn(), "ops", 50);
+    ASSERT_EQ(seal_all(copy, 50), 50);
+    const auto event =
+        copy.scalar("SELECT event_id FROM audit_leaves WHERE seq = " + std::to_string(seq));
+    tamper(copy, "UPDATE audit_events SET actor = 'mallory' WHERE id = " + event);
+    pqxx::connection a(copy.dsn()), b(copy.dsn()), c(copy.dsn());
+    const auto report = audit::verify_log(a, small_batches, {&b, &c});
+    EXPECT_FALSE(report.ok) << "leaf " << seq;
+    EXPECT_EQ(std::to_string(report.bad_event_id), event) << "leaf " << seq;
+    EXPECT_EQ(report.leaves, static_cast<std::uint64_t>(seq)) << "leaf " << seq;
+  }
+}
