@@ -59,7 +59,9 @@ TEST(Merkle, EveryInclusionProofVerifiesAndAWrongLeafDoesNot) {
       ASSERT_TRUE(merkle::verify_inclusion(l[i], i, n, proof, root)) << i << " in " << n;
       const auto other = l[(i + 1) % l.size()];
       EXPECT_FALSE(merkle::verify_inclusion(other, i, n, proof, root)) << i << " in " << n;
-      if (n > 1) EXPECT_FALSE(merkle::verify_inclusion(l[i], (i + 1) % n, n, proof, root));
+      if (n > 1) {
+        EXPECT_FALSE(merkle::verify_inclusion(l[i], (i + 1) % n, n, proof, root));
+      }
     }
   }
 }
