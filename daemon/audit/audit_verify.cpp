@@ -109,7 +109,8 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options,
   // on as many backends as there are readers, beside the hashing here.
   std::vector<pqxx::transaction_base*> txs{&tx};
   std::vector<std::unique_ptr<store::Snapshot>> shared;
-  if (!readers.empty()) {
+  // A hot standby cannot export its snapshot: there, one connection reads everything.
+  if (!readers.empty() && !tx.exec1("SELECT pg_is_in_recovery()")[0].as<bool>()) {
     const auto snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
     for (auto* c : readers) {
       shared.push_back(std::make_unique<store::Snapshot>(*c));
