@@ -63,7 +63,7 @@ boost::json::object delivery_json(const store::DeliveryStatus& d) {
                         {"language", d.language},
                         {"part", d.part},
                         {"parts", d.parts},
-                        {"state", d.state},
+                        {"state", model::to_string(d.state)},
                         {"attempts", d.attempts},
                         {"updated_at", d.updated_at},
                         {"rendered_text", d.rendered_text}};

@@ -6,7 +6,6 @@
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <charconv>
-#include <regex>
 
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/auth.hpp"
@@ -27,10 +26,15 @@ std::optional<long long> parse_id(std::string_view s) {
 }
 
 boost::json::object row_json(const store::DeliveryRow& d) {
-  boost::json::object o{
-      {"id", d.id},         {"alert_id", d.alert_id}, {"channel", d.channel},
-      {"target", d.target}, {"part", d.part},         {"parts", d.parts},
-      {"state", d.state},   {"attempts", d.attempts}, {"updated_at", d.updated_at}};
+  boost::json::object o{{"id", d.id},
+                        {"alert_id", d.alert_id},
+                        {"channel", d.channel},
+                        {"target", d.target},
+                        {"part", d.part},
+                        {"parts", d.parts},
+                        {"state", model::to_string(d.state)},
+                        {"attempts", d.attempts},
+                        {"updated_at", d.updated_at}};
   o["last_error"] = d.last_error ? boost::json::value(*d.last_error) : nullptr;
   return o;
 }
@@ -61,7 +65,7 @@ DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work
 
 http::Response DeliveriesApi::list(const http::Request& request) const {
   return guarded(db_, request, [&](const std::string&) {
-    std::string state = "failed";
+    auto state = model::DeliveryState::failed;
     std::optional<std::string> alert_id;
     long long after = 0;
     int limit = 100;
@@ -77,9 +81,13 @@ http::Response DeliveriesApi::list(const http::Request& request) const {
         const std::string key(k.begin(), k.end());
         const std::string value(v.begin(), v.end());
         if (key == "state") {
-          static const std::regex states("pending|sending|sent|retrying|failed|expired|cancelled");
-          if (!std::regex_match(value, states)) errors.push_back({"state", "not a delivery state"});
-          state = value;
+          if (auto s = model::parse_delivery_state(value)) {
+            state = *s;
+          } else {
+            errors.push_back({"state",
+                              "not a delivery state (pending, sending, sent, retrying, failed, "
+                              "expired, cancelled)"});
+          }
         } else if (key == "alert_id") {
           if (!is_uuid(value)) errors.push_back({"alert_id", "must be a UUID"});
           alert_id = value;
@@ -110,7 +118,8 @@ http::Response DeliveriesApi::list(const http::Request& request) const {
     for (const auto& d : rows) items.push_back(row_json(d));
     boost::json::object body{{"deliveries", std::move(items)}};
     if (static_cast<int>(rows.size()) == limit) {
-      body["next"] = "/v1/deliveries?state=" + state + (alert_id ? "&alert_id=" + *alert_id : "") +
+      body["next"] = "/v1/deliveries?state=" + std::string(model::to_string(state)) +
+                     (alert_id ? "&alert_id=" + *alert_id : "") +
                      "&after=" + std::to_string(rows.back().id) + "&limit=" + std::to_string(limit);
     }
     return http::Response::json(200, boost::json::serialize(body));
@@ -128,11 +137,11 @@ http::Response DeliveriesApi::retry_one(const http::Request& request, const std:
     return db_.with_connection([&](pqxx::connection& c) {
       const auto row = store::find_delivery(c, *delivery_id);
       if (!row) return http::not_found("no delivery with id " + id).to_response();
-      if (row->state != "failed") {
+      if (row->state != model::DeliveryState::failed) {
         return Problem{409,
                        "not-failed",
                        "Only a failed delivery can be retried",
-                       "delivery " + id + " is " + row->state,
+                       "delivery " + id + " is " + std::string(model::to_string(row->state)),
                        {}}
             .to_response();
       }

@@ -16,26 +16,28 @@ std::chrono::milliseconds backoff(const RetryPolicy& p, int attempt, double rand
 Decision decide(const RetryPolicy& p, const channels::Outcome& o, int attempt, double random01,
                 std::chrono::milliseconds valid_for) {
   using Kind = channels::Outcome::Kind;
+  using State = model::DeliveryState;
   switch (o.kind) {
     case Kind::delivered:
-      return {"sent", std::nullopt, ""};
+      return {State::sent, std::nullopt, ""};
     case Kind::retry_after:
-      return {"retrying", std::chrono::duration_cast<std::chrono::milliseconds>(o.wait), o.reason};
+      return {State::retrying, std::chrono::duration_cast<std::chrono::milliseconds>(o.wait),
+              o.reason};
     case Kind::permanent:
       if (o.scope == channels::Scope::channel) {
-        return {"retrying", p.channel_failure_pause, "channel stopped: " + o.reason};
+        return {State::retrying, p.channel_failure_pause, "channel stopped: " + o.reason};
       }
-      return {"failed", std::nullopt, o.reason};
+      return {State::failed, std::nullopt, o.reason};
     case Kind::transient:
       if (valid_for <= std::chrono::milliseconds(0)) {
-        return {"failed", std::nullopt,
+        return {State::failed, std::nullopt,
                 "gave up after " + std::to_string(attempt) +
                     " attempts, the alert is no longer valid: " + o.reason};
       }
       // No sooner than the backoff, and no later than the alert's last valid moment.
-      return {"retrying", std::min(backoff(p, attempt, random01), valid_for), o.reason};
+      return {State::retrying, std::min(backoff(p, attempt, random01), valid_for), o.reason};
   }
-  return {"failed", std::nullopt, "unknown outcome"};
+  return {State::failed, std::nullopt, "unknown outcome"};
 }
 
 }  // namespace araldo::dispatch

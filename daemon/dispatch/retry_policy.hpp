@@ -6,6 +6,7 @@
 #include <string>
 
 #include "channels/outcome.hpp"
+#include "daemon/model/delivery_state.hpp"
 
 namespace araldo::dispatch {
 
@@ -22,7 +23,7 @@ struct RetryPolicy {
 };
 
 struct Decision {
-  std::string next_state;  // sent / retrying / failed
+  model::DeliveryState next_state;  // sent, retrying or failed
   std::optional<std::chrono::milliseconds> retry_in;
   std::string reason;  // why it failed or waits; empty when sent
 };

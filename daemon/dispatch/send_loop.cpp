@@ -110,7 +110,7 @@ void SendLoop::hand_back(const store::ClaimedDelivery& d, const std::string& rea
   auto rec = store::record_for(d);
   rec.outcome = "deferred";
   rec.error = reason;
-  rec.next_state = "retrying";
+  rec.next_state = model::DeliveryState::retrying;
   rec.retry_in = retry_in;
   handoff_.report(std::move(rec));
 }
@@ -121,7 +121,7 @@ void SendLoop::fail_unsent(const store::ClaimedDelivery& d, const std::string& r
   auto rec = store::record_for(d);
   rec.outcome = "permanent";
   rec.error = reason;
-  rec.next_state = "failed";
+  rec.next_state = model::DeliveryState::failed;
   handoff_.report(std::move(rec));
 }
 
@@ -181,15 +181,16 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
     pacing_.hold_until({d.channel, d.target}, Clock::now() + *decision.retry_in);
   }
 
-  const auto log_level = decision.next_state == "sent"     ? spdlog::level::info
-                         : decision.next_state == "failed" ? spdlog::level::err
-                                                           : spdlog::level::warn;
+  using State = model::DeliveryState;
+  const auto log_level = decision.next_state == State::sent     ? spdlog::level::info
+                         : decision.next_state == State::failed ? spdlog::level::err
+                                                                : spdlog::level::warn;
   spdlog::log(log_level,
               "event=delivery.{} delivery_id={} alert_id={} channel={} target={} part={}/{} "
               "attempt={} outcome={} http_status={} latency_ms={} platform_id={} retry_in_ms={} "
               "reason=\"{}\"",
-              decision.next_state, d.id, d.alert_id, d.channel, d.target, d.part, d.parts,
-              d.attempt, rec.outcome, rec.http_status.value_or(0), rec.latency_ms,
+              model::to_string(decision.next_state), d.id, d.alert_id, d.channel, d.target, d.part,
+              d.parts, d.attempt, rec.outcome, rec.http_status.value_or(0), rec.latency_ms,
               rec.platform_id.value_or("-"), rec.retry_in ? rec.retry_in->count() : 0,
               decision.reason);
   handoff_.report(std::move(rec));

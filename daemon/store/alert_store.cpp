@@ -286,7 +286,7 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     d.channel = r[1].as<std::string>();
     d.channel_type = r[2].as<std::string>();
     d.target = r[3].as<std::string>();
-    d.state = r[4].as<std::string>();
+    d.state = model::delivery_state_from_db(r[4].c_str());
     d.attempts = r[5].as<int>();
     d.next_attempt_at = opt(r[6]);
     d.platform_id = opt(r[7]);

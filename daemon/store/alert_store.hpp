@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/model/alert.hpp"
+#include "daemon/model/delivery_state.hpp"
 
 namespace araldo::store {
 
@@ -111,7 +112,7 @@ struct DeliveryStatus {
   std::string language;
   int part = 1;
   int parts = 1;
-  std::string state;
+  model::DeliveryState state = model::DeliveryState::pending;
   int attempts = 0;
   std::optional<std::string> next_attempt_at;
   std::optional<std::string> platform_id;

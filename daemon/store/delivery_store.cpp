@@ -195,7 +195,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
   // audit events and the parts made due are each one set-based statement.
   boost::json::array outcomes;
   for (const auto& rec : records) {
-    boost::json::object o{{"id", rec.delivery_id}, {"state", rec.next_state}};
+    boost::json::object o{{"id", rec.delivery_id}, {"state", model::to_string(rec.next_state)}};
     if (rec.retry_in) o["retry_ms"] = rec.retry_in->count();
     if (rec.platform_id) o["platform_id"] = *rec.platform_id;
     if (rec.error) o["error"] = *rec.error;
@@ -254,7 +254,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
     }
     boost::json::object detail;
     std::string kind;
-    if (rec.next_state == "sent") {
+    if (rec.next_state == model::DeliveryState::sent) {
       kind = "delivery.sent";
       if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
       if (rec.part < rec.parts) {
@@ -263,7 +263,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
                                                  {"target", target},
                                                  {"part", rec.part + 1}});
       }
-    } else if (rec.next_state == "failed") {
+    } else if (rec.next_state == model::DeliveryState::failed) {
       kind = "delivery.failed";
       detail["reason"] = rec.error.value_or("");
       if (rec.part < rec.parts) withheld.emplace_back(&rec, target);
@@ -354,7 +354,7 @@ DeliveryRow read_row(const pqxx::row& r) {
   d.target = r[3].as<std::string>();
   d.part = r[4].as<int>();
   d.parts = r[5].as<int>();
-  d.state = r[6].as<std::string>();
+  d.state = model::delivery_state_from_db(r[6].c_str());
   d.attempts = r[7].as<int>();
   if (!r[8].is_null()) d.last_error = r[8].as<std::string>();
   d.updated_at = r[9].as<std::string>();
@@ -367,15 +367,15 @@ constexpr const char* row_columns =
 
 }  // namespace
 
-std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const std::string& state,
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, model::DeliveryState state,
                                          std::optional<std::string> alert_id, long long after_id,
                                          int limit) {
   pqxx::read_transaction tx(conn);
   std::vector<DeliveryRow> out;
-  for (const auto& r : tx.exec_params(std::string(row_columns) +
-                                          "WHERE state = $1 AND ($2::uuid IS NULL OR alert_id = "
-                                          "$2::uuid) AND id > $3 ORDER BY id LIMIT $4",
-                                      state, alert_id, after_id, limit)) {
+  for (const auto& r : tx.exec_params(
+           std::string(row_columns) + "WHERE state = $1 AND ($2::uuid IS NULL OR alert_id = "
+                                      "$2::uuid) AND id > $3 ORDER BY id LIMIT $4",
+           std::string(model::to_string(state)), alert_id, after_id, limit)) {
     out.push_back(read_row(r));
   }
   return out;

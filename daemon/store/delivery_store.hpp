@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/dispatch/rate_slots.hpp"
+#include "daemon/model/delivery_state.hpp"
 
 namespace araldo::store {
 
@@ -77,8 +78,8 @@ struct AttemptRecord {
   long latency_ms = 0;
   std::optional<std::string> platform_id;
   std::optional<std::string> error;
-  // What follows: "sent", "retrying" (after retry_in) or "failed".
-  std::string next_state;
+  // What follows: sent, retrying (after retry_in) or failed.
+  model::DeliveryState next_state = model::DeliveryState::failed;
   std::optional<std::chrono::milliseconds> retry_in;
   std::optional<std::string> moved_to;  // the target's new address, for this and later parts
 };
@@ -113,14 +114,14 @@ struct DeliveryRow {
   std::string target;
   int part = 1;
   int parts = 1;
-  std::string state;
+  model::DeliveryState state = model::DeliveryState::pending;
   int attempts = 0;
   std::optional<std::string> last_error;
   std::string updated_at;
 };
 
 // Deliveries in `state`, optionally of one alert, by id after `after_id`, at most `limit`.
-std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const std::string& state,
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, model::DeliveryState state,
                                          std::optional<std::string> alert_id, long long after_id,
                                          int limit);
 

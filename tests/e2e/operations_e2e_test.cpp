@@ -85,7 +85,13 @@ TEST_F(OperationsE2E, AFailedDeliveryIsListedAsADeadLetterAndRetriedOnRequest) {
   EXPECT_EQ(boost::json::parse(retried.body).at("retried").as_int64(), 1);
   const std::string alert_id(failed.at("id").as_string());
   ASSERT_TRUE(wait_until([&] { return all_in(get_alert(alert_id), {"sent"}); }));
-  EXPECT_EQ(call("POST", "/v1/deliveries/" + std::to_string(id) + "/retry").status, 409);
+  const auto now_sent = boost::json::parse(call("GET", "/v1/deliveries?state=sent").body);
+  ASSERT_EQ(now_sent.at("deliveries").as_array().size(), 1u);
+  EXPECT_EQ(now_sent.at("deliveries").at(0).at("id").as_int64(), id);
+  EXPECT_EQ(now_sent.at("deliveries").at(0).at("state").as_string(), "sent");
+  const auto again = call("POST", "/v1/deliveries/" + std::to_string(id) + "/retry");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("is sent"), std::string::npos) << again.body;
   EXPECT_EQ(call("POST", "/v1/deliveries/999999/retry").status, 404);
   EXPECT_EQ(call("GET", "/v1/deliveries?state=lost").status, 400);
   EXPECT_EQ(db_->scalar("SELECT actor FROM audit_events WHERE kind = 'delivery.retry_requested'"),

@@ -37,7 +37,7 @@ TEST(AlertStore, WritesAlertDeliveriesAndAuditTogether) {
   ASSERT_TRUE(status);
   EXPECT_EQ(status->submitted_by, "ops");
   ASSERT_EQ(status->deliveries.size(), 2u);
-  EXPECT_EQ(status->deliveries[0].state, "pending");
+  EXPECT_EQ(status->deliveries[0].state, model::DeliveryState::pending);
   EXPECT_EQ(status->deliveries[0].rendered_text, "text a");
   EXPECT_TRUE(status->deliveries[0].next_attempt_at.has_value());
   EXPECT_FALSE(store::find_alert(c, "00000000-0000-0000-0000-000000000000"));

@@ -41,7 +41,7 @@ store::AttemptRecord outcome(const store::ClaimedDelivery& d, std::string state,
   r.latency_ms = 5;
   if (state == "sent") r.platform_id = "77";
   if (state != "sent") r.error = "HTTP 500";
-  r.next_state = std::move(state);
+  r.next_state = model::delivery_state_from_db(state);
   r.retry_in = retry_in;
   return r;
 }
@@ -240,7 +240,7 @@ TEST(DeliveryStore, AFailedDeliveryIsRetriedOnRequestWithItsWithheldParts) {
   EXPECT_EQ(db.scalar("SELECT string_agg(state || ':' || attempts, ',' ORDER BY part)"
                       " FROM deliveries"),
             "failed:1,failed:0,failed:0");
-  EXPECT_EQ(store::list_deliveries(c, "failed", accepted.id, 0, 10).size(), 3u);
+  EXPECT_EQ(store::list_deliveries(c, model::DeliveryState::failed, accepted.id, 0, 10).size(), 3u);
 
   const auto ids = store::retry_failed(c, "alice", first[0].id, std::nullopt);
   EXPECT_EQ(ids.size(), 3u);

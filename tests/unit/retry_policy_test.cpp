@@ -32,32 +32,34 @@ TEST(RetryPolicy, DecidesFromTheOutcome) {
   p.jitter = 0;
   const auto valid = hours(1);
   auto sent = dispatch::decide(p, Outcome::delivered("42"), 1, 0.5, valid);
-  EXPECT_EQ(sent.next_state, "sent");
+  EXPECT_EQ(sent.next_state, araldo::model::DeliveryState::sent);
 
   auto wait = dispatch::decide(p, Outcome::retry_after(seconds(7), channels::Scope::channel, "429"),
                                10, 0.5, valid);
-  EXPECT_EQ(wait.next_state, "retrying");  // a signalled wait never exhausts the attempts
+  EXPECT_EQ(
+      wait.next_state,
+      araldo::model::DeliveryState::retrying);  // a signalled wait never exhausts the attempts
   EXPECT_EQ(wait.retry_in, milliseconds(7000));
 
   auto transient = dispatch::decide(p, Outcome::transient("HTTP 500"), 2, 0.5, valid);
-  EXPECT_EQ(transient.next_state, "retrying");
+  EXPECT_EQ(transient.next_state, araldo::model::DeliveryState::retrying);
   EXPECT_EQ(transient.retry_in, milliseconds(2000));
 
   // However many attempts, nothing is given up while the alert is valid ...
   auto many = dispatch::decide(p, Outcome::transient("HTTP 500"), 400, 0.5, valid);
-  EXPECT_EQ(many.next_state, "retrying");
+  EXPECT_EQ(many.next_state, araldo::model::DeliveryState::retrying);
   EXPECT_EQ(many.retry_in, p.cap < valid ? p.cap : duration_cast<milliseconds>(valid));
   // ... nor retried past its end ...
   auto last = dispatch::decide(p, Outcome::transient("HTTP 500"), 9, 0.5, milliseconds(1500));
   EXPECT_EQ(last.retry_in, milliseconds(1500));
   // ... and given up once it no longer is.
   auto over = dispatch::decide(p, Outcome::transient("HTTP 500"), 31, 0.5, milliseconds(0));
-  EXPECT_EQ(over.next_state, "failed");
+  EXPECT_EQ(over.next_state, araldo::model::DeliveryState::failed);
   EXPECT_NE(over.reason.find("gave up after 31 attempts, the alert is no longer valid: HTTP 500"),
             std::string::npos);
 
   auto permanent = dispatch::decide(p, Outcome::permanent("chat not found"), 1, 0.5, valid);
-  EXPECT_EQ(permanent.next_state, "failed");
+  EXPECT_EQ(permanent.next_state, araldo::model::DeliveryState::failed);
   EXPECT_EQ(permanent.reason, "chat not found");
 }
 
@@ -66,7 +68,7 @@ TEST(RetryPolicy, ChannelWideFailureParksTheDeliveryInsteadOfBurningIt) {
   p.channel_failure_pause = milliseconds(300'000);
   auto d =
       dispatch::decide(p, Outcome::permanent("401", channels::Scope::channel), 1, 0.5, hours(1));
-  EXPECT_EQ(d.next_state, "retrying");
+  EXPECT_EQ(d.next_state, araldo::model::DeliveryState::retrying);
   EXPECT_EQ(d.retry_in, milliseconds(300'000));
   EXPECT_NE(d.reason.find("channel stopped"), std::string::npos);
 }
