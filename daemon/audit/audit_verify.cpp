@@ -176,6 +176,9 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options,
     }
     if (last) break;
   }
+  // Reads past the end may still run, one of them perhaps on `tx`, which is used below.
+  for (auto& f : reading) f.wait();
+  reading.clear();
   if (!heads.empty() && heads.rbegin()->first != frontier.size()) {
     return fail("tree head " + std::to_string(heads.rbegin()->first) + " covers " +
                 std::to_string(heads.rbegin()->first) + " leaves, but only " +

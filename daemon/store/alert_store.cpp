@@ -4,8 +4,8 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
-#include "daemon/audit/audit_event.hpp"
 #include "daemon/model/alert_json.hpp"
+#include "daemon/store/audit_writer.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::store {
@@ -86,7 +86,7 @@ const std::string insert_batch_sql =
     "      LEFT JOIN fanned ON fanned.alert_id = i.id AND fanned.channel = c.name) AS by_channel,"
     "   EXISTS (SELECT 1 FROM k WHERE k.alert_id = i.id) AS got_key FROM i),"
     " e AS (" +
-    audit::append_sql(
+    append_audit_sql(
         "SELECT n, submitted_by AS actor, 'alert.accepted' AS kind, id AS alert_id,"
         "   NULL::bigint AS delivery_id,"
         "   detail || jsonb_build_object('deliveries', total, 'document', document)"

@@ -6,7 +6,7 @@
 #include <regex>
 #include <stdexcept>
 
-#include "daemon/audit/audit_event.hpp"
+#include "daemon/store/audit_writer.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::store {
@@ -32,7 +32,7 @@ CreatedKey create_api_key(pqxx::connection& conn, const std::string& name,
       " ON CONFLICT (name) DO NOTHING RETURNING id",
       name, hash_api_key(created.key));
   if (inserted.empty()) throw std::invalid_argument("a key named '" + name + "' already exists");
-  audit::append(tx, {actor, "key.created", std::nullopt, std::nullopt, {{"name", name}}});
+  append_audit_event(tx, {actor, "key.created", std::nullopt, std::nullopt, {{"name", name}}});
   tx.commit();
   return created;
 }
@@ -51,7 +51,7 @@ bool revoke_api_key(pqxx::connection& conn, const std::string& name, const std::
       "UPDATE api_keys SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING id",
       name);
   if (rows.empty()) return false;
-  audit::append(tx, {actor, "key.revoked", std::nullopt, std::nullopt, {{"name", name}}});
+  append_audit_event(tx, {actor, "key.revoked", std::nullopt, std::nullopt, {{"name", name}}});
   tx.commit();
   return true;
 }

@@ -4,8 +4,8 @@
 #include <boost/json.hpp>
 #include <map>
 
-#include "daemon/audit/audit_event.hpp"
 #include "daemon/dispatch/rate_slots.hpp"
+#include "daemon/store/audit_writer.hpp"
 
 namespace araldo::store {
 namespace {
@@ -64,16 +64,18 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
           "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
           "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts),"
           // The claim is audited in the same statement: one round trip per batch.
-          " logged AS ("
-          "  INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-          "  SELECT 'system', 'delivery.claimed', alert_id, id,"
-          "         jsonb_build_object('worker', $1::text, 'attempt', attempts,"
-          "                            'reclaimed_expired_lease', reclaimed)"
-          // At least once: the dead worker may have sent it before it could record.
-          "         || CASE WHEN reclaimed THEN jsonb_build_object('previous_attempt_outcome',"
-          "              'unknown: its worker stopped before recording an answer; the platform"
-          " may have it') ELSE '{}'::jsonb END"
-          "    FROM claimed ORDER BY id)"
+          " logged AS (" +
+          append_audit_sql(
+              "SELECT id AS n, 'system' AS actor, 'delivery.claimed' AS kind, alert_id,"
+              "       id AS delivery_id,"
+              "       jsonb_build_object('worker', $1::text, 'attempt', attempts,"
+              "                          'reclaimed_expired_lease', reclaimed)"
+              // At least once: the dead worker may have sent it before it could record.
+              "       || CASE WHEN reclaimed THEN jsonb_build_object('previous_attempt_outcome',"
+              "            'unknown: its worker stopped before recording an answer; the platform"
+              " may have it') ELSE '{}'::jsonb END AS detail"
+              "  FROM claimed") +
+          ")"
           " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
           "        c.reclaimed, c.part, c.parts,"
           "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
@@ -168,10 +170,11 @@ void withhold_later_parts(pqxx::work& tx, const AttemptRecord& rec, const std::s
       "         updated_at = now()"
       "   WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part > $4"
       "     AND state IN ('pending','retrying')"
-      "  RETURNING id, alert_id)"
-      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT 'system', 'delivery.failed', alert_id, id, jsonb_build_object('reason', $5::text)"
-      "   FROM withheld ORDER BY id",
+      "  RETURNING id, alert_id) " +
+          append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.failed' AS kind,"
+                           "       alert_id, id AS delivery_id,"
+                           "       jsonb_build_object('reason', $5::text) AS detail"
+                           "  FROM withheld"),
       rec.alert_id, rec.channel, target, rec.part, reason);
 }
 
@@ -222,7 +225,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
 
   std::vector<bool> updated;
   updated.reserve(records.size());
-  std::vector<audit::AuditEvent> events;
+  std::vector<AuditEvent> events;
   events.reserve(records.size() * 2);
   boost::json::array next_parts;
   std::vector<std::pair<const AttemptRecord*, std::string>> withheld;
@@ -238,8 +241,8 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
     if (rec.platform_id) attempt["platform_id"] = *rec.platform_id;
     if (rec.error) attempt["error"] = *rec.error;
     if (!ok) attempt["lease_lost"] = true;
-    events.push_back({audit::system_actor, "delivery.attempt", rec.alert_id, rec.delivery_id,
-                      std::move(attempt)});
+    events.push_back(
+        {system_actor, "delivery.attempt", rec.alert_id, rec.delivery_id, std::move(attempt)});
     if (!ok) continue;  // the worker that took over records what happens next
 
     const std::string target = rec.moved_to.value_or(rec.target);
@@ -249,7 +252,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
           "UPDATE deliveries SET target = $4, updated_at = now()"
           " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3",
           rec.alert_id, rec.channel, rec.target, *rec.moved_to);
-      events.push_back({audit::system_actor, "delivery.moved", rec.alert_id, rec.delivery_id,
+      events.push_back({system_actor, "delivery.moved", rec.alert_id, rec.delivery_id,
                         boost::json::object{{"from", rec.target}, {"to", *rec.moved_to}}});
     }
     boost::json::object detail;
@@ -273,9 +276,9 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
       if (rec.error) detail["reason"] = *rec.error;
     }
     events.push_back(
-        {audit::system_actor, std::move(kind), rec.alert_id, rec.delivery_id, std::move(detail)});
+        {system_actor, std::move(kind), rec.alert_id, rec.delivery_id, std::move(detail)});
   }
-  audit::append_all(tx, events);
+  append_audit_events(tx, events);
   if (!next_parts.empty()) {
     // A delivered part makes the next one due.
     tx.exec_params0(
@@ -316,11 +319,13 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
       "    FROM chosen c JOIN first f ON f.alert_id = c.alert_id AND f.channel = c.channel"
       "                              AND f.target = c.target"
       "   WHERE d.id = c.id"
-      "  RETURNING d.id, d.alert_id, c.last_error)"
-      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT $3, 'delivery.retry_requested', alert_id, id,"
-      "        jsonb_build_object('previous_error', last_error)"
-      "   FROM retried RETURNING delivery_id",
+      "  RETURNING d.id, d.alert_id, c.last_error) " +
+          append_audit_sql("SELECT id AS n, $3::text AS actor,"
+                           "       'delivery.retry_requested' AS kind, alert_id,"
+                           "       id AS delivery_id,"
+                           "       jsonb_build_object('previous_error', last_error) AS detail"
+                           "  FROM retried") +
+          " RETURNING delivery_id",
       delivery_id, alert_id, actor);
   tx.commit();
   std::vector<long long> ids;
@@ -336,9 +341,11 @@ int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::st
       "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"
       "         last_error = 'cancelled by ' || $2"
       "   WHERE alert_id = $1::uuid AND state IN ('pending','retrying')"
-      "  RETURNING id, alert_id)"
-      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT $2, 'delivery.cancelled', alert_id, id, '{}'::jsonb FROM cancelled RETURNING 1",
+      "  RETURNING id, alert_id) " +
+          append_audit_sql("SELECT id AS n, $2::text AS actor, 'delivery.cancelled' AS kind,"
+                           "       alert_id, id AS delivery_id, '{}'::jsonb AS detail"
+                           "  FROM cancelled") +
+          " RETURNING 1",
       alert_id, actor);
   tx.commit();
   return static_cast<int>(rows.size());
@@ -401,11 +408,12 @@ int expire_due(pqxx::connection& conn) {
       "   WHERE a.id = d.alert_id AND a.expires_at <= now()"
       "     AND (d.state IN ('pending','retrying')"
       "          OR (d.state = 'sending' AND d.lease_expires_at <= now()))"
-      "  RETURNING d.id, d.alert_id, a.expires_at)"
-      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT 'system', 'delivery.expired', alert_id, id,"
-      "        jsonb_build_object('expires_at', expires_at)"
-      "   FROM expired RETURNING 1");
+      "  RETURNING d.id, d.alert_id, a.expires_at) " +
+      append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.expired' AS kind,"
+                       "       alert_id, id AS delivery_id,"
+                       "       jsonb_build_object('expires_at', expires_at) AS detail"
+                       "  FROM expired") +
+      " RETURNING 1");
   tx.commit();
   return static_cast<int>(rows.size());
 }
@@ -420,10 +428,12 @@ int fail_abandoned(pqxx::connection& conn) {
       " ' times, each time because its worker stopped while sending it; the platform may"
       " have it. Retry it by hand if it did not arrive.'"
       "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries >= $1"
-      "  RETURNING id, alert_id, last_error)"
-      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT 'system', 'delivery.failed', alert_id, id, jsonb_build_object('reason', last_error)"
-      "   FROM abandoned ORDER BY id RETURNING 1",
+      "  RETURNING id, alert_id, last_error) " +
+          append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.failed' AS kind,"
+                           "       alert_id, id AS delivery_id,"
+                           "       jsonb_build_object('reason', last_error) AS detail"
+                           "  FROM abandoned") +
+          " RETURNING 1",
       max_lease_expiries);
   tx.commit();
   return static_cast<int>(rows.size());
@@ -436,10 +446,12 @@ int release_leases(pqxx::connection& conn, const std::string& owner) {
       "  UPDATE deliveries SET state = 'retrying', next_attempt_at = now(),"
       "         lease_owner = NULL, lease_expires_at = NULL, updated_at = now()"
       "   WHERE lease_owner = $1 AND state = 'sending'"
-      "  RETURNING id, alert_id)"
-      " INSERT INTO audit_events (actor, kind, alert_id, delivery_id, detail)"
-      " SELECT 'system', 'delivery.released', alert_id, id, jsonb_build_object('worker', $1::text)"
-      "   FROM released RETURNING 1",
+      "  RETURNING id, alert_id) " +
+          append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.released' AS kind,"
+                           "       alert_id, id AS delivery_id,"
+                           "       jsonb_build_object('worker', $1::text) AS detail"
+                           "  FROM released") +
+          " RETURNING 1",
       owner);
   tx.commit();
   return static_cast<int>(rows.size());

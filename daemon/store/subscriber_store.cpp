@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "daemon/audit/audit_event.hpp"
+#include "daemon/store/audit_writer.hpp"
 
 namespace araldo::store {
 
@@ -32,8 +32,9 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
       {"channel", channel}, {"added", result.added}, {"updated", result.updated}};
   // One subscriber is named; a bulk import is summed up (the numbers are in the table).
   if (subscribers.size() == 1) detail["address"] = subscribers.front().address;
-  audit::append(tx, {actor, subscribers.size() == 1 ? "subscriber.added" : "subscribers.imported",
-                     std::nullopt, std::nullopt, std::move(detail)});
+  append_audit_event(tx,
+                     {actor, subscribers.size() == 1 ? "subscriber.added" : "subscribers.imported",
+                      std::nullopt, std::nullopt, std::move(detail)});
   tx.commit();
   return result;
 }
@@ -44,8 +45,8 @@ bool remove_subscriber(pqxx::connection& conn, const std::string& channel,
   const auto removed = tx.exec_params(
       "DELETE FROM subscribers WHERE channel = $1 AND address = $2 RETURNING id", channel, address);
   if (removed.empty()) return false;
-  audit::append(tx, {actor, "subscriber.removed", std::nullopt, std::nullopt,
-                     boost::json::object{{"channel", channel}, {"address", address}}});
+  append_audit_event(tx, {actor, "subscriber.removed", std::nullopt, std::nullopt,
+                          boost::json::object{{"channel", channel}, {"address", address}}});
   tx.commit();
   return true;
 }

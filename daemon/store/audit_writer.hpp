@@ -1,13 +1,14 @@
 #pragma once
-// The audit log's writer: every event an auditor may ask about goes through append(),
-// inside the same transaction as the change it describes.
+// The audit log's one writer: every event an auditor may ask about is inserted here (or
+// by a statement built with append_audit_sql()), inside the same transaction as the change
+// it describes. Sealing them into the Merkle tree is daemon/audit's job.
 #include <boost/json/object.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
-namespace araldo::audit {
+namespace araldo::store {
 
 inline constexpr const char* system_actor = "system";
 
@@ -19,11 +20,11 @@ struct AuditEvent {
   boost::json::object detail;
 };
 
-void append(pqxx::transaction_base& tx, const AuditEvent& event);
+void append_audit_event(pqxx::transaction_base& tx, const AuditEvent& event);
 // Many events in one statement, inserted in the order given.
-void append_all(pqxx::transaction_base& tx, const std::vector<AuditEvent>& events);
+void append_audit_events(pqxx::transaction_base& tx, const std::vector<AuditEvent>& events);
 // The one INSERT into audit_events, for a statement that makes its events itself: `rows`
 // is a query with columns n (the order), actor, kind, alert_id, delivery_id, detail.
-std::string append_sql(const std::string& rows);
+std::string append_audit_sql(const std::string& rows);
 
-}  // namespace araldo::audit
+}  // namespace araldo::store
