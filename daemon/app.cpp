@@ -15,6 +15,7 @@
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/migrator.hpp"
+#include "daemon/store/pg_delivery_queue.hpp"
 
 namespace araldo {
 
@@ -36,7 +37,8 @@ int serve(config::Config& cfg) {
   render::Renderer renderer(cfg.templates_dir);
   for (const auto& channel : cfg.channels.all()) renderer.check(*channel);
 
-  dispatch::Dispatcher dispatcher(cfg.dispatch, cfg.database.url, cfg.channels);
+  dispatch::Dispatcher dispatcher(
+      cfg.dispatch, std::make_unique<store::PgDeliveryQueue>(cfg.database.url), cfg.channels);
   const auto new_work = [&] { dispatcher.new_work(); };
   api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake);
 

@@ -9,39 +9,9 @@
 #include <random>
 #include <thread>
 
-#include <pqxx/pqxx>
-
-#include "daemon/store/alert_store.hpp"
-#include "daemon/store/database.hpp"
-
 namespace araldo::dispatch {
 
 using std::chrono::milliseconds;
-
-// The connection that LISTENs; the same connection runs the store thread's statements,
-// which libpqxx allows between transactions.
-struct Dispatcher::Listener {
-  struct Receiver : pqxx::notification_receiver {
-    Receiver(pqxx::connection& c, bool& flag)
-        : pqxx::notification_receiver(c, store::deliveries_notify_channel),
-          woken(flag),
-          own_pid(c.backendpid()) {}
-    void operator()(const std::string&, int backend_pid) override {
-      if (backend_pid != own_pid) woken = true;  // our own announcement tells us nothing
-    }
-    bool& woken;
-    int own_pid;
-  };
-
-  explicit Listener(std::unique_ptr<pqxx::connection> c) : conn(std::move(c)) {
-    receiver = std::make_unique<Receiver>(*conn, woken);
-  }
-  ~Listener() { receiver.reset(); }  // before the connection it listens on
-
-  std::unique_ptr<pqxx::connection> conn;
-  std::unique_ptr<Receiver> receiver;
-  bool woken = false;
-};
 
 std::string make_worker_id() {
   char host[256] = {0};
@@ -66,10 +36,10 @@ int stock_for(const channels::RateLimit& limit, milliseconds lookahead, int max_
 
 }  // namespace
 
-Dispatcher::Dispatcher(DispatchOptions options, config::Secret dsn,
+Dispatcher::Dispatcher(DispatchOptions options, std::unique_ptr<DeliveryQueue> queue,
                        const channels::ChannelSet& channels)
     : options_(std::move(options)),
-      dsn_(std::move(dsn)),
+      queue_(std::move(queue)),
       channels_(channels),
       send_loop_(send_options(options_), channels_, handoff_) {
   if (options_.worker_id.empty()) options_.worker_id = make_worker_id();
@@ -87,20 +57,18 @@ Dispatcher::Dispatcher(DispatchOptions options, config::Secret dsn,
 Dispatcher::~Dispatcher() = default;
 
 bool Dispatcher::ensure_connected() {
-  if (listener_) return true;
+  if (queue_->is_open()) return true;
   const auto now = Clock::now();
   if (now < next_connect_try_) return false;
   try {
-    listener_ = std::make_unique<Listener>(store::connect(dsn_));
-    // Subscribing takes effect at once; anything queued before it is found by the claim.
-    listener_->conn->get_notifs();
+    queue_->open();
     connected_ = true;
     reconnect_delay_ = milliseconds(250);
     for (auto& [name, q] : queues_) q.wanted = true;
     spdlog::info("event=dispatcher.connected worker={}", options_.worker_id);
     return true;
   } catch (const std::exception& e) {
-    listener_.reset();
+    queue_->close();
     next_connect_try_ = now + reconnect_delay_;
     spdlog::warn("event=dispatcher.db_unavailable retry_in_ms={} error=\"{}\"",
                  reconnect_delay_.count(), e.what());
@@ -111,7 +79,7 @@ bool Dispatcher::ensure_connected() {
 
 void Dispatcher::drop_connection(const std::string& why) {
   spdlog::warn("event=dispatcher.db_lost worker={} error=\"{}\"", options_.worker_id, why);
-  listener_.reset();
+  queue_->close();
   connected_ = false;
   next_connect_try_ = Clock::now() + reconnect_delay_;
 }
@@ -155,8 +123,8 @@ void Dispatcher::claim(const std::string& name, ChannelQueue& q, Clock::time_poi
   const int limit = q.stock - held;
   // The rate lives in the database: every daemon on this channel draws from it.
   const auto started = Clock::now();
-  auto paced = store::claim_paced(*listener_->conn, options_.worker_id, limit, options_.lease, name,
-                                  q.rate, options_.retry.validity_without_expiry);
+  auto paced = queue_->claim(options_.worker_id, limit, options_.lease, name, q.rate,
+                             options_.retry.validity_without_expiry);
   stats_.claiming += Clock::now() - started;
   const int claimed = static_cast<int>(paced.claimed.size());
   stats_.claimed += claimed;
@@ -173,16 +141,16 @@ void Dispatcher::fail_unconfigured() {
   // wait forever: the send thread fails what it has no channel for, with the reason.
   std::vector<std::string> configured;
   for (const auto& [name, q] : queues_) configured.push_back(name);
-  handoff_.hand_over(store::claim_due(*listener_->conn, options_.worker_id, 100, options_.lease,
-                                      {configured, false}));
+  handoff_.hand_over(
+      queue_->claim_unconfigured(options_.worker_id, 100, options_.lease, configured));
 }
 
 void Dispatcher::flush_records() {
   for (auto& rec : handoff_.take_records()) unwritten_.push_back(std::move(rec));
-  if (unwritten_.empty() || !listener_) return;
+  if (unwritten_.empty() || !queue_->is_open()) return;
   // One transaction for everything finished since the last turn.
   const auto started = Clock::now();
-  const auto updated = store::record_attempts(*listener_->conn, options_.worker_id, unwritten_);
+  const auto updated = queue_->record(options_.worker_id, unwritten_);
   const auto now = Clock::now();
   stats_.flushing += now - started;
   stats_.records += static_cast<long long>(unwritten_.size());
@@ -210,7 +178,7 @@ void Dispatcher::new_work() {
 void Dispatcher::announce() {
   const auto now = Clock::now();
   if (!announce_ || now < last_announce_ + notify_interval) return;
-  store::announce_new_work(*listener_->conn);
+  queue_->announce();
   announce_ = false;
   last_announce_ = now;
 }
@@ -226,10 +194,10 @@ void Dispatcher::turn(bool draining) {
     log_stats();
     everything = true;
     next_sweep_ = now + options_.sweep_interval;
-    if (const int n = store::expire_due(*listener_->conn); n > 0) {
+    if (const int n = queue_->expire_due(); n > 0) {
       spdlog::warn("event=deliveries.expired count={}", n);
     }
-    if (const int n = store::fail_abandoned(*listener_->conn); n > 0) {
+    if (const int n = queue_->fail_abandoned(); n > 0) {
       spdlog::error("event=deliveries.abandoned count={} reason=\"their workers kept dying\"", n);
     }
     fail_unconfigured();
@@ -257,7 +225,7 @@ void Dispatcher::turn(bool draining) {
 
   // A channel whose queue ran dry: when is its next retry due (or a lease to expire)?
   if (!drained.empty()) {
-    if (auto wait = store::time_until_next_due(*listener_->conn, {drained, true})) {
+    if (auto wait = queue_->time_until_next_due(drained)) {
       const auto due = Clock::now() + *wait;
       next_due_ = next_due_ ? std::min(*next_due_, due) : due;
     }
@@ -266,6 +234,13 @@ void Dispatcher::turn(bool draining) {
 
 milliseconds Dispatcher::next_wait() const {
   const auto now = Clock::now();
+  // Disconnected, nothing but reconnecting can happen (and a sweep that fell due
+  // meanwhile, still in the past, would make this loop spin until then).
+  if (!queue_->is_open()) {
+    return std::max(
+        milliseconds(0),
+        std::chrono::duration_cast<milliseconds>(next_connect_try_ - now) + milliseconds(1));
+  }
   auto until = next_sweep_;
   if (next_due_) until = std::min(until, *next_due_);
   for (const auto& [name, pause] : handoff_.pauses()) {
@@ -274,7 +249,6 @@ milliseconds Dispatcher::next_wait() const {
   for (const auto& [name, q] : queues_) {
     if (q.wanted && q.not_before > now) until = std::min(until, q.not_before);
   }
-  if (!listener_) until = std::min(until, next_connect_try_);
   if (announce_) until = std::min(until, last_announce_ + notify_interval);
   return std::max(milliseconds(0),
                   std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1));
@@ -297,20 +271,18 @@ void Dispatcher::log_stats() {
 void Dispatcher::wait_for_work(milliseconds max_wait) {
   const auto started = Clock::now();
   ++stats_.turns;
-  pollfd fds[2] = {{handoff_.store_wake_fd(), POLLIN, 0}, {-1, POLLIN, 0}};
-  if (listener_) fds[1].fd = listener_->conn->sock();
-  ::poll(fds, listener_ ? 2 : 1, static_cast<int>(std::min<long long>(max_wait.count(), 60'000)));
+  pollfd fds[2] = {{handoff_.store_wake_fd(), POLLIN, 0}, {queue_->wake_fd(), POLLIN, 0}};
+  ::poll(fds, fds[1].fd >= 0 ? 2 : 1,
+         static_cast<int>(std::min<long long>(max_wait.count(), 60'000)));
   handoff_.drain_store_wakeups();
   stats_.waiting += Clock::now() - started;
   if (local_work_.exchange(false)) {
     announce_ = true;
     for (auto& [name, q] : queues_) q.wanted = true;
   }
-  if (!listener_) return;
+  if (!queue_->is_open()) return;
   try {
-    listener_->woken = false;
-    listener_->conn->get_notifs();
-    if (listener_->woken) {
+    if (queue_->take_announcements()) {
       for (auto& [name, q] : queues_) q.wanted = true;
     }
   } catch (const std::exception& e) {
@@ -340,13 +312,10 @@ void Dispatcher::run(std::stop_token stop) {
       turn(draining);
     } catch (const store::DatabaseUnavailable& e) {
       drop_connection(e.what());
-    } catch (const pqxx::broken_connection& e) {
-      drop_connection(e.what());
-    } catch (const pqxx::sql_error& e) {
+    } catch (const std::exception& e) {
       // A statement failed on a live connection: a bug or a schema mismatch. Say so and
       // keep the loop alive; the sweep retries.
-      spdlog::error("event=dispatcher.sql_error error=\"{}\" query=\"{}\"", e.what(), e.query());
-      if (listener_ && !listener_->conn->is_open()) drop_connection(e.what());
+      spdlog::error("event=dispatcher.sql_error error=\"{}\"", e.what());
       for (auto& [name, q] : queues_) q.wanted = false;
     }
     if (sender_done) break;
@@ -360,7 +329,7 @@ void Dispatcher::run(std::stop_token stop) {
     next_connect_try_ = {};  // one last try now, whatever the backoff said
     if (ensure_connected()) {
       flush_records();
-      if (const int n = store::release_leases(*listener_->conn, options_.worker_id); n > 0) {
+      if (const int n = queue_->release_leases(options_.worker_id); n > 0) {
         spdlog::warn("event=dispatcher.released_leases count={}", n);
       }
     }

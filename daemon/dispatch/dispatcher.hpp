@@ -16,11 +16,10 @@
 #include <vector>
 
 #include "channels/registry.hpp"
-#include "daemon/config/secret.hpp"
+#include "daemon/dispatch/delivery_queue.hpp"
 #include "daemon/dispatch/handoff.hpp"
 #include "daemon/dispatch/retry_policy.hpp"
 #include "daemon/dispatch/send_loop.hpp"
-#include "daemon/store/delivery_store.hpp"
 
 namespace araldo::dispatch {
 
@@ -42,7 +41,8 @@ std::string make_worker_id();
 
 class Dispatcher {
  public:
-  Dispatcher(DispatchOptions options, config::Secret dsn, const channels::ChannelSet& channels);
+  Dispatcher(DispatchOptions options, std::unique_ptr<DeliveryQueue> queue,
+             const channels::ChannelSet& channels);
   ~Dispatcher();
 
   // Runs until `stop` is requested, then lets in-flight sends finish (up to
@@ -67,7 +67,6 @@ class Dispatcher {
 
  private:
   using Clock = std::chrono::steady_clock;
-  struct Listener;
   // What the store thread knows of one channel's queue.
   struct ChannelQueue {
     store::PacedClaimRate rate;
@@ -87,11 +86,10 @@ class Dispatcher {
   std::chrono::milliseconds next_wait() const;
 
   DispatchOptions options_;
-  config::Secret dsn_;
+  std::unique_ptr<DeliveryQueue> queue_;
   const channels::ChannelSet& channels_;
   Handoff handoff_;
   SendLoop send_loop_;
-  std::unique_ptr<Listener> listener_;
   std::atomic<bool> connected_{false};
   Clock::time_point next_connect_try_{};
   std::chrono::milliseconds reconnect_delay_{250};

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <system_error>
+#include <utility>
 
 namespace araldo::dispatch {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_types.hpp"
 
 namespace araldo::dispatch {
 

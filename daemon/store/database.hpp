@@ -10,12 +10,9 @@
 #include <vector>
 
 #include "daemon/config/secret.hpp"
+#include "daemon/store/database_unavailable.hpp"
 
 namespace araldo::store {
-
-struct DatabaseUnavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // A read-only transaction whose statements all see one snapshot. pqxx::read_transaction
 // is READ COMMITTED: each statement there sees its own snapshot, so a summary and a

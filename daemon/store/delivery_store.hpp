@@ -8,34 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/dispatch/rate_slots.hpp"
-#include "daemon/model/delivery_state.hpp"
+#include "daemon/store/delivery_types.hpp"
 
 namespace araldo::store {
-
-struct ClaimedDelivery {
-  long long id = 0;
-  std::string alert_id;
-  std::string channel;
-  std::string target;
-  std::string rendered_text;
-  int attempt = 0;         // this attempt's number, starting at 1
-  bool reclaimed = false;  // its previous lease expired: a worker died holding it
-  int part = 1;
-  int parts = 1;
-  std::optional<std::string> previous_part_id;  // the platform's id of part - 1
-  // How long its alert stays valid from now (its expiry, or `validity_without_expiry`
-  // after acceptance).
-  std::chrono::milliseconds valid_for{0};
-  // Its send slot under the channel's rate (claim_paced); the default means at once.
-  std::chrono::steady_clock::time_point release_at{};
-};
-
-// Which channels a claim or a wake-up time looks at.
-struct ChannelFilter {
-  std::vector<std::string> channels;
-  bool only_these = false;  // false: every channel but these (none: all of them)
-};
 
 // Locks up to `limit` due deliveries of the filtered channels (highest priority first,
 // skipping rows other workers hold), marks them sending under a lease for `owner`, and
@@ -45,18 +20,6 @@ std::vector<ClaimedDelivery> claim_due(
     const ChannelFilter& filter,
     std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
 
-// A channel's rate, and how far ahead send slots are granted.
-struct PacedClaimRate {
-  dispatch::RateShape shape;
-  std::chrono::microseconds lookahead{500'000};
-};
-
-struct PacedClaim {
-  std::vector<ClaimedDelivery> claimed;        // each with its release_at slot
-  bool limited_by_rate = false;                // the rate, not the queue or `limit`, stopped it
-  std::chrono::milliseconds next_claim_in{0};  // when more slots fall within the lookahead
-};
-
 // claim_due for one channel, taking at most as many as it has send slots up to
 // now + lookahead. The channel's next free slot lives in one row (channel_buckets), locked
 // for the claim, so every daemon on the database draws from the same rate.
@@ -64,28 +27,6 @@ PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int lim
                        std::chrono::milliseconds lease, const std::string& channel,
                        const PacedClaimRate& rate,
                        std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
-
-struct AttemptRecord {
-  long long delivery_id = 0;
-  std::string alert_id;
-  std::string channel;
-  std::string target;
-  int part = 1;
-  int parts = 1;
-  int attempt = 0;
-  std::string outcome;  // delivered / retry_after / transient / permanent
-  std::optional<long> http_status;
-  long latency_ms = 0;
-  std::optional<std::string> platform_id;
-  std::optional<std::string> error;
-  // What follows: sent, retrying (after retry_in) or failed.
-  model::DeliveryState next_state = model::DeliveryState::failed;
-  std::optional<std::chrono::milliseconds> retry_in;
-  std::optional<std::string> moved_to;  // the target's new address, for this and later parts
-};
-
-// A record naming the claimed delivery, its outcome still to fill in.
-AttemptRecord record_for(const ClaimedDelivery& delivery);
 
 // Writes each attempt and its consequence, only if `owner` still holds the lease (a
 // worker whose lease expired must not overwrite the one that took over); the attempt is

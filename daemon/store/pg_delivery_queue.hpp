@@ -1,0 +1,48 @@
+#pragma once
+// The queue of deliveries in PostgreSQL, for the dispatcher: one connection that LISTENs
+// for other daemons' announcements and runs the store thread's statements between them
+// (libpqxx allows both on one connection). Connection trouble becomes
+// DatabaseUnavailable; a failed statement on a live connection, std::runtime_error.
+#include <memory>
+
+#include "daemon/config/secret.hpp"
+#include "daemon/dispatch/delivery_queue.hpp"
+
+namespace araldo::store {
+
+class PgDeliveryQueue final : public dispatch::DeliveryQueue {
+ public:
+  explicit PgDeliveryQueue(config::Secret dsn);
+  ~PgDeliveryQueue() override;
+
+  void open() override;
+  void close() override;
+  bool is_open() const override { return listener_ != nullptr; }
+  int wake_fd() const override;
+  bool take_announcements() override;
+  void announce() override;
+
+  PacedClaim claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
+                   const std::string& channel, const PacedClaimRate& rate,
+                   std::chrono::milliseconds validity_without_expiry) override;
+  std::vector<ClaimedDelivery> claim_unconfigured(
+      const std::string& owner, int limit, std::chrono::milliseconds lease,
+      const std::vector<std::string>& configured) override;
+  std::vector<bool> record(const std::string& owner,
+                           const std::vector<AttemptRecord>& records) override;
+  std::optional<std::chrono::milliseconds> time_until_next_due(
+      const std::vector<std::string>& channels) override;
+  int expire_due() override;
+  int fail_abandoned() override;
+  int release_leases(const std::string& owner) override;
+
+ private:
+  struct Listener;
+  template <typename Fn>
+  auto run(Fn&& fn);
+
+  config::Secret dsn_;
+  std::unique_ptr<Listener> listener_;
+};
+
+}  // namespace araldo::store
