@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "bench/bench_json.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/delivery_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
@@ -102,6 +103,12 @@ int main(int argc, char** argv) {
                 batch, sum.done, s, sum.done / s,
                 1000 * sum.claim_s / std::max(1LL, sum.done / batch),
                 1000 * sum.record_s / std::max(1LL, sum.done / batch));
+    araldo::bench::record_result({{"benchmark", "claim_and_record"},
+                                  {"workers", workers},
+                                  {"batch", batch},
+                                  {"deliveries", sum.done},
+                                  {"seconds", s},
+                                  {"deliveries_per_s", sum.done / s}});
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_json.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/test_database.hpp"
@@ -147,5 +148,22 @@ int main() {
   std::printf("| burst: intake rate | %.0f alerts/s |\n", burst / accept_s);
   std::printf("| burst: messages delivered | %zu of %d in %.2f s = %.0f msgs/s |\n", burst_received,
               2 * burst, all_s, burst_received / all_s);
+  araldo::bench::record_result(
+      {{"benchmark", "delivery_latency"},
+       {"steady_alerts", sequential},
+       {"steady_rate_per_s", 50},
+       {"intake_ms",
+        {{"p50", pct(intake_ms, .5)}, {"p95", pct(intake_ms, .95)}, {"p99", pct(intake_ms, .99)}}},
+       {"accept_to_platform_ms",
+        {{"p50", pct(delivered_ms, .5)},
+         {"p95", pct(delivered_ms, .95)},
+         {"p99", pct(delivered_ms, .99)}}},
+       {"messages_measured", delivered_ms.size()},
+       {"burst_alerts", burst},
+       {"burst_refused", failures.load()},
+       {"burst_intake_alerts_per_s", burst / accept_s},
+       {"burst_messages_delivered", burst_received},
+       {"burst_messages_per_s", burst_received / all_s},
+       {"araldod_peak_rss_mib", araldo::bench::peak_rss_mib(daemon.pid())}});
   return burst_received == 2u * burst && delivered_ms.size() == 2u * sequential ? 0 : 1;
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/bench_json.hpp"
 #include "daemon/audit/audit_verify.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -159,6 +160,8 @@ int main(int argc, char** argv) {
       c.refused, 100 * cpu / s, accept_s);
   // The audit log under this load: how long from an event's commit to its seal, and how
   // fast an auditor's verify runs. (Stop the daemon first, so the log stops growing.)
+  const double peak_rss = araldo::bench::peak_rss_mib(daemon.pid());
+  const long long delivered = c.ok, throttled = c.refused;
   daemon.signal(SIGTERM);
   daemon.wait(seconds(60));
   {
@@ -181,6 +184,23 @@ int main(int argc, char** argv) {
                  lag[3].as<double>(0), report.ok ? "intact" : report.problem.c_str(),
                  static_cast<unsigned long long>(report.leaves), verify_s,
                  static_cast<double>(report.leaves) / verify_s);
+    araldo::bench::record_result(
+        {{"benchmark", "dispatch"},
+         {"recipients", recipients},
+         {"allowed_per_s", allowed},
+         {"delivered", delivered},
+         {"seconds", s},
+         {"messages_per_s", rate_achieved},
+         {"throttled", throttled},
+         {"araldod_cpu_percent", 100 * cpu / s},
+         {"araldod_peak_rss_mib", peak_rss},
+         {"intake_seconds", accept_s},
+         {"sealing_lag_ms",
+          {{"p50", lag[1].as<double>(0)},
+           {"p99", lag[2].as<double>(0)},
+           {"max", lag[3].as<double>(0)}}},
+         {"verify_events", report.leaves},
+         {"verify_events_per_s", static_cast<double>(report.leaves) / verify_s}});
   }
 
   // Where the dispatcher's time went (its periodic event=dispatcher.turns lines).

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <pqxx/pqxx>
 
+#include "bench/bench_json.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
@@ -52,6 +53,11 @@ int main() {
     const double fanout_ms = ms_since(t);
     std::printf("subscribers=%d import_ms=%.0f alert_fanout_ms=%.0f deliveries=%lld\n", n,
                 import_ms, fanout_ms, accepted.deliveries);
+    araldo::bench::record_result({{"benchmark", "fanout"},
+                                  {"subscribers", n},
+                                  {"import_ms", import_ms},
+                                  {"alert_fanout_ms", fanout_ms},
+                                  {"deliveries", accepted.deliveries}});
   }
   return 0;
 }

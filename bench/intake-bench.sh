@@ -150,13 +150,11 @@ accepted=$(psql -X -qAt -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench -
   "SELECT count(*) FROM alerts")
 echo "alerts accepted by araldod (in the database): $accepted"
 json=${JSON:-intake-bench.json}
-{
-  echo "{\"benchmark\": \"intake\", \"seconds_per_run\": $secs, \"accepted_in_database\": $accepted,"
-  echo " \"peak_rss_mib\": {\"araldod\": $(rss_mib $araldod_pid), \"alertmanager\": $(rss_mib $am_pid)},"
-  echo " \"runs\": ["
-  (IFS=,; echo "  ${json_rows[*]}")
-  echo "]}"
-} >"$json"
+rows=$(IFS=,; echo "${json_rows[*]}")
+result="{\"benchmark\": \"intake\", \"seconds_per_run\": $secs, \"accepted_in_database\": $accepted, \"peak_rss_mib\": {\"araldod\": $(rss_mib $araldod_pid), \"alertmanager\": $(rss_mib $am_pid)}, \"runs\": [$rows]}"
+echo "$result" >"$json"
+# One line in the JSON Lines file of bench/run-bench.sh, when it runs this.
+if [ -n "${ARALDO_BENCH_JSON:-}" ]; then echo "$result" >>"$ARALDO_BENCH_JSON"; fi
 echo "JSON: $json"
 if [ "${PG_STATS:-0}" = 1 ]; then
   psql -X -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench -c \

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Builds optimised, starts a private PostgreSQL, runs the benchmarks and prints a table.
-# Not part of the test suite: numbers depend on the machine.
+# Every benchmark in one command: builds optimised, starts a private PostgreSQL (fsync on),
+# runs each scenario (end-to-end latency and a burst, the 100k fan-out, claim-and-record,
+# dispatch to WhatsApp subscribers at several rates, intake beside Prometheus
+# Alertmanager), prints their tables and writes every figure to bench-results.jsonl (one
+# JSON object per scenario). Not part of the test suite: numbers depend on the machine.
+#   ./bench/run-bench.sh [seconds per intake run, default 15]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
@@ -9,6 +13,8 @@ cmake --build build-bench --target delivery_latency_bench fanout_bench claim_rec
   araldo-emulator
 port=${ARALDO_BENCH_PG_PORT:-55434}
 dir=/tmp/araldo-bench-pg-$port
+export ARALDO_BENCH_JSON="$PWD/bench-results.jsonl"
+: >"$ARALDO_BENCH_JSON"
 ./deploy/pg-cluster.sh start "$dir" "$port"
 trap './deploy/pg-cluster.sh stop "$dir"' EXIT
 ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
@@ -19,3 +25,10 @@ echo "| workers | batch | deliveries | time | claim and record | claim per batch
 echo "|---|---|---|---|---|---|---|"
 ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
   build-bench/bench/claim_record_bench 100000 256
+# The next two start and stop the same private cluster themselves.
+./deploy/pg-cluster.sh stop "$dir"
+trap - EXIT
+./bench/dispatch-bench.sh
+./bench/intake-bench.sh "${1:-15}"
+echo
+echo "every figure, as JSON Lines: $ARALDO_BENCH_JSON"
