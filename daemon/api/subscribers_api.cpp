@@ -55,7 +55,7 @@ http::Response guarded(Fn&& fn) {
   } catch (const store::DatabaseUnavailable&) {
     return http::service_unavailable("the database is unavailable; nothing was changed")
         .to_response();
-  } catch (const pqxx::data_exception& e) {
+  } catch (const store::InvalidSubscriberValue& e) {
     // A consent time PostgreSQL cannot read (2026-02-30): the shape check let it by.
     return http::unprocessable({{"/consent_at", std::string("not a valid time: ") + e.what()}})
         .to_response();

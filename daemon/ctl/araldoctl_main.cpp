@@ -12,6 +12,7 @@
 
 #include "daemon/audit/audit_verify.hpp"
 #include "daemon/audit/merkle.hpp"
+#include "daemon/store/audit_log_store.hpp"
 
 namespace {
 
@@ -21,12 +22,6 @@ boost::json::array hex_list(const std::vector<audit::merkle::Hash>& hashes) {
   boost::json::array out;
   for (const auto& h : hashes) out.emplace_back(audit::merkle::hex(h));
   return out;
-}
-
-std::uint64_t latest_size(pqxx::connection& conn) {
-  pqxx::read_transaction tx(conn);
-  const auto r = tx.exec1("SELECT coalesce(max(tree_size), 0) FROM audit_heads");
-  return r[0].as<std::uint64_t>();
 }
 
 int verify(pqxx::connection& conn, const std::string& url, int connections,
@@ -76,7 +71,7 @@ int prove_inclusion(pqxx::connection& conn, long long event_id, std::uint64_t si
     std::cerr << "araldoctl: event " << event_id << " is not in the log (yet)\n";
     return 1;
   }
-  if (size == 0) size = latest_size(conn);
+  if (size == 0) size = store::latest_tree_size(conn);
   if (static_cast<std::uint64_t>(index) >= size) {
     std::cerr << "araldoctl: event " << event_id << " is leaf " << index << ", not in a tree of "
               << size << "\n";
@@ -99,7 +94,7 @@ int prove_inclusion(pqxx::connection& conn, long long event_id, std::uint64_t si
 }
 
 int prove_consistency(pqxx::connection& conn, std::uint64_t from, std::uint64_t to) {
-  if (to == 0) to = latest_size(conn);
+  if (to == 0) to = store::latest_tree_size(conn);
   if (from == 0 || from > to) {
     std::cerr << "araldoctl: need 0 < --from <= --to (the log has " << to << " leaves)\n";
     return 2;

@@ -1,6 +1,10 @@
 #include "daemon/store/audit_log_store.hpp"
 
 #include <boost/json.hpp>
+#include <deque>
+#include <future>
+
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 namespace {
@@ -74,6 +78,146 @@ SealOutcome seal_audit_events(pqxx::connection& conn, int batch, const ComputeSe
   result.sealed = static_cast<long long>(events.size());
   result.tree_size = tree_size;
   return result;
+}
+
+}  // namespace araldo::store
+
+namespace araldo::store {
+namespace {
+
+std::string bytes_of(const pqxx::field& f) {
+  return pqxx::binarystring(f).str();
+}
+
+}  // namespace
+
+struct AuditSnapshot::Impl {
+  explicit Impl(pqxx::connection& conn) : main(conn) {}
+  Snapshot main;
+  std::vector<std::unique_ptr<Snapshot>> shared;
+};
+
+AuditSnapshot::AuditSnapshot(pqxx::connection& conn, const std::vector<pqxx::connection*>& readers)
+    : impl_(std::make_unique<Impl>(conn)) {
+  // A hot standby cannot export its snapshot: there, one connection reads everything.
+  if (readers.empty() || impl_->main.exec1("SELECT pg_is_in_recovery()")[0].as<bool>()) return;
+  const auto snapshot = impl_->main.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
+  for (auto* c : readers) {
+    impl_->shared.push_back(std::make_unique<Snapshot>(*c));
+    impl_->shared.back()->exec0("SET TRANSACTION SNAPSHOT " +
+                                impl_->shared.back()->quote(snapshot));
+  }
+}
+
+AuditSnapshot::~AuditSnapshot() = default;
+
+std::vector<StoredHead> AuditSnapshot::heads() {
+  std::vector<StoredHead> out;
+  for (const auto& r :
+       impl_->main.exec("SELECT tree_size, root_hash, signed_at, public_key, signature"
+                        "  FROM audit_heads ORDER BY tree_size")) {
+    StoredHead h;
+    h.tree_size = r[0].as<std::uint64_t>();
+    h.root_hash = bytes_of(r[1]);
+    h.signed_at = r[2].as<std::string>();
+    if (!r[3].is_null()) h.public_key = r[3].as<std::string>();
+    if (!r[4].is_null()) h.signature = r[4].as<std::string>();
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+void AuditSnapshot::read_leaves(long long batch,
+                                const std::function<bool(const std::vector<StoredLeaf>&)>& check) {
+  batch = std::max(1LL, batch);
+  std::vector<pqxx::transaction_base*> txs{&impl_->main};
+  for (auto& t : impl_->shared) txs.push_back(t.get());
+  std::deque<std::future<std::vector<StoredLeaf>>> reading;
+  // Whatever happens, every read still running ends before its transaction is used again
+  // or goes away.
+  struct Drain {
+    std::deque<std::future<std::vector<StoredLeaf>>>& reading;
+    ~Drain() {
+      for (auto& f : reading) {
+        if (f.valid()) f.wait();
+      }
+    }
+  } drain{reading};
+  long long next_from = 0;
+  auto read = [&](pqxx::transaction_base& t) {
+    const auto from = next_from;
+    next_from += batch;
+    reading.push_back(std::async(std::launch::async, [&t, from, batch] {
+      std::vector<StoredLeaf> leaves;
+      leaves.reserve(static_cast<std::size_t>(batch));
+      for (const auto& r : t.exec_params(
+               // Each leaf's event by its key (OFFSET 0 keeps the planner from turning this
+               // into a scan of every event for every batch once the log is large).
+               "SELECT l.seq, l.event_id, l.leaf_hash, e.id IS NOT NULL, e.entry"
+               "  FROM audit_leaves l LEFT JOIN LATERAL ("
+               "    SELECT e.id, araldo_audit_entry(e.id, e.at, e.actor, e.kind, e.alert_id,"
+               "                                    e.delivery_id, e.detail) AS entry"
+               "      FROM audit_events e WHERE e.id = l.event_id OFFSET 0) e ON true"
+               " WHERE l.seq >= $1 AND l.seq < $2 ORDER BY l.seq",
+               from, from + batch)) {
+        StoredLeaf leaf;
+        leaf.seq = r[0].as<std::uint64_t>();
+        leaf.event_id = r[1].as<long long>();
+        leaf.leaf_hash = bytes_of(r[2]);
+        leaf.event_exists = r[3].as<bool>();
+        if (!r[4].is_null()) leaf.entry.assign(r[4].c_str(), r[4].size());
+        leaves.push_back(std::move(leaf));
+      }
+      return leaves;
+    }));
+  };
+  for (auto* t : txs) read(*t);
+  for (std::size_t k = 0;; ++k) {
+    const auto leaves = reading.front().get();
+    reading.pop_front();
+    const bool last = static_cast<long long>(leaves.size()) < batch;
+    if (!last) read(*txs[k % txs.size()]);  // that transaction is free again
+    if (!check(leaves) || last) break;
+  }
+  // Reads past the end may still run, one of them perhaps on the main transaction.
+  for (auto& f : reading) f.wait();
+  reading.clear();
+}
+
+std::pair<std::uint64_t, long long> AuditSnapshot::event_counts() {
+  const auto r = impl_->main.exec1(
+      "SELECT count(*) FILTER (WHERE (e.xid, e.id) <= (h.last_xid, h.last_event_id)), count(*)"
+      "  FROM audit_events e LEFT JOIN (SELECT last_xid, last_event_id FROM audit_heads"
+      "                                  ORDER BY tree_size DESC LIMIT 1) h ON true");
+  return {r[0].as<std::uint64_t>(), r[1].as<long long>()};
+}
+
+std::optional<long long> AuditSnapshot::first_unsealed_before_last_seal() {
+  const auto stray = impl_->main.exec(
+      "SELECT e.id FROM audit_events e, (SELECT last_xid, last_event_id FROM audit_heads"
+      "                                   ORDER BY tree_size DESC LIMIT 1) h"
+      " WHERE (e.xid, e.id) <= (h.last_xid, h.last_event_id)"
+      "   AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)"
+      " ORDER BY e.id LIMIT 1");
+  if (stray.empty()) return std::nullopt;
+  return stray[0][0].as<long long>();
+}
+
+std::uint64_t latest_tree_size(pqxx::connection& conn) {
+  pqxx::read_transaction tx(conn);
+  return tx.exec1("SELECT coalesce(max(tree_size), 0) FROM audit_heads")[0].as<std::uint64_t>();
+}
+
+std::vector<std::string> leaf_hashes(pqxx::connection& conn, std::uint64_t size) {
+  pqxx::read_transaction tx(conn);
+  std::vector<std::string> out;
+  out.reserve(size);
+  for (const auto& r :
+       tx.exec_params("SELECT leaf_hash FROM audit_leaves WHERE seq < $1 ORDER BY seq",
+                      static_cast<long long>(size))) {
+    out.push_back(bytes_of(r[0]));
+  }
+  return out;
 }
 
 }  // namespace araldo::store

@@ -5,6 +5,7 @@
 // leaves and the head that the caller computed from them.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -44,5 +45,49 @@ struct SealOutcome {
 using ComputeSeal = std::function<SealWrite(const SealPoint&, const std::vector<UnsealedEvent>&,
                                             const std::string& signed_at)>;
 SealOutcome seal_audit_events(pqxx::connection& conn, int batch, const ComputeSeal& compute);
+
+// Reading the whole log as an auditor does, in one snapshot: a log growing meanwhile is
+// read as it was when the snapshot began.
+struct StoredHead {
+  std::uint64_t tree_size = 0;
+  std::string root_hash;  // 32 raw bytes
+  std::string signed_at;
+  std::optional<std::string> public_key, signature;
+};
+
+struct StoredLeaf {
+  std::uint64_t seq = 0;
+  long long event_id = 0;
+  std::string leaf_hash;  // 32 raw bytes
+  bool event_exists = false;
+  std::string entry;  // the event's bytes as they stand now (empty if it was removed)
+};
+
+class AuditSnapshot {
+ public:
+  // `readers`: more connections to the same database, which read leaves in parallel inside
+  // this snapshot (not on a hot standby, which cannot share its snapshot).
+  AuditSnapshot(pqxx::connection& conn, const std::vector<pqxx::connection*>& readers = {});
+  ~AuditSnapshot();
+
+  std::vector<StoredHead> heads();
+  // Every leaf in order, `batch` at a time, to `check`; stops early when it returns false.
+  // The next batches are read (on the next connections) while `check` runs.
+  void read_leaves(long long batch,
+                   const std::function<bool(const std::vector<StoredLeaf>&)>& check);
+  // Events up to the last sealed one, and all events.
+  std::pair<std::uint64_t, long long> event_counts();
+  // The first event before the last seal that is not a leaf, if any.
+  std::optional<long long> first_unsealed_before_last_seal();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The latest signed head's tree size (0: no head yet).
+std::uint64_t latest_tree_size(pqxx::connection& conn);
+// The first `size` leaf hashes (32 raw bytes each), for proofs.
+std::vector<std::string> leaf_hashes(pqxx::connection& conn, std::uint64_t size);
 
 }  // namespace araldo::store

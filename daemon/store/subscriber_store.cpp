@@ -15,18 +15,23 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
         {{"address", s.address}, {"language", s.language}, {"consent_at", s.consent_at}});
   }
   pqxx::work tx(conn);
-  const auto r = tx.exec_params1(
-      "WITH upserted AS ("
-      "  INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
-      "  SELECT $1, i.address, i.language, i.consent_at, $3"
-      "    FROM jsonb_to_recordset($2::jsonb) AS i(address text, language text,"
-      "                                            consent_at timestamptz)"
-      "  ON CONFLICT (channel, address) DO UPDATE"
-      "    SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at"
-      "  RETURNING (xmax = 0) AS inserted)"
-      " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
-      "   FROM upserted",
-      channel, boost::json::serialize(rows), actor);
+  pqxx::row r;
+  try {
+    r = tx.exec_params1(
+        "WITH upserted AS ("
+        "  INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
+        "  SELECT $1, i.address, i.language, i.consent_at, $3"
+        "    FROM jsonb_to_recordset($2::jsonb) AS i(address text, language text,"
+        "                                            consent_at timestamptz)"
+        "  ON CONFLICT (channel, address) DO UPDATE"
+        "    SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at"
+        "  RETURNING (xmax = 0) AS inserted)"
+        " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
+        "   FROM upserted",
+        channel, boost::json::serialize(rows), actor);
+  } catch (const pqxx::data_exception& e) {
+    throw InvalidSubscriberValue(e.what());
+  }
   UpsertResult result{r[0].as<long long>(), r[1].as<long long>()};
   boost::json::object detail{
       {"channel", channel}, {"added", result.added}, {"updated", result.updated}};

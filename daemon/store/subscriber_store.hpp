@@ -3,6 +3,7 @@
 // alerts at their number, in their language. Every change is audited with its actor.
 #include <map>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,14 @@ struct UpsertResult {
   long long updated = 0;  // already subscribed: language and consent time replaced
 };
 
-// All of them in one statement, whatever their number; all or nothing.
+// A value PostgreSQL refused although it had the right shape (a consent time on
+// 2026-02-30); nothing was written.
+struct InvalidSubscriberValue : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// All of them in one statement, whatever their number; all or nothing. Throws
+// InvalidSubscriberValue.
 UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
                                 const std::string& actor);
