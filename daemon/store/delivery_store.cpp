@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 
 #include "daemon/dispatch/rate_slots.hpp"
@@ -41,51 +42,56 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
   // Expired alerts are never sent (expire_due() marks them). A per-row subplan, not NOT
   // EXISTS: as an anti-join the planner sorted all due rows instead of walking the index.
   const std::string not_expired = " AND NOT " + std::string(alert_expired);
-  const auto rows = tx.exec_params(
+  const std::string sql =
       "WITH fresh AS ("
       "  SELECT id, state AS previous_state FROM deliveries"
       "   WHERE state IN ('pending','retrying') AND next_attempt_at <= now() AND " +
-          channel_sql + not_expired +
-          "   ORDER BY priority DESC, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
-          " stale AS ("
-          "  SELECT id, state AS previous_state FROM deliveries"
-          "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries < $6 AND " +
-          channel_sql + not_expired +
-          "   ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
-          " due AS (SELECT * FROM stale UNION ALL"
-          "         (SELECT * FROM fresh LIMIT greatest(0, $2 - (SELECT count(*) FROM stale)))),"
-          " claimed AS ("
-          "  UPDATE deliveries d"
-          "     SET state = 'sending', lease_owner = $1,"
-          "         lease_expires_at = now() + $3 * interval '1 millisecond',"
-          "         attempts = d.attempts + 1, updated_at = now(),"
-          "         lease_expiries = d.lease_expiries + (due.previous_state = 'sending')::int"
-          "    FROM due WHERE d.id = due.id"
-          "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
-          "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts),"
-          // The claim is audited in the same statement: one round trip per batch.
-          " logged AS (" +
-          append_audit_sql(
-              "SELECT id AS n, 'system' AS actor, 'delivery.claimed' AS kind, alert_id,"
-              "       id AS delivery_id,"
-              "       jsonb_build_object('worker', $1::text, 'attempt', attempts,"
-              "                          'reclaimed_expired_lease', reclaimed)"
-              // At least once: the dead worker may have sent it before it could record.
-              "       || CASE WHEN reclaimed THEN jsonb_build_object('previous_attempt_outcome',"
-              "            'unknown: its worker stopped before recording an answer; the platform"
-              " may have it') ELSE '{}'::jsonb END AS detail"
-              "  FROM claimed") +
-          ")"
-          " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
-          "        c.reclaimed, c.part, c.parts,"
-          "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
-          "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1),"
-          "        (SELECT greatest(0, extract(epoch FROM coalesce(a.expires_at,"
-          "                 a.accepted_at + $5 * interval '1 millisecond') - now()) * 1000)::bigint"
-          "           FROM alerts a WHERE a.id = c.alert_id)"
-          "   FROM claimed c ORDER BY c.id",
-      owner, limit, static_cast<long long>(lease.count()), channel_arg,
-      static_cast<long long>(validity_without_expiry.count()), max_lease_expiries);
+      channel_sql + not_expired +
+      "   ORDER BY priority DESC, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+      " stale AS ("
+      "  SELECT id, state AS previous_state FROM deliveries"
+      "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries < $6 AND " +
+      channel_sql + not_expired +
+      "   ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),"
+      " due AS (SELECT * FROM stale UNION ALL"
+      "         (SELECT * FROM fresh LIMIT greatest(0, $2 - (SELECT count(*) FROM stale)))),"
+      " claimed AS ("
+      "  UPDATE deliveries d"
+      "     SET state = 'sending', lease_owner = $1,"
+      "         lease_expires_at = now() + $3 * interval '1 millisecond',"
+      "         attempts = d.attempts + 1, updated_at = now(),"
+      "         lease_expiries = d.lease_expiries + (due.previous_state = 'sending')::int"
+      "    FROM due WHERE d.id = due.id"
+      "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
+      "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts),"
+      // The claim is audited in the same statement: one round trip per batch.
+      " logged AS (" +
+      append_audit_sql(
+          "SELECT id AS n, 'system' AS actor, 'delivery.claimed' AS kind, alert_id,"
+          "       id AS delivery_id,"
+          "       jsonb_build_object('worker', $1::text, 'attempt', attempts,"
+          "                          'reclaimed_expired_lease', reclaimed)"
+          // At least once: the dead worker may have sent it before it could record.
+          "       || CASE WHEN reclaimed THEN jsonb_build_object('previous_attempt_outcome',"
+          "            'unknown: its worker stopped before recording an answer; the platform"
+          " may have it') ELSE '{}'::jsonb END AS detail"
+          "  FROM claimed") +
+      ")"
+      " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
+      "        c.reclaimed, c.part, c.parts,"
+      "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
+      "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1),"
+      "        (SELECT greatest(0, extract(epoch FROM coalesce(a.expires_at,"
+      "                 a.accepted_at + $5 * interval '1 millisecond') - now()) * 1000)::bigint"
+      "           FROM alerts a WHERE a.id = c.alert_id)"
+      "   FROM claimed c ORDER BY c.id";
+  // Prepared once per connection and variant: planning this statement cost about as much
+  // as a tenth of claiming 256 rows.
+  const auto name = "araldo_claim_" + std::to_string(std::hash<std::string>{}(sql));
+  tx.conn().prepare(name, sql);
+  const auto rows =
+      tx.exec_prepared(name, owner, limit, static_cast<long long>(lease.count()), channel_arg,
+                       static_cast<long long>(validity_without_expiry.count()), max_lease_expiries);
 
   std::vector<ClaimedDelivery> out;
   out.reserve(rows.size());
