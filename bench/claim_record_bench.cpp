@@ -8,7 +8,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "bench/bench_json.hpp"
+#include "bench/bench_support.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/delivery_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
@@ -30,14 +30,7 @@ void queue(const std::string& dsn, int n) {
     subscribers.push_back({"39333" + std::to_string(1'000'000 + i), "it", "2026-11-01T09:00:00Z"});
   }
   store::upsert_subscribers(c, "wa", subscribers, "bench");
-  model::Alert a;
-  a.headline = "Allerta";
-  a.event = "Flood";
-  a.categories = {"Met"};
-  a.severity = "Extreme";
-  a.urgency = "Immediate";
-  a.certainty = "Observed";
-  a.language = "it";
+  const auto a = bench::flood_alert();
   store::SubscriberFanout fanout{"wa", "whatsapp", {}, {}};
   fanout.fallback = {{"it", R"({"name":"allerta","language":"it","parameters":["a","b","c"]})"}};
   store::insert_alert(c, a, {}, {fanout}, "bench");

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/bench_json.hpp"
+#include "bench/bench_support.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/test_database.hpp"

@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "bench/bench_json.hpp"
+#include "bench/bench_support.hpp"
 #include "daemon/audit/audit_verify.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <pqxx/pqxx>
 
-#include "bench/bench_json.hpp"
+#include "bench/bench_support.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
@@ -34,14 +34,7 @@ int main() {
     store::upsert_subscribers(c, "wa", subscribers, "bench");
     const double import_ms = ms_since(t);
 
-    model::Alert a;
-    a.headline = "Allerta";
-    a.event = "Flood";
-    a.categories = {"Met"};
-    a.severity = "Extreme";
-    a.urgency = "Immediate";
-    a.certainty = "Observed";
-    a.language = "it";
+    const auto a = bench::flood_alert();
     store::SubscriberFanout fanout{"wa", "whatsapp", {}, {}};
     fanout.by_language["it"] = {
         {"it", R"({"name":"allerta","language":"it","parameters":["a","b","c"]})"}};

@@ -1,18 +1,7 @@
--- The same load for Alertmanager: one distinct alert per request, POST /api/v2/alerts,
--- tagged per thread and run as in araldo_alert.lua (the same labels would merge into one
--- alert).
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("thread_id", threads)
-end
-
-local tag
+-- The same load for Alertmanager: one distinct alert per request, POST /api/v2/alerts (the
+-- same labels would merge into one alert).
+dofile("bench/wrk/distinct_tag.lua")
 local n = 0
-
-function init(args)
-  tag = string.format("%d-%d", os.time(), thread_id)
-end
 
 function request()
   n = n + 1

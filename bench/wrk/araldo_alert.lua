@@ -1,20 +1,8 @@
--- One distinct alert per request (a real operator never posts the same one twice): each
--- wrk thread tags its alerts with the run's start time and its own number. (Lua's
--- math.random is unseeded in wrk, so a random tag would repeat across threads and runs,
--- and X and Facebook refuse duplicate posts.) The key comes from the environment: ARALDO_KEY.
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("thread_id", threads)
-end
-
-local tag
+-- One distinct alert per request (a real operator never posts the same one twice).
+-- The key comes from the environment: ARALDO_KEY.
+dofile("bench/wrk/distinct_tag.lua")
 local n = 0
 local key = os.getenv("ARALDO_KEY")
-
-function init(args)
-  tag = string.format("%d-%d", os.time(), thread_id)
-end
 
 function request()
   n = n + 1

@@ -1,7 +1,7 @@
 #pragma once
 // Group commit at intake: concurrent POST /v1/alerts requests share one transaction.
 // A request waits in a queue; a committer takes everything queued (up to a bound), writes
-// it with a few set-based statements and commits once, and each request gets its own
+// it with one statement and commits once, and each request gets its own
 // answer only after that commit. While one committer waits for its commit to reach the
 // disk, another gathers the next batch, so no request waits for a timer.
 #include <condition_variable>

@@ -78,9 +78,9 @@ struct InsertOutcome {
   AcceptedAlert accepted;  // when not refused
 };
 
-// Group commit: every alert of the batch in one transaction, with one set-based statement
-// each for the alerts, the fixed-target deliveries, the subscriber fan-outs, the
-// Idempotency-Keys and the audit events, whatever the batch's size. An alert that would
+// Group commit: every alert of the batch in one transaction and one prepared statement
+// (the alerts, the fixed-target deliveries, the subscriber fan-outs, the Idempotency-Keys
+// and the audit events as data-modifying CTEs), whatever the batch's size. An alert that would
 // reach nobody, or whose key another request took first, is refused alone: the
 // transaction is rolled back and written again without it, so its neighbours never see
 // its failure. Keys must be distinct within a batch (the caller defers a repeat).

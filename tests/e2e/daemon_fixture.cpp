@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include "tests/support/wait_until.hpp"
+
 namespace araldo::test_support {
 namespace {
 
@@ -264,12 +266,7 @@ boost::json::object DaemonTest::emulator_stats() {
 }
 
 bool DaemonTest::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
+  return test_support::wait_until(done, timeout, std::chrono::milliseconds(50));
 }
 
 }  // namespace araldo::test_support

@@ -12,6 +12,7 @@
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/wait_until.hpp"
 
 using namespace araldo;
 using namespace std::chrono_literals;
@@ -34,12 +35,7 @@ store::NewAlert alert_to(const std::string& target, const std::string& headline 
 }
 
 bool wait_for(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+  return test_support::wait_until(done, 30s, 5ms);
 }
 
 // Holds a lock that blocks every INSERT into alerts until release(): the committer's

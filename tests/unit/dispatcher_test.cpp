@@ -14,9 +14,11 @@
 #include "tests/emulator/emulator_state.hpp"
 #include "tests/emulator/telegram/telegram_api.hpp"
 #include "tests/support/channel_support.hpp"
+#include "tests/support/wait_until.hpp"
 
 using namespace araldo;
 using namespace std::chrono;
+using araldo::test_support::wait_until;
 
 namespace {
 
@@ -149,15 +151,6 @@ class DispatcherWithoutDatabase : public ::testing::Test {
       thread_.request_stop();
       thread_.join();
     }
-  }
-
-  static bool wait_until(const std::function<bool()>& done, milliseconds timeout = seconds(15)) {
-    const auto deadline = steady_clock::now() + timeout;
-    while (steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return done();
   }
 
   emulator::EmulatorState state_;

@@ -1,13 +1,30 @@
 #pragma once
-// Every benchmark's figures as JSON too: one object per line (JSON Lines), appended to the
-// file named by $ARALDO_BENCH_JSON when it is set (bench/run-bench.sh sets it).
+// What the C++ benchmarks share: the alert they queue, their figures as JSON, and a
+// process's peak memory.
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
+#include "daemon/model/alert.hpp"
+
 namespace araldo::bench {
 
+// The alert every fan-out benchmark sends: a flood warning in Italian.
+inline model::Alert flood_alert() {
+  model::Alert a;
+  a.headline = "Allerta";
+  a.event = "Flood";
+  a.categories = {"Met"};
+  a.severity = "Extreme";
+  a.urgency = "Immediate";
+  a.certainty = "Observed";
+  a.language = "it";
+  return a;
+}
+
+// Every benchmark's figures as JSON too: one object per line (JSON Lines), appended to the
+// file named by $ARALDO_BENCH_JSON when it is set (bench/run-bench.sh sets it).
 inline void record_result(const boost::json::object& result) {
   const char* path = std::getenv("ARALDO_BENCH_JSON");
   if (!path || !*path) return;
