@@ -165,8 +165,8 @@ int main(int argc, char** argv) {
   daemon.signal(SIGTERM);
   daemon.wait(seconds(60));
   {
-    pqxx::connection c(db.dsn());
-    const auto lag = pqxx::nontransaction(c).exec1(
+    araldo::store::Connection c(araldo::config::Secret(db.dsn()));
+    const auto lag = pqxx::nontransaction(c.pq()).exec1(
         "SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),"
         "       percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), max(lag) FROM ("
         "  SELECT extract(epoch FROM (h.signed_at::timestamptz - e.at)) * 1000 AS lag"
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
         "    CROSS JOIN LATERAL (SELECT signed_at FROM audit_heads h WHERE h.tree_size > l.seq"
         "                         ORDER BY tree_size LIMIT 1) h) s");
     const auto verify_start = steady_clock::now();
-    pqxx::connection reader(db.dsn());  // as `araldoctl audit verify` does by default
+    araldo::store::Connection reader(araldo::config::Secret(db.dsn()));  // as araldoctl does
     const auto report = araldo::audit::verify_log(c, {}, {&reader});
     const double verify_s = duration<double>(steady_clock::now() - verify_start).count();
     std::fprintf(stderr,

@@ -29,8 +29,7 @@ int serve(config::Config& cfg) {
 
   store::Database db(cfg.database.url, cfg.database.pool_size);
   if (cfg.database.migrate_on_start) {
-    const auto applied =
-        db.with_connection([](pqxx::connection& c) { return store::apply_migrations(c); });
+    const auto applied = store::apply_migrations(db);
     for (int v : applied) spdlog::info("event=schema.migrated version={}", v);
   }
 

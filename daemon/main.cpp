@@ -76,25 +76,20 @@ int main(int argc, char** argv) {
 
     araldo::store::Database db(config.database.url, 1);
     if (migrate_cmd->parsed()) {
-      auto applied = db.with_connection(
-          [](pqxx::connection& c) { return araldo::store::apply_migrations(c); });
+      auto applied = araldo::store::apply_migrations(db);
       std::cout << "schema at version " << araldo::store::latest_migration_version() << " ("
                 << applied.size() << " migration(s) applied)\n";
       return 0;
     }
     if (key_create->parsed()) {
-      auto created = db.with_connection([&](pqxx::connection& c) {
-        return araldo::store::create_api_key(c, key_name, "araldod-cli");
-      });
+      auto created = araldo::store::create_api_key(db, key_name, "araldod-cli");
       std::cout << created.key << "\n";
       std::cerr << "created API key '" << created.name
                 << "'; it is shown only now: store it safely\n";
       return 0;
     }
     if (key_revoke->parsed()) {
-      const bool revoked = db.with_connection([&](pqxx::connection& c) {
-        return araldo::store::revoke_api_key(c, key_name, "araldod-cli");
-      });
+      const bool revoked = araldo::store::revoke_api_key(db, key_name, "araldod-cli");
       if (!revoked) {
         std::cerr << "araldod: no live key named '" << key_name << "'\n";
         return 1;

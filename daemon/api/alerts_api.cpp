@@ -95,8 +95,7 @@ bool valid_idempotency_key(std::string_view key) {
 
 std::optional<http::Response> AlertsApi::replay_idempotent(
     const std::string& actor, const store::IdempotencyKey& idempotency) const {
-  auto prior = db_.with_connection(
-      [&](pqxx::connection& c) { return store::find_idempotent(c, actor, idempotency.key); });
+  auto prior = store::find_idempotent(db_, actor, idempotency.key);
   if (!prior) return std::nullopt;
   if (prior->body_sha256 != idempotency.body_sha256) {
     return http::Problem{409,
@@ -246,8 +245,7 @@ http::Response AlertsApi::get(const http::Request& request, const std::string& i
     auto who = authenticate(db_, request);
     if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
     if (auto bad = reject_alert_id(id)) return *bad;
-    auto status =
-        db_.with_connection([&](pqxx::connection& c) { return store::find_alert(c, id); });
+    auto status = store::find_alert(db_, id);
     if (!status) return http::not_found("no alert with id " + id).to_response();
 
     boost::json::array deliveries;

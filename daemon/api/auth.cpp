@@ -16,9 +16,7 @@ std::variant<std::string, http::Problem> authenticate(store::Database& db,
   const std::string key(header->substr(scheme.size()));
   // One cache per process: revocation takes effect within KeyCache::default_ttl.
   static KeyCache cache;
-  auto name = cache.find(key, [&](const std::string& k) {
-    return db.with_connection([&](pqxx::connection& c) { return store::find_api_key(c, k); });
-  });
+  auto name = cache.find(key, [&](const std::string& k) { return store::find_api_key(db, k); });
   if (!name) return http::unauthorized("the API key is unknown or revoked");
   return *name;
 }

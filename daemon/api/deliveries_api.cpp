@@ -111,9 +111,7 @@ http::Response DeliveriesApi::list(const http::Request& request) const {
       return http::bad_request("invalid-query", "the query has bad parameters", std::move(errors))
           .to_response();
     }
-    const auto rows = db_.with_connection([&](pqxx::connection& c) {
-      return store::list_deliveries(c, state, alert_id, after, limit);
-    });
+    const auto rows = store::list_deliveries(db_, state, alert_id, after, limit);
     boost::json::array items;
     for (const auto& d : rows) items.push_back(row_json(d));
     boost::json::object body{{"deliveries", std::move(items)}};
@@ -134,31 +132,28 @@ http::Response DeliveriesApi::retry_one(const http::Request& request, const std:
                                {{"id", "a positive integer"}})
           .to_response();
     }
-    return db_.with_connection([&](pqxx::connection& c) {
-      const auto row = store::find_delivery(c, *delivery_id);
-      if (!row) return http::not_found("no delivery with id " + id).to_response();
-      if (row->state != model::DeliveryState::failed) {
-        return Problem{409,
-                       "not-failed",
-                       "Only a failed delivery can be retried",
-                       "delivery " + id + " is " + std::string(model::to_string(row->state)),
-                       {}}
-            .to_response();
-      }
-      const auto ids = store::retry_failed(c, actor, delivery_id, std::nullopt);
-      if (ids.empty()) {
-        return Problem{409,
-                       "alert-expired",
-                       "The alert has expired",
-                       "delivery " + id + " belongs to an alert that has expired; it stays failed",
-                       {}}
-            .to_response();
-      }
-      new_work_();
-      spdlog::info("event=delivery.retry_requested delivery_id={} actor={} queued={}", id, actor,
-                   ids.size());
-      return retried(ids);
-    });
+    const auto retry = store::retry_delivery(db_, actor, *delivery_id);
+    if (!retry.found) return http::not_found("no delivery with id " + id).to_response();
+    if (retry.found->state != model::DeliveryState::failed) {
+      return Problem{409,
+                     "not-failed",
+                     "Only a failed delivery can be retried",
+                     "delivery " + id + " is " + std::string(model::to_string(retry.found->state)),
+                     {}}
+          .to_response();
+    }
+    if (retry.queued.empty()) {
+      return Problem{409,
+                     "alert-expired",
+                     "The alert has expired",
+                     "delivery " + id + " belongs to an alert that has expired; it stays failed",
+                     {}}
+          .to_response();
+    }
+    new_work_();
+    spdlog::info("event=delivery.retry_requested delivery_id={} actor={} queued={}", id, actor,
+                 retry.queued.size());
+    return retried(retry.queued);
   });
 }
 
@@ -166,8 +161,7 @@ http::Response DeliveriesApi::retry_alert(const http::Request& request,
                                           const std::string& alert_id) const {
   return guarded(db_, request, [&](const std::string& actor) {
     if (auto bad = reject_alert_id(alert_id)) return *bad;
-    const auto ids = db_.with_connection(
-        [&](pqxx::connection& c) { return store::retry_failed(c, actor, std::nullopt, alert_id); });
+    const auto ids = store::retry_failed_alert(db_, actor, alert_id);
     if (!ids.empty()) new_work_();
     spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
                  ids.size());
@@ -179,10 +173,7 @@ http::Response DeliveriesApi::cancel_alert(const http::Request& request,
                                            const std::string& alert_id) const {
   return guarded(db_, request, [&](const std::string& actor) {
     if (auto bad = reject_alert_id(alert_id)) return *bad;
-    const auto n = db_.with_connection([&](pqxx::connection& c) -> std::optional<int> {
-      if (!store::find_alert(c, alert_id, 0)) return std::nullopt;
-      return store::cancel_alert(c, actor, alert_id);
-    });
+    const auto n = store::cancel_alert(db_, actor, alert_id);
     if (!n) return http::not_found("no alert with id " + alert_id).to_response();
     spdlog::warn("event=alert.cancelled alert_id={} actor={} deliveries={}", alert_id, actor, *n);
     return http::Response::json(200,

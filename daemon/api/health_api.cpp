@@ -15,8 +15,7 @@ http::Response readyz(store::Database& db, const std::function<bool()>& dispatch
                       const std::function<std::map<std::string, ChannelHealth>()>& channels) {
   int version = 0;
   try {
-    version =
-        db.with_connection([](pqxx::connection& c) { return store::current_schema_version(c); });
+    version = store::current_schema_version(db);
   } catch (const store::DatabaseUnavailable& e) {
     return http::service_unavailable(std::string("database unreachable: ") + e.what())
         .to_response();

@@ -72,8 +72,7 @@ http::Response SubscribersApi::count(const http::Request& request,
   return guarded([&] {
     auto who = admit(db_, channels_, request, channel);
     if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
-    const auto counts = db_.with_connection(
-        [&](pqxx::connection& c) { return store::count_subscribers(c, channel); });
+    const auto counts = store::count_subscribers(db_, channel);
     boost::json::object by_language;
     long long total = 0;
     for (const auto& [language, n] : counts) {
@@ -107,9 +106,8 @@ http::Response SubscribersApi::add(const http::Request& request, const std::stri
       return http::unprocessable(std::move(*errors)).to_response();
     }
     const auto& subscribers = std::get<std::vector<store::Subscriber>>(read);
-    const auto result = db_.with_connection([&](pqxx::connection& c) {
-      return store::upsert_subscribers(c, channel, subscribers, std::get<std::string>(who));
-    });
+    const auto result =
+        store::upsert_subscribers(db_, channel, subscribers, std::get<std::string>(who));
     return upserted(result, result.added ? 201 : 200);
   });
 }
@@ -138,9 +136,7 @@ http::Response SubscribersApi::import(const http::Request& request,
           .to_response();
     }
     const auto& actor = std::get<std::string>(who);
-    const auto result = db_.with_connection([&](pqxx::connection& c) {
-      return store::upsert_subscribers(c, channel, subscribers, actor);
-    });
+    const auto result = store::upsert_subscribers(db_, channel, subscribers, actor);
     spdlog::info("event=subscribers.imported channel={} actor={} added={} updated={}", channel,
                  actor, result.added, result.updated);
     return upserted(result, 200);
@@ -158,9 +154,7 @@ http::Response SubscribersApi::remove(const http::Request& request, const std::s
                                {{"address", "digits only, e.g. 393331234567"}})
           .to_response();
     }
-    const bool removed = db_.with_connection([&](pqxx::connection& c) {
-      return store::remove_subscriber(c, channel, *phone, std::get<std::string>(who));
-    });
+    const bool removed = store::remove_subscriber(db_, channel, *phone, std::get<std::string>(who));
     if (!removed) {
       return http::not_found(*phone + " is not subscribed to '" + channel + "'").to_response();
     }

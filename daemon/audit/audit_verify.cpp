@@ -34,8 +34,8 @@ merkle::Hash hash_of(const std::string& bytes) {
 
 }  // namespace
 
-LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options,
-                     const std::vector<pqxx::connection*>& readers) {
+LogReport verify_log(store::Connection& conn, const VerifyOptions& options,
+                     const std::vector<store::Connection*>& readers) {
   LogReport report;
   auto fail = [&](std::string problem, long long event_id = 0) {
     report.ok = false;
@@ -140,7 +140,7 @@ LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options,
   return report;
 }
 
-std::vector<merkle::Hash> load_leaves(pqxx::connection& conn, std::uint64_t size) {
+std::vector<merkle::Hash> load_leaves(store::Connection& conn, std::uint64_t size) {
   std::vector<merkle::Hash> out;
   out.reserve(size);
   for (const auto& h : store::leaf_hashes(conn, size)) out.push_back(hash_of(h));

@@ -7,11 +7,11 @@
 // are still prefixes of the log.
 #include <cstdint>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
 #include "daemon/audit/merkle.hpp"
+#include "daemon/store/database.hpp"
 
 namespace araldo::audit {
 
@@ -43,10 +43,10 @@ struct LogReport {
 // `readers`: more connections to the same database, which read leaves in parallel with
 // `conn` inside its snapshot (an auditor's verify is bound by the database's work per
 // event, one core per connection).
-LogReport verify_log(pqxx::connection& conn, const VerifyOptions& options = {},
-                     const std::vector<pqxx::connection*>& readers = {});
+LogReport verify_log(store::Connection& conn, const VerifyOptions& options = {},
+                     const std::vector<store::Connection*>& readers = {});
 
 // Every leaf hash of the first `size` leaves, for proofs.
-std::vector<merkle::Hash> load_leaves(pqxx::connection& conn, std::uint64_t size);
+std::vector<merkle::Hash> load_leaves(store::Connection& conn, std::uint64_t size);
 
 }  // namespace araldo::audit

@@ -6,7 +6,6 @@
 
 #include "daemon/audit/merkle.hpp"
 #include "daemon/store/audit_log_store.hpp"
-#include "daemon/store/database.hpp"
 
 namespace araldo::audit {
 
@@ -21,7 +20,7 @@ std::optional<std::string> Sequencer::public_key_hex() const {
   return signer_->public_key_hex();
 }
 
-SealResult Sequencer::seal_once(pqxx::connection& conn) const {
+SealResult Sequencer::seal_once(store::Connection& conn) const {
   const auto outcome = store::seal_audit_events(
       conn, batch_,
       [&](const store::SealPoint& point, const std::vector<store::UnsealedEvent>& events,
@@ -53,12 +52,12 @@ SealResult Sequencer::seal_once(pqxx::connection& conn) const {
 
 void Sequencer::run(const config::Secret& dsn, std::chrono::milliseconds interval,
                     std::stop_token stop) {
-  std::unique_ptr<pqxx::connection> conn;
+  std::optional<store::Connection> conn;
   auto backoff = std::chrono::milliseconds(250);
   while (!stop.stop_requested()) {
     auto wait = interval;
     try {
-      if (!conn) conn = store::connect(dsn);
+      if (!conn) conn.emplace(dsn);
       const auto sealed = seal_once(*conn);
       backoff = std::chrono::milliseconds(250);
       if (sealed.sealed >= batch_) wait = std::chrono::milliseconds(0);  // more is waiting

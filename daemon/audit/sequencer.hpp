@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <pqxx/pqxx>
 #include <stop_token>
 #include <string>
 
 #include "daemon/audit/head_signer.hpp"
 #include "daemon/config/secret.hpp"
+#include "daemon/store/database.hpp"
 
 namespace araldo::audit {
 
@@ -29,7 +29,7 @@ class Sequencer {
   explicit Sequencer(std::optional<config::Secret> signing_key, int batch = 50'000);
   ~Sequencer();
 
-  SealResult seal_once(pqxx::connection& conn) const;
+  SealResult seal_once(store::Connection& conn) const;
   std::optional<std::string> public_key_hex() const;
 
   // Seals every `interval` until `stop`, on its own connection (reconnecting with backoff).

@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <pqxx/pqxx>
 
 #include "daemon/audit/audit_verify.hpp"
 #include "daemon/audit/merkle.hpp"
@@ -24,7 +23,7 @@ boost::json::array hex_list(const std::vector<audit::merkle::Hash>& hashes) {
   return out;
 }
 
-int verify(pqxx::connection& conn, const std::string& url, int connections,
+int verify(store::Connection& conn, const config::Secret& url, int connections,
            const std::vector<std::string>& kept, const std::string& public_key) {
   audit::VerifyOptions options;
   if (!public_key.empty()) options.public_key = public_key;
@@ -37,11 +36,12 @@ int verify(pqxx::connection& conn, const std::string& url, int connections,
     }
     options.kept_heads.push_back(*head);
   }
-  std::vector<std::unique_ptr<pqxx::connection>> extra;
-  std::vector<pqxx::connection*> readers;
+  std::vector<store::Connection> extra;
+  extra.reserve(static_cast<std::size_t>(connections));
+  std::vector<store::Connection*> readers;
   for (int i = 1; i < connections; ++i) {
-    extra.push_back(std::make_unique<pqxx::connection>(url));
-    readers.push_back(extra.back().get());
+    extra.emplace_back(url);
+    readers.push_back(&extra.back());
   }
   const auto r = audit::verify_log(conn, options, readers);
   if (!r.ok) {
@@ -60,19 +60,15 @@ int verify(pqxx::connection& conn, const std::string& url, int connections,
   return 0;
 }
 
-int prove_inclusion(pqxx::connection& conn, long long event_id, std::uint64_t size) {
-  long long index = -1;
-  {
-    pqxx::read_transaction tx(conn);
-    const auto r = tx.exec_params("SELECT seq FROM audit_leaves WHERE event_id = $1", event_id);
-    if (!r.empty()) index = r[0][0].as<long long>();
-  }
-  if (index < 0) {
+int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size) {
+  const auto found = store::leaf_index(conn, event_id);
+  if (!found) {
     std::cerr << "araldoctl: event " << event_id << " is not in the log (yet)\n";
     return 1;
   }
+  const auto index = *found;
   if (size == 0) size = store::latest_tree_size(conn);
-  if (static_cast<std::uint64_t>(index) >= size) {
+  if (index >= size) {
     std::cerr << "araldoctl: event " << event_id << " is leaf " << index << ", not in a tree of "
               << size << "\n";
     return 1;
@@ -93,7 +89,7 @@ int prove_inclusion(pqxx::connection& conn, long long event_id, std::uint64_t si
   return ok ? 0 : 1;
 }
 
-int prove_consistency(pqxx::connection& conn, std::uint64_t from, std::uint64_t to) {
+int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to) {
   if (to == 0) to = store::latest_tree_size(conn);
   if (from == 0 || from > to) {
     std::cerr << "araldoctl: need 0 < --from <= --to (the log has " << to << " leaves)\n";
@@ -162,8 +158,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    pqxx::connection conn(url);
-    if (verify_cmd->parsed()) return verify(conn, url, connections, kept, public_key);
+    const config::Secret dsn(url);
+    store::Connection conn(dsn);
+    if (verify_cmd->parsed()) return verify(conn, dsn, connections, kept, public_key);
     if (event_opt->count() > 0) return prove_inclusion(conn, event_id, size);
     if (from_opt->count() > 0) return prove_consistency(conn, from, to);
     std::cerr << "araldoctl: audit prove needs --event ID or --from N\n";

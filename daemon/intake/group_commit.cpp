@@ -91,8 +91,7 @@ void GroupCommit::write(const std::vector<Pending*>& batch) {
   alerts.reserve(batch.size());
   for (const auto* p : batch) alerts.push_back(p->alert);
   try {
-    const auto outcomes =
-        db_.with_connection([&](pqxx::connection& c) { return store::insert_alerts(c, alerts); });
+    const auto outcomes = store::insert_alerts(db_, alerts);
     bool any = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       any = any || outcomes[i].refused == store::InsertOutcome::Refused::no;

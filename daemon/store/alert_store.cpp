@@ -6,7 +6,7 @@
 
 #include "daemon/model/alert_json.hpp"
 #include "daemon/store/audit_writer.hpp"
-#include "daemon/store/database.hpp"
+#include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 namespace {
@@ -300,6 +300,19 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     out.deliveries.push_back(std::move(d));
   }
   return out;
+}
+
+std::vector<InsertOutcome> insert_alerts(Database& db, const std::vector<const NewAlert*>& batch) {
+  return db.with_connection([&](pqxx::connection& c) { return insert_alerts(c, batch); });
+}
+
+std::optional<PriorRequest> find_idempotent(Database& db, const std::string& actor,
+                                            const std::string& key) {
+  return db.with_connection([&](pqxx::connection& c) { return find_idempotent(c, actor, key); });
+}
+
+std::optional<AlertStatus> find_alert(Database& db, const std::string& id, int limit) {
+  return db.with_connection([&](pqxx::connection& c) { return find_alert(c, id, limit); });
 }
 
 }  // namespace araldo::store

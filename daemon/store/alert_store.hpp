@@ -3,13 +3,14 @@
 #include <boost/json/value.hpp>
 #include <map>
 #include <optional>
-#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "daemon/model/alert.hpp"
 #include "daemon/model/delivery_state.hpp"
+
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 
@@ -134,5 +135,11 @@ struct AlertStatus {
 
 std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id,
                                       int limit = 1000);
+
+// The same, each on a pooled connection.
+std::vector<InsertOutcome> insert_alerts(Database& db, const std::vector<const NewAlert*>& batch);
+std::optional<PriorRequest> find_idempotent(Database& db, const std::string& actor,
+                                            const std::string& key);
+std::optional<AlertStatus> find_alert(Database& db, const std::string& id, int limit = 1000);
 
 }  // namespace araldo::store

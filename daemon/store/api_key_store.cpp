@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "daemon/store/audit_writer.hpp"
+#include "daemon/store/pq.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::store {
@@ -54,6 +55,18 @@ bool revoke_api_key(pqxx::connection& conn, const std::string& name, const std::
   append_audit_event(tx, {actor, "key.revoked", std::nullopt, std::nullopt, {{"name", name}}});
   tx.commit();
   return true;
+}
+
+CreatedKey create_api_key(Database& db, const std::string& name, const std::string& actor) {
+  return db.with_connection([&](pqxx::connection& c) { return create_api_key(c, name, actor); });
+}
+
+std::optional<std::string> find_api_key(Database& db, const std::string& key) {
+  return db.with_connection([&](pqxx::connection& c) { return find_api_key(c, key); });
+}
+
+bool revoke_api_key(Database& db, const std::string& name, const std::string& actor) {
+  return db.with_connection([&](pqxx::connection& c) { return revoke_api_key(c, name, actor); });
 }
 
 }  // namespace araldo::store

@@ -1,8 +1,9 @@
 #pragma once
 // API keys: created once and shown once; only their SHA-256 is stored.
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
+
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 
@@ -21,5 +22,10 @@ CreatedKey create_api_key(pqxx::connection& conn, const std::string& name,
 std::optional<std::string> find_api_key(pqxx::connection& conn, const std::string& key);
 
 bool revoke_api_key(pqxx::connection& conn, const std::string& name, const std::string& actor);
+
+// The same, each on a pooled connection.
+CreatedKey create_api_key(Database& db, const std::string& name, const std::string& actor);
+std::optional<std::string> find_api_key(Database& db, const std::string& key);
+bool revoke_api_key(Database& db, const std::string& name, const std::string& actor);
 
 }  // namespace araldo::store

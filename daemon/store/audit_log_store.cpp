@@ -4,7 +4,7 @@
 #include <deque>
 #include <future>
 
-#include "daemon/store/database.hpp"
+#include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 namespace {
@@ -13,7 +13,8 @@ constexpr long long sequencer_lock = 4716742361213257030;
 
 }  // namespace
 
-SealOutcome seal_audit_events(pqxx::connection& conn, int batch, const ComputeSeal& compute) {
+SealOutcome seal_audit_events(Connection& connection, int batch, const ComputeSeal& compute) {
+  auto& conn = connection.pq();
   SealOutcome result;
   pqxx::work tx(conn);
   if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock($1)", sequencer_lock)[0].as<bool>()) {
@@ -97,13 +98,13 @@ struct AuditSnapshot::Impl {
   std::vector<std::unique_ptr<Snapshot>> shared;
 };
 
-AuditSnapshot::AuditSnapshot(pqxx::connection& conn, const std::vector<pqxx::connection*>& readers)
-    : impl_(std::make_unique<Impl>(conn)) {
+AuditSnapshot::AuditSnapshot(Connection& conn, const std::vector<Connection*>& readers)
+    : impl_(std::make_unique<Impl>(conn.pq())) {
   // A hot standby cannot export its snapshot: there, one connection reads everything.
   if (readers.empty() || impl_->main.exec1("SELECT pg_is_in_recovery()")[0].as<bool>()) return;
   const auto snapshot = impl_->main.exec1("SELECT pg_export_snapshot()")[0].as<std::string>();
   for (auto* c : readers) {
-    impl_->shared.push_back(std::make_unique<Snapshot>(*c));
+    impl_->shared.push_back(std::make_unique<Snapshot>(c->pq()));
     impl_->shared.back()->exec0("SET TRANSACTION SNAPSHOT " +
                                 impl_->shared.back()->quote(snapshot));
   }
@@ -203,13 +204,13 @@ std::optional<long long> AuditSnapshot::first_unsealed_before_last_seal() {
   return stray[0][0].as<long long>();
 }
 
-std::uint64_t latest_tree_size(pqxx::connection& conn) {
-  pqxx::read_transaction tx(conn);
+std::uint64_t latest_tree_size(Connection& conn) {
+  pqxx::read_transaction tx(conn.pq());
   return tx.exec1("SELECT coalesce(max(tree_size), 0) FROM audit_heads")[0].as<std::uint64_t>();
 }
 
-std::vector<std::string> leaf_hashes(pqxx::connection& conn, std::uint64_t size) {
-  pqxx::read_transaction tx(conn);
+std::vector<std::string> leaf_hashes(Connection& conn, std::uint64_t size) {
+  pqxx::read_transaction tx(conn.pq());
   std::vector<std::string> out;
   out.reserve(size);
   for (const auto& r :
@@ -218,6 +219,13 @@ std::vector<std::string> leaf_hashes(pqxx::connection& conn, std::uint64_t size)
     out.push_back(bytes_of(r[0]));
   }
   return out;
+}
+
+std::optional<std::uint64_t> leaf_index(Connection& conn, long long event_id) {
+  pqxx::read_transaction tx(conn.pq());
+  const auto r = tx.exec_params("SELECT seq FROM audit_leaves WHERE event_id = $1", event_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::uint64_t>();
 }
 
 }  // namespace araldo::store

@@ -7,9 +7,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
+
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 
@@ -44,7 +45,7 @@ struct SealOutcome {
 // called only when there is something to seal.
 using ComputeSeal = std::function<SealWrite(const SealPoint&, const std::vector<UnsealedEvent>&,
                                             const std::string& signed_at)>;
-SealOutcome seal_audit_events(pqxx::connection& conn, int batch, const ComputeSeal& compute);
+SealOutcome seal_audit_events(Connection& conn, int batch, const ComputeSeal& compute);
 
 // Reading the whole log as an auditor does, in one snapshot: a log growing meanwhile is
 // read as it was when the snapshot began.
@@ -67,7 +68,7 @@ class AuditSnapshot {
  public:
   // `readers`: more connections to the same database, which read leaves in parallel inside
   // this snapshot (not on a hot standby, which cannot share its snapshot).
-  AuditSnapshot(pqxx::connection& conn, const std::vector<pqxx::connection*>& readers = {});
+  explicit AuditSnapshot(Connection& conn, const std::vector<Connection*>& readers = {});
   ~AuditSnapshot();
 
   std::vector<StoredHead> heads();
@@ -86,8 +87,10 @@ class AuditSnapshot {
 };
 
 // The latest signed head's tree size (0: no head yet).
-std::uint64_t latest_tree_size(pqxx::connection& conn);
+std::uint64_t latest_tree_size(Connection& conn);
 // The first `size` leaf hashes (32 raw bytes each), for proofs.
-std::vector<std::string> leaf_hashes(pqxx::connection& conn, std::uint64_t size);
+std::vector<std::string> leaf_hashes(Connection& conn, std::uint64_t size);
+// The leaf an event became (nullopt: not sealed yet, or no such event).
+std::optional<std::uint64_t> leaf_index(Connection& conn, long long event_id);
 
 }  // namespace araldo::store

@@ -1,5 +1,7 @@
 #include "daemon/store/database.hpp"
 
+#include "daemon/store/pq.hpp"
+
 namespace araldo::store {
 
 std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn) {
@@ -11,8 +13,15 @@ std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn) {
   }
 }
 
+Connection::Connection(const config::Secret& dsn) : conn_(connect(dsn)) {}
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+
 Database::Database(config::Secret dsn, int pool_size)
     : dsn_(std::move(dsn)), pool_size_(std::max(1, pool_size)) {}
+
+Database::~Database() = default;
 
 Database::Lease::Lease(Database& d, bool fresh) : db(d) {
   std::unique_lock lock(db.mutex_);

@@ -1,57 +1,53 @@
 #pragma once
 // A small pool of PostgreSQL connections. Connection trouble becomes one exception type,
 // DatabaseUnavailable, which the API answers with 503 and the dispatcher waits out.
+// Code outside daemon/store holds a Database or a Connection and calls the store's
+// functions; only the store sees libpqxx (daemon/store/pq.hpp).
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <pqxx/pqxx>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "daemon/config/secret.hpp"
 #include "daemon/store/database_unavailable.hpp"
 
+namespace pqxx {  // libpqxx 6's declaration of its connection type
+class connect_direct;
+template <typename CONNECTPOLICY>
+class basic_connection_base;
+using connection = basic_connection_base<connect_direct>;
+}  // namespace pqxx
+
 namespace araldo::store {
 
-// A read-only transaction whose statements all see one snapshot. pqxx::read_transaction
-// is READ COMMITTED: each statement there sees its own snapshot, so a summary and a
-// listing read one after the other can disagree while the dispatcher works.
-using Snapshot =
-    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
+// One connection kept by a loop of its own (the audit sequencer, araldoctl).
+class Connection {
+ public:
+  // Throws DatabaseUnavailable (never a message with the password).
+  explicit Connection(const config::Secret& dsn);
+  ~Connection();
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
 
-// Opens one connection; throws DatabaseUnavailable (never a message with the password).
-std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn);
+  pqxx::connection& pq() { return *conn_; }  // for the store's own code
+
+ private:
+  std::unique_ptr<pqxx::connection> conn_;
+};
 
 class Database {
  public:
   Database(config::Secret dsn, int pool_size);
+  ~Database();
 
-  // Runs fn(pqxx::connection&). A broken connection is dropped and reported as
-  // DatabaseUnavailable; other exceptions pass through and the connection is reused.
-  // A pooled connection found dead (the server restarted while it sat idle) is replaced
-  // and fn runs once more: nothing it did can have been committed.
+  // Runs fn(pqxx::connection&) (defined in daemon/store/pq.hpp, for the store's own code).
+  // A broken connection is dropped and reported as DatabaseUnavailable; other exceptions
+  // pass through and the connection is reused. A pooled connection found dead (the server
+  // restarted while it sat idle) is replaced and fn runs once more: nothing it did can
+  // have been committed.
   template <typename Fn>
-  auto with_connection(Fn&& fn) {
-    for (int round = 0;; ++round) {
-      Lease lease(*this, /*fresh=*/round > 0);
-      try {
-        return fn(*lease.conn);
-      } catch (const pqxx::broken_connection& e) {
-        lease.broken = true;
-        if (lease.reused && round == 0) continue;
-        throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
-      } catch (const pqxx::sql_error& e) {
-        if (lease.conn->is_open()) throw;
-        lease.broken = true;
-        if (lease.reused && round == 0) continue;
-        throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
-      } catch (const pqxx::in_doubt_error& e) {
-        lease.broken = true;
-        throw DatabaseUnavailable(std::string("commit in doubt: ") + e.what());
-      }
-    }
-  }
+  auto with_connection(Fn&& fn);
 
  private:
   struct Lease {

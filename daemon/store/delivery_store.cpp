@@ -7,6 +7,7 @@
 
 #include "daemon/dispatch/rate_slots.hpp"
 #include "daemon/store/audit_writer.hpp"
+#include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 namespace {
@@ -480,6 +481,43 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
       json_list(filter.channels));
   if (row[0].is_null()) return std::nullopt;
   return std::chrono::milliseconds(row[0].as<long long>());
+}
+
+std::vector<DeliveryRow> list_deliveries(Database& db, model::DeliveryState state,
+                                         std::optional<std::string> alert_id, long long after_id,
+                                         int limit) {
+  return db.with_connection([&](pqxx::connection& c) {
+    return list_deliveries(c, state, std::move(alert_id), after_id, limit);
+  });
+}
+
+std::vector<long long> retry_failed_alert(Database& db, const std::string& actor,
+                                          const std::string& alert_id) {
+  return db.with_connection(
+      [&](pqxx::connection& c) { return retry_failed(c, actor, std::nullopt, alert_id); });
+}
+
+DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long delivery_id) {
+  return db.with_connection([&](pqxx::connection& c) {
+    DeliveryRetry out;
+    out.found = find_delivery(c, delivery_id);
+    if (out.found && out.found->state == model::DeliveryState::failed) {
+      out.queued = retry_failed(c, actor, delivery_id, std::nullopt);
+    }
+    return out;
+  });
+}
+
+std::optional<int> cancel_alert(Database& db, const std::string& actor,
+                                const std::string& alert_id) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<int> {
+    pqxx::read_transaction tx(c);
+    const bool exists =
+        !tx.exec_params("SELECT 1 FROM alerts WHERE id = $1::uuid", alert_id).empty();
+    tx.commit();
+    if (!exists) return std::nullopt;
+    return cancel_alert(c, actor, alert_id);
+  });
 }
 
 }  // namespace araldo::store

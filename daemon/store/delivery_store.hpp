@@ -4,11 +4,12 @@
 // one database agree on what is due and when a lease has expired.
 #include <chrono>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
 #include "daemon/store/delivery_types.hpp"
+
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 
@@ -84,5 +85,23 @@ int release_leases(pqxx::connection& conn, const std::string& owner);
 // Time until the next delivery falls due or a lease expires; nullopt when nothing waits.
 std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& conn,
                                                              const ChannelFilter& filter);
+
+// An operator's actions and reads, each on a pooled connection.
+std::vector<DeliveryRow> list_deliveries(Database& db, model::DeliveryState state,
+                                         std::optional<std::string> alert_id, long long after_id,
+                                         int limit);
+std::vector<long long> retry_failed_alert(Database& db, const std::string& actor,
+                                          const std::string& alert_id);
+
+// Retrying one delivery: what was found, and what was queued again.
+struct DeliveryRetry {
+  std::optional<DeliveryRow> found;  // nullopt: no such delivery
+  std::vector<long long> queued;     // empty: not failed, or its alert has expired
+};
+DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long delivery_id);
+
+// nullopt when there is no such alert; otherwise how many deliveries were cancelled.
+std::optional<int> cancel_alert(Database& db, const std::string& actor,
+                                const std::string& alert_id);
 
 }  // namespace araldo::store

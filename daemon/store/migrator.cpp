@@ -5,6 +5,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "daemon/store/pq.hpp"
+
 namespace araldo::store {
 
 const std::map<std::string, std::string>& embedded_migrations();  // generated at build time
@@ -65,6 +67,14 @@ std::vector<int> apply_migrations(pqxx::connection& conn) {
     applied.push_back(m.version);
   }
   return applied;
+}
+
+int current_schema_version(Database& db) {
+  return db.with_connection([](pqxx::connection& c) { return current_schema_version(c); });
+}
+
+std::vector<int> apply_migrations(Database& db) {
+  return db.with_connection([](pqxx::connection& c) { return apply_migrations(c); });
 }
 
 }  // namespace araldo::store

@@ -1,10 +1,8 @@
 #include "daemon/store/pg_delivery_queue.hpp"
 
-#include <pqxx/pqxx>
-
 #include "daemon/store/alert_store.hpp"
-#include "daemon/store/database.hpp"
 #include "daemon/store/delivery_store.hpp"
+#include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 

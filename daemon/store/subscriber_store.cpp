@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "daemon/store/audit_writer.hpp"
+#include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 
@@ -72,6 +73,23 @@ std::vector<std::string> subscriber_languages(pqxx::connection& conn, const std:
   std::vector<std::string> out;
   for (const auto& [language, n] : count_subscribers(conn, channel)) out.push_back(language);
   return out;
+}
+
+UpsertResult upsert_subscribers(Database& db, const std::string& channel,
+                                const std::vector<Subscriber>& subscribers,
+                                const std::string& actor) {
+  return db.with_connection(
+      [&](pqxx::connection& c) { return upsert_subscribers(c, channel, subscribers, actor); });
+}
+
+bool remove_subscriber(Database& db, const std::string& channel, const std::string& address,
+                       const std::string& actor) {
+  return db.with_connection(
+      [&](pqxx::connection& c) { return remove_subscriber(c, channel, address, actor); });
+}
+
+std::map<std::string, long long> count_subscribers(Database& db, const std::string& channel) {
+  return db.with_connection([&](pqxx::connection& c) { return count_subscribers(c, channel); });
 }
 
 }  // namespace araldo::store

@@ -2,10 +2,11 @@
 // Subscribers of subscription channels (WhatsApp): citizens who gave consent to receive
 // alerts at their number, in their language. Every change is audited with its actor.
 #include <map>
-#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "daemon/store/database.hpp"
 
 namespace araldo::store {
 
@@ -42,5 +43,13 @@ std::map<std::string, long long> count_subscribers(pqxx::connection& conn,
 
 // The languages a channel's subscribers asked for.
 std::vector<std::string> subscriber_languages(pqxx::connection& conn, const std::string& channel);
+
+// The same, each on a pooled connection.
+UpsertResult upsert_subscribers(Database& db, const std::string& channel,
+                                const std::vector<Subscriber>& subscribers,
+                                const std::string& actor);
+bool remove_subscriber(Database& db, const std::string& channel, const std::string& address,
+                       const std::string& actor);
+std::map<std::string, long long> count_subscribers(Database& db, const std::string& channel);
 
 }  // namespace araldo::store

@@ -36,15 +36,19 @@ void tamper(const test_support::TestDatabase& db, const std::string& sql) {
   tx.commit();
 }
 
+store::Connection connect(const test_support::TestDatabase& db) {
+  return store::Connection(config::Secret(db.dsn()));
+}
+
 audit::SealResult seal(const test_support::TestDatabase& db) {
-  pqxx::connection c(db.dsn());
+  auto c = connect(db);
   return audit::Sequencer(config::Secret(kSeed)).seal_once(c);
 }
 
 // Seals until `events` are in the tree. The horizon is the cluster's oldest running
 // transaction, and other tests' databases share the cluster, so it may take a few seals.
 long long seal_all(const test_support::TestDatabase& db, long long events) {
-  pqxx::connection c(db.dsn());
+  auto c = connect(db);
   audit::Sequencer sequencer{config::Secret(kSeed)};
   long long sealed = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -56,7 +60,7 @@ long long seal_all(const test_support::TestDatabase& db, long long events) {
 }
 
 audit::LogReport verify(const test_support::TestDatabase& db, audit::VerifyOptions o = {}) {
-  pqxx::connection c(db.dsn());
+  auto c = connect(db);
   return audit::verify_log(c, o);
 }
 
@@ -214,7 +218,7 @@ TEST(AuditLog, AHeadSignedByAnotherKeyOrNotAtAllIsRefused) {
   test_support::TestDatabase db;
   append_events(db.dsn(), "ops", 3);
   {
-    pqxx::connection c(db.dsn());
+    auto c = connect(db);
     audit::Sequencer stranger{config::Secret(std::string(64, '7'))};  // a stranger's key
     long long sealed = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -245,7 +249,7 @@ TEST(AuditLog, AVerifyReadingOnThreeConnectionsAgreesWithOneAndFindsAChangeInAny
   test_support::TestDatabase db;
   append_events(db.dsn(), "ops", 50);
   ASSERT_EQ(seal_all(db, 50), 50);
-  pqxx::connection main(db.dsn()), second(db.dsn()), third(db.dsn());
+  auto main = connect(db), second = connect(db), third = connect(db);
   audit::VerifyOptions small_batches;
   small_batches.batch = 7;  // 8 batches, the last one short
   const auto alone = verify(db);
@@ -268,7 +272,7 @@ TEST(AuditLog, AVerifyReadingOnThreeConnectionsAgreesWithOneAndFindsAChangeInAny
     const auto event =
         copy.scalar("SELECT event_id FROM audit_leaves WHERE seq = " + std::to_string(seq));
     tamper(copy, "UPDATE audit_events SET actor = 'mallory' WHERE id = " + event);
-    pqxx::connection a(copy.dsn()), b(copy.dsn()), c(copy.dsn());
+    auto a = connect(copy), b = connect(copy), c = connect(copy);
     const auto report = audit::verify_log(a, small_batches, {&b, &c});
     EXPECT_FALSE(report.ok) << "leaf " << seq;
     EXPECT_EQ(std::to_string(report.bad_event_id), event) << "leaf " << seq;

@@ -1,0 +1,42 @@
+#pragma once
+// The store's own view of the database: libpqxx, a pooled connection, one snapshot.
+// Included only by daemon/store and its tests.
+#include <pqxx/pqxx>
+#include <string>
+
+#include "daemon/store/database.hpp"
+
+namespace araldo::store {
+
+// A read-only transaction whose statements all see one snapshot. pqxx::read_transaction
+// is READ COMMITTED: each statement there sees its own snapshot, so a summary and a
+// listing read one after the other can disagree while the dispatcher works.
+using Snapshot =
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
+
+// Opens one connection; throws DatabaseUnavailable (never a message with the password).
+std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn);
+
+template <typename Fn>
+auto Database::with_connection(Fn&& fn) {
+  for (int round = 0;; ++round) {
+    Lease lease(*this, /*fresh=*/round > 0);
+    try {
+      return fn(*lease.conn);
+    } catch (const pqxx::broken_connection& e) {
+      lease.broken = true;
+      if (lease.reused && round == 0) continue;
+      throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
+    } catch (const pqxx::sql_error& e) {
+      if (lease.conn->is_open()) throw;
+      lease.broken = true;
+      if (lease.reused && round == 0) continue;
+      throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
+    } catch (const pqxx::in_doubt_error& e) {
+      lease.broken = true;
+      throw DatabaseUnavailable(std::string("commit in doubt: ") + e.what());
+    }
+  }
+}
+
+}  // namespace araldo::store
