@@ -21,8 +21,8 @@ ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
 ARALDOD=build-bench/araldod ARALDO_EMULATOR=build-bench/tests/emulator/araldo-emulator \
   build-bench/bench/delivery_latency_bench
 ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" build-bench/bench/fanout_bench
-echo "| workers | batch | deliveries | time | claim and record | claim per batch | record per batch |"
-echo "|---|---|---|---|---|---|---|"
+echo "| workers | batch | deliveries | time | claim and record | claim per batch | record per batch | peer | ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
 ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
   build-bench/bench/claim_record_bench 100000 256
 # The next two start and stop the same private cluster themselves.

@@ -224,7 +224,11 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
       " finished_at = CASE WHEN r.state IN ('sent','failed') THEN now() END"
       " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, retry_ms bigint,"
       "                                        platform_id text, error text, moved_to text)"
-      " WHERE d.id = r.id AND d.lease_owner = $1 AND d.state = 'sending'"
+      // lease_owner is set exactly while a delivery is 'sending' (a CHECK says so). Naming
+      // only it keeps the planner on the primary key: with `state = 'sending'` and
+      // statistics from before a broadcast was claimed, it walked the leased index and
+      // rescanned the JSON once per row (15 of 18 ms for 256 outcomes).
+      " WHERE d.id = r.id AND d.lease_owner = $1"
       " RETURNING d.id, to_json(d.next_attempt_at)#>>'{}'",
       owner, boost::json::serialize(outcomes));
   std::map<long long, std::string> next_attempt_at;
