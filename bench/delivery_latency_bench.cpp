@@ -67,7 +67,7 @@ int main() {
                         << "    group_interval_ms: 0\n"
                         << "    rate_limit: {per_minute: 6000000, burst: 1000}\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(30));
-  ChildProcess keys(araldod, {"-c", config, "keys", "create", "bench"});
+  ChildProcess keys(araldod, {"-c", config, "keys", "create", "--role", "operator", "bench"});
   auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), seconds(30));
   ChildProcess daemon(araldod, {"-c", config, "serve"});
   auto listening = daemon.wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20));

@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
         recipients);
     tx.commit();
   }
-  ChildProcess keys(araldod, {"-c", config, "keys", "create", "bench"});
+  ChildProcess keys(araldod, {"-c", config, "keys", "create", "--role", "operator", "bench"});
   auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), seconds(30));
   ChildProcess daemon(araldod, {"-c", config, "serve"});
   auto listening = daemon.wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20));

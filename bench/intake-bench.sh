@@ -78,7 +78,7 @@ if [ "${PG_STATS:-0}" = 1 ]; then
   psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench \
     -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
 fi
-ARALDO_KEY=$(build-bench/araldod -c "$work/araldo.yaml" keys create bench 2>/dev/null)
+ARALDO_KEY=$(build-bench/araldod -c "$work/araldo.yaml" keys create --role operator bench 2>/dev/null)
 export ARALDO_KEY
 build-bench/araldod -c "$work/araldo.yaml" serve >"$work/araldod.log" 2>&1 &
 araldod_pid=$!

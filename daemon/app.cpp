@@ -8,7 +8,8 @@
 #include "daemon/api/alerts_api.hpp"
 #include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/health_api.hpp"
-#include "daemon/api/router.hpp"
+#include "daemon/api/keys_api.hpp"
+#include "daemon/api/route_table.hpp"
 #include "daemon/api/subscribers_api.hpp"
 #include "daemon/audit/sequencer.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
@@ -44,46 +45,56 @@ int serve(config::Config& cfg) {
   api::SubscribersApi subscribers(db, cfg.channels);
   api::DeliveriesApi deliveries(db, new_work);
 
-  api::Router router;
-  router.add("POST", "/v1/alerts", [&](const auto& req, const auto&) { return alerts.post(req); });
-  router.add("GET", "/v1/alerts/{id}",
-             [&](const auto& req, const auto& p) { return alerts.get(req, p.at("id")); });
-  router.add("POST", "/v1/alerts/{id}/retry", [&](const auto& req, const auto& p) {
-    return deliveries.retry_alert(req, p.at("id"));
-  });
-  router.add("POST", "/v1/alerts/{id}/cancel", [&](const auto& req, const auto& p) {
-    return deliveries.cancel_alert(req, p.at("id"));
-  });
-  router.add("GET", "/v1/deliveries",
-             [&](const auto& req, const auto&) { return deliveries.list(req); });
-  router.add("POST", "/v1/deliveries/{id}/retry",
-             [&](const auto& req, const auto& p) { return deliveries.retry_one(req, p.at("id")); });
-  const std::string subs = "/v1/channels/{channel}/subscribers";
-  router.add("GET", subs, [&](const auto& req, const auto& p) {
-    return subscribers.count(req, p.at("channel"));
-  });
-  router.add("POST", subs,
-             [&](const auto& req, const auto& p) { return subscribers.add(req, p.at("channel")); });
-  router.add("POST", subs + "/import", [&](const auto& req, const auto& p) {
-    return subscribers.import(req, p.at("channel"));
-  });
-  router.add("DELETE", subs + "/{address}", [&](const auto& req, const auto& p) {
-    return subscribers.remove(req, p.at("channel"), p.at("address"));
-  });
-  router.add("GET", "/healthz", [](const auto&, const auto&) { return api::healthz(); });
-  router.add("GET", "/readyz", [&](const auto&, const auto&) {
-    return api::readyz(
-        db, [&] { return dispatcher.database_connected(); },
-        [&] {
-          std::map<std::string, api::ChannelHealth> out;
-          for (const auto& [name, s] : dispatcher.channel_status()) {
-            out[name] = {s.state, s.reason, s.resumes_in_ms};
-          }
-          return out;
-        });
-  });
+  api::KeysApi keys(db);
 
-  http::HttpServer server(cfg.http, [&](const http::Request& r) { return router.handle(r); });
+  // Every endpoint, who may call it, and what body it takes.
+  using api::Role;
+  const std::vector<Role> senders{Role::Operator, Role::Scheduler};
+  const std::vector<Role> operators{Role::Operator};
+  const std::vector<Role> readers{Role::Operator, Role::Scheduler, Role::Auditor};
+  const std::vector<Role> delivery_readers{Role::Operator, Role::Auditor};
+  const std::vector<Role> admins{Role::Admin};
+  const std::vector<Role> subscriber_readers{Role::Operator, Role::Auditor, Role::Admin};
+  const std::string json = "application/json";
+  auto handler = [](auto& api, auto method) {
+    return [&api, method](const api::Call& call) { return (api.*method)(call); };
+  };
+  api::RouteTable routes(db, cfg.http.body_limit);
+  routes.add({"POST", "/v1/alerts", senders, json, 0, handler(alerts, &api::AlertsApi::post)});
+  routes.add({"GET", "/v1/alerts/{id}", readers, "", 0, handler(alerts, &api::AlertsApi::get)});
+  routes.add({"POST", "/v1/alerts/{id}/retry", operators, "", 0,
+              handler(deliveries, &api::DeliveriesApi::retry_alert)});
+  routes.add({"POST", "/v1/alerts/{id}/cancel", operators, "", 0,
+              handler(deliveries, &api::DeliveriesApi::cancel_alert)});
+  routes.add({"GET", "/v1/deliveries", delivery_readers, "", 0,
+              handler(deliveries, &api::DeliveriesApi::list)});
+  routes.add({"POST", "/v1/deliveries/{id}/retry", operators, "", 0,
+              handler(deliveries, &api::DeliveriesApi::retry_one)});
+  const std::string subs = "/v1/channels/{channel}/subscribers";
+  routes.add(
+      {"GET", subs, subscriber_readers, "", 0, handler(subscribers, &api::SubscribersApi::count)});
+  routes.add({"POST", subs, admins, json, 0, handler(subscribers, &api::SubscribersApi::add)});
+  routes.add({"POST", subs + "/import", admins, "text/csv", cfg.http.import_body_limit,
+              handler(subscribers, &api::SubscribersApi::import)});
+  routes.add({"DELETE", subs + "/{address}", admins, "", 0,
+              handler(subscribers, &api::SubscribersApi::remove)});
+  routes.add({"POST", "/v1/keys", admins, json, 0, handler(keys, &api::KeysApi::create)});
+  routes.add({"GET", "/v1/keys", admins, "", 0, handler(keys, &api::KeysApi::list)});
+  routes.add({"DELETE", "/v1/keys/{name}", admins, "", 0, handler(keys, &api::KeysApi::revoke)});
+  routes.add({"GET", "/healthz", {}, "", 0, [](const api::Call&) { return api::healthz(); }});
+  routes.add({"GET", "/readyz", {}, "", 0, [&](const api::Call&) {
+                return api::readyz(
+                    db, [&] { return dispatcher.database_connected(); },
+                    [&] {
+                      std::map<std::string, api::ChannelHealth> out;
+                      for (const auto& [name, s] : dispatcher.channel_status()) {
+                        out[name] = {s.state, s.reason, s.resumes_in_ms};
+                      }
+                      return out;
+                    });
+              }});
+
+  http::HttpServer server(cfg.http, [&](const http::Request& r) { return routes.admit(r); });
   std::jthread dispatch_thread([&](std::stop_token st) { dispatcher.run(st); });
   audit::Sequencer sequencer(cfg.audit.signing_key);
   std::jthread seal_thread(

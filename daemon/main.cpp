@@ -42,9 +42,18 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check-config", "load the configuration and report errors");
   auto* keys_cmd = app.add_subcommand("keys", "manage API keys");
   keys_cmd->require_subcommand(1);
-  std::string key_name;
-  auto* key_create = keys_cmd->add_subcommand("create", "create a key and print it (once)");
+  std::string key_name, key_role, key_expires;
+  auto* key_create = keys_cmd->add_subcommand(
+      "create", "create a key and print it (once); the first admin key is made this way");
   key_create->add_option("name", key_name, "who will use it, e.g. sala-operativa")->required();
+  key_create
+      ->add_option("--role", key_role,
+                   "operator (sends, cancels, retries), scheduler (sends; reads its own), "
+                   "auditor (reads), admin (keys, subscribers)")
+      ->required()
+      ->check(CLI::IsMember({"operator", "scheduler", "auditor", "admin"}));
+  key_create->add_option("--expires", key_expires,
+                         "when it stops working, e.g. 2027-01-31T23:59:59+01:00");
   auto* key_revoke = keys_cmd->add_subcommand("revoke", "revoke a key by name");
   key_revoke->add_option("name", key_name, "the key's name")->required();
 
@@ -82,10 +91,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (key_create->parsed()) {
-      auto created = araldo::store::create_api_key(db, key_name, "araldod-cli");
+      auto created = araldo::store::create_api_key(
+          db,
+          {key_name, key_role,
+           key_expires.empty() ? std::nullopt : std::optional<std::string>(key_expires)},
+          "araldod-cli");
       std::cout << created.key << "\n";
-      std::cerr << "created API key '" << created.name
-                << "'; it is shown only now: store it safely\n";
+      std::cerr << "created API key '" << created.name << "' (" << created.role
+                << "); it is shown only now: store it safely\n";
       return 0;
     }
     if (key_revoke->parsed()) {

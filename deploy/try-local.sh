@@ -58,15 +58,24 @@ cleanup() {
 trap cleanup EXIT
 
 ./build/araldod -c "$var/araldo.yaml" migrate
+# An operator's key (sends, follows, cancels) and an admin's (subscribers, keys), kept
+# readable only by their owner.
 if [ ! -s "$var/api-key" ]; then
-  (umask 077 && ./build/araldod -c "$var/araldo.yaml" keys create local-operator >"$var/api-key")
+  (umask 077 && ./build/araldod -c "$var/araldo.yaml" keys create --role operator local-operator \
+    >"$var/api-key")
+fi
+if [ ! -s "$var/admin-key" ]; then
+  (umask 077 && ./build/araldod -c "$var/araldo.yaml" keys create --role admin local-admin \
+    >"$var/admin-key")
 fi
 key=$(cat "$var/api-key")
+admin_key=$(cat "$var/admin-key")
 
 cat <<MSG
 
 Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
-  API key:   $key        (also in var/api-key)
+  API keys:  operator $key  (var/api-key)
+             admin    $admin_key  (var/admin-key)
   Audit log: ./build/araldoctl --database-url "$ARALDO_DATABASE_URL" audit verify \\
                --public-key $(./build/araldod -c "$var/araldo.yaml" audit-public-key)
   Emulator:  http://127.0.0.1:$emulator_port  (stands in for Telegram, X, Facebook and WhatsApp;
@@ -76,8 +85,8 @@ Post an alert:
   curl -i -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\
        -d @deploy/examples/alert.json http://127.0.0.1:$port/v1/alerts
 Follow it:    curl -H "Authorization: Bearer $key" http://127.0.0.1:$port/v1/alerts/<id>
-WhatsApp goes to subscribers; add some first:
-  curl -H "Authorization: Bearer $key" -H 'Content-Type: text/csv' \
+WhatsApp goes to subscribers; add some first (an admin's work):
+  curl -H "Authorization: Bearer $admin_key" -H 'Content-Type: text/csv' \
        --data-binary @deploy/examples/subscribers.csv \
        http://127.0.0.1:$port/v1/channels/whatsapp-comune/subscribers/import
 What each platform would have received:

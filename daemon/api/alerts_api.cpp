@@ -7,7 +7,6 @@
 #include <set>
 
 #include "daemon/api/alert_id.hpp"
-#include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/text/digest.hpp"
@@ -17,13 +16,6 @@ namespace {
 
 using http::FieldError;
 using http::Problem;
-
-bool is_json_content_type(std::optional<std::string_view> value) {
-  if (!value) return false;
-  const auto media = value->substr(0, value->find(';'));
-  auto trimmed = media.substr(0, media.find_last_not_of(" \t") + 1);
-  return http::iequals(trimmed, "application/json");
-}
 
 // Which channels an alert goes to, or why not.
 std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
@@ -125,148 +117,130 @@ AlertsApi::AlertsApi(store::Database& db, const channels::ChannelSet& channels,
 
 AlertsApi::~AlertsApi() = default;
 
-http::Response AlertsApi::post(const http::Request& request) const {
-  try {
-    auto who = authenticate(db_, request);
-    if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
-    const auto& actor = std::get<std::string>(who);
-
-    if (!is_json_content_type(request.headers.find("Content-Type"))) {
-      return Problem{415,
-                     "unsupported-media-type",
-                     "Unsupported media type",
-                     "send the alert as 'Content-Type: application/json'",
-                     {}}
+http::Response AlertsApi::post(const Call& call) const {
+  const auto& request = call.request;
+  const auto& actor = call.caller.name;
+  std::optional<store::IdempotencyKey> idempotency;
+  if (auto key = request.headers.find("Idempotency-Key")) {
+    if (!valid_idempotency_key(*key)) {
+      return http::bad_request("invalid-idempotency-key",
+                               "Idempotency-Key must be 1-255 printable ASCII characters",
+                               {{"Idempotency-Key", "1-255 printable ASCII characters"}})
           .to_response();
     }
-    std::optional<store::IdempotencyKey> idempotency;
-    if (auto key = request.headers.find("Idempotency-Key")) {
-      if (!valid_idempotency_key(*key)) {
-        return http::bad_request("invalid-idempotency-key",
-                                 "Idempotency-Key must be 1-255 printable ASCII characters",
-                                 {{"Idempotency-Key", "1-255 printable ASCII characters"}})
-            .to_response();
-      }
-      idempotency = store::IdempotencyKey{std::string(*key), text::sha256_hex(request.body)};
-      if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
-    }
-
-    auto parsed = model::parse_json_body(request.body);
-    if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
-      return http::bad_request("malformed-json", e->detail).to_response();
-    }
-    auto validated = model::alert_from_json(std::get<boost::json::value>(parsed), defaults_,
-                                            std::chrono::system_clock::now());
-    if (auto* errors = std::get_if<std::vector<FieldError>>(&validated)) {
-      return http::unprocessable(std::move(*errors)).to_response();
-    }
-    const auto& alert = std::get<model::Alert>(validated);
-
-    auto resolved = resolve_channels(channels_, alert.channels);
-    if (auto* p = std::get_if<Problem>(&resolved)) return p->to_response();
-
-    std::vector<store::NewDelivery> deliveries;
-    std::vector<store::SubscriberFanout> fanouts;
-    std::vector<FieldError> render_errors;
-    for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
-      // Rendered and split once per language, whatever the number of targets.
-      std::map<std::string, std::optional<std::vector<store::RenderedPart>>> cache;
-      auto parts_for = [&](const std::string& language) {
-        auto [it, fresh] = cache.try_emplace(language);
-        if (!fresh) return it->second;
-        const auto rendered = renderer_.render(*channel, alert, language);
-        auto split = channel->split(rendered.text, rendered.language);
-        if (auto* why = std::get_if<std::string>(&split)) {
-          render_errors.push_back({"", "for channel '" + channel->name() + "' (language " +
-                                           rendered.language + "): " + *why +
-                                           " (shorten the description or instruction)"});
-        } else {
-          std::vector<store::RenderedPart> parts;
-          for (auto& text : std::get<std::vector<std::string>>(split)) {
-            parts.push_back({rendered.language, std::move(text)});
-          }
-          it->second = std::move(parts);
-        }
-        return it->second;
-      };
-      if (channel->subscribers()) {
-        // Subscribers store their primary language, and only the alert's own languages
-        // render differently from the fallback: no look-up of who speaks what.
-        store::SubscriberFanout fanout{channel->name(), channel->settings().type, {}, {}};
-        std::set<std::string> languages{model::primary_language(alert.language)};
-        for (const auto& t : alert.translations) {
-          languages.insert(model::primary_language(t.language));
-        }
-        for (const auto& language : languages) {
-          if (auto parts = parts_for(language)) fanout.by_language[language] = std::move(*parts);
-        }
-        if (auto parts = parts_for("")) fanout.fallback = std::move(*parts);
-        fanouts.push_back(std::move(fanout));
-        continue;
-      }
-      for (const auto& target : channel->targets()) {
-        if (auto parts = parts_for(target.language)) {
-          deliveries.push_back(
-              {channel->name(), channel->settings().type, target.address, std::move(*parts)});
-        }
-      }
-    }
-    if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
-
-    store::NewAlert submitted{alert, std::move(deliveries), std::move(fanouts), actor, idempotency};
-    const auto outcome = group_commit_->submit(submitted);
-    switch (outcome.refused) {
-      case store::InsertOutcome::Refused::nothing_to_deliver:
-        return http::unprocessable(
-                   {{"/channels",
-                     "no message to send: the chosen channels have no targets or subscribers"}})
-            .to_response();
-      case store::InsertOutcome::Refused::idempotency_taken:
-        // The same key committed first in a concurrent request: answer as it did.
-        if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
-        throw std::runtime_error("Idempotency-Key taken, but its alert cannot be found");
-      case store::InsertOutcome::Refused::no:
-        break;
-    }
-    const auto& accepted = outcome.accepted;
-    spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
-                 actor, alert.severity, accepted.deliveries);
-    return accepted_response(accepted);
-  } catch (const store::DatabaseUnavailable& e) {
-    spdlog::error("event=alert.rejected_db_unavailable error=\"{}\"", e.what());
-    return http::service_unavailable(
-               "the database is unavailable; the alert was NOT accepted, send it again")
-        .to_response();
+    idempotency = store::IdempotencyKey{std::string(*key), text::sha256_hex(request.body)};
+    if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
   }
+
+  auto parsed = model::parse_json_body(request.body);
+  if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
+    return http::bad_request("malformed-json", e->detail).to_response();
+  }
+  auto validated = model::alert_from_json(std::get<boost::json::value>(parsed), defaults_,
+                                          std::chrono::system_clock::now());
+  if (auto* errors = std::get_if<std::vector<FieldError>>(&validated)) {
+    return http::unprocessable(std::move(*errors)).to_response();
+  }
+  const auto& alert = std::get<model::Alert>(validated);
+
+  auto resolved = resolve_channels(channels_, alert.channels);
+  if (auto* p = std::get_if<Problem>(&resolved)) return p->to_response();
+
+  std::vector<store::NewDelivery> deliveries;
+  std::vector<store::SubscriberFanout> fanouts;
+  std::vector<FieldError> render_errors;
+  for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
+    // Rendered and split once per language, whatever the number of targets.
+    std::map<std::string, std::optional<std::vector<store::RenderedPart>>> cache;
+    auto parts_for = [&](const std::string& language) {
+      auto [it, fresh] = cache.try_emplace(language);
+      if (!fresh) return it->second;
+      const auto rendered = renderer_.render(*channel, alert, language);
+      auto split = channel->split(rendered.text, rendered.language);
+      if (auto* why = std::get_if<std::string>(&split)) {
+        render_errors.push_back({"", "for channel '" + channel->name() + "' (language " +
+                                         rendered.language + "): " + *why +
+                                         " (shorten the description or instruction)"});
+      } else {
+        std::vector<store::RenderedPart> parts;
+        for (auto& text : std::get<std::vector<std::string>>(split)) {
+          parts.push_back({rendered.language, std::move(text)});
+        }
+        it->second = std::move(parts);
+      }
+      return it->second;
+    };
+    if (channel->subscribers()) {
+      // Subscribers store their primary language, and only the alert's own languages
+      // render differently from the fallback: no look-up of who speaks what.
+      store::SubscriberFanout fanout{channel->name(), channel->settings().type, {}, {}};
+      std::set<std::string> languages{model::primary_language(alert.language)};
+      for (const auto& t : alert.translations) {
+        languages.insert(model::primary_language(t.language));
+      }
+      for (const auto& language : languages) {
+        if (auto parts = parts_for(language)) fanout.by_language[language] = std::move(*parts);
+      }
+      if (auto parts = parts_for("")) fanout.fallback = std::move(*parts);
+      fanouts.push_back(std::move(fanout));
+      continue;
+    }
+    for (const auto& target : channel->targets()) {
+      if (auto parts = parts_for(target.language)) {
+        deliveries.push_back(
+            {channel->name(), channel->settings().type, target.address, std::move(*parts)});
+      }
+    }
+  }
+  if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
+
+  store::NewAlert submitted{alert, std::move(deliveries), std::move(fanouts), actor, idempotency};
+  const auto outcome = group_commit_->submit(submitted);
+  switch (outcome.refused) {
+    case store::InsertOutcome::Refused::nothing_to_deliver:
+      return http::unprocessable(
+                 {{"/channels",
+                   "no message to send: the chosen channels have no targets or subscribers"}})
+          .to_response();
+    case store::InsertOutcome::Refused::idempotency_taken:
+      // The same key committed first in a concurrent request: answer as it did.
+      if (auto replay = replay_idempotent(actor, *idempotency)) return *replay;
+      throw std::runtime_error("Idempotency-Key taken, but its alert cannot be found");
+    case store::InsertOutcome::Refused::no:
+      break;
+  }
+  const auto& accepted = outcome.accepted;
+  spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}", accepted.id,
+               actor, alert.severity, accepted.deliveries);
+  return accepted_response(accepted);
 }
 
-http::Response AlertsApi::get(const http::Request& request, const std::string& id) const {
-  try {
-    auto who = authenticate(db_, request);
-    if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
-    if (auto bad = reject_alert_id(id)) return *bad;
-    auto status = store::find_alert(db_, id);
-    if (!status) return http::not_found("no alert with id " + id).to_response();
-
-    boost::json::array deliveries;
-    for (const auto& d : status->deliveries) deliveries.push_back(delivery_json(d));
-    boost::json::object summary;
-    for (const auto& [state, n] : status->by_state) summary[state] = n;
-    boost::json::object body{{"id", status->id},
-                             {"accepted_at", status->accepted_at},
-                             {"submitted_by", status->submitted_by},
-                             {"alert", status->document},
-                             {"summary", std::move(summary)},
-                             {"total_deliveries", status->total},
-                             {"deliveries", std::move(deliveries)}};
-    // A broadcast to many subscribers lists its first deliveries; the summary counts all.
-    if (status->total > static_cast<long long>(status->deliveries.size())) {
-      body["deliveries_truncated"] = true;
-    }
-    return http::Response::json(200, boost::json::serialize(body));
-  } catch (const store::DatabaseUnavailable& e) {
-    return http::service_unavailable("the database is unavailable").to_response();
+http::Response AlertsApi::get(const Call& call) const {
+  const auto& id = call.params.at("id");
+  if (auto bad = reject_alert_id(id)) return *bad;
+  auto status = store::find_alert(db_, id);
+  // A scheduler reads only the alerts it sent.
+  if (!status ||
+      (call.caller.role == Role::Scheduler && status->submitted_by != call.caller.name)) {
+    return http::not_found("no alert with id " + id).to_response();
   }
+
+  boost::json::array deliveries;
+  for (const auto& d : status->deliveries) deliveries.push_back(delivery_json(d));
+  boost::json::object summary;
+  for (const auto& [state, n] : status->by_state) summary[state] = n;
+  boost::json::object body{{"id", status->id},
+                           {"accepted_at", status->accepted_at},
+                           {"submitted_by", status->submitted_by},
+                           {"alert", status->document},
+                           {"summary", std::move(summary)},
+                           {"total_deliveries", status->total},
+                           {"deliveries", std::move(deliveries)}};
+  // A broadcast to many subscribers lists its first deliveries; the summary counts all.
+  if (status->total > static_cast<long long>(status->deliveries.size())) {
+    body["deliveries_truncated"] = true;
+  }
+  return http::Response::json(200, boost::json::serialize(body));
 }
 
 }  // namespace araldo::api

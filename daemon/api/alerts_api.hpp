@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "channels/registry.hpp"
+#include "daemon/api/route_table.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
@@ -23,8 +24,8 @@ class AlertsApi {
       intake::GroupCommitOptions group_commit = {});
   ~AlertsApi();  // answers what is queued, then stops the committers
 
-  http::Response post(const http::Request& request) const;
-  http::Response get(const http::Request& request, const std::string& id) const;
+  http::Response post(const Call& call) const;  // operator, scheduler
+  http::Response get(const Call& call) const;   // {id}
 
  private:
   // The original answer for a key already used with this body, a 409 for another body,

@@ -8,7 +8,6 @@
 #include <charconv>
 
 #include "daemon/api/alert_id.hpp"
-#include "daemon/api/auth.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/delivery_store.hpp"
@@ -46,139 +45,124 @@ http::Response retried(const std::vector<long long>& ids) {
       200, boost::json::serialize(boost::json::object{{"retried", ids.size()}, {"ids", a}}));
 }
 
-template <typename Fn>
-http::Response guarded(store::Database& db, const http::Request& request, Fn&& fn) {
-  try {
-    auto who = authenticate(db, request);
-    if (auto* p = std::get_if<Problem>(&who)) return p->to_response();
-    return fn(std::get<std::string>(who));
-  } catch (const store::DatabaseUnavailable&) {
-    return http::service_unavailable("the database is unavailable; nothing was changed")
-        .to_response();
-  }
-}
-
 }  // namespace
 
 DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work)
     : db_(db), new_work_(std::move(new_work)) {}
 
-http::Response DeliveriesApi::list(const http::Request& request) const {
-  return guarded(db_, request, [&](const std::string&) {
-    auto state = model::DeliveryState::failed;
-    std::optional<std::string> alert_id;
-    long long after = 0;
-    int limit = 100;
-    std::vector<http::FieldError> errors;
-    const auto q = request.target.find('?');
-    if (q != std::string::npos) {
-      auto params = boost::urls::parse_query(std::string_view(request.target).substr(q + 1));
-      if (!params)
-        return http::bad_request("invalid-query", "the query string is malformed").to_response();
-      for (const auto& p : *params) {
-        const auto k = *p.key;
-        const auto v = *p.value;
-        const std::string key(k.begin(), k.end());
-        const std::string value(v.begin(), v.end());
-        if (key == "state") {
-          if (auto s = model::parse_delivery_state(value)) {
-            state = *s;
-          } else {
-            errors.push_back({"state",
-                              "not a delivery state (pending, sending, sent, retrying, failed, "
-                              "expired, cancelled)"});
-          }
-        } else if (key == "alert_id") {
-          if (!is_uuid(value)) errors.push_back({"alert_id", "must be a UUID"});
-          alert_id = value;
-        } else if (key == "after") {
-          if (auto v = parse_id(value))
-            after = *v;
-          else
-            errors.push_back({"after", "must be a delivery id"});
-        } else if (key == "limit") {
-          auto v = parse_id(value);
-          if (!v || *v > 1000)
-            errors.push_back({"limit", "1 to 1000"});
-          else
-            limit = static_cast<int>(*v);
+http::Response DeliveriesApi::list(const Call& call) const {
+  const auto& request = call.request;
+  auto state = model::DeliveryState::failed;
+  std::optional<std::string> alert_id;
+  long long after = 0;
+  int limit = 100;
+  std::vector<http::FieldError> errors;
+  const auto q = request.target.find('?');
+  if (q != std::string::npos) {
+    auto params = boost::urls::parse_query(std::string_view(request.target).substr(q + 1));
+    if (!params)
+      return http::bad_request("invalid-query", "the query string is malformed").to_response();
+    for (const auto& p : *params) {
+      const auto k = *p.key;
+      const auto v = *p.value;
+      const std::string key(k.begin(), k.end());
+      const std::string value(v.begin(), v.end());
+      if (key == "state") {
+        if (auto s = model::parse_delivery_state(value)) {
+          state = *s;
         } else {
-          errors.push_back({key, "unknown parameter (state, alert_id, after, limit)"});
+          errors.push_back({"state",
+                            "not a delivery state (pending, sending, sent, retrying, failed, "
+                            "expired, cancelled)"});
         }
+      } else if (key == "alert_id") {
+        if (!is_uuid(value)) errors.push_back({"alert_id", "must be a UUID"});
+        alert_id = value;
+      } else if (key == "after") {
+        if (auto v = parse_id(value))
+          after = *v;
+        else
+          errors.push_back({"after", "must be a delivery id"});
+      } else if (key == "limit") {
+        auto v = parse_id(value);
+        if (!v || *v > 1000)
+          errors.push_back({"limit", "1 to 1000"});
+        else
+          limit = static_cast<int>(*v);
+      } else {
+        errors.push_back({key, "unknown parameter (state, alert_id, after, limit)"});
       }
     }
-    if (!errors.empty()) {
-      return http::bad_request("invalid-query", "the query has bad parameters", std::move(errors))
-          .to_response();
-    }
-    const auto rows = store::list_deliveries(db_, state, alert_id, after, limit);
-    boost::json::array items;
-    for (const auto& d : rows) items.push_back(row_json(d));
-    boost::json::object body{{"deliveries", std::move(items)}};
-    if (static_cast<int>(rows.size()) == limit) {
-      body["next"] = "/v1/deliveries?state=" + std::string(model::to_string(state)) +
-                     (alert_id ? "&alert_id=" + *alert_id : "") +
-                     "&after=" + std::to_string(rows.back().id) + "&limit=" + std::to_string(limit);
-    }
-    return http::Response::json(200, boost::json::serialize(body));
-  });
+  }
+  if (!errors.empty()) {
+    return http::bad_request("invalid-query", "the query has bad parameters", std::move(errors))
+        .to_response();
+  }
+  const auto rows = store::list_deliveries(db_, state, alert_id, after, limit);
+  boost::json::array items;
+  for (const auto& d : rows) items.push_back(row_json(d));
+  boost::json::object body{{"deliveries", std::move(items)}};
+  if (static_cast<int>(rows.size()) == limit) {
+    body["next"] = "/v1/deliveries?state=" + std::string(model::to_string(state)) +
+                   (alert_id ? "&alert_id=" + *alert_id : "") +
+                   "&after=" + std::to_string(rows.back().id) + "&limit=" + std::to_string(limit);
+  }
+  return http::Response::json(200, boost::json::serialize(body));
 }
 
-http::Response DeliveriesApi::retry_one(const http::Request& request, const std::string& id) const {
-  return guarded(db_, request, [&](const std::string& actor) {
-    const auto delivery_id = parse_id(id);
-    if (!delivery_id) {
-      return http::bad_request("invalid-id", "'" + id + "' is not a delivery id",
-                               {{"id", "a positive integer"}})
-          .to_response();
-    }
-    const auto retry = store::retry_delivery(db_, actor, *delivery_id);
-    if (!retry.found) return http::not_found("no delivery with id " + id).to_response();
-    if (retry.found->state != model::DeliveryState::failed) {
-      return Problem{409,
-                     "not-failed",
-                     "Only a failed delivery can be retried",
-                     "delivery " + id + " is " + std::string(model::to_string(retry.found->state)),
-                     {}}
-          .to_response();
-    }
-    if (retry.queued.empty()) {
-      return Problem{409,
-                     "alert-expired",
-                     "The alert has expired",
-                     "delivery " + id + " belongs to an alert that has expired; it stays failed",
-                     {}}
-          .to_response();
-    }
-    new_work_();
-    spdlog::info("event=delivery.retry_requested delivery_id={} actor={} queued={}", id, actor,
-                 retry.queued.size());
-    return retried(retry.queued);
-  });
+http::Response DeliveriesApi::retry_one(const Call& call) const {
+  const auto& id = call.params.at("id");
+  const auto& actor = call.caller.name;
+  const auto delivery_id = parse_id(id);
+  if (!delivery_id) {
+    return http::bad_request("invalid-id", "'" + id + "' is not a delivery id",
+                             {{"id", "a positive integer"}})
+        .to_response();
+  }
+  const auto retry = store::retry_delivery(db_, actor, *delivery_id);
+  if (!retry.found) return http::not_found("no delivery with id " + id).to_response();
+  if (retry.found->state != model::DeliveryState::failed) {
+    return Problem{409,
+                   "not-failed",
+                   "Only a failed delivery can be retried",
+                   "delivery " + id + " is " + std::string(model::to_string(retry.found->state)),
+                   {}}
+        .to_response();
+  }
+  if (retry.queued.empty()) {
+    return Problem{409,
+                   "alert-expired",
+                   "The alert has expired",
+                   "delivery " + id + " belongs to an alert that has expired; it stays failed",
+                   {}}
+        .to_response();
+  }
+  new_work_();
+  spdlog::info("event=delivery.retry_requested delivery_id={} actor={} queued={}", id, actor,
+               retry.queued.size());
+  return retried(retry.queued);
 }
 
-http::Response DeliveriesApi::retry_alert(const http::Request& request,
-                                          const std::string& alert_id) const {
-  return guarded(db_, request, [&](const std::string& actor) {
-    if (auto bad = reject_alert_id(alert_id)) return *bad;
-    const auto ids = store::retry_failed_alert(db_, actor, alert_id);
-    if (!ids.empty()) new_work_();
-    spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
-                 ids.size());
-    return retried(ids);
-  });
+http::Response DeliveriesApi::retry_alert(const Call& call) const {
+  const auto& alert_id = call.params.at("id");
+  const auto& actor = call.caller.name;
+  if (auto bad = reject_alert_id(alert_id)) return *bad;
+  const auto ids = store::retry_failed_alert(db_, actor, alert_id);
+  if (!ids) return http::not_found("no alert with id " + alert_id).to_response();
+  if (!ids->empty()) new_work_();
+  spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
+               ids->size());
+  return retried(*ids);
 }
 
-http::Response DeliveriesApi::cancel_alert(const http::Request& request,
-                                           const std::string& alert_id) const {
-  return guarded(db_, request, [&](const std::string& actor) {
-    if (auto bad = reject_alert_id(alert_id)) return *bad;
-    const auto n = store::cancel_alert(db_, actor, alert_id);
-    if (!n) return http::not_found("no alert with id " + alert_id).to_response();
-    spdlog::warn("event=alert.cancelled alert_id={} actor={} deliveries={}", alert_id, actor, *n);
-    return http::Response::json(200,
-                                boost::json::serialize(boost::json::object{{"cancelled", *n}}));
-  });
+http::Response DeliveriesApi::cancel_alert(const Call& call) const {
+  const auto& alert_id = call.params.at("id");
+  const auto& actor = call.caller.name;
+  if (auto bad = reject_alert_id(alert_id)) return *bad;
+  const auto n = store::cancel_alert(db_, actor, alert_id);
+  if (!n) return http::not_found("no alert with id " + alert_id).to_response();
+  spdlog::warn("event=alert.cancelled alert_id={} actor={} deliveries={}", alert_id, actor, *n);
+  return http::Response::json(200, boost::json::serialize(boost::json::object{{"cancelled", *n}}));
 }
 
 }  // namespace araldo::api

@@ -6,7 +6,7 @@
 //   POST /v1/alerts/{id}/cancel      stop what an alert has not sent yet
 #include <functional>
 
-#include "daemon/http/http_message.hpp"
+#include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
@@ -17,10 +17,10 @@ class DeliveriesApi {
   explicit DeliveriesApi(
       store::Database& db, std::function<void()> new_work = [] {});
 
-  http::Response list(const http::Request& request) const;
-  http::Response retry_one(const http::Request& request, const std::string& id) const;
-  http::Response retry_alert(const http::Request& request, const std::string& alert_id) const;
-  http::Response cancel_alert(const http::Request& request, const std::string& alert_id) const;
+  http::Response list(const Call& call) const;
+  http::Response retry_one(const Call& call) const;     // {id}: a delivery
+  http::Response retry_alert(const Call& call) const;   // {id}: an alert
+  http::Response cancel_alert(const Call& call) const;  // {id}: an alert
 
  private:
   store::Database& db_;

@@ -5,7 +5,7 @@
 //   POST   /v1/channels/{channel}/subscribers/import     add or update many (text/csv)
 //   DELETE /v1/channels/{channel}/subscribers/{address}  remove one
 #include "channels/registry.hpp"
-#include "daemon/http/http_message.hpp"
+#include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
@@ -14,11 +14,11 @@ class SubscribersApi {
  public:
   SubscribersApi(store::Database& db, const channels::ChannelSet& channels);
 
-  http::Response count(const http::Request& request, const std::string& channel) const;
-  http::Response add(const http::Request& request, const std::string& channel) const;
-  http::Response import(const http::Request& request, const std::string& channel) const;
-  http::Response remove(const http::Request& request, const std::string& channel,
-                        const std::string& address) const;
+  // {channel}, and {address} for remove.
+  http::Response count(const Call& call) const;
+  http::Response add(const Call& call) const;
+  http::Response import(const Call& call) const;
+  http::Response remove(const Call& call) const;
 
   static constexpr std::size_t max_import_rows = 500'000;
 

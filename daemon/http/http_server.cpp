@@ -27,14 +27,13 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-Request to_request(const bhttp::request<bhttp::string_body>& in) {
+Request head_of(const bhttp::request<bhttp::string_body>& in) {
   Request out;
   out.method = std::string(in.method_string());
   out.target = std::string(in.target());
   for (const auto& field : in) {
     out.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
-  out.body = in.body();
   return out;
 }
 
@@ -56,7 +55,7 @@ Response early_problem(int status, std::string type, std::string title, std::str
 
 struct HttpServer::Impl {
   ServerOptions options;
-  Handler handler;
+  Admit admit;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -110,10 +109,37 @@ struct HttpServer::Impl {
         break;
       }
 
-      const std::string_view target = parser.get().target();
-      const std::size_t body_limit = target.substr(0, target.find('?')).ends_with("/import")
-                                         ? options.import_body_limit
-                                         : options.body_limit;
+      auto request = head_of(parser.get());
+      Admission admission;
+      try {
+        admission = admit(request);
+      } catch (const std::exception& e) {
+        spdlog::error("event=http.admission_failed method={} target={} remote={} error=\"{}\"",
+                      request.method, request.target, remote, e.what());
+        admission.refusal = early_problem(500, "internal-error", "Internal error",
+                                          "the server failed while handling the request; it "
+                                          "was logged");
+      }
+      if (admission.refusal) {
+        // A small body announced with the request is read and dropped, so the connection
+        // stays usable; anything else closes it, unread (the client waiting on
+        // 100-continue never sends it).
+        const auto length = parser.content_length();
+        const bool expecting = iequals(parser.get()[bhttp::field::expect], "100-continue");
+        bool keep = parser.get().keep_alive() && !expecting && !parser.chunked() &&
+                    length.value_or(0) <= options.body_limit;
+        if (keep && length.value_or(0) > 0) {
+          parser.body_limit(options.body_limit);
+          stream.expires_after(options.body_timeout);
+          auto [dec, dn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+          (void)dn;
+          keep = !dec;
+        }
+        co_await write(stream, *admission.refusal, parser.get().version(), keep);
+        if (!keep) break;
+        continue;
+      }
+      const std::size_t body_limit = admission.body_limit;
       parser.body_limit(body_limit);  // chunked bodies are counted as they arrive
       if (const auto length = parser.content_length(); length && *length > body_limit) {
         co_await write(
@@ -145,12 +171,23 @@ struct HttpServer::Impl {
             parser.get().version(), false);
         break;
       }
-      if (bec) break;  // timeout or peer gone mid-body: nobody to answer
+      if (bec == asio::error::eof || bec == asio::error::connection_reset ||
+          bec == beast::error::timeout || bec == bhttp::error::partial_message ||
+          bec == bhttp::error::end_of_stream) {
+        break;  // peer gone mid-body, or too slow: nobody to answer
+      }
+      if (bec) {  // a malformed body (a chunk size that is not hex, say)
+        co_await write(
+            stream, early_problem(400, "malformed-http", "Malformed HTTP request", bec.message()),
+            parser.get().version(), false);
+        break;
+      }
 
       const auto& breq = parser.get();
+      request.body = breq.body();
       Response resp;
       try {
-        resp = handler(to_request(breq));
+        resp = admission.handle(request);
       } catch (const std::exception& e) {
         spdlog::error("event=http.handler_failed method={} target={} remote={} error=\"{}\"",
                       std::string(breq.method_string()), std::string(breq.target()), remote,
@@ -198,10 +235,16 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(ServerOptions options, Admit admit) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->handler = std::move(handler);
+  impl_->admit = std::move(admit);
 }
+
+HttpServer::HttpServer(ServerOptions options, Handler handler)
+    : HttpServer(options,
+                 [limit = options.body_limit, handler = std::move(handler)](const Request&) {
+                   return Admission{std::nullopt, limit, handler};
+                 }) {}
 
 HttpServer::~HttpServer() {
   stop();

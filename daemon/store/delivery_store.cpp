@@ -495,10 +495,21 @@ std::vector<DeliveryRow> list_deliveries(Database& db, model::DeliveryState stat
   });
 }
 
-std::vector<long long> retry_failed_alert(Database& db, const std::string& actor,
-                                          const std::string& alert_id) {
-  return db.with_connection(
-      [&](pqxx::connection& c) { return retry_failed(c, actor, std::nullopt, alert_id); });
+namespace {
+
+bool alert_exists(pqxx::connection& c, const std::string& alert_id) {
+  pqxx::read_transaction tx(c);
+  return !tx.exec_params("SELECT 1 FROM alerts WHERE id = $1::uuid", alert_id).empty();
+}
+
+}  // namespace
+
+std::optional<std::vector<long long>> retry_failed_alert(Database& db, const std::string& actor,
+                                                         const std::string& alert_id) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<std::vector<long long>> {
+    if (!alert_exists(c, alert_id)) return std::nullopt;
+    return retry_failed(c, actor, std::nullopt, alert_id);
+  });
 }
 
 DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long delivery_id) {
@@ -515,11 +526,7 @@ DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long d
 std::optional<int> cancel_alert(Database& db, const std::string& actor,
                                 const std::string& alert_id) {
   return db.with_connection([&](pqxx::connection& c) -> std::optional<int> {
-    pqxx::read_transaction tx(c);
-    const bool exists =
-        !tx.exec_params("SELECT 1 FROM alerts WHERE id = $1::uuid", alert_id).empty();
-    tx.commit();
-    if (!exists) return std::nullopt;
+    if (!alert_exists(c, alert_id)) return std::nullopt;
     return cancel_alert(c, actor, alert_id);
   });
 }

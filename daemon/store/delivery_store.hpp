@@ -90,8 +90,9 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
 std::vector<DeliveryRow> list_deliveries(Database& db, model::DeliveryState state,
                                          std::optional<std::string> alert_id, long long after_id,
                                          int limit);
-std::vector<long long> retry_failed_alert(Database& db, const std::string& actor,
-                                          const std::string& alert_id);
+// nullopt when there is no such alert.
+std::optional<std::vector<long long>> retry_failed_alert(Database& db, const std::string& actor,
+                                                         const std::string& alert_id);
 
 // Retrying one delivery: what was found, and what was queued again.
 struct DeliveryRetry {

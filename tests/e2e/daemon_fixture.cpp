@@ -144,6 +144,16 @@ void DaemonTest::TearDown() {
   std::filesystem::remove_all(dir_);
 }
 
+std::string DaemonTest::create_key(const std::string& name, const std::string& role) {
+  const std::map<std::string, std::string> env{
+      {"ARALDO_DB", db_->dsn()}, {"TELEGRAM_TOKEN", kBotToken}, {"ARALDO_AUDIT_KEY", kAuditSeed}};
+  ChildProcess keys(araldod(), {"-c", config_path_, "keys", "create", "--role", role, name}, env);
+  auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), std::chrono::seconds(30));
+  EXPECT_TRUE(key) << keys.output();
+  EXPECT_EQ(keys.wait(std::chrono::seconds(10)), 0);
+  return key ? std::string((*key)[1]) : std::string();
+}
+
 void DaemonTest::start_daemon(const std::string& extra_channels) {
   if (!extra_channels.empty()) extra_channels_ = extra_channels;
   const auto config = write_config(dir_, emulator_url_, db_->dsn(), extra_channels_,
@@ -153,11 +163,10 @@ void DaemonTest::start_daemon(const std::string& extra_channels) {
   if (api_key_.empty()) {
     ChildProcess migrate(araldod(), {"-c", config, "migrate"}, env);
     ASSERT_EQ(migrate.wait(std::chrono::seconds(30)), 0) << migrate.output();
-    ChildProcess keys(araldod(), {"-c", config, "keys", "create", "e2e"}, env);
-    auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), std::chrono::seconds(30));
-    ASSERT_TRUE(key) << keys.output();
-    api_key_ = (*key)[1];
-    ASSERT_EQ(keys.wait(std::chrono::seconds(10)), 0);
+    config_path_ = config;
+    api_key_ = create_key("e2e", "operator");
+    admin_key_ = create_key("e2e-admin", "admin");
+    ASSERT_FALSE(api_key_.empty() || admin_key_.empty());
   }
   daemon_ = std::make_unique<ChildProcess>(araldod(),
                                            std::vector<std::string>{"-c", config, "serve"}, env);
@@ -245,7 +254,8 @@ boost::json::array DaemonTest::emulator_messages(const std::string& platform) {
 
 HttpResult DaemonTest::import_subscribers(const std::string& channel, const std::string& csv) {
   return http_request("POST", daemon_url_ + "/v1/channels/" + channel + "/subscribers/import",
-                      {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "text/csv"}}, csv);
+                      {{"Authorization", "Bearer " + admin_key_}, {"Content-Type", "text/csv"}},
+                      csv);
 }
 
 void DaemonTest::emulator_revoke(const std::string& platform) {

@@ -50,6 +50,9 @@ class DaemonTest : public ::testing::Test {
   // Sends `sig` and waits for exit; returns the exit status.
   int stop_daemon(int sig);
 
+  // `araldod keys create --role ROLE NAME` on the test's database; returns the key.
+  std::string create_key(const std::string& name, const std::string& role);
+
   HttpResult post_alert(const std::string& json);
   // Posts an alert, expecting 202, and waits until every delivery is in one of `states`.
   // Returns the alert's status document, or {} after recording a test failure.
@@ -60,7 +63,8 @@ class DaemonTest : public ::testing::Test {
                      std::initializer_list<std::string_view> states);
   boost::json::object get_alert(const std::string& id);
   boost::json::array emulator_messages(const std::string& platform = "telegram");
-  // POSTs a CSV of subscribers to the channel's import endpoint; returns the answer.
+  // POSTs a CSV of subscribers to the channel's import endpoint (as an admin); returns the
+  // answer.
   HttpResult import_subscribers(const std::string& channel, const std::string& csv);
   void emulator_revoke(const std::string& platform);
   void emulator_fault(const std::string& json);
@@ -73,7 +77,9 @@ class DaemonTest : public ::testing::Test {
 
   std::string daemon_url_;
   std::string emulator_url_;
-  std::string api_key_;
+  std::string api_key_;    // an operator's
+  std::string admin_key_;  // an admin's (subscribers, keys)
+  std::string config_path_;
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<ChildProcess> emulator_;
   std::unique_ptr<ChildProcess> daemon_;

@@ -1,4 +1,5 @@
-// The Beast server over real loopback sockets: limits, keep-alive, errors.
+// The Beast server over real loopback sockets, behind the API's route table: limits,
+// keep-alive, errors, percent-decoded paths, and refusals decided before a body is read.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -7,8 +8,9 @@
 #include <atomic>
 #include <boost/json.hpp>
 
-#include "daemon/api/router.hpp"
+#include "daemon/api/route_table.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/http/problem.hpp"
 #include "tests/support/http_client.hpp"
 
 using namespace araldo;
@@ -17,28 +19,37 @@ namespace {
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.add("POST", "/echo", [](const http::Request& r, const api::PathParams&) {
-      return http::Response::json(200, r.body);
-    });
-    router_.add("GET", "/items/{id}", [](const http::Request&, const api::PathParams& p) {
-      return http::Response::json(200, "\"" + p.at("id") + "\"");
-    });
-    router_.add("GET", "/boom", [](const http::Request&, const api::PathParams&) -> http::Response {
-      throw std::runtime_error("boom");
-    });
+    // Routes that need no key: the table never asks this database anything.
+    routes_.add({"POST", "/echo", {}, "", 0, [this](const api::Call& c) {
+                   ++requests_;
+                   return http::Response::json(200, c.request.body);
+                 }});
+    routes_.add({"GET", "/items/{id}", {}, "", 0, [this](const api::Call& c) {
+                   ++requests_;
+                   return http::Response::json(
+                       200, boost::json::serialize(boost::json::value(c.params.at("id"))));
+                 }});
+    routes_.add({"GET", "/boom", {}, "", 0, [](const api::Call&) -> http::Response {
+                   throw std::runtime_error("boom");
+                 }});
     http::ServerOptions o;
     o.body_limit = 1024;
     o.header_timeout = std::chrono::milliseconds(300);
-    server_ = std::make_unique<http::HttpServer>(o, [this](const http::Request& r) {
-      ++requests_;
-      return router_.handle(r);
+    server_ = std::make_unique<http::HttpServer>(o, [this](const http::Request& head) {
+      if (head.path().starts_with("/locked")) {  // as a request without a valid key is
+        ++refused_;
+        return http::Admission{http::unauthorized("no key").to_response(), 0, {}};
+      }
+      return routes_.admit(head);
     });
     port_ = server_->start();
   }
   std::string url(const std::string& path) {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
-  api::Router router_;
+  store::Database db_{config::Secret("host=/nonexistent"), 1};
+  api::RouteTable routes_{db_, 1024};
+  std::atomic<int> refused_{0};
   std::unique_ptr<http::HttpServer> server_;
   std::uint16_t port_ = 0;
   std::atomic<int> requests_{0};
@@ -126,4 +137,66 @@ TEST_F(ServerTest, MalformedRequestIs400AndSilentClientIsCutOff) {
   ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
   EXPECT_EQ(read(fd, buf, sizeof(buf)), 0);
   close(fd);
+}
+
+TEST_F(ServerTest, PathSegmentsArePercentDecodedAndAnUndecodablePathIs400) {
+  auto plus = test_support::http_request("GET", url("/items/%2B393331234567"));
+  EXPECT_EQ(plus.status, 200);
+  EXPECT_EQ(plus.body, "\"+393331234567\"");
+  auto space = test_support::http_request("GET", url("/items/sala%20operativa"));
+  EXPECT_EQ(space.body, "\"sala operativa\"");
+  auto bad = test_support::http_request("GET", url("/items/%zz"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(problem_type(bad), "urn:araldo:problem:malformed-path");
+}
+
+// A refused request (no key, in the API) is answered from its header: a large upload is
+// never read, and a small one is read and dropped so the connection can be used again.
+TEST_F(ServerTest, ARefusalIsAnsweredBeforeTheBodyIsRead) {
+  int fd = raw_connect(port_);
+  const std::string head =
+      "POST /locked/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+      "Content-Length: 15000000\r\n\r\n";
+  ASSERT_EQ(write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  timeval deadline{60, 0};
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, n);
+  close(fd);
+  // Answered with not one byte of the 15 MB sent, and the connection closed.
+  EXPECT_NE(got.find("401 Unauthorized"), std::string::npos) << got;
+  EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
+  EXPECT_EQ(refused_.load(), 1);
+
+  fd = raw_connect(port_);
+  const std::string two =
+      "POST /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+      "GET /items/after HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(write(fd, two.data(), two.size()), static_cast<ssize_t>(two.size()));
+  got.clear();
+  while (got.find("\"after\"") == std::string::npos) {
+    auto n = read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    got.append(buf, n);
+  }
+  close(fd);
+  EXPECT_NE(got.find("401 Unauthorized"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"after\""), std::string::npos) << got;  // same connection, served
+}
+
+TEST_F(ServerTest, AMalformedChunkedBodyIsAnswered400) {
+  int fd = raw_connect(port_);
+  const std::string bad =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n";
+  ASSERT_EQ(write(fd, bad.data(), bad.size()), static_cast<ssize_t>(bad.size()));
+  timeval deadline{60, 0};
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, n);
+  close(fd);
+  EXPECT_NE(got.find("400 Bad Request"), std::string::npos) << got;
+  EXPECT_NE(got.find("malformed-http"), std::string::npos) << got;
+  EXPECT_EQ(requests_.load(), 0);
 }
