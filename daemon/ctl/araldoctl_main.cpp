@@ -1,131 +1,159 @@
-// araldoctl: the command line for auditors (and, later, operators and cron).
-//   araldoctl --database-url URL audit verify [--expect-head SIZE:ROOT ...] [--public-key HEX]
-//   araldoctl --database-url URL audit prove --event ID [--size N]
-//   araldoctl --database-url URL audit prove --from N1 [--to N2]
-// Exit status: 0 the log is intact (or the proof holds), 1 it is not (what is wrong is
-// named), 2 usage or connection error.
+// araldoctl: the command line for operators, cron jobs, admins and auditors.
+// Against araldod's API (--server, key from ARALDO_KEY or a key file):
+//   araldoctl send --file alert.yaml [--idempotency-key K] [--wait]
+//   araldoctl status|cancel ID;  araldoctl retry ID | --delivery N
+//   araldoctl keys create NAME --role R | list | revoke NAME
+//   araldoctl subscribers count|add|remove|import CHANNEL ...
+// Against the database, as an auditor (--database-url):
+//   araldoctl audit verify [--expect-head SIZE:ROOT ...] [--public-key HEX] | audit head
+//   araldoctl audit prove --event ID [--size N] | --from N1 [--to N2]
+// Exit status (daemon/ctl/exit_codes.hpp): 0 done, 1 refused (or the log is broken),
+// 2 usage, 3 some deliveries failed, 4 server unreachable, 5 timed out.
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <cstdlib>
 #include <iostream>
 
-#include "daemon/audit/audit_verify.hpp"
-#include "daemon/audit/merkle.hpp"
-#include "daemon/store/audit_log_store.hpp"
+#include "daemon/ctl/api_client.hpp"
+#include "daemon/ctl/audit_commands.hpp"
+#include "daemon/ctl/client_settings.hpp"
+#include "daemon/ctl/commands.hpp"
 
 namespace {
 
 using namespace araldo;
 
-boost::json::array hex_list(const std::vector<audit::merkle::Hash>& hashes) {
-  boost::json::array out;
-  for (const auto& h : hashes) out.emplace_back(audit::merkle::hex(h));
-  return out;
-}
-
-int verify(store::Connection& conn, const config::Secret& url, int connections,
-           const std::vector<std::string>& kept, const std::string& public_key) {
-  audit::VerifyOptions options;
-  if (!public_key.empty()) options.public_key = public_key;
-  for (const auto& k : kept) {
-    auto head = audit::parse_kept_head(k);
-    if (!head) {
-      std::cerr << "araldoctl: --expect-head: expected SIZE:ROOT (64 hex digits), got " << k
-                << "\n";
-      return 2;
+int run_audit(CLI::App* verify_cmd, CLI::App* head_cmd, bool json, CLI::Option* event_opt,
+              CLI::Option* from_opt, const std::string& url, int connections,
+              const std::vector<std::string>& kept, const std::string& public_key,
+              long long event_id, std::uint64_t size, std::uint64_t from, std::uint64_t to) {
+  if (url.empty()) {
+    std::cerr << "araldoctl: no database: give --database-url or set ARALDO_DATABASE_URL\n";
+    return ctl::Exit::usage;
+  }
+  try {
+    const config::Secret dsn(url);
+    store::Connection conn(dsn);
+    if (verify_cmd->parsed()) {
+      return ctl::verify_audit_log(conn, dsn, connections, kept, public_key);
     }
-    options.kept_heads.push_back(*head);
+    if (head_cmd->parsed()) return ctl::print_audit_head(conn, json);
+    if (event_opt->count() > 0) return ctl::prove_inclusion(conn, event_id, size);
+    if (from_opt->count() > 0) return ctl::prove_consistency(conn, from, to);
+    std::cerr << "araldoctl: audit prove needs --event ID or --from N\n";
+    return ctl::Exit::usage;
+  } catch (const store::DatabaseUnavailable& e) {
+    std::cerr << "araldoctl: " << e.what() << "\n";
+    return ctl::Exit::unreachable;
+  } catch (const std::exception& e) {
+    std::cerr << "araldoctl: " << e.what() << "\n";
+    return ctl::Exit::usage;
   }
-  std::vector<store::Connection> extra;
-  extra.reserve(static_cast<std::size_t>(connections));
-  std::vector<store::Connection*> readers;
-  for (int i = 1; i < connections; ++i) {
-    extra.emplace_back(url);
-    readers.push_back(&extra.back());
-  }
-  const auto r = audit::verify_log(conn, options, readers);
-  if (!r.ok) {
-    std::cout << "audit log BROKEN after " << r.leaves << " good leaf(s): " << r.problem << "\n";
-    return 1;
-  }
-  std::cout << "audit log intact: " << r.leaves << " event(s) in " << r.heads << " tree head(s) ("
-            << r.signed_heads << " signed), ";
-  if (r.heads > 0) {
-    std::cout << "head " << r.tree_size << ":" << audit::merkle::hex(r.root);
-  } else {
-    std::cout << "no tree head yet (is a daemon running to seal them?)";
-  }
-  std::cout << "; " << r.unsealed << " newer event(s) not sealed yet\n";
-  if (!kept.empty()) std::cout << "every kept head is a prefix of the log\n";
-  return 0;
-}
-
-int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size) {
-  const auto found = store::leaf_index(conn, event_id);
-  if (!found) {
-    std::cerr << "araldoctl: event " << event_id << " is not in the log (yet)\n";
-    return 1;
-  }
-  const auto index = *found;
-  if (size == 0) size = store::latest_tree_size(conn);
-  if (index >= size) {
-    std::cerr << "araldoctl: event " << event_id << " is leaf " << index << ", not in a tree of "
-              << size << "\n";
-    return 1;
-  }
-  const auto leaves = audit::load_leaves(conn, size);
-  const auto proof = audit::merkle::inclusion_proof(leaves, index, size);
-  const auto root = audit::merkle::root(leaves, size);
-  const bool ok = audit::merkle::verify_inclusion(leaves[index], index, size, proof, root);
-  std::cout << boost::json::serialize(
-                   boost::json::object{{"event_id", event_id},
-                                       {"leaf_index", index},
-                                       {"leaf_hash", audit::merkle::hex(leaves[index])},
-                                       {"tree_size", size},
-                                       {"root", audit::merkle::hex(root)},
-                                       {"inclusion_proof", hex_list(proof)},
-                                       {"verified", ok}})
-            << "\n";
-  return ok ? 0 : 1;
-}
-
-int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to) {
-  if (to == 0) to = store::latest_tree_size(conn);
-  if (from == 0 || from > to) {
-    std::cerr << "araldoctl: need 0 < --from <= --to (the log has " << to << " leaves)\n";
-    return 2;
-  }
-  const auto leaves = audit::load_leaves(conn, to);
-  if (leaves.size() < to) {
-    std::cerr << "araldoctl: the log has only " << leaves.size() << " leaves\n";
-    return 1;
-  }
-  const auto proof = audit::merkle::consistency_proof(leaves, from, to);
-  const auto old_root = audit::merkle::root(leaves, from),
-             new_root = audit::merkle::root(leaves, to);
-  const bool ok = audit::merkle::verify_consistency(from, to, old_root, new_root, proof);
-  std::cout << boost::json::serialize(
-                   boost::json::object{{"from_size", from},
-                                       {"from_root", audit::merkle::hex(old_root)},
-                                       {"to_size", to},
-                                       {"to_root", audit::merkle::hex(new_root)},
-                                       {"consistency_proof", hex_list(proof)},
-                                       {"verified", ok}})
-            << "\n";
-  return ok ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"araldoctl: Araldo's command line for operators and auditors"};
+  CLI::App app{"araldoctl: Araldo's command line for operators, cron jobs, admins and auditors"};
   app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 done; 1 refused by the server (or the audit log is broken); 2 usage; "
+      "3 some deliveries failed, expired or were cancelled (--wait); 4 server unreachable "
+      "(after retrying a 503 for --retry-for seconds); 5 timed out (--wait).");
+  ctl::SettingsFlags settings_flags;
+  app.add_option("--server", settings_flags.server, "araldod's URL (env ARALDO_SERVER)");
+  app.add_option("--key-file", settings_flags.key_file,
+                 "file holding the API key, readable only by you (env ARALDO_KEY_FILE; or the "
+                 "key itself in ARALDO_KEY)");
+  app.add_option("--config", settings_flags.config,
+                 "YAML with server: and key_file: (env ARALDO_CTL_CONFIG; default "
+                 "~/.config/araldo/araldoctl.yaml)");
+  std::string output = "table";
+  app.add_option("-o,--output", output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  int retry_for = 60;
+  app.add_option("--retry-for", retry_for,
+                 "seconds to keep retrying while the server answers 503 or cannot be reached")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+
+  // send
+  ctl::SendOptions send;
+  auto* send_cmd =
+      app.add_subcommand("send", "send an alert (from a JSON or YAML file and/or flags)");
+  auto& a = send.alert;
+  send_cmd->add_option("-f,--file", a.file, "the alert as JSON or YAML (- for stdin)");
+  send_cmd->add_option("--headline", a.headline);
+  send_cmd->add_option("--description", a.description);
+  send_cmd->add_option("--instruction", a.instruction);
+  send_cmd->add_option("--event", a.event);
+  send_cmd->add_option("--category", a.categories, "CAP category (repeatable)");
+  send_cmd->add_option("--severity", a.severity, "Extreme, Severe, Moderate, Minor, Unknown");
+  send_cmd->add_option("--urgency", a.urgency, "Immediate, Expected, Future, Past, Unknown");
+  send_cmd->add_option("--certainty", a.certainty, "Observed, Likely, Possible, Unlikely, Unknown");
+  send_cmd->add_option("--area", a.area);
+  send_cmd->add_option("--language", a.language);
+  send_cmd->add_option("--sender", a.sender);
+  send_cmd->add_option("--expires", a.expires, "e.g. 2026-03-14T18:00:00+01:00");
+  send_cmd->add_option("--web", a.web);
+  send_cmd->add_option("--channel", a.channels, "a channel to send to (repeatable; default all)");
+  send_cmd->add_option("--idempotency-key", send.idempotency_key,
+                       "the same key (and body) within 24 h sends nothing again: give one per "
+                       "slot in a crontab, e.g. siren-test-2026-12");
+  send_cmd->add_flag("--wait", send.wait, "follow the alert until every delivery is final");
+  int wait_timeout = 600;
+  send_cmd->add_option("--wait-timeout", wait_timeout, "seconds --wait waits at most")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+
+  std::string id, name, role, expires, channel, address, language, consent_at, csv_file;
+  auto* status_cmd = app.add_subcommand("status", "an alert and its deliveries");
+  status_cmd->add_option("id", id, "the alert's id")->required();
+  auto* cancel_cmd = app.add_subcommand("cancel", "stop what an alert has not sent yet");
+  cancel_cmd->add_option("id", id, "the alert's id")->required();
+  auto* retry_cmd = app.add_subcommand("retry", "queue failed deliveries again");
+  std::string delivery;
+  auto* retry_alert_opt = retry_cmd->add_option("id", id, "the alert whose failed deliveries");
+  auto* retry_delivery_opt = retry_cmd->add_option("--delivery", delivery, "one delivery's id");
+  retry_alert_opt->excludes(retry_delivery_opt);
+
+  auto* keys_cmd = app.add_subcommand("keys", "API keys (admin)");
+  keys_cmd->require_subcommand(1);
+  auto* key_create = keys_cmd->add_subcommand("create", "create a key; it is printed once");
+  key_create->add_option("name", name)->required();
+  key_create->add_option("--role", role, "operator, scheduler, auditor or admin")
+      ->required()
+      ->check(CLI::IsMember({"operator", "scheduler", "auditor", "admin"}));
+  key_create->add_option("--expires", expires, "e.g. 2027-01-31T23:59:59+01:00");
+  auto* key_list = keys_cmd->add_subcommand("list", "every key (never the key itself)");
+  auto* key_revoke = keys_cmd->add_subcommand("revoke", "revoke a key");
+  key_revoke->add_option("name", name)->required();
+
+  auto* subs_cmd = app.add_subcommand("subscribers", "a subscription channel's subscribers");
+  subs_cmd->require_subcommand(1);
+  auto* subs_count = subs_cmd->add_subcommand("count", "how many, by language");
+  subs_count->add_option("channel", channel)->required();
+  auto* subs_add = subs_cmd->add_subcommand("add", "add or update one (admin)");
+  subs_add->add_option("channel", channel)->required();
+  subs_add->add_option("address", address, "the number, e.g. +393331234567")->required();
+  subs_add->add_option("--language", language)->required();
+  subs_add->add_option("--consent-at", consent_at, "when they agreed");
+  auto* subs_remove = subs_cmd->add_subcommand("remove", "remove one (admin)");
+  subs_remove->add_option("channel", channel)->required();
+  subs_remove->add_option("address", address)->required();
+  auto* subs_import = subs_cmd->add_subcommand("import", "add or update many from a CSV (admin)");
+  subs_import->add_option("channel", channel)->required();
+  subs_import->add_option("file", csv_file, "CSV with address,language,consent_at (- for stdin)")
+      ->required();
+
+  // audit: against the database
+  auto* audit_cmd = app.add_subcommand("audit", "the audit log, read from the database");
+  audit_cmd->require_subcommand(1);
   std::string url;
   if (const char* env = std::getenv("ARALDO_DATABASE_URL")) url = env;
-  app.add_option("--database-url", url, "libpq connection string (default: $ARALDO_DATABASE_URL)");
-
-  auto* audit_cmd = app.add_subcommand("audit", "the audit log");
-  audit_cmd->require_subcommand(1);
+  audit_cmd->add_option("--database-url", url,
+                        "libpq connection string (default: $ARALDO_DATABASE_URL)");
+  app.add_option("--database-url", url, "libpq connection string, for audit commands");
   auto* verify_cmd = audit_cmd->add_subcommand(
       "verify", "check every event against the Merkle tree and its signed heads");
   std::vector<std::string> kept;
@@ -136,12 +164,13 @@ int main(int argc, char** argv) {
   int connections = 2;
   verify_cmd
       ->add_option("--connections", connections,
-                   "database connections reading the log at once, in one snapshot (the "
-                   "database's work per event is what bounds a verify)")
+                   "database connections reading the log at once, in one snapshot")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
   verify_cmd->add_option("--public-key", public_key,
                          "the key every head must be signed by (araldod audit-public-key)");
+  auto* head_cmd = audit_cmd->add_subcommand(
+      "head", "the latest signed tree head (SIZE:ROOT): keep it elsewhere for --expect-head");
   auto* prove_cmd = audit_cmd->add_subcommand(
       "prove", "an inclusion proof (--event) or a consistency proof (--from/--to)");
   long long event_id = 0;
@@ -151,22 +180,53 @@ int main(int argc, char** argv) {
   auto* from_opt = prove_cmd->add_option("--from", from, "the older tree size");
   prove_cmd->add_option("--to", to, "the newer tree size (default: the latest)");
   event_opt->excludes(from_opt);
-  CLI11_PARSE(app, argc, argv);
 
-  if (url.empty()) {
-    std::cerr << "araldoctl: no database: give --database-url or set ARALDO_DATABASE_URL\n";
-    return 2;
-  }
   try {
-    const config::Secret dsn(url);
-    store::Connection conn(dsn);
-    if (verify_cmd->parsed()) return verify(conn, dsn, connections, kept, public_key);
-    if (event_opt->count() > 0) return prove_inclusion(conn, event_id, size);
-    if (from_opt->count() > 0) return prove_consistency(conn, from, to);
-    std::cerr << "araldoctl: audit prove needs --event ID or --from N\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "araldoctl: " << e.what() << "\n";
-    return 2;
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? ctl::Exit::ok : ctl::Exit::usage;
   }
+
+  if (audit_cmd->parsed()) {
+    return run_audit(verify_cmd, head_cmd, output == "json", event_opt, from_opt, url, connections,
+                     kept, public_key, event_id, size, from, to);
+  }
+
+  ctl::Settings settings;
+  try {
+    settings = ctl::resolve_settings(settings_flags);
+  } catch (const ctl::SettingsError& e) {
+    std::cerr << "araldoctl: " << e.what() << "\n";
+    return ctl::Exit::usage;
+  }
+  ctl::ClientOptions client_options{settings.server, settings.key};
+  client_options.retry_for = std::chrono::seconds(retry_for);
+  ctl::ApiClient api(client_options);
+  ctl::Context c{api, output == "json" ? ctl::Output::json : ctl::Output::table, std::cout,
+                 std::cerr};
+
+  if (send_cmd->parsed()) {
+    send.wait_timeout = std::chrono::seconds(wait_timeout);
+    return ctl::send_alert(c, send);
+  }
+  if (status_cmd->parsed()) return ctl::alert_status(c, id);
+  if (cancel_cmd->parsed()) return ctl::cancel_alert(c, id);
+  if (retry_cmd->parsed()) {
+    if (!delivery.empty()) return ctl::retry_delivery(c, delivery);
+    if (id.empty()) {
+      std::cerr << "araldoctl: retry needs an alert id or --delivery ID\n";
+      return ctl::Exit::usage;
+    }
+    return ctl::retry_alert(c, id);
+  }
+  if (key_create->parsed()) return ctl::create_key(c, name, role, expires);
+  if (key_list->parsed()) return ctl::list_keys(c);
+  if (key_revoke->parsed()) return ctl::revoke_key(c, name);
+  if (subs_count->parsed()) return ctl::count_subscribers(c, channel);
+  if (subs_add->parsed()) return ctl::add_subscriber(c, channel, address, language, consent_at);
+  if (subs_remove->parsed()) return ctl::remove_subscriber(c, channel, address);
+  if (subs_import->parsed()) return ctl::import_subscribers(c, channel, csv_file);
+  std::cerr << "araldoctl: nothing to do (see --help)\n";
+  return ctl::Exit::usage;
 }

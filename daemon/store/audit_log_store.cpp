@@ -204,6 +204,21 @@ std::optional<long long> AuditSnapshot::first_unsealed_before_last_seal() {
   return stray[0][0].as<long long>();
 }
 
+std::optional<StoredHead> latest_head(Connection& conn) {
+  pqxx::read_transaction tx(conn.pq());
+  const auto r = tx.exec(
+      "SELECT tree_size, root_hash, to_json(signed_at)#>>'{}', public_key, signature"
+      "  FROM audit_heads ORDER BY tree_size DESC LIMIT 1");
+  if (r.empty()) return std::nullopt;
+  StoredHead h;
+  h.tree_size = r[0][0].as<std::uint64_t>();
+  h.root_hash = bytes_of(r[0][1]);
+  h.signed_at = r[0][2].as<std::string>();
+  if (!r[0][3].is_null()) h.public_key = r[0][3].as<std::string>();
+  if (!r[0][4].is_null()) h.signature = r[0][4].as<std::string>();
+  return h;
+}
+
 std::uint64_t latest_tree_size(Connection& conn) {
   pqxx::read_transaction tx(conn.pq());
   return tx.exec1("SELECT coalesce(max(tree_size), 0) FROM audit_heads")[0].as<std::uint64_t>();

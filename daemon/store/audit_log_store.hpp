@@ -86,6 +86,8 @@ class AuditSnapshot {
   std::unique_ptr<Impl> impl_;
 };
 
+// The latest tree head, if any.
+std::optional<StoredHead> latest_head(Connection& conn);
 // The latest signed head's tree size (0: no head yet).
 std::uint64_t latest_tree_size(Connection& conn);
 // The first `size` leaf hashes (32 raw bytes each), for proofs.

@@ -157,6 +157,10 @@ TEST_F(OperationsE2E, AraldoctlVerifiesTheLogProvesAnEventAndNamesATamperedOne) 
   std::smatch head;
   ASSERT_TRUE(std::regex_search(ok_out, head, std::regex("head ([0-9]+:[0-9a-f]{64})")));
   const std::string kept = head[1];
+  // The head an auditor keeps elsewhere is the one verify just checked.
+  auto [head_status, head_out] = araldoctl(db_->dsn(), "audit head");
+  EXPECT_EQ(head_status, 0) << head_out;
+  EXPECT_EQ(head_out.substr(0, kept.size()), kept) << head_out;
 
   // An auditor's proof that the alert's acceptance is in the log.
   const auto accepted = db_->scalar("SELECT id FROM audit_events WHERE kind = 'alert.accepted'");
@@ -177,7 +181,7 @@ TEST_F(OperationsE2E, AraldoctlVerifiesTheLogProvesAnEventAndNamesATamperedOne) 
   EXPECT_EQ(bad, 1) << bad_out;
   EXPECT_NE(bad_out.find("event " + sent + " "), std::string::npos) << bad_out;
   EXPECT_EQ(araldoctl(db_->dsn(), "audit verify --expect-head 12:nothex").first, 2);
-  EXPECT_EQ(araldoctl("host=127.0.0.1 port=1 connect_timeout=2", "audit verify").first, 2);
+  EXPECT_EQ(araldoctl("host=127.0.0.1 port=1 connect_timeout=2", "audit verify").first, 4);
 }
 
 // A row a plugin cannot turn into a request (here a WhatsApp delivery whose stored text

@@ -1,0 +1,25 @@
+#pragma once
+// The alert `araldoctl send` posts: from a JSON or YAML file (or stdin), with flags
+// adding or replacing fields. It is sent as written; araldod validates it.
+#include <boost/json/object.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace araldo::ctl {
+
+struct AlertInputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct AlertFlags {
+  std::string file;  // "-" for stdin; .yaml/.yml read as YAML, else JSON (YAML if not JSON)
+  std::string headline, description, instruction, event, severity, urgency, certainty, area,
+      language, sender, expires, web;
+  std::vector<std::string> categories, channels;
+};
+
+// Throws AlertInputError naming the file and what is wrong with it.
+boost::json::object alert_from_input(const AlertFlags& flags);
+
+}  // namespace araldo::ctl

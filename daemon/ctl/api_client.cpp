@@ -1,0 +1,99 @@
+#include "daemon/ctl/api_client.hpp"
+
+#include <curl/curl.h>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <thread>
+
+namespace araldo::ctl {
+namespace {
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  std::string_view line(data, size * n);
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
+    static_cast<ApiResponse*>(user)->headers.emplace_back(std::string(line.substr(0, colon)),
+                                                          std::string(value));
+  }
+  return size * n;
+}
+
+}  // namespace
+
+ApiClient::ApiClient(ClientOptions options)
+    : options_(std::move(options)), curl_(curl_easy_init()) {}
+
+ApiClient::~ApiClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+ApiResponse ApiClient::once(const std::string& method, const std::string& path,
+                            const std::string& body, const std::string& content_type,
+                            const std::vector<std::pair<std::string, std::string>>& headers) {
+  auto* curl = static_cast<CURL*>(curl_);
+  curl_easy_reset(curl);
+  ApiResponse out;
+  curl_slist* list = nullptr;
+  list = curl_slist_append(list, ("Authorization: Bearer " + options_.key).c_str());
+  if (!content_type.empty())
+    list = curl_slist_append(list, ("Content-Type: " + content_type).c_str());
+  list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  const std::string url = options_.server + path;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "POST" || !body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  const auto rc = curl_easy_perform(curl);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK) {
+    out.status = 0;
+    out.error = error[0] ? error : curl_easy_strerror(rc);
+    return out;
+  }
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  out.status = static_cast<int>(status);
+  return out;
+}
+
+ApiResponse ApiClient::request(const std::string& method, const std::string& path,
+                               const std::string& body, const std::string& content_type,
+                               const std::vector<std::pair<std::string, std::string>>& headers) {
+  const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
+  auto backoff = std::chrono::milliseconds(250);
+  for (;;) {
+    auto r = once(method, path, body, content_type, headers);
+    const bool again = r.status == 0 || r.status == 503;
+    if (!again || std::chrono::steady_clock::now() + backoff > give_up) return r;
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5'000));
+  }
+}
+
+std::string encode_segment(const std::string& segment) {
+  return boost::urls::encode(segment, boost::urls::unreserved_chars);
+}
+
+}  // namespace araldo::ctl

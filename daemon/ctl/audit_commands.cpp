@@ -1,0 +1,137 @@
+#include "daemon/ctl/audit_commands.hpp"
+
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "daemon/audit/audit_verify.hpp"
+#include "daemon/audit/merkle.hpp"
+#include "daemon/store/audit_log_store.hpp"
+
+namespace araldo::ctl {
+namespace {
+
+boost::json::array hex_list(const std::vector<audit::merkle::Hash>& hashes) {
+  boost::json::array out;
+  for (const auto& h : hashes) out.emplace_back(audit::merkle::hex(h));
+  return out;
+}
+
+}  // namespace
+
+int verify_audit_log(store::Connection& conn, const config::Secret& url, int connections,
+                     const std::vector<std::string>& kept, const std::string& public_key) {
+  audit::VerifyOptions options;
+  if (!public_key.empty()) options.public_key = public_key;
+  for (const auto& k : kept) {
+    auto head = audit::parse_kept_head(k);
+    if (!head) {
+      std::cerr << "araldoctl: --expect-head: expected SIZE:ROOT (64 hex digits), got " << k
+                << "\n";
+      return 2;
+    }
+    options.kept_heads.push_back(*head);
+  }
+  std::vector<store::Connection> extra;
+  extra.reserve(static_cast<std::size_t>(connections));
+  std::vector<store::Connection*> readers;
+  for (int i = 1; i < connections; ++i) {
+    extra.emplace_back(url);
+    readers.push_back(&extra.back());
+  }
+  const auto r = audit::verify_log(conn, options, readers);
+  if (!r.ok) {
+    std::cout << "audit log BROKEN after " << r.leaves << " good leaf(s): " << r.problem << "\n";
+    return 1;
+  }
+  std::cout << "audit log intact: " << r.leaves << " event(s) in " << r.heads << " tree head(s) ("
+            << r.signed_heads << " signed), ";
+  if (r.heads > 0) {
+    std::cout << "head " << r.tree_size << ":" << audit::merkle::hex(r.root);
+  } else {
+    std::cout << "no tree head yet (is a daemon running to seal them?)";
+  }
+  std::cout << "; " << r.unsealed << " newer event(s) not sealed yet\n";
+  if (!kept.empty()) std::cout << "every kept head is a prefix of the log\n";
+  return 0;
+}
+
+int print_audit_head(store::Connection& conn, bool json) {
+  const auto head = store::latest_head(conn);
+  if (!head) {
+    std::cerr << "araldoctl: no tree head yet (is a daemon running to seal the log?)\n";
+    return 1;
+  }
+  audit::merkle::Hash root{};
+  std::copy_n(head->root_hash.begin(), std::min(root.size(), head->root_hash.size()), root.begin());
+  const auto kept = std::to_string(head->tree_size) + ":" + audit::merkle::hex(root);
+  if (json) {
+    boost::json::object o{{"tree_size", head->tree_size},
+                          {"root", audit::merkle::hex(root)},
+                          {"head", kept},
+                          {"signed_at", head->signed_at}};
+    o["public_key"] = head->public_key ? boost::json::value(*head->public_key) : nullptr;
+    o["signature"] = head->signature ? boost::json::value(*head->signature) : nullptr;
+    std::cout << boost::json::serialize(o) << "\n";
+  } else {
+    std::cout << kept << "  signed " << head->signed_at
+              << (head->signature ? "" : "  (unsigned: no audit.signing_key)") << "\n";
+  }
+  return 0;
+}
+
+int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size) {
+  const auto found = store::leaf_index(conn, event_id);
+  if (!found) {
+    std::cerr << "araldoctl: event " << event_id << " is not in the log (yet)\n";
+    return 1;
+  }
+  const auto index = *found;
+  if (size == 0) size = store::latest_tree_size(conn);
+  if (index >= size) {
+    std::cerr << "araldoctl: event " << event_id << " is leaf " << index << ", not in a tree of "
+              << size << "\n";
+    return 1;
+  }
+  const auto leaves = audit::load_leaves(conn, size);
+  const auto proof = audit::merkle::inclusion_proof(leaves, index, size);
+  const auto root = audit::merkle::root(leaves, size);
+  const bool ok = audit::merkle::verify_inclusion(leaves[index], index, size, proof, root);
+  std::cout << boost::json::serialize(
+                   boost::json::object{{"event_id", event_id},
+                                       {"leaf_index", index},
+                                       {"leaf_hash", audit::merkle::hex(leaves[index])},
+                                       {"tree_size", size},
+                                       {"root", audit::merkle::hex(root)},
+                                       {"inclusion_proof", hex_list(proof)},
+                                       {"verified", ok}})
+            << "\n";
+  return ok ? 0 : 1;
+}
+
+int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to) {
+  if (to == 0) to = store::latest_tree_size(conn);
+  if (from == 0 || from > to) {
+    std::cerr << "araldoctl: need 0 < --from <= --to (the log has " << to << " leaves)\n";
+    return 2;
+  }
+  const auto leaves = audit::load_leaves(conn, to);
+  if (leaves.size() < to) {
+    std::cerr << "araldoctl: the log has only " << leaves.size() << " leaves\n";
+    return 1;
+  }
+  const auto proof = audit::merkle::consistency_proof(leaves, from, to);
+  const auto old_root = audit::merkle::root(leaves, from),
+             new_root = audit::merkle::root(leaves, to);
+  const bool ok = audit::merkle::verify_consistency(from, to, old_root, new_root, proof);
+  std::cout << boost::json::serialize(
+                   boost::json::object{{"from_size", from},
+                                       {"from_root", audit::merkle::hex(old_root)},
+                                       {"to_size", to},
+                                       {"to_root", audit::merkle::hex(new_root)},
+                                       {"consistency_proof", hex_list(proof)},
+                                       {"verified", ok}})
+            << "\n";
+  return ok ? 0 : 1;
+}
+
+}  // namespace araldo::ctl

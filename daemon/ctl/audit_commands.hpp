@@ -1,0 +1,21 @@
+#pragma once
+// araldoctl's audit commands, read straight from the database (as an auditor's login in
+// the role araldo_auditor): verify the whole log, and Certificate Transparency proofs.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/config/secret.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::ctl {
+
+// 0 intact, 1 broken (what is wrong is named), 2 a bad --expect-head.
+int verify_audit_log(store::Connection& conn, const config::Secret& url, int connections,
+                     const std::vector<std::string>& kept, const std::string& public_key);
+// The latest signed tree head, to keep outside the database (for --expect-head).
+int print_audit_head(store::Connection& conn, bool json);
+int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size);
+int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to);
+
+}  // namespace araldo::ctl

@@ -1,0 +1,288 @@
+#include "daemon/ctl/commands.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <boost/json.hpp>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "daemon/text/digest.hpp"
+
+namespace araldo::ctl {
+namespace {
+
+// What went wrong, for a person reading stderr: the problem document's title, detail
+// and each field error; the status decides the exit code.
+Exit failed(Context& c, const ApiResponse& r) {
+  if (r.status == 0) {
+    c.err << "araldoctl: no answer from the server: " << r.error << "\n";
+    return Exit::unreachable;
+  }
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(r.body, ec);
+  c.err << "araldoctl: " << r.status;
+  if (!ec && doc.is_object()) {
+    const auto& o = doc.as_object();
+    if (const auto* t = o.if_contains("title"); t && t->is_string()) {
+      c.err << " " << t->as_string().c_str();
+    }
+    if (const auto* d = o.if_contains("detail"); d && d->is_string()) {
+      c.err << ": " << d->as_string().c_str();
+    }
+    c.err << "\n";
+    if (const auto* errors = o.if_contains("errors"); errors && errors->is_array()) {
+      for (const auto& e : errors->as_array()) {
+        if (!e.is_object()) continue;
+        const auto* p = e.as_object().if_contains("pointer");
+        const auto* d = e.as_object().if_contains("detail");
+        c.err << "  " << (p && p->is_string() ? p->as_string().c_str() : "") << ": "
+              << (d && d->is_string() ? d->as_string().c_str() : "") << "\n";
+      }
+    }
+  } else {
+    c.err << "\n";
+  }
+  return r.status == 503 ? Exit::unreachable : Exit::refused;
+}
+
+bool succeeded(const ApiResponse& r) {
+  return r.status >= 200 && r.status < 300;
+}
+
+std::string text_of(const boost::json::value* v) {
+  if (!v || v->is_null()) return "-";
+  if (v->is_string()) return std::string(v->as_string());
+  return boost::json::serialize(*v);
+}
+
+std::string fresh_idempotency_key() {
+  std::array<unsigned char, 16> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) return "";
+  return "araldoctl-" + text::to_hex(random.data(), random.size());
+}
+
+// Every delivery final: nothing pending, sending or retrying.
+bool all_final(const boost::json::object& summary) {
+  for (const char* open : {"pending", "sending", "retrying"}) {
+    if (const auto* n = summary.if_contains(open); n && n->to_number<long long>() > 0) return false;
+  }
+  return true;
+}
+
+long long count_of(const boost::json::object& summary, const char* state) {
+  const auto* n = summary.if_contains(state);
+  return n ? n->to_number<long long>() : 0;
+}
+
+void print_status(Context& c, const boost::json::object& doc) {
+  const auto& alert = doc.at("alert").as_object();
+  c.out << "alert      " << text_of(doc.if_contains("id")) << "\n"
+        << "headline   " << text_of(alert.if_contains("headline")) << "\n"
+        << "severity   " << text_of(alert.if_contains("severity")) << "\n"
+        << "accepted   " << text_of(doc.if_contains("accepted_at")) << " by "
+        << text_of(doc.if_contains("submitted_by")) << "\n"
+        << "deliveries " << text_of(doc.if_contains("total_deliveries"));
+  for (const auto& [state, n] : doc.at("summary").as_object()) {
+    c.out << "  " << std::string(state) << " " << text_of(&n);
+  }
+  c.out << "\n\n";
+  c.out << std::left << std::setw(22) << "CHANNEL" << std::setw(24) << "TARGET" << std::setw(10)
+        << "STATE" << std::setw(9) << "ATTEMPTS"
+        << "LAST ERROR\n";
+  for (const auto& d : doc.at("deliveries").as_array()) {
+    const auto& o = d.as_object();
+    c.out << std::left << std::setw(22) << text_of(o.if_contains("channel")) << std::setw(24)
+          << text_of(o.if_contains("target")) << std::setw(10) << text_of(o.if_contains("state"))
+          << std::setw(9) << text_of(o.if_contains("attempts"))
+          << text_of(o.if_contains("last_error")) << "\n";
+  }
+  if (doc.contains("deliveries_truncated")) c.out << "(the first deliveries only)\n";
+}
+
+// Prints a JSON answer as it came, or `table` of it.
+template <typename Table>
+Exit answer(Context& c, const ApiResponse& r, Table&& table) {
+  if (!succeeded(r)) return failed(c, r);
+  if (c.output == Output::json || r.body.empty()) {
+    if (!r.body.empty()) c.out << r.body << "\n";
+    return Exit::ok;
+  }
+  table(boost::json::parse(r.body).as_object());
+  return Exit::ok;
+}
+
+}  // namespace
+
+Exit send_alert(Context& c, const SendOptions& options) {
+  boost::json::object alert;
+  try {
+    alert = alert_from_input(options.alert);
+  } catch (const AlertInputError& e) {
+    c.err << "araldoctl: " << e.what() << "\n";
+    return Exit::usage;
+  }
+  const auto key =
+      options.idempotency_key.empty() ? fresh_idempotency_key() : options.idempotency_key;
+  // With the key, a retry after a lost answer or a 503 cannot broadcast twice.
+  const auto r = c.api.request("POST", "/v1/alerts", boost::json::serialize(alert),
+                               "application/json", {{"Idempotency-Key", key}});
+  if (r.status != 202) return failed(c, r);
+  const auto accepted = boost::json::parse(r.body).as_object();
+  const std::string id(accepted.at("id").as_string());
+  if (!options.wait) {
+    if (c.output == Output::json) {
+      c.out << r.body << "\n";
+    } else {
+      c.out << id << "\n";
+    }
+    return Exit::ok;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + options.wait_timeout;
+  for (;;) {
+    const auto s = c.api.request("GET", "/v1/alerts/" + id);
+    if (!succeeded(s)) return failed(c, s);
+    const auto doc = boost::json::parse(s.body).as_object();
+    const auto& summary = doc.at("summary").as_object();
+    if (all_final(summary)) {
+      if (c.output == Output::json) {
+        c.out << s.body << "\n";
+      } else {
+        print_status(c, doc);
+      }
+      const auto lost = count_of(summary, "failed") + count_of(summary, "expired") +
+                        count_of(summary, "cancelled");
+      return lost > 0 ? Exit::deliveries_failed : Exit::ok;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      c.err << "araldoctl: alert " << id << " still has deliveries open after "
+            << options.wait_timeout.count() << " s\n";
+      if (c.output == Output::json) c.out << s.body << "\n";
+      return Exit::timed_out;
+    }
+    std::this_thread::sleep_for(options.poll);
+  }
+}
+
+Exit alert_status(Context& c, const std::string& id) {
+  return answer(c, c.api.request("GET", "/v1/alerts/" + encode_segment(id)),
+                [&](const boost::json::object& doc) { print_status(c, doc); });
+}
+
+Exit cancel_alert(Context& c, const std::string& id) {
+  return answer(c, c.api.request("POST", "/v1/alerts/" + encode_segment(id) + "/cancel"),
+                [&](const boost::json::object& doc) {
+                  c.out << "cancelled " << text_of(doc.if_contains("cancelled"))
+                        << " delivery(ies) not sent yet\n";
+                });
+}
+
+namespace {
+Exit retried(Context& c, const ApiResponse& r) {
+  return answer(c, r, [&](const boost::json::object& doc) {
+    c.out << "queued again: " << text_of(doc.if_contains("retried")) << "\n";
+  });
+}
+}  // namespace
+
+Exit retry_alert(Context& c, const std::string& id) {
+  return retried(c, c.api.request("POST", "/v1/alerts/" + encode_segment(id) + "/retry"));
+}
+
+Exit retry_delivery(Context& c, const std::string& id) {
+  return retried(c, c.api.request("POST", "/v1/deliveries/" + encode_segment(id) + "/retry"));
+}
+
+Exit create_key(Context& c, const std::string& name, const std::string& role,
+                const std::string& expires) {
+  boost::json::object body{{"name", name}, {"role", role}};
+  if (!expires.empty()) body["expires_at"] = expires;
+  // A 503 created nothing. An answer lost in transport and retried gets 409: the first
+  // one was made (and audited), so revoke it and make another.
+  return answer(
+      c, c.api.request("POST", "/v1/keys", boost::json::serialize(body), "application/json"),
+      [&](const boost::json::object& doc) {
+        c.out << text_of(doc.if_contains("key")) << "\n";
+        c.err << "created key '" << text_of(doc.if_contains("name")) << "' ("
+              << text_of(doc.if_contains("role")) << "); it is shown only now: store it safely\n";
+      });
+}
+
+Exit list_keys(Context& c) {
+  return answer(c, c.api.request("GET", "/v1/keys"), [&](const boost::json::object& doc) {
+    c.out << std::left << std::setw(24) << "NAME" << std::setw(11) << "ROLE" << std::setw(34)
+          << "CREATED" << std::setw(34) << "EXPIRES"
+          << "REVOKED\n";
+    for (const auto& k : doc.at("keys").as_array()) {
+      const auto& o = k.as_object();
+      c.out << std::left << std::setw(24) << text_of(o.if_contains("name")) << std::setw(11)
+            << text_of(o.if_contains("role")) << std::setw(34)
+            << text_of(o.if_contains("created_at")) << std::setw(34)
+            << text_of(o.if_contains("expires_at")) << text_of(o.if_contains("revoked_at")) << "\n";
+    }
+  });
+}
+
+Exit revoke_key(Context& c, const std::string& name) {
+  return answer(c, c.api.request("DELETE", "/v1/keys/" + encode_segment(name)),
+                [](const boost::json::object&) {});
+}
+
+Exit count_subscribers(Context& c, const std::string& channel) {
+  return answer(c, c.api.request("GET", "/v1/channels/" + encode_segment(channel) + "/subscribers"),
+                [&](const boost::json::object& doc) {
+                  c.out << text_of(doc.if_contains("subscribers")) << " subscriber(s)";
+                  for (const auto& [language, n] : doc.at("by_language").as_object()) {
+                    c.out << "  " << std::string(language) << " " << text_of(&n);
+                  }
+                  c.out << "\n";
+                });
+}
+
+namespace {
+Exit upserted(Context& c, const ApiResponse& r) {
+  return answer(c, r, [&](const boost::json::object& doc) {
+    c.out << "added " << text_of(doc.if_contains("added")) << ", updated "
+          << text_of(doc.if_contains("updated")) << "\n";
+  });
+}
+}  // namespace
+
+Exit add_subscriber(Context& c, const std::string& channel, const std::string& address,
+                    const std::string& language, const std::string& consent_at) {
+  boost::json::object body{{"address", address}, {"language", language}};
+  if (!consent_at.empty()) body["consent_at"] = consent_at;
+  return upserted(c,
+                  c.api.request("POST", "/v1/channels/" + encode_segment(channel) + "/subscribers",
+                                boost::json::serialize(body), "application/json"));
+}
+
+Exit remove_subscriber(Context& c, const std::string& channel, const std::string& address) {
+  return answer(c,
+                c.api.request("DELETE", "/v1/channels/" + encode_segment(channel) +
+                                            "/subscribers/" + encode_segment(address)),
+                [](const boost::json::object&) {});
+}
+
+Exit import_subscribers(Context& c, const std::string& channel, const std::string& csv_file) {
+  std::stringstream csv;
+  if (csv_file == "-") {
+    csv << std::cin.rdbuf();
+  } else {
+    std::ifstream in(csv_file, std::ios::binary);
+    if (!in) {
+      c.err << "araldoctl: " << csv_file << ": cannot be read\n";
+      return Exit::usage;
+    }
+    csv << in.rdbuf();
+  }
+  // All or nothing on the server, so sending it again after a lost answer is safe.
+  return upserted(
+      c, c.api.request("POST", "/v1/channels/" + encode_segment(channel) + "/subscribers/import",
+                       csv.str(), "text/csv"));
+}
+
+}  // namespace araldo::ctl

@@ -1,0 +1,49 @@
+#pragma once
+// araldoctl's commands against araldod's API. Each returns an exit status (exit_codes.hpp)
+// and prints the answer as a table or as the server's JSON.
+#include <chrono>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "daemon/ctl/alert_input.hpp"
+#include "daemon/ctl/api_client.hpp"
+#include "daemon/ctl/exit_codes.hpp"
+
+namespace araldo::ctl {
+
+enum class Output { table, json };
+
+struct Context {
+  ApiClient& api;
+  Output output;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct SendOptions {
+  AlertFlags alert;
+  std::string idempotency_key;  // empty: a fresh one, so this command's own retries are safe
+  bool wait = false;
+  std::chrono::seconds wait_timeout{600};
+  std::chrono::milliseconds poll{1000};
+};
+
+Exit send_alert(Context& c, const SendOptions& options);
+Exit alert_status(Context& c, const std::string& id);
+Exit cancel_alert(Context& c, const std::string& id);
+Exit retry_alert(Context& c, const std::string& id);
+Exit retry_delivery(Context& c, const std::string& id);
+
+Exit create_key(Context& c, const std::string& name, const std::string& role,
+                const std::string& expires);
+Exit list_keys(Context& c);
+Exit revoke_key(Context& c, const std::string& name);
+
+Exit count_subscribers(Context& c, const std::string& channel);
+Exit add_subscriber(Context& c, const std::string& channel, const std::string& address,
+                    const std::string& language, const std::string& consent_at);
+Exit remove_subscriber(Context& c, const std::string& channel, const std::string& address);
+Exit import_subscribers(Context& c, const std::string& channel, const std::string& csv_file);
+
+}  // namespace araldo::ctl
