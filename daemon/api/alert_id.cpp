@@ -15,7 +15,7 @@ bool is_uuid(std::string_view text) {
 std::optional<http::Response> reject_alert_id(const std::string& id) {
   if (is_uuid(id)) return std::nullopt;
   return http::bad_request("invalid-id", "'" + id + "' is not an alert id (a UUID)",
-                           {{"id", "must be a UUID"}})
+                           {http::in_parameter("id", "must be a UUID")})
       .to_response();
 }
 

@@ -17,6 +17,8 @@ namespace {
 using http::FieldError;
 using http::Problem;
 
+const std::string kAlertInvalid = "The alert is not valid";
+
 // Which channels an alert goes to, or why not.
 std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
     const channels::ChannelSet& set, const std::vector<std::string>& names) {
@@ -24,7 +26,8 @@ std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
   if (names.empty()) {
     out = set.enabled();
     if (out.empty()) {
-      return http::unprocessable({{"/channels", "no channel is enabled by default; name one"}});
+      return http::unprocessable({{"/channels", "no channel is enabled by default; name one"}},
+                                 kAlertInvalid);
     }
     return out;
   }
@@ -43,7 +46,7 @@ std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
       out.push_back(c);
     }
   }
-  if (!errors.empty()) return http::unprocessable(std::move(errors));
+  if (!errors.empty()) return http::unprocessable(std::move(errors), kAlertInvalid);
   return out;
 }
 
@@ -96,7 +99,7 @@ std::optional<http::Response> AlertsApi::replay_idempotent(
                          "this key already sent alert " + prior->alert.id +
                              " with another body; nothing was sent now. Use a new key for a "
                              "new alert.",
-                         {{"Idempotency-Key", "already used within 24 hours"}}}
+                         {http::in_header("Idempotency-Key", "already used within 24 hours")}}
         .to_response();
   }
   spdlog::info("event=alert.replayed alert_id={} actor={} idempotency_key=\"{}\"", prior->alert.id,
@@ -123,9 +126,10 @@ http::Response AlertsApi::post(const Call& call) const {
   std::optional<store::IdempotencyKey> idempotency;
   if (auto key = request.headers.find("Idempotency-Key")) {
     if (!valid_idempotency_key(*key)) {
-      return http::bad_request("invalid-idempotency-key",
-                               "Idempotency-Key must be 1-255 printable ASCII characters",
-                               {{"Idempotency-Key", "1-255 printable ASCII characters"}})
+      return http::bad_request(
+                 "invalid-idempotency-key",
+                 "Idempotency-Key must be 1-255 printable ASCII characters",
+                 {http::in_header("Idempotency-Key", "1-255 printable ASCII characters")})
           .to_response();
     }
     idempotency = store::IdempotencyKey{std::string(*key), text::sha256_hex(request.body)};
@@ -134,12 +138,12 @@ http::Response AlertsApi::post(const Call& call) const {
 
   auto parsed = model::parse_json_body(request.body);
   if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
-    return http::bad_request("malformed-json", e->detail).to_response();
+    return model::to_problem(*e).to_response();
   }
   auto validated = model::alert_from_json(std::get<boost::json::value>(parsed), defaults_,
                                           std::chrono::system_clock::now());
   if (auto* errors = std::get_if<std::vector<FieldError>>(&validated)) {
-    return http::unprocessable(std::move(*errors)).to_response();
+    return http::unprocessable(std::move(*errors), kAlertInvalid).to_response();
   }
   const auto& alert = std::get<model::Alert>(validated);
 
@@ -192,7 +196,8 @@ http::Response AlertsApi::post(const Call& call) const {
       }
     }
   }
-  if (!render_errors.empty()) return http::unprocessable(std::move(render_errors)).to_response();
+  if (!render_errors.empty())
+    return http::unprocessable(std::move(render_errors), kAlertInvalid).to_response();
 
   store::NewAlert submitted{alert, std::move(deliveries), std::move(fanouts), actor, idempotency};
   const auto outcome = group_commit_->submit(submitted);

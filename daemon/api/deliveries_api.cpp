@@ -71,26 +71,28 @@ http::Response DeliveriesApi::list(const Call& call) const {
         if (auto s = model::parse_delivery_state(value)) {
           state = *s;
         } else {
-          errors.push_back({"state",
-                            "not a delivery state (pending, sending, sent, retrying, failed, "
-                            "expired, cancelled)"});
+          errors.push_back(
+              http::in_parameter("state",
+                                 "not a delivery state (pending, sending, sent, retrying, failed, "
+                                 "expired, cancelled)"));
         }
       } else if (key == "alert_id") {
-        if (!is_uuid(value)) errors.push_back({"alert_id", "must be a UUID"});
+        if (!is_uuid(value)) errors.push_back(http::in_parameter("alert_id", "must be a UUID"));
         alert_id = value;
       } else if (key == "after") {
         if (auto v = parse_id(value))
           after = *v;
         else
-          errors.push_back({"after", "must be a delivery id"});
+          errors.push_back(http::in_parameter("after", "must be a delivery id"));
       } else if (key == "limit") {
         auto v = parse_id(value);
         if (!v || *v > 1000)
-          errors.push_back({"limit", "1 to 1000"});
+          errors.push_back(http::in_parameter("limit", "1 to 1000"));
         else
           limit = static_cast<int>(*v);
       } else {
-        errors.push_back({key, "unknown parameter (state, alert_id, after, limit)"});
+        errors.push_back(
+            http::in_parameter(key, "unknown parameter (state, alert_id, after, limit)"));
       }
     }
   }
@@ -116,7 +118,7 @@ http::Response DeliveriesApi::retry_one(const Call& call) const {
   const auto delivery_id = parse_id(id);
   if (!delivery_id) {
     return http::bad_request("invalid-id", "'" + id + "' is not a delivery id",
-                             {{"id", "a positive integer"}})
+                             {http::in_parameter("id", "a positive integer")})
         .to_response();
   }
   const auto retry = store::retry_delivery(db_, actor, *delivery_id);

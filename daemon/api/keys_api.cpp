@@ -24,7 +24,7 @@ boost::json::object key_json(const store::KeyInfo& k) {
 http::Response KeysApi::create(const Call& call) const {
   auto parsed = model::parse_json_body(call.request.body);
   if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
-    return http::bad_request("malformed-json", e->detail).to_response();
+    return model::to_problem(*e).to_response();
   }
   const auto& doc = std::get<boost::json::value>(parsed);
   if (!doc.is_object()) return http::unprocessable({{"", "expected a JSON object"}}).to_response();

@@ -84,7 +84,8 @@ http::Response run(const CallHandler& handle, const Call& call) {
     return r;
   } catch (const store::InvalidSubscriberValue& e) {
     // A consent time PostgreSQL cannot read (2026-02-30): the shape check let it by.
-    return http::unprocessable({{"/consent_at", std::string("not a valid time: ") + e.what()}})
+    return http::unprocessable({{"/consent_at", std::string("not a valid time: ") + e.what()}},
+                               "The subscribers are not valid")
         .to_response();
   }
 }

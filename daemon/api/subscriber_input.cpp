@@ -1,23 +1,37 @@
 #include "daemon/api/subscriber_input.hpp"
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <map>
 #include <regex>
 #include <set>
 
 #include "daemon/model/alert.hpp"
+#include "daemon/text/csv_reader.hpp"
 
 namespace araldo::api {
 namespace {
 
 using http::FieldError;
 
+// A consent time needs its zone ("when" must mean the same thing to an auditor) and must
+// be a real time: checked here, so PostgreSQL never refuses one the API let by.
+bool valid_consent_time(const std::string& text) {
+  static const std::regex shape(
+      R"((\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(:(\d{2})(\.\d{1,6})?)?(Z|[+-](\d{2}):?(\d{2})))");
+  std::smatch m;
+  if (!std::regex_match(text, m, shape)) return false;
+  auto num = [&](int i) { return m[i].matched ? std::stoi(m[i].str()) : 0; };
+  const std::chrono::year_month_day date{std::chrono::year{num(1)},
+                                         std::chrono::month{static_cast<unsigned>(num(2))},
+                                         std::chrono::day{static_cast<unsigned>(num(3))}};
+  return date.ok() && num(4) <= 23 && num(5) <= 59 && num(7) <= 59 && num(10) <= 14 &&
+         num(11) <= 59;
+}
+
 // Field problems of one subscriber, each as (field, detail).
 std::vector<std::pair<std::string, std::string>> check(store::Subscriber& s) {
   static const std::regex language_shape("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
-  // A consent time needs its zone: "when" must mean the same thing to an auditor.
-  static const std::regex time_shape(
-      R"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))");
   std::vector<std::pair<std::string, std::string>> problems;
   if (auto phone = normalize_phone(s.address)) {
     s.address = *phone;
@@ -31,32 +45,12 @@ std::vector<std::pair<std::string, std::string>> check(store::Subscriber& s) {
   } else {
     s.language = model::primary_language(s.language);
   }
-  if (!std::regex_match(s.consent_at, time_shape)) {
+  if (!valid_consent_time(s.consent_at)) {
     problems.emplace_back("consent_at", "'" + s.consent_at +
                                             "' is not a time with its zone, such as "
                                             "2026-03-14T06:30:00+01:00");
   }
   return problems;
-}
-
-std::vector<std::string> split_csv_line(std::string_view line) {
-  std::vector<std::string> fields;
-  std::string field;
-  for (char c : line) {
-    if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-    } else {
-      field += c;
-    }
-  }
-  fields.push_back(std::move(field));
-  for (auto& f : fields) {
-    const auto first = f.find_first_not_of(" \t");
-    f = first == std::string::npos ? "" : f.substr(first, f.find_last_not_of(" \t") - first + 1);
-    if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
-  }
-  return fields;
 }
 
 }  // namespace
@@ -107,49 +101,43 @@ SubscribersOrErrors subscriber_from_json(const boost::json::value& doc) {
 }
 
 SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_rows) {
+  auto read = text::read_csv(csv);
+  if (auto* e = std::get_if<text::CsvError>(&read)) {
+    return std::vector<FieldError>{{"/line/" + std::to_string(e->line), e->detail}};
+  }
+  const auto& records = std::get<std::vector<text::CsvRecord>>(read);
+  if (records.empty()) {
+    return std::vector<FieldError>{{"/line/1", "the CSV is empty: it needs a header line"}};
+  }
   std::vector<FieldError> errors;
+  std::map<std::string, std::size_t> columns;
+  const auto& header = records.front();
+  for (std::size_t i = 0; i < header.fields.size(); ++i) columns[header.fields[i]] = i;
+  for (const char* needed : {"address", "language", "consent_at"}) {
+    if (!columns.contains(needed)) {
+      errors.push_back({"/line/" + std::to_string(header.line),
+                        std::string("the header must name the column '") + needed +
+                            "' (address,language,consent_at)"});
+    }
+  }
+  if (!errors.empty()) return errors;
+
   std::vector<store::Subscriber> out;
-  std::map<std::string, int> columns;
   std::map<std::string, std::size_t> seen;  // address -> line
-  std::size_t line_no = 0;
-  std::size_t start = 0;
-  while (start < csv.size() && errors.size() < 50) {
-    auto end = csv.find('\n', start);
-    if (end == std::string_view::npos) end = csv.size();
-    auto line = csv.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    const std::string at = "/line/" + std::to_string(line_no);
-    if (line_no == 1) {
-      const auto header = split_csv_line(line);
-      for (std::size_t i = 0; i < header.size(); ++i) columns[header[i]] = static_cast<int>(i);
-      for (const char* needed : {"address", "language", "consent_at"}) {
-        if (!columns.contains(needed)) {
-          errors.push_back({at, std::string("the header must name the column '") + needed +
-                                    "' (address,language,consent_at)"});
-        }
-      }
-      if (!errors.empty()) return errors;
+  for (std::size_t r = 1; r < records.size() && errors.size() < 50; ++r) {
+    const auto& record = records[r];
+    const std::string at = "/line/" + std::to_string(record.line);
+    if (record.fields.size() != header.fields.size()) {
+      errors.push_back({at, "has " + std::to_string(record.fields.size()) +
+                                " fields; the header has " + std::to_string(header.fields.size())});
       continue;
     }
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (line.find('"') != std::string_view::npos && (line.find("\"\"") != std::string_view::npos)) {
-      errors.push_back({at, "quotes inside a field are not supported"});
-      continue;
-    }
-    const auto fields = split_csv_line(line);
-    if (fields.size() != columns.size()) {
-      errors.push_back({at, "has " + std::to_string(fields.size()) + " fields; the header has " +
-                                std::to_string(columns.size())});
-      continue;
-    }
-    store::Subscriber s{fields[columns["address"]], fields[columns["language"]],
-                        fields[columns["consent_at"]]};
+    store::Subscriber s{record.fields[columns["address"]], record.fields[columns["language"]],
+                        record.fields[columns["consent_at"]]};
     auto problems = check(s);
     for (auto& [field, detail] : problems) errors.push_back({at, field + ": " + detail});
     if (!problems.empty()) continue;
-    if (auto [it, fresh] = seen.emplace(s.address, line_no); !fresh) {
+    if (auto [it, fresh] = seen.emplace(s.address, record.line); !fresh) {
       errors.push_back(
           {at, "address " + s.address + " is already on line " + std::to_string(it->second)});
       continue;
@@ -160,7 +148,6 @@ SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_r
           {at, "more than " + std::to_string(max_rows) + " subscribers in one import"}};
     }
   }
-  if (line_no == 0) errors.push_back({"/line/1", "the CSV is empty: it needs a header line"});
   if (!errors.empty()) return errors;
   return out;
 }

@@ -61,11 +61,11 @@ http::Response SubscribersApi::add(const Call& call) const {
   if (auto problem = reject_channel(channels_, channel)) return problem->to_response();
   auto parsed = model::parse_json_body(request.body);
   if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
-    return http::bad_request("malformed-json", e->detail).to_response();
+    return model::to_problem(*e).to_response();
   }
   auto read = subscriber_from_json(std::get<boost::json::value>(parsed));
   if (auto* errors = std::get_if<std::vector<http::FieldError>>(&read)) {
-    return http::unprocessable(std::move(*errors)).to_response();
+    return http::unprocessable(std::move(*errors), "The subscribers are not valid").to_response();
   }
   const auto& subscribers = std::get<std::vector<store::Subscriber>>(read);
   const auto result = store::upsert_subscribers(db_, channel, subscribers, call.caller.name);
@@ -78,11 +78,12 @@ http::Response SubscribersApi::import(const Call& call) const {
   if (auto problem = reject_channel(channels_, channel)) return problem->to_response();
   auto read = subscribers_from_csv(request.body, max_import_rows);
   if (auto* errors = std::get_if<std::vector<http::FieldError>>(&read)) {
-    return http::unprocessable(std::move(*errors)).to_response();
+    return http::unprocessable(std::move(*errors), "The subscribers are not valid").to_response();
   }
   const auto& subscribers = std::get<std::vector<store::Subscriber>>(read);
   if (subscribers.empty()) {
-    return http::unprocessable({{"/line/2", "the CSV has a header but no subscribers"}})
+    return http::unprocessable({{"/line/2", "the CSV has a header but no subscribers"}},
+                               "The subscribers are not valid")
         .to_response();
   }
   const auto& actor = call.caller.name;
@@ -99,7 +100,7 @@ http::Response SubscribersApi::remove(const Call& call) const {
   const auto phone = normalize_phone(address);
   if (!phone) {
     return http::bad_request("invalid-address", "'" + address + "' is not an E.164 number",
-                             {{"address", "digits only, e.g. 393331234567"}})
+                             {http::in_parameter("address", "digits only, e.g. 393331234567")})
         .to_response();
   }
   const bool removed = store::remove_subscriber(db_, channel, *phone, call.caller.name);

@@ -81,7 +81,7 @@ class FieldReader {
     for (const auto& kv : obj_) {
       const std::string key(kv.key());
       if (!seen_.contains(key)) {
-        errors_.push_back({prefix_ + "/" + escape_pointer(key), "unknown field"});
+        errors_.push_back({prefix_ + "/" + escape_pointer_token(key), "unknown field"});
       }
     }
   }
@@ -105,12 +105,6 @@ class FieldReader {
   static std::string join(const std::array<std::string_view, N>& items) {
     std::string out;
     for (auto s : items) out += (out.empty() ? "" : ", ") + std::string(s);
-    return out;
-  }
-
-  static std::string escape_pointer(const std::string& key) {
-    std::string out;
-    for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
     return out;
   }
 
@@ -172,21 +166,6 @@ void read_translations(FieldReader& r, Alert& a, std::vector<FieldError>& errors
 
 }  // namespace
 
-std::variant<boost::json::value, JsonSyntaxError> parse_json_body(std::string_view body) {
-  if (auto bad = text::first_invalid_utf8(body)) {
-    return JsonSyntaxError{"the body is not valid UTF-8 (at byte " + std::to_string(*bad) + ")"};
-  }
-  boost::json::stream_parser parser;
-  boost::system::error_code ec;
-  const auto consumed = parser.write_some(body.data(), body.size(), ec);
-  if (!ec) parser.finish(ec);
-  if (ec) {
-    return JsonSyntaxError{"malformed JSON at byte " + std::to_string(consumed) + ": " +
-                           ec.message()};
-  }
-  return parser.release();
-}
-
 std::variant<Alert, std::vector<FieldError>> alert_from_json(
     const boost::json::value& doc, const AlertDefaults& defaults,
     std::chrono::system_clock::time_point now) {
@@ -246,7 +225,8 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
       r.fail("expires", "'" + *expires +
                             "' is not a CAP datetime like 2026-03-14T06:30:00+01:00 (offset "
                             "required, no 'Z', no fractions)");
-    } else if (*t <= now) {
+    } else if (*t <= std::chrono::floor<std::chrono::seconds>(now)) {
+      // Compared in seconds: as nanoseconds since 1970, a time after 2262 overflows.
       r.fail("expires", "'" + *expires + "' is in the past: the alert would never be sent");
     } else {
       a.expires = *expires;

@@ -10,6 +10,7 @@
 
 #include "daemon/http/problem.hpp"
 #include "daemon/model/alert.hpp"
+#include "daemon/model/json_body.hpp"
 
 namespace araldo::model {
 
@@ -17,13 +18,6 @@ struct AlertDefaults {
   std::string language = "it";
   std::string sender;
 };
-
-struct JsonSyntaxError {
-  std::string detail;  // what and where, e.g. "invalid UTF-8 at byte 17"
-};
-
-// Parses the body as JSON; invalid UTF-8 and syntax errors name the byte offset.
-std::variant<boost::json::value, JsonSyntaxError> parse_json_body(std::string_view body);
 
 // Checks fields, types and enumerations; collects every error, not just the first.
 // Whether named channels exist is the caller's business (it knows the configuration).

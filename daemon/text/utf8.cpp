@@ -30,6 +30,22 @@ std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos) {
   return cp;
 }
 
+std::string valid_utf8(std::string_view s) {
+  if (!first_invalid_utf8(s)) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t pos = 0; pos < s.size();) {
+    const auto start = pos;
+    if (next_code_point(s, pos)) {
+      out.append(s.substr(start, pos - start));
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++pos;
+    }
+  }
+  return out;
+}
+
 std::optional<std::size_t> first_invalid_utf8(std::string_view s) {
   for (std::size_t pos = 0; pos < s.size();) {
     if (!next_code_point(s, pos)) return pos;

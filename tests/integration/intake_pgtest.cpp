@@ -103,7 +103,11 @@ class Intake : public ::testing::Test {
       bool found = false;
       for (const auto& e : doc["errors"].as_array()) {
         const auto& o = e.as_object();
-        if (o.at("pointer").as_string() == pointer &&
+        // Where: a pointer into the body, or a parameter's or a header's name.
+        const auto* where = o.if_contains("pointer");
+        if (!where) where = o.if_contains("parameter");
+        if (!where) where = o.if_contains("header");
+        if (where && where->as_string() == pointer &&
             std::string(o.at("detail").as_string()).find(detail_has) != std::string::npos) {
           found = true;
         }
@@ -173,10 +177,22 @@ TEST_F(Intake, MalformedJsonAndInvalidUtf8Are400WithTheByte) {
   EXPECT_NE(u.body.find("not valid UTF-8 (at byte 13)"), std::string::npos);
 }
 
+TEST_F(Intake, ARepeatedKeyIs400AtItsPointerAndNothingIsStored) {
+  const auto r = post(R"({"severity":"Minor",)" + valid.substr(1, valid.size() - 1));
+  expect_refused(r, 400, "malformed-json", "/severity", "duplicate key");
+}
+
+TEST_F(Intake, AnExpiryCenturiesAheadIsAcceptedAndStored) {
+  const auto r = post(with(R"("expires":"9999-12-31T23:59:59+00:00")"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(db_.scalar("SELECT extract(year FROM expires_at) FROM alerts"), "9999");
+}
+
 TEST_F(Intake, InvalidFieldsAre422AtTheirPointer) {
   expect_refused(post(R"({"event":"Flood"})"), 422, "validation-failed", "/headline", "required");
-  expect_refused(post(with(R"("severity":"Huge")")), 422, "validation-failed", "/severity",
-                 "'Huge' is not one of");
+  expect_refused(post(R"({"headline":"Allerta","event":"Flood","category":"Met",)"
+                      R"("severity":"Huge","urgency":"Immediate","certainty":"Observed"})"),
+                 422, "validation-failed", "/severity", "'Huge' is not one of");
   expect_refused(
       post(
           R"({"headline":["x"],"event":"Flood","category":"Met","severity":"Severe","urgency":"Immediate","certainty":"Observed"})"),

@@ -83,6 +83,11 @@ TEST(AlertJson, ExpiresMustBeCapDatetimeInTheFuture) {
   EXPECT_NE(detail_at(errors_for(doc), "/expires").find("in the past"), std::string::npos);
   doc["expires"] = "2026-11-24T10:00:00+01:00";
   EXPECT_TRUE(errors_for(doc).empty());
+  // Far future: after 2262, nanoseconds since 1970 overflow 64 bits; the comparison must not.
+  for (const char* far : {"2300-01-01T00:00:00+01:00", "9999-12-31T23:59:59+00:00"}) {
+    doc["expires"] = far;
+    EXPECT_TRUE(errors_for(doc).empty()) << far << ": " << detail_at(errors_for(doc), "/expires");
+  }
 }
 
 TEST(AlertJson, TextRulesBlankControlAndLength) {
@@ -134,4 +139,31 @@ TEST(AlertJson, PriorityPutsExtremeImmediateFirst) {
   EXPECT_GT(model::priority(extreme), model::priority(minor));
   EXPECT_GT(model::priority(minor), 0);
   EXPECT_GT(model::priority(extreme), model::priority(unknown));
+}
+
+// Boost.JSON keeps the last of two equal keys: "Minor" then "Extreme" would be stored as
+// Extreme with nobody noticing. A repeated key is refused, with its pointer.
+TEST(JsonBody, ARepeatedKeyIsRefusedWithItsPointer) {
+  auto top = model::parse_json_body(R"({"severity":"Minor","headline":"x","severity":"Extreme"})");
+  ASSERT_TRUE(std::holds_alternative<model::JsonSyntaxError>(top));
+  EXPECT_EQ(std::get<model::JsonSyntaxError>(top).pointer, "/severity");
+
+  auto nested = model::parse_json_body(
+      R"({"translations":[{"language":"en"},{"language":"fr","headline":"a","language":"de"}]})");
+  ASSERT_TRUE(std::holds_alternative<model::JsonSyntaxError>(nested));
+  EXPECT_EQ(std::get<model::JsonSyntaxError>(nested).pointer, "/translations/1/language");
+
+  auto escaped = model::parse_json_body(R"({"a/b":{"x~":1,"x~":2}})");
+  ASSERT_TRUE(std::holds_alternative<model::JsonSyntaxError>(escaped));
+  EXPECT_EQ(std::get<model::JsonSyntaxError>(escaped).pointer, "/a~1b/x~0");
+
+  // The same key in different objects, and equal values, are fine.
+  auto fine = model::parse_json_body(
+      R"({"translations":[{"language":"en"},{"language":"fr"}],"category":["Met","Met"]})");
+  ASSERT_TRUE(std::holds_alternative<boost::json::value>(fine));
+
+  const auto problem = model::to_problem(std::get<model::JsonSyntaxError>(top));
+  EXPECT_EQ(problem.status, 400);
+  ASSERT_EQ(problem.errors.size(), 1u);
+  EXPECT_EQ(problem.errors[0].pointer, "/severity");
 }

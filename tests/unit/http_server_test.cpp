@@ -200,3 +200,22 @@ TEST_F(ServerTest, AMalformedChunkedBodyIsAnswered400) {
   EXPECT_NE(got.find("malformed-http"), std::string::npos) << got;
   EXPECT_EQ(requests_.load(), 0);
 }
+
+// A problem document quotes what the client sent; the document must stay valid UTF-8
+// JSON, and say whether a problem is in the body, a parameter or a header.
+TEST(ProblemDocument, QuotedBytesStayValidUtf8AndWhereIsNamedByKind) {
+  const auto r = http::bad_request("invalid-address", "'\xff\xfe+39' is not an E.164 number",
+                                   {http::in_parameter("address", "digits only"),
+                                    http::in_header("Idempotency-Key", "too long"),
+                                    {"/severity", "required"}})
+                     .to_response();
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(r.body, ec);  // Boost.JSON refuses invalid UTF-8
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(doc.at("detail").as_string(), "'\xEF\xBF\xBD\xEF\xBF\xBD+39' is not an E.164 number");
+  const auto& errors = doc.at("errors").as_array();
+  EXPECT_EQ(errors.at(0).at("parameter").as_string(), "address");
+  EXPECT_FALSE(errors.at(0).as_object().contains("pointer"));
+  EXPECT_EQ(errors.at(1).at("header").as_string(), "Idempotency-Key");
+  EXPECT_EQ(errors.at(2).at("pointer").as_string(), "/severity");
+}

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "daemon/api/subscriber_input.hpp"
+#include "daemon/text/csv_reader.hpp"
 
 using namespace araldo;
 
@@ -61,6 +62,63 @@ TEST(SubscriberInput, EveryBadLineIsReportedByNumber) {
                                                    "393330000002,it,2026-01-01T10:00:00Z\n",
                                                    1))
                    .empty());
+}
+
+// RFC 4180 as spreadsheet programs write it: a byte order mark, CRLF, quoted fields
+// holding commas, doubled quotes and line breaks; each record keeps its first line.
+TEST(CsvReader, QuotedFieldsCrlfAndAByteOrderMark) {
+  const auto read = text::read_csv(
+      "\xEF\xBB\xBFname,note\r\n"
+      "\"Rossi, Mario\",\"said \"\"ok\"\"\"\r\n"
+      "\r\n"
+      "\"Bianchi\",\"two\r\nlines\"\r\n"
+      "Verdi,plain\n");
+  ASSERT_TRUE(std::holds_alternative<std::vector<text::CsvRecord>>(read));
+  const auto& records = std::get<std::vector<text::CsvRecord>>(read);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].fields, (std::vector<std::string>{"name", "note"}));  // no BOM
+  EXPECT_EQ(records[1].fields, (std::vector<std::string>{"Rossi, Mario", "said \"ok\""}));
+  EXPECT_EQ(records[1].line, 2u);
+  EXPECT_EQ(records[2].fields[1], "two\r\nlines");
+  EXPECT_EQ(records[2].line, 4u);  // after the blank line 3
+  EXPECT_EQ(records[3].line, 6u);  // the break inside the quotes counted
+}
+
+TEST(CsvReader, AStrayQuoteIsAnErrorOnItsLine) {
+  const auto bad = text::read_csv("a,b\nok,fine\nx\"y\",z\n");
+  ASSERT_TRUE(std::holds_alternative<text::CsvError>(bad));
+  EXPECT_EQ(std::get<text::CsvError>(bad).line, 3u);
+  const auto open = text::read_csv("a,b\n\"never closed,b\n");
+  ASSERT_TRUE(std::holds_alternative<text::CsvError>(open));
+  EXPECT_EQ(std::get<text::CsvError>(open).line, 2u);
+}
+
+TEST(SubscriberInput, ACommaInsideQuotesAndABomAreRead) {
+  const auto r = api::subscribers_from_csv(
+      "\xEF\xBB\xBF\"address\",\"language\",\"consent_at\"\r\n"
+      "\"+39 333 0000001\",\"it\",\"2026-01-01T10:00:00+01:00\"\r\n",
+      100);
+  ASSERT_TRUE(errors_of(r).empty()) << errors_of(r).front().detail;
+  EXPECT_EQ(std::get<std::vector<store::Subscriber>>(r).at(0).address, "393330000001");
+  // A comma inside a quoted field is one field, not two: the count says so.
+  const auto errors = errors_of(api::subscribers_from_csv(
+      "address,language,consent_at\n\"393330000002, 393330000003\",it,2026-01-01T10:00:00Z\n",
+      100));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/line/2");
+  EXPECT_NE(errors[0].detail.find("address"), std::string::npos);
+}
+
+// A day that does not exist is refused here, at its line, not by PostgreSQL.
+TEST(SubscriberInput, AConsentTimeThatDoesNotExistIsRefusedAtItsLine) {
+  const auto errors = errors_of(api::subscribers_from_csv(
+      "address,language,consent_at\n393330000001,it,2026-02-30T10:00:00+01:00\n"
+      "393330000002,it,2026-01-01T25:00:00+01:00\n",
+      100));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].pointer, "/line/2");
+  EXPECT_NE(errors[0].detail.find("consent_at"), std::string::npos);
+  EXPECT_EQ(errors[1].pointer, "/line/3");
 }
 
 TEST(SubscriberInput, OneSubscriberAsJson) {

@@ -20,3 +20,13 @@ TEST(Utf8, FindsTheFirstInvalidByte) {
   EXPECT_EQ(first_invalid_utf8("x\xed\xa0\x80"), 1u);     // UTF-16 surrogate
   EXPECT_EQ(first_invalid_utf8("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
 }
+
+TEST(Utf8, InvalidBytesAreReplacedAndValidTextIsKept) {
+  EXPECT_EQ(valid_utf8("caff\xc3\xa8"), "caff\xc3\xa8");
+  EXPECT_EQ(valid_utf8("a\xff"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(valid_utf8("\xc3"), "\xEF\xBF\xBD");  // cut in the middle of a character
+  EXPECT_EQ(first_invalid_utf8(valid_utf8("\xed\xa0\x80 surrogate")), std::nullopt);
+}
