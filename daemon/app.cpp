@@ -9,6 +9,7 @@
 #include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/keys_api.hpp"
+#include "daemon/api/listing_api.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/api/subscribers_api.hpp"
 #include "daemon/audit/sequencer.hpp"
@@ -46,6 +47,12 @@ int serve(config::Config& cfg) {
   api::DeliveriesApi deliveries(db, new_work);
 
   api::KeysApi keys(db);
+  // Cursors signed with a key every daemon sharing the audit key derives alike.
+  const auto signing_key = cfg.audit.signing_key
+                               ? std::optional<std::string>(cfg.audit.signing_key->reveal())
+                               : std::nullopt;
+  api::ListingApi listing(
+      db, api::CursorCodec(api::cursor_secret(signing_key ? &*signing_key : nullptr)));
 
   // Every endpoint, who may call it, and what body it takes.
   using api::Role;
@@ -61,6 +68,9 @@ int serve(config::Config& cfg) {
   };
   api::RouteTable routes(db, cfg.http.body_limit);
   routes.add({"POST", "/v1/alerts", senders, json, 0, handler(alerts, &api::AlertsApi::post)});
+  routes.add({"GET", "/v1/alerts", readers, "", 0, handler(listing, &api::ListingApi::alerts)});
+  routes.add(
+      {"GET", "/v1/audit", delivery_readers, "", 0, handler(listing, &api::ListingApi::audit)});
   routes.add({"GET", "/v1/alerts/{id}", readers, "", 0, handler(alerts, &api::AlertsApi::get)});
   routes.add({"POST", "/v1/alerts/{id}/retry", operators, "", 0,
               handler(deliveries, &api::DeliveriesApi::retry_alert)});

@@ -237,10 +237,12 @@ http::Response AlertsApi::get(const Call& call) const {
   boost::json::object body{{"id", status->id},
                            {"accepted_at", status->accepted_at},
                            {"submitted_by", status->submitted_by},
+                           {"state", status->scheduled ? "scheduled" : "active"},
                            {"alert", status->document},
                            {"summary", std::move(summary)},
                            {"total_deliveries", status->total},
                            {"deliveries", std::move(deliveries)}};
+  if (status->send_at) body["send_at"] = *status->send_at;
   // A broadcast to many subscribers lists its first deliveries; the summary counts all.
   if (status->total > static_cast<long long>(status->deliveries.size())) {
     body["deliveries_truncated"] = true;

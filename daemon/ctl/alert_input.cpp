@@ -83,6 +83,8 @@ boost::json::object alert_from_input(const AlertFlags& flags) {
   set("sender", flags.sender);
   set("expires", flags.expires);
   set("web", flags.web);
+  set("send_at", flags.send_at);
+  set("expires_after", flags.expires_after);
   auto list = [&](const char* name, const std::vector<std::string>& values) {
     if (values.empty()) return;
     boost::json::array a;

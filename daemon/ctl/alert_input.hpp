@@ -15,7 +15,7 @@ struct AlertInputError : std::runtime_error {
 struct AlertFlags {
   std::string file;  // "-" for stdin; .yaml/.yml read as YAML, else JSON (YAML if not JSON)
   std::string headline, description, instruction, event, severity, urgency, certainty, area,
-      language, sender, expires, web;
+      language, sender, expires, web, send_at, expires_after;
   std::vector<std::string> categories, channels;
 };
 

@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
   send_cmd->add_option("--sender", a.sender);
   send_cmd->add_option("--expires", a.expires, "e.g. 2026-03-14T18:00:00+01:00");
   send_cmd->add_option("--web", a.web);
+  send_cmd->add_option("--send-at", a.send_at,
+                       "not before this time (a scheduled notice), e.g. 2026-12-02T12:00:00+01:00");
+  send_cmd->add_option("--expires-after", a.expires_after,
+                       "valid for this long from the send time, e.g. PT2H, P1D");
   send_cmd->add_option("--channel", a.channels, "a channel to send to (repeatable; default all)");
   send_cmd->add_option("--idempotency-key", send.idempotency_key,
                        "the same key (and body) within 24 h sends nothing again: give one per "

@@ -43,7 +43,8 @@ struct Alert {
   std::string area;      // CAP areaDesc
   std::string language;  // RFC 5646 tag, e.g. "it" or "it-IT"
   std::string sender;
-  std::optional<std::string> expires;  // CAP datetime, as submitted
+  std::optional<std::string> expires;  // CAP datetime (as submitted, or send time + expires_after)
+  std::optional<std::string> send_at;  // CAP datetime: not sent before; nullopt: now
   std::optional<std::string> web;
   std::vector<std::string> channels;  // as named by the operator; empty means "all enabled"
   std::vector<AlertText> translations;

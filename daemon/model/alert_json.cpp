@@ -119,6 +119,18 @@ const std::regex& language_shape() {
   return shape;
 }
 
+constexpr std::chrono::seconds max_schedule_ahead = std::chrono::days(366);
+
+// An ISO 8601 duration of days, hours, minutes and seconds: P1D, PT2H, PT1H30M, P1DT12H.
+std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
+  static const std::regex shape(
+      R"(P(?:(\d{1,3})D)?(?:T(?:(\d{1,4})H)?(?:(\d{1,5})M)?(?:(\d{1,6})S)?)?)");
+  std::smatch m;
+  if (!std::regex_match(text, m, shape) || text == "P" || text.back() == 'T') return std::nullopt;
+  auto num = [&](int i) { return m[i].matched ? std::stoll(m[i].str()) : 0LL; };
+  return std::chrono::seconds(num(1) * 86400 + num(2) * 3600 + num(3) * 60 + num(4));
+}
+
 std::optional<std::string> web_link(FieldReader& r) {
   auto web = r.text("web", false, 2000);
   if (!web) return std::nullopt;
@@ -219,15 +231,47 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
     a.sender = defaults.sender;
   }
 
+  // Not before `send_at`: a scheduled notice, accepted now.
+  std::optional<SysSeconds> send_at;
+  const auto now_s = std::chrono::floor<std::chrono::seconds>(now);
+  if (auto text = r.text("send_at", false, 25)) {
+    send_at = parse_cap_datetime(*text);
+    if (!send_at) {
+      r.fail("send_at", "'" + *text + "' is not a CAP datetime like 2026-03-14T06:30:00+01:00");
+    } else if (*send_at <= now_s) {
+      r.fail("send_at", "'" + *text + "' is in the past: leave send_at out to send now");
+      send_at.reset();
+    } else if (*send_at > now_s + max_schedule_ahead) {
+      r.fail("send_at", "at most 366 days ahead");
+      send_at.reset();
+    } else {
+      a.send_at = *text;
+    }
+  }
+  if (auto after = r.text("expires_after", false, 32)) {
+    const auto duration = parse_duration(*after);
+    if (r.lookup("expires", false)) {
+      r.fail("expires_after", "give expires or expires_after, not both");
+    } else if (!duration || *duration <= std::chrono::seconds(0) ||
+               *duration > max_schedule_ahead) {
+      r.fail("expires_after",
+             "'" + *after + "' is not a duration such as PT2H, PT30M or P1D (up to P366D)");
+    } else {
+      // Counted from the send time: a scheduled notice's validity starts when it is sent.
+      a.expires = format_cap_datetime(send_at.value_or(now_s) + *duration);
+    }
+  }
   if (auto expires = r.text("expires", false, 25)) {
     auto t = parse_cap_datetime(*expires);
     if (!t) {
       r.fail("expires", "'" + *expires +
                             "' is not a CAP datetime like 2026-03-14T06:30:00+01:00 (offset "
                             "required, no 'Z', no fractions)");
-    } else if (*t <= std::chrono::floor<std::chrono::seconds>(now)) {
+    } else if (*t <= now_s) {
       // Compared in seconds: as nanoseconds since 1970, a time after 2262 overflows.
       r.fail("expires", "'" + *expires + "' is in the past: the alert would never be sent");
+    } else if (send_at && *t <= *send_at) {
+      r.fail("expires", "'" + *expires + "' is not after send_at: it would never be sent");
     } else {
       a.expires = *expires;
     }
@@ -264,6 +308,7 @@ boost::json::object alert_to_json(const Alert& a) {
   o["language"] = a.language;
   if (!a.sender.empty()) o["sender"] = a.sender;
   if (a.expires) o["expires"] = *a.expires;
+  if (a.send_at) o["send_at"] = *a.send_at;
   if (a.web) o["web"] = *a.web;
   if (!a.translations.empty()) {
     boost::json::array translations;

@@ -17,7 +17,9 @@ std::optional<std::string> opt(const pqxx::field& f) {
 }
 
 // Later parts wait (at infinity) until the part before them is delivered.
-constexpr const char* first_part_due = "CASE WHEN r.part = 1 THEN now() ELSE 'infinity' END";
+// The first part is due at once, or at the alert's send_at; later parts wait for it.
+constexpr const char* first_part_due =
+    "CASE WHEN r.part = 1 THEN coalesce(r.send_at, now()) ELSE 'infinity' END";
 
 std::string new_alert_id() {
   // One generator per thread: boost's random_generator is not thread-safe.
@@ -36,14 +38,15 @@ const std::string insert_batch_sql =
         "WITH i AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(n int, id uuid,"
         "   submitted_by text, headline text, description text, instruction text, event text,"
         "   categories jsonb, severity text, urgency text, certainty text, area text,"
-        "   language text, sender text, expires_at timestamptz, web text, document jsonb,"
+        "   language text, sender text, expires_at timestamptz, send_at timestamptz, web text,"
+        "   document jsonb,"
         "   detail jsonb, fanout_channels jsonb, wants_key boolean)),"
         " a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction, event,"
-        "   categories, severity, urgency, certainty, area, language, sender, expires_at, web,"
-        "   document)"
+        "   categories, severity, urgency, certainty, area, language, sender, expires_at,"
+        "   send_at, web, document)"
         " SELECT id, submitted_by, headline, description, instruction, event,"
         "   ARRAY(SELECT jsonb_array_elements_text(categories)), severity, urgency, certainty,"
-        "   area, language, sender, expires_at, web, document FROM i"
+        "   area, language, sender, expires_at, send_at, web, document FROM i"
         " RETURNING accepted_at),"
         " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
         "   parts, priority, rendered_text, next_attempt_at)"
@@ -51,11 +54,12 @@ const std::string insert_batch_sql =
         "   r.priority, r.text, ") +
     first_part_due +
     " FROM jsonb_to_recordset($2::jsonb) AS r(alert_id uuid, channel text, channel_type text,"
-    "   target text, language text, part int, parts int, priority int, text text)"
+    "   target text, language text, part int, parts int, priority int, text text,"
+    "   send_at timestamptz)"
     " RETURNING alert_id),"
     " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
     "   channel text, channel_type text, priority int, key text, language text, part int,"
-    "   parts int, text text)),"
+    "   parts int, text text, send_at timestamptz)),"
     " f AS (SELECT DISTINCT alert_id, channel FROM r),"
     " s AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
     "   parts, priority, rendered_text, next_attempt_at)"
@@ -136,8 +140,11 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                             {"fanout_channels", std::move(fanout_channels)},
                             {"wants_key", n.idempotency.has_value()}};
     if (a.expires) row["expires_at"] = *a.expires;
+    if (a.send_at) row["send_at"] = *a.send_at;
     if (a.web) row["web"] = *a.web;
     alert_rows.push_back(std::move(row));
+    const boost::json::value send_at =
+        a.send_at ? boost::json::value(*a.send_at) : boost::json::value(nullptr);
     for (const auto& d : n.deliveries) {
       for (std::size_t p = 0; p < d.parts.size(); ++p) {
         delivery_rows.push_back({{"alert_id", id},
@@ -148,7 +155,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                  {"part", p + 1},
                                  {"parts", d.parts.size()},
                                  {"priority", priority},
-                                 {"text", d.parts[p].text}});
+                                 {"text", d.parts[p].text},
+                                 {"send_at", send_at}});
       }
     }
     for (const auto& f : n.fanouts) {
@@ -162,7 +170,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                  {"language", parts[p].language},
                                  {"part", p + 1},
                                  {"parts", parts.size()},
-                                 {"text", parts[p].text}});
+                                 {"text", parts[p].text},
+                                 {"send_at", send_at}});
         }
       };
       for (const auto& [language, parts] : f.by_language) add(language, parts);
@@ -256,7 +265,8 @@ std::optional<PriorRequest> find_idempotent(pqxx::connection& conn, const std::s
 std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string& id, int limit) {
   Snapshot tx(conn);
   const auto alert = tx.exec_params(
-      "SELECT id::text, to_json(accepted_at)#>>'{}', submitted_by, document::text"
+      "SELECT id::text, to_json(accepted_at)#>>'{}', submitted_by, document::text,"
+      "       to_json(send_at)#>>'{}', coalesce(send_at > now(), false)"
       " FROM alerts WHERE id = $1::uuid",
       id);
   if (alert.empty()) return std::nullopt;
@@ -264,6 +274,8 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   out.id = alert[0][0].as<std::string>();
   out.accepted_at = alert[0][1].as<std::string>();
   out.submitted_by = alert[0][2].as<std::string>();
+  if (!alert[0][4].is_null()) out.send_at = alert[0][4].as<std::string>();
+  out.scheduled = alert[0][5].as<bool>();
   out.document = boost::json::parse(alert[0][3].as<std::string>());
 
   for (const auto& r : tx.exec_params(

@@ -127,6 +127,8 @@ struct AlertStatus {
   std::string id;
   std::string accepted_at;
   std::string submitted_by;
+  std::optional<std::string> send_at;
+  bool scheduled = false;  // its send_at is still ahead
   boost::json::value document;
   std::map<std::string, long long> by_state;  // every delivery counted
   long long total = 0;

@@ -83,7 +83,8 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
       "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
       "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1),"
       "        (SELECT greatest(0, extract(epoch FROM coalesce(a.expires_at,"
-      "                 a.accepted_at + $5 * interval '1 millisecond') - now()) * 1000)::bigint"
+      "                 coalesce(a.send_at, a.accepted_at) + $5 * interval '1 millisecond')"
+      "                 - now()) * 1000)::bigint"
       "           FROM alerts a WHERE a.id = c.alert_id)"
       "   FROM claimed c ORDER BY c.id";
   // Prepared once per connection and variant: planning this statement cost about as much

@@ -7,6 +7,7 @@
 #include <regex>
 #include <thread>
 
+#include "daemon/model/cap_datetime.hpp"
 #include "tests/e2e/daemon_fixture.hpp"
 
 using namespace araldo::test_support;
@@ -220,4 +221,48 @@ TEST_F(OperationsE2E, ADeliveryForAChannelNoLongerConfiguredFailsWithTheReason) 
   EXPECT_EQ(db_->scalar("SELECT last_error FROM deliveries"),
             "channel 'telegram-old' is not configured");
   EXPECT_TRUE(emulator_messages().empty());
+}
+
+// A scheduled notice is accepted now and sent at its time, not before; cancelled before
+// its time, nothing of it is sent.
+TEST_F(OperationsE2E, AScheduledAlertIsSentAtItsTimeAndCancellingItBeforeSendsNothing) {
+  start_daemon();
+  using namespace std::chrono;
+  const auto send_at = floor<seconds>(system_clock::now()) + seconds(6);
+  const auto later = floor<seconds>(system_clock::now()) + hours(1);
+  // The Telegram alert with `extra` fields added.
+  const auto scheduled = [](const std::string& extra) {
+    const auto body = with_channels(R"(["telegram-main"])");
+    return body.substr(0, body.size() - 1) + "," + extra + "}";
+  };
+  const auto posted =
+      call("POST", "/v1/alerts",
+           scheduled(R"("send_at":")" + araldo::model::format_cap_datetime(send_at) +
+                     R"(","expires_after":"PT1H")"));
+  ASSERT_EQ(posted.status, 202) << posted.body;
+  const std::string id(boost::json::parse(posted.body).at("id").as_string());
+  const auto cancel_me =
+      call("POST", "/v1/alerts",
+           scheduled(R"("send_at":")" + araldo::model::format_cap_datetime(later) + R"(")"));
+  ASSERT_EQ(cancel_me.status, 202) << cancel_me.body;
+  const std::string other(boost::json::parse(cancel_me.body).at("id").as_string());
+
+  const auto before = get_alert(id);
+  EXPECT_EQ(before.at("state").as_string(), "scheduled");
+  EXPECT_TRUE(all_in(before, {"pending"}));
+  if (system_clock::now() < send_at - seconds(1)) {
+    EXPECT_EQ(emulator_messages().size(), 0u);  // its time has not come
+  }
+  // Cancelled before its time: nothing of it will ever be sent.
+  EXPECT_EQ(call("POST", "/v1/alerts/" + other + "/cancel").status, 200);
+
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); }, seconds(60)));
+  EXPECT_GE(system_clock::now(), send_at);
+  const auto sent = get_alert(id);
+  EXPECT_EQ(sent.at("state").as_string(), "active");
+  // Its validity counts from the send time: expires an hour after send_at.
+  EXPECT_EQ(db_->scalar("SELECT expires_at - send_at FROM alerts WHERE id = '" + id + "'"),
+            "01:00:00");
+  EXPECT_EQ(emulator_messages().size(), 2u);  // the scheduled alert's two chats only
+  EXPECT_TRUE(all_in(get_alert(other), {"cancelled"}));
 }

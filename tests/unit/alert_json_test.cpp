@@ -167,3 +167,43 @@ TEST(JsonBody, ARepeatedKeyIsRefusedWithItsPointer) {
   ASSERT_EQ(problem.errors.size(), 1u);
   EXPECT_EQ(problem.errors[0].pointer, "/severity");
 }
+
+// A scheduled notice: send_at in the future (within a year); its expiry after it, given
+// as a time or as a duration counted from the send time.
+TEST(AlertJson, SendAtAndAnExpiryRelativeToIt) {
+  auto doc = minimal();
+  doc["send_at"] = "2026-12-01T12:00:00+01:00";
+  doc["expires_after"] = "PT2H";
+  auto r = model::alert_from_json(doc, {"it", "pc@comune.example"}, now);
+  ASSERT_TRUE(std::holds_alternative<model::Alert>(r)) << errors_for(doc).front().detail;
+  const auto& a = std::get<model::Alert>(r);
+  EXPECT_EQ(a.send_at, "2026-12-01T12:00:00+01:00");
+  EXPECT_EQ(a.expires, "2026-12-01T13:00:00-00:00");  // 12:00+01:00 plus two hours, in UTC
+  EXPECT_EQ(model::alert_to_json(a).at("send_at").as_string(), "2026-12-01T12:00:00+01:00");
+
+  doc.erase("expires_after");
+  doc["expires_after"] = "P1DT12H";
+  EXPECT_TRUE(errors_for(doc).empty());
+
+  auto past = minimal();
+  past["send_at"] = "2026-11-22T10:00:00+01:00";
+  EXPECT_NE(detail_at(errors_for(past), "/send_at").find("in the past"), std::string::npos);
+  auto far = minimal();
+  far["send_at"] = "2028-01-01T00:00:00+01:00";
+  EXPECT_NE(detail_at(errors_for(far), "/send_at").find("366 days"), std::string::npos);
+  auto before = minimal();
+  before["send_at"] = "2026-12-01T12:00:00+01:00";
+  before["expires"] = "2026-12-01T11:00:00+01:00";
+  EXPECT_NE(detail_at(errors_for(before), "/expires").find("not after send_at"), std::string::npos);
+  auto both = minimal();
+  both["expires"] = "2026-12-01T11:00:00+01:00";
+  both["expires_after"] = "PT1H";
+  EXPECT_NE(detail_at(errors_for(both), "/expires_after").find("not both"), std::string::npos);
+  for (const char* bad : {"2h", "P", "PT", "PT0S", "P400D", "-PT1H"}) {
+    auto d = minimal();
+    d["expires_after"] = bad;
+    EXPECT_NE(detail_at(errors_for(d), "/expires_after").find("is not a duration"),
+              std::string::npos)
+        << bad;
+  }
+}

@@ -1,0 +1,167 @@
+#include "daemon/api/listing_api.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "daemon/api/alert_id.hpp"
+#include "daemon/api/query_params.hpp"
+#include "daemon/store/listing_store.hpp"
+
+namespace araldo::api {
+namespace {
+
+const std::set<std::string> severities{"Extreme", "Severe", "Moderate", "Minor", "Unknown"};
+
+boost::json::value or_null(const std::optional<std::string>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+// The same path and filters with a new cursor.
+std::string next_url(const http::Request& request, const std::string& cursor) {
+  std::string target = request.target;
+  const auto q = target.find('?');
+  std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+  std::string kept;
+  std::size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    const auto end = std::min(query.find('&', start), query.size());
+    const auto part = query.substr(start, end - start);
+    if (!part.empty() && !part.starts_with("cursor=")) kept += part + "&";
+    start = end + 1;
+  }
+  return std::string(request.path()) + "?" + kept +
+         "cursor=" + boost::urls::encode(cursor, boost::urls::unreserved_chars);
+}
+
+http::Response invalid(std::vector<http::FieldError> errors) {
+  return http::bad_request("invalid-query", "the query has bad parameters", std::move(errors))
+      .to_response();
+}
+
+}  // namespace
+
+http::Response ListingApi::alerts(const Call& call) const {
+  std::vector<http::FieldError> errors;
+  QueryParams q(
+      call.request,
+      {"since", "until", "severity", "submitted_by", "channel", "state", "limit", "cursor"},
+      {"severity"}, errors);
+  store::AlertFilter filter;
+  filter.since = q.time("since");
+  filter.until = q.time("until");
+  for (const auto& s : q.all("severity")) {
+    if (!severities.contains(s)) {
+      errors.push_back(
+          http::in_parameter("severity", "'" + s +
+                                             "' is not one of Extreme, Severe, Moderate, "
+                                             "Minor, Unknown"));
+    }
+    filter.severities.push_back(s);
+  }
+  filter.submitted_by = q.one("submitted_by");
+  filter.channel = q.one("channel");
+  if (auto state = q.one("state")) {
+    if (*state != "scheduled" && *state != "active") {
+      errors.push_back(http::in_parameter("state", "scheduled or active"));
+    }
+    filter.scheduled = *state == "scheduled";
+  }
+  // A scheduler reads only what it sent.
+  if (call.caller.role == Role::Scheduler) {
+    if (filter.submitted_by && *filter.submitted_by != call.caller.name) {
+      errors.push_back(http::in_parameter("submitted_by", "a scheduler lists only its own alerts"));
+    }
+    filter.submitted_by = call.caller.name;
+  }
+  const int limit = q.limit(100, 500);
+  const auto query = "alerts?" + q.canonical({"cursor", "limit"}) +
+                     (call.caller.role == Role::Scheduler ? "own=" + call.caller.name : "");
+  std::optional<store::AlertKey> after;
+  if (auto cursor = q.one("cursor")) {
+    auto decoded = cursors_.decode(*cursor, query);
+    if (auto* e = std::get_if<CursorError>(&decoded)) {
+      errors.push_back(http::in_parameter("cursor", e->detail));
+    } else {
+      const auto& p = std::get<boost::json::object>(decoded);
+      after =
+          store::AlertKey{std::string(p.at("at").as_string()), std::string(p.at("id").as_string())};
+    }
+  }
+  if (!errors.empty()) return invalid(std::move(errors));
+
+  const auto rows = store::list_alerts(db_, filter, after, limit);
+  boost::json::array items;
+  for (const auto& a : rows) {
+    boost::json::object summary;
+    for (const auto& [state, n] : a.by_state) summary[state] = n;
+    items.push_back({{"id", a.id},
+                     {"accepted_at", a.accepted_at},
+                     {"submitted_by", a.submitted_by},
+                     {"headline", a.headline},
+                     {"event", a.event},
+                     {"severity", a.severity},
+                     {"send_at", or_null(a.send_at)},
+                     {"state", a.scheduled ? "scheduled" : "active"},
+                     {"summary", std::move(summary)}});
+  }
+  boost::json::object body{{"alerts", std::move(items)}};
+  if (static_cast<int>(rows.size()) == limit) {
+    body["next"] =
+        next_url(call.request,
+                 cursors_.encode({{"at", rows.back().accepted_at}, {"id", rows.back().id}}, query));
+  }
+  return http::Response::json(200, boost::json::serialize(body));
+}
+
+http::Response ListingApi::audit(const Call& call) const {
+  std::vector<http::FieldError> errors;
+  QueryParams q(call.request,
+                {"since", "until", "alert_id", "delivery_id", "actor", "kind", "limit", "cursor"},
+                {}, errors);
+  store::AuditFilter filter;
+  filter.since = q.time("since");
+  filter.until = q.time("until");
+  filter.alert_id = q.one("alert_id");
+  if (filter.alert_id && !is_uuid(*filter.alert_id)) {
+    errors.push_back(http::in_parameter("alert_id", "must be a UUID"));
+  }
+  filter.delivery_id = q.positive("delivery_id");
+  filter.actor = q.one("actor");
+  filter.kind = q.one("kind");
+  const int limit = q.limit(1000, 10'000);
+  const auto query = "audit?" + q.canonical({"cursor", "limit"});
+  std::optional<store::AuditKey> after;
+  if (auto cursor = q.one("cursor")) {
+    auto decoded = cursors_.decode(*cursor, query);
+    if (auto* e = std::get_if<CursorError>(&decoded)) {
+      errors.push_back(http::in_parameter("cursor", e->detail));
+    } else {
+      const auto& p = std::get<boost::json::object>(decoded);
+      after = store::AuditKey{std::string(p.at("xid").as_string()), p.at("id").as_int64()};
+    }
+  }
+  if (!errors.empty()) return invalid(std::move(errors));
+
+  const auto rows = store::list_audit_events(db_, filter, after, limit);
+  boost::json::array items;
+  for (const auto& e : rows) {
+    boost::json::object o{{"id", e.id},
+                          {"at", e.at},
+                          {"actor", e.actor},
+                          {"kind", e.kind},
+                          {"alert_id", or_null(e.alert_id)},
+                          {"detail", boost::json::parse(e.detail)}};
+    o["delivery_id"] = e.delivery_id ? boost::json::value(*e.delivery_id) : nullptr;
+    o["seq"] = e.seq ? boost::json::value(*e.seq) : nullptr;
+    items.push_back(std::move(o));
+  }
+  boost::json::object body{{"events", std::move(items)}};
+  if (static_cast<int>(rows.size()) == limit) {
+    body["next"] = next_url(
+        call.request, cursors_.encode({{"xid", rows.back().xid}, {"id", rows.back().id}}, query));
+  }
+  return http::Response::json(200, boost::json::serialize(body));
+}
+
+}  // namespace araldo::api

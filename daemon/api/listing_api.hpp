@@ -1,0 +1,27 @@
+#pragma once
+// The log, for auditors and operators, a page at a time:
+//   GET /v1/alerts?since=&until=&severity=&submitted_by=&channel=&state=scheduled|active
+//                 &limit=&cursor=      newest first
+//   GET /v1/audit?since=&until=&alert_id=&delivery_id=&actor=&kind=&limit=&cursor=
+//                                      in chain order, each event with its leaf (seq)
+// `next` in each answer is the following page's URL; its cursor is signed, bound to the
+// filters and expires after an hour.
+#include "daemon/api/cursor.hpp"
+#include "daemon/api/route_table.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::api {
+
+class ListingApi {
+ public:
+  ListingApi(store::Database& db, CursorCodec cursors) : db_(db), cursors_(std::move(cursors)) {}
+
+  http::Response alerts(const Call& call) const;  // a scheduler sees only its own
+  http::Response audit(const Call& call) const;
+
+ private:
+  store::Database& db_;
+  CursorCodec cursors_;
+};
+
+}  // namespace araldo::api
