@@ -3,11 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <boost/url/decode_view.hpp>
-#include <boost/url/parse_query.hpp>
 #include <charconv>
 
 #include "daemon/api/alert_id.hpp"
+#include "daemon/api/query_params.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/delivery_store.hpp"
@@ -33,8 +32,16 @@ boost::json::object row_json(const store::DeliveryRow& d) {
                         {"parts", d.parts},
                         {"state", model::to_string(d.state)},
                         {"attempts", d.attempts},
-                        {"updated_at", d.updated_at}};
-  o["last_error"] = d.last_error ? boost::json::value(*d.last_error) : nullptr;
+                        {"updated_at", d.updated_at},
+                        {"created_at", d.created_at},
+                        {"text", d.text}};
+  auto or_null = [](const std::optional<std::string>& v) {
+    return v ? boost::json::value(*v) : boost::json::value(nullptr);
+  };
+  o["last_error"] = or_null(d.last_error);
+  o["platform_id"] = or_null(d.platform_id);
+  o["first_attempt_at"] = or_null(d.first_attempt_at);
+  o["finished_at"] = or_null(d.finished_at);
   return o;
 }
 
@@ -51,63 +58,44 @@ DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work
     : db_(db), new_work_(std::move(new_work)) {}
 
 http::Response DeliveriesApi::list(const Call& call) const {
-  const auto& request = call.request;
-  auto state = model::DeliveryState::failed;
-  std::optional<std::string> alert_id;
-  long long after = 0;
-  int limit = 100;
   std::vector<http::FieldError> errors;
-  const auto q = request.target.find('?');
-  if (q != std::string::npos) {
-    auto params = boost::urls::parse_query(std::string_view(request.target).substr(q + 1));
-    if (!params)
-      return http::bad_request("invalid-query", "the query string is malformed").to_response();
-    for (const auto& p : *params) {
-      const auto k = *p.key;
-      const auto v = *p.value;
-      const std::string key(k.begin(), k.end());
-      const std::string value(v.begin(), v.end());
-      if (key == "state") {
-        if (auto s = model::parse_delivery_state(value)) {
-          state = *s;
-        } else {
-          errors.push_back(
-              http::in_parameter("state",
-                                 "not a delivery state (pending, sending, sent, retrying, failed, "
-                                 "expired, cancelled)"));
-        }
-      } else if (key == "alert_id") {
-        if (!is_uuid(value)) errors.push_back(http::in_parameter("alert_id", "must be a UUID"));
-        alert_id = value;
-      } else if (key == "after") {
-        if (auto v = parse_id(value))
-          after = *v;
-        else
-          errors.push_back(http::in_parameter("after", "must be a delivery id"));
-      } else if (key == "limit") {
-        auto v = parse_id(value);
-        if (!v || *v > 1000)
-          errors.push_back(http::in_parameter("limit", "1 to 1000"));
-        else
-          limit = static_cast<int>(*v);
-      } else {
-        errors.push_back(
-            http::in_parameter(key, "unknown parameter (state, alert_id, after, limit)"));
-      }
+  QueryParams q(call.request,
+                {"state", "alert_id", "channel", "target", "since", "until", "after", "limit"},
+                {"state"}, errors);
+  store::DeliveryFilter filter;
+  for (const auto& s : q.all("state")) {
+    if (auto state = model::parse_delivery_state(s)) {
+      filter.states.push_back(*state);
+    } else {
+      errors.push_back(http::in_parameter(
+          "state", "'" + s +
+                       "' is not a delivery state (pending, sending, sent, retrying, failed, "
+                       "expired, cancelled)"));
     }
   }
+  // Without a state: the dead letters, what an operator comes here for.
+  if (q.all("state").empty()) filter.states.push_back(model::DeliveryState::failed);
+  filter.alert_id = q.one("alert_id");
+  if (filter.alert_id && !is_uuid(*filter.alert_id)) {
+    errors.push_back(http::in_parameter("alert_id", "must be a UUID"));
+  }
+  filter.channel = q.one("channel");
+  filter.target = q.one("target");
+  filter.since = q.time("since");
+  filter.until = q.time("until");
+  const long long after = q.positive("after").value_or(0);
+  const int limit = q.limit(100, 1000);
   if (!errors.empty()) {
     return http::bad_request("invalid-query", "the query has bad parameters", std::move(errors))
         .to_response();
   }
-  const auto rows = store::list_deliveries(db_, state, alert_id, after, limit);
+  const auto rows = store::list_deliveries(db_, filter, after, limit);
   boost::json::array items;
   for (const auto& d : rows) items.push_back(row_json(d));
   boost::json::object body{{"deliveries", std::move(items)}};
   if (static_cast<int>(rows.size()) == limit) {
-    body["next"] = "/v1/deliveries?state=" + std::string(model::to_string(state)) +
-                   (alert_id ? "&alert_id=" + *alert_id : "") +
-                   "&after=" + std::to_string(rows.back().id) + "&limit=" + std::to_string(limit);
+    // The same query, after the last row (ids only grow: a page never shifts).
+    body["next"] = with_parameter(call.request, "after", std::to_string(rows.back().id));
   }
   return http::Response::json(200, boost::json::serialize(body));
 }

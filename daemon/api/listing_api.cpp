@@ -17,21 +17,8 @@ boost::json::value or_null(const std::optional<std::string>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
 }
 
-// The same path and filters with a new cursor.
-std::string next_url(const http::Request& request, const std::string& cursor) {
-  std::string target = request.target;
-  const auto q = target.find('?');
-  std::string query = q == std::string::npos ? "" : target.substr(q + 1);
-  std::string kept;
-  std::size_t start = 0;
-  while (start <= query.size() && !query.empty()) {
-    const auto end = std::min(query.find('&', start), query.size());
-    const auto part = query.substr(start, end - start);
-    if (!part.empty() && !part.starts_with("cursor=")) kept += part + "&";
-    start = end + 1;
-  }
-  return std::string(request.path()) + "?" + kept +
-         "cursor=" + boost::urls::encode(cursor, boost::urls::unreserved_chars);
+std::string encoded(const std::string& cursor) {
+  return boost::urls::encode(cursor, boost::urls::unreserved_chars);
 }
 
 http::Response invalid(std::vector<http::FieldError> errors) {
@@ -107,9 +94,9 @@ http::Response ListingApi::alerts(const Call& call) const {
   }
   boost::json::object body{{"alerts", std::move(items)}};
   if (static_cast<int>(rows.size()) == limit) {
-    body["next"] =
-        next_url(call.request,
-                 cursors_.encode({{"at", rows.back().accepted_at}, {"id", rows.back().id}}, query));
+    body["next"] = with_parameter(
+        call.request, "cursor",
+        encoded(cursors_.encode({{"at", rows.back().accepted_at}, {"id", rows.back().id}}, query)));
   }
   return http::Response::json(200, boost::json::serialize(body));
 }
@@ -158,8 +145,9 @@ http::Response ListingApi::audit(const Call& call) const {
   }
   boost::json::object body{{"events", std::move(items)}};
   if (static_cast<int>(rows.size()) == limit) {
-    body["next"] = next_url(
-        call.request, cursors_.encode({{"xid", rows.back().xid}, {"id", rows.back().id}}, query));
+    body["next"] = with_parameter(
+        call.request, "cursor",
+        encoded(cursors_.encode({{"xid", rows.back().xid}, {"id", rows.back().id}}, query)));
   }
   return http::Response::json(200, boost::json::serialize(body));
 }

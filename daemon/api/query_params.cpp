@@ -95,4 +95,18 @@ std::string QueryParams::canonical(const std::set<std::string>& except) const {
   return out;
 }
 
+std::string with_parameter(const http::Request& request, const std::string& name,
+                           const std::string& value) {
+  const auto q = request.target.find('?');
+  const std::string query = q == std::string::npos ? "" : request.target.substr(q + 1);
+  std::string kept;
+  for (std::size_t start = 0; start < query.size();) {
+    const auto end = std::min(query.find('&', start), query.size());
+    const auto part = query.substr(start, end - start);
+    if (!part.empty() && !part.starts_with(name + "=")) kept += part + "&";
+    start = end + 1;
+  }
+  return std::string(request.path()) + "?" + kept + name + "=" + value;
+}
+
 }  // namespace araldo::api

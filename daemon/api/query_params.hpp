@@ -33,4 +33,8 @@ class QueryParams {
   std::vector<http::FieldError>& errors_;
 };
 
+// The request's path and query with `name` set to `value` (already encoded): a next page.
+std::string with_parameter(const http::Request& request, const std::string& name,
+                           const std::string& value);
+
 }  // namespace araldo::api

@@ -113,6 +113,18 @@ int main(int argc, char** argv) {
   std::string id, name, role, expires, channel, address, language, consent_at, csv_file;
   auto* status_cmd = app.add_subcommand("status", "an alert and its deliveries");
   status_cmd->add_option("id", id, "the alert's id")->required();
+  auto* list_cmd = app.add_subcommand("list", "alerts, newest first (JSON Lines with -o json)");
+  std::string since, until, submitted_by, list_channel, list_state;
+  std::vector<std::string> list_severities;
+  int list_limit = 50, list_pages = 1;
+  list_cmd->add_option("--since", since, "accepted at or after, e.g. 2026-11-01T00:00:00Z");
+  list_cmd->add_option("--until", until, "accepted before");
+  list_cmd->add_option("--severity", list_severities, "repeatable");
+  list_cmd->add_option("--submitted-by", submitted_by, "the key's name that sent it");
+  list_cmd->add_option("--channel", list_channel);
+  list_cmd->add_option("--state", list_state, "scheduled or active");
+  list_cmd->add_option("--limit", list_limit, "per page")->check(CLI::Range(1, 500));
+  list_cmd->add_option("--pages", list_pages, "pages to follow")->check(CLI::Range(1, 10000));
   auto* cancel_cmd = app.add_subcommand("cancel", "stop what an alert has not sent yet");
   cancel_cmd->add_option("id", id, "the alert's id")->required();
   auto* retry_cmd = app.add_subcommand("retry", "queue failed deliveries again");
@@ -216,6 +228,19 @@ int main(int argc, char** argv) {
   }
   if (status_cmd->parsed()) return ctl::alert_status(c, id);
   if (cancel_cmd->parsed()) return ctl::cancel_alert(c, id);
+  if (list_cmd->parsed()) {
+    std::string query = "limit=" + std::to_string(list_limit);
+    auto add = [&](const char* name, const std::string& value) {
+      if (!value.empty()) query += std::string("&") + name + "=" + ctl::encode_segment(value);
+    };
+    add("since", since);
+    add("until", until);
+    add("submitted_by", submitted_by);
+    add("channel", list_channel);
+    add("state", list_state);
+    for (const auto& s : list_severities) add("severity", s);
+    return ctl::list_alerts(c, query, list_pages);
+  }
   if (retry_cmd->parsed()) {
     if (!delivery.empty()) return ctl::retry_delivery(c, delivery);
     if (id.empty()) {

@@ -172,6 +172,35 @@ Exit alert_status(Context& c, const std::string& id) {
                 [&](const boost::json::object& doc) { print_status(c, doc); });
 }
 
+Exit list_alerts(Context& c, const std::string& query, int pages) {
+  std::string path = "/v1/alerts" + (query.empty() ? "" : "?" + query);
+  bool header = false;
+  for (int page = 0; page < pages && !path.empty(); ++page) {
+    const auto r = c.api.request("GET", path);
+    if (!succeeded(r)) return failed(c, r);
+    const auto doc = boost::json::parse(r.body).as_object();
+    path = doc.contains("next") ? std::string(doc.at("next").as_string()) : "";
+    if (c.output == Output::json) {
+      for (const auto& a : doc.at("alerts").as_array()) c.out << boost::json::serialize(a) << "\n";
+      continue;
+    }
+    if (!header) {
+      c.out << std::left << std::setw(38) << "ID" << std::setw(34) << "ACCEPTED" << std::setw(10)
+            << "SEVERITY" << std::setw(11) << "STATE"
+            << "HEADLINE\n";
+      header = true;
+    }
+    for (const auto& a : doc.at("alerts").as_array()) {
+      const auto& o = a.as_object();
+      c.out << std::left << std::setw(38) << text_of(o.if_contains("id")) << std::setw(34)
+            << text_of(o.if_contains("accepted_at")) << std::setw(10)
+            << text_of(o.if_contains("severity")) << std::setw(11)
+            << text_of(o.if_contains("state")) << text_of(o.if_contains("headline")) << "\n";
+    }
+  }
+  return Exit::ok;
+}
+
 Exit cancel_alert(Context& c, const std::string& id) {
   return answer(c, c.api.request("POST", "/v1/alerts/" + encode_segment(id) + "/cancel"),
                 [&](const boost::json::object& doc) {

@@ -31,6 +31,8 @@ struct SendOptions {
 
 Exit send_alert(Context& c, const SendOptions& options);
 Exit alert_status(Context& c, const std::string& id);
+// GET /v1/alerts with `query` (already encoded), following `next` up to `pages` pages.
+Exit list_alerts(Context& c, const std::string& query, int pages);
 Exit cancel_alert(Context& c, const std::string& id);
 Exit retry_alert(Context& c, const std::string& id);
 Exit retry_delivery(Context& c, const std::string& id);

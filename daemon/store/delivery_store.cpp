@@ -61,6 +61,7 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
       "     SET state = 'sending', lease_owner = $1,"
       "         lease_expires_at = now() + $3 * interval '1 millisecond',"
       "         attempts = d.attempts + 1, updated_at = now(),"
+      "         first_attempt_at = coalesce(d.first_attempt_at, now()),"
       "         lease_expiries = d.lease_expiries + (due.previous_state = 'sending')::int"
       "    FROM due WHERE d.id = due.id"
       "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
@@ -377,24 +378,38 @@ DeliveryRow read_row(const pqxx::row& r) {
   d.attempts = r[7].as<int>();
   if (!r[8].is_null()) d.last_error = r[8].as<std::string>();
   d.updated_at = r[9].as<std::string>();
+  d.created_at = r[10].as<std::string>();
+  if (!r[11].is_null()) d.first_attempt_at = r[11].as<std::string>();
+  if (!r[12].is_null()) d.finished_at = r[12].as<std::string>();
+  if (!r[13].is_null()) d.platform_id = r[13].as<std::string>();
+  d.text = r[14].as<std::string>();
   return d;
 }
 
 constexpr const char* row_columns =
     "SELECT id, alert_id::text, channel, target, part, parts, state, attempts, last_error,"
-    " to_json(updated_at)#>>'{}' FROM deliveries ";
+    " to_json(updated_at)#>>'{}', to_json(created_at)#>>'{}', to_json(first_attempt_at)#>>'{}',"
+    " to_json(finished_at)#>>'{}', platform_id, rendered_text FROM deliveries ";
 
 }  // namespace
 
-std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, model::DeliveryState state,
-                                         std::optional<std::string> alert_id, long long after_id,
-                                         int limit) {
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const DeliveryFilter& f,
+                                         long long after_id, int limit) {
+  boost::json::array states;
+  for (const auto s : f.states) states.emplace_back(model::to_string(s));
   pqxx::read_transaction tx(conn);
   std::vector<DeliveryRow> out;
   for (const auto& r : tx.exec_params(
-           std::string(row_columns) + "WHERE state = $1 AND ($2::uuid IS NULL OR alert_id = "
-                                      "$2::uuid) AND id > $3 ORDER BY id LIMIT $4",
-           std::string(model::to_string(state)), alert_id, after_id, limit)) {
+           std::string(row_columns) +
+               "WHERE (jsonb_array_length($1::jsonb) = 0"
+               "       OR state IN (SELECT jsonb_array_elements_text($1::jsonb)))"
+               "  AND ($2::uuid IS NULL OR alert_id = $2::uuid)"
+               "  AND ($3::text IS NULL OR channel = $3) AND ($4::text IS NULL OR target = $4)"
+               "  AND ($5::timestamptz IS NULL OR created_at >= $5)"
+               "  AND ($6::timestamptz IS NULL OR created_at < $6)"
+               "  AND id > $7 ORDER BY id LIMIT $8",
+           boost::json::serialize(states), f.alert_id, f.channel, f.target, f.since, f.until,
+           after_id, limit)) {
     out.push_back(read_row(r));
   }
   return out;
@@ -488,12 +503,10 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
   return std::chrono::milliseconds(row[0].as<long long>());
 }
 
-std::vector<DeliveryRow> list_deliveries(Database& db, model::DeliveryState state,
-                                         std::optional<std::string> alert_id, long long after_id,
-                                         int limit) {
-  return db.with_connection([&](pqxx::connection& c) {
-    return list_deliveries(c, state, std::move(alert_id), after_id, limit);
-  });
+std::vector<DeliveryRow> list_deliveries(Database& db, const DeliveryFilter& filter,
+                                         long long after_id, int limit) {
+  return db.with_connection(
+      [&](pqxx::connection& c) { return list_deliveries(c, filter, after_id, limit); });
 }
 
 namespace {

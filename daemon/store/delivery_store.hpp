@@ -58,14 +58,22 @@ struct DeliveryRow {
   int parts = 1;
   model::DeliveryState state = model::DeliveryState::pending;
   int attempts = 0;
-  std::optional<std::string> last_error;
+  std::optional<std::string> last_error;  // the platform's last answer, when it refused
   std::string updated_at;
+  std::string created_at;
+  std::optional<std::string> first_attempt_at, finished_at, platform_id;
+  std::string text;  // exactly what was (or will be) sent
 };
 
-// Deliveries in `state`, optionally of one alert, by id after `after_id`, at most `limit`.
-std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, model::DeliveryState state,
-                                         std::optional<std::string> alert_id, long long after_id,
-                                         int limit);
+struct DeliveryFilter {
+  std::vector<model::DeliveryState> states;  // empty: every state
+  std::optional<std::string> alert_id, channel, target;
+  std::optional<std::string> since, until;  // created_at
+};
+
+// Deliveries matching `filter`, by id after `after_id`, at most `limit`.
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const DeliveryFilter& filter,
+                                         long long after_id, int limit);
 
 // One delivery's row, if it exists.
 std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id);
@@ -87,9 +95,8 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
                                                              const ChannelFilter& filter);
 
 // An operator's actions and reads, each on a pooled connection.
-std::vector<DeliveryRow> list_deliveries(Database& db, model::DeliveryState state,
-                                         std::optional<std::string> alert_id, long long after_id,
-                                         int limit);
+std::vector<DeliveryRow> list_deliveries(Database& db, const DeliveryFilter& filter,
+                                         long long after_id, int limit);
 // nullopt when there is no such alert.
 std::optional<std::vector<long long>> retry_failed_alert(Database& db, const std::string& actor,
                                                          const std::string& alert_id);

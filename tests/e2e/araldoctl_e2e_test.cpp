@@ -75,6 +75,14 @@ TEST_F(AraldoctlE2E, SendFromYamlWaitsUntilDeliveredAndExits0) {
   EXPECT_EQ(status.status, 0) << status.output;
   EXPECT_NE(status.output.find("Prova sirene"), std::string::npos) << status.output;
   EXPECT_EQ(db_->scalar("SELECT severity FROM alerts WHERE id = '" + id + "'"), "Moderate");
+
+  // Listed, newest first; filtered as JSON Lines for a script.
+  const auto listed = ctl({"list"}, operator_key_file());
+  EXPECT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find(id), std::string::npos) << listed.output;
+  const auto moderate = ctl({"-o", "json", "list", "--severity", "Moderate"}, operator_key_file());
+  EXPECT_EQ(moderate.status, 0) << moderate.output;
+  EXPECT_EQ(std::count(moderate.output.begin(), moderate.output.end(), '\n'), 1) << moderate.output;
 }
 
 // Cron runs the same line twice for one slot (a retried job, two hosts sharing a key):

@@ -133,3 +133,35 @@ TEST_F(ListingE2E, AuditEventsInChainOrderByAlertKindAndActor) {
   EXPECT_EQ(get("/v1/audit?alert_id=not-a-uuid", auditor).status, 400);
   EXPECT_EQ(get("/v1/audit", create_key("cron", "scheduler")).status, 403);
 }
+
+// What each message was: its text, the platform's id, and when it was made, first tried
+// and finished; filtered by state (one or more), alert, channel, target and time.
+TEST_F(ListingE2E, DeliveriesCarryTheTextSentThePlatformIdAndTheirTimes) {
+  start_daemon();
+  const auto id = post(alert("Severe", "piena del Seveso"), api_key_);
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); }));
+  const auto auditor = create_key("auditors", "auditor");
+  const auto r = get("/v1/deliveries?state=sent&state=failed&alert_id=" + id, auditor);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto list = boost::json::parse(r.body).at("deliveries").as_array();
+  ASSERT_EQ(list.size(), 2u);
+  for (const auto& d : list) {
+    EXPECT_NE(std::string(d.at("text").as_string()).find("piena del Seveso"), std::string::npos);
+    EXPECT_TRUE(d.at("platform_id").is_string()) << boost::json::serialize(d);
+    EXPECT_TRUE(d.at("first_attempt_at").is_string()) << boost::json::serialize(d);
+    EXPECT_TRUE(d.at("finished_at").is_string()) << boost::json::serialize(d);
+    EXPECT_TRUE(d.at("created_at").is_string());
+  }
+  const std::string target(list.at(0).at("target").as_string());
+  EXPECT_EQ(all_pages("/v1/deliveries?state=sent&limit=1", auditor, "deliveries").size(), 2u);
+  EXPECT_EQ(all_pages("/v1/deliveries?state=sent&target=" + target, auditor, "deliveries").size(),
+            1u);
+  EXPECT_EQ(all_pages("/v1/deliveries?state=sent&channel=x-nowhere", auditor, "deliveries").size(),
+            0u);
+  EXPECT_EQ(all_pages("/v1/deliveries?state=sent&until=2000-01-01T00:00:00Z", auditor, "deliveries")
+                .size(),
+            0u);
+  EXPECT_EQ(get("/v1/deliveries", auditor).status, 200);  // the dead letters: none
+  EXPECT_EQ(get("/v1/deliveries?state=lost", auditor).status, 400);
+  EXPECT_EQ(get("/v1/deliveries?alert_id=1&alert_id=2", auditor).status, 400);
+}

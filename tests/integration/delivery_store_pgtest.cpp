@@ -240,7 +240,10 @@ TEST(DeliveryStore, AFailedDeliveryIsRetriedOnRequestWithItsWithheldParts) {
   EXPECT_EQ(db.scalar("SELECT string_agg(state || ':' || attempts, ',' ORDER BY part)"
                       " FROM deliveries"),
             "failed:1,failed:0,failed:0");
-  EXPECT_EQ(store::list_deliveries(c, model::DeliveryState::failed, accepted.id, 0, 10).size(), 3u);
+  store::DeliveryFilter failed_of_alert;
+  failed_of_alert.states = {model::DeliveryState::failed};
+  failed_of_alert.alert_id = accepted.id;
+  EXPECT_EQ(store::list_deliveries(c, failed_of_alert, 0, 10).size(), 3u);
 
   const auto ids = store::retry_failed(c, "alice", first[0].id, std::nullopt);
   EXPECT_EQ(ids.size(), 3u);
