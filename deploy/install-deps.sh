@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libpqxx-dev libcurl4-openssl-dev libyaml-cpp-dev libfmt-dev libspdlog-dev libssl-dev
   libkainjow-mustache-dev libcli11-dev libpugixml-dev libgtest-dev libgmock-dev libicu-dev
-  libcsv-dev
+  libcsv-dev clang-14 libfuzzer-14-dev
   postgresql-15 clang-format openssl
 )
 

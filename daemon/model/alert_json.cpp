@@ -323,9 +323,13 @@ boost::json::object alert_to_json(const Alert& a) {
     }
     o["translations"] = std::move(translations);
   }
-  boost::json::array chans;
-  for (const auto& c : a.channels) chans.emplace_back(c);
-  o["channels"] = std::move(chans);
+  // Written only when named: an empty list is not valid input, and the document must read
+  // back as the same alert.
+  if (!a.channels.empty()) {
+    boost::json::array chans;
+    for (const auto& c : a.channels) chans.emplace_back(c);
+    o["channels"] = std::move(chans);
+  }
   return o;
 }
 

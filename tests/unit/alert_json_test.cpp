@@ -207,3 +207,19 @@ TEST(AlertJson, SendAtAndAnExpiryRelativeToIt) {
         << bad;
   }
 }
+
+// The document stored for an accepted alert is itself an acceptable alert, read back the
+// same (the fuzz target checks this on arbitrary input).
+TEST(AlertJson, TheStoredDocumentReadsBackAsTheSameAlert) {
+  auto doc = minimal();
+  doc["expires"] = "2027-01-01T00:00:00+01:00";
+  doc["translations"] = boost::json::array{{{"language", "en"}, {"headline", "Alert"}}};
+  auto r = model::alert_from_json(doc, {"it", "pc@comune.example"}, now);
+  ASSERT_TRUE(std::holds_alternative<model::Alert>(r));
+  const auto stored = model::alert_to_json(std::get<model::Alert>(r));
+  auto again = model::alert_from_json(stored, {"it", "pc@comune.example"}, now);
+  ASSERT_TRUE(std::holds_alternative<model::Alert>(again))
+      << boost::json::serialize(stored) << " -> " << errors_for(stored).front().pointer << ": "
+      << errors_for(stored).front().detail;
+  EXPECT_EQ(model::alert_to_json(std::get<model::Alert>(again)), stored);
+}
