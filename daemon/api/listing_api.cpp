@@ -28,6 +28,18 @@ http::Response invalid(std::vector<http::FieldError> errors) {
 
 }  // namespace
 
+std::optional<boost::json::object> ListingApi::position(
+    const QueryParams& q, const std::string& query, std::vector<http::FieldError>& errors) const {
+  const auto cursor = q.one("cursor");
+  if (!cursor) return std::nullopt;
+  auto decoded = cursors_.decode(*cursor, query);
+  if (auto* e = std::get_if<CursorError>(&decoded)) {
+    errors.push_back(http::in_parameter("cursor", e->detail));
+    return std::nullopt;
+  }
+  return std::get<boost::json::object>(decoded);
+}
+
 http::Response ListingApi::alerts(const Call& call) const {
   std::vector<http::FieldError> errors;
   QueryParams q(
@@ -65,15 +77,9 @@ http::Response ListingApi::alerts(const Call& call) const {
   const auto query = "alerts?" + q.canonical({"cursor", "limit"}) +
                      (call.caller.role == Role::Scheduler ? "own=" + call.caller.name : "");
   std::optional<store::AlertKey> after;
-  if (auto cursor = q.one("cursor")) {
-    auto decoded = cursors_.decode(*cursor, query);
-    if (auto* e = std::get_if<CursorError>(&decoded)) {
-      errors.push_back(http::in_parameter("cursor", e->detail));
-    } else {
-      const auto& p = std::get<boost::json::object>(decoded);
-      after =
-          store::AlertKey{std::string(p.at("at").as_string()), std::string(p.at("id").as_string())};
-    }
+  if (const auto p = position(q, query, errors)) {
+    after =
+        store::AlertKey{std::string(p->at("at").as_string()), std::string(p->at("id").as_string())};
   }
   if (!errors.empty()) return invalid(std::move(errors));
 
@@ -119,14 +125,8 @@ http::Response ListingApi::audit(const Call& call) const {
   const int limit = q.limit(1000, 10'000);
   const auto query = "audit?" + q.canonical({"cursor", "limit"});
   std::optional<store::AuditKey> after;
-  if (auto cursor = q.one("cursor")) {
-    auto decoded = cursors_.decode(*cursor, query);
-    if (auto* e = std::get_if<CursorError>(&decoded)) {
-      errors.push_back(http::in_parameter("cursor", e->detail));
-    } else {
-      const auto& p = std::get<boost::json::object>(decoded);
-      after = store::AuditKey{std::string(p.at("xid").as_string()), p.at("id").as_int64()};
-    }
+  if (const auto p = position(q, query, errors)) {
+    after = store::AuditKey{std::string(p->at("xid").as_string()), p->at("id").as_int64()};
   }
   if (!errors.empty()) return invalid(std::move(errors));
 

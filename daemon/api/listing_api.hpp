@@ -6,7 +6,12 @@
 //                                      in chain order, each event with its leaf (seq)
 // `next` in each answer is the following page's URL; its cursor is signed, bound to the
 // filters and expires after an hour.
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "daemon/api/cursor.hpp"
+#include "daemon/api/query_params.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
 
@@ -20,6 +25,9 @@ class ListingApi {
   http::Response audit(const Call& call) const;
 
  private:
+  // Where the page starts: the cursor's position, if it has a valid one for `query`.
+  std::optional<boost::json::object> position(const QueryParams& q, const std::string& query,
+                                              std::vector<http::FieldError>& errors) const;
   store::Database& db_;
   CursorCodec cursors_;
 };

@@ -68,6 +68,19 @@ int raw_connect(std::uint16_t port) {
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   return fd;
 }
+// Sends `request` on a new connection and reads until the server closes it. The receive
+// timeout is only the test's deadline: a server that never closes fails the read.
+std::string send_and_read_to_close(std::uint16_t port, const std::string& request) {
+  int fd = raw_connect(port);
+  EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  timeval deadline{60, 0};
+  EXPECT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, n);
+  close(fd);
+  return got;
+}
 }  // namespace
 
 TEST_F(ServerTest, RoutesWithParamsAndAnswers404And405AsProblems) {
@@ -153,23 +166,16 @@ TEST_F(ServerTest, PathSegmentsArePercentDecodedAndAnUndecodablePathIs400) {
 // A refused request (no key, in the API) is answered from its header: a large upload is
 // never read, and a small one is read and dropped so the connection can be used again.
 TEST_F(ServerTest, ARefusalIsAnsweredBeforeTheBodyIsRead) {
-  int fd = raw_connect(port_);
-  const std::string head =
-      "POST /locked/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-      "Content-Length: 15000000\r\n\r\n";
-  ASSERT_EQ(write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
-  timeval deadline{60, 0};
-  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
-  std::string got;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, n);
-  close(fd);
+  auto got = send_and_read_to_close(port_,
+                                    "POST /locked/import HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                    "text/csv\r\nContent-Length: 15000000\r\n\r\n");
   // Answered with not one byte of the 15 MB sent, and the connection closed.
   EXPECT_NE(got.find("401 Unauthorized"), std::string::npos) << got;
   EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
   EXPECT_EQ(refused_.load(), 1);
 
-  fd = raw_connect(port_);
+  int fd = raw_connect(port_);
+  char buf[4096];
   const std::string two =
       "POST /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
       "GET /items/after HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -186,16 +192,8 @@ TEST_F(ServerTest, ARefusalIsAnsweredBeforeTheBodyIsRead) {
 }
 
 TEST_F(ServerTest, AMalformedChunkedBodyIsAnswered400) {
-  int fd = raw_connect(port_);
-  const std::string bad =
-      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n";
-  ASSERT_EQ(write(fd, bad.data(), bad.size()), static_cast<ssize_t>(bad.size()));
-  timeval deadline{60, 0};
-  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline)), 0);
-  std::string got;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) got.append(buf, n);
-  close(fd);
+  const auto got = send_and_read_to_close(
+      port_, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n");
   EXPECT_NE(got.find("400 Bad Request"), std::string::npos) << got;
   EXPECT_NE(got.find("malformed-http"), std::string::npos) << got;
   EXPECT_EQ(requests_.load(), 0);
