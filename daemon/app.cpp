@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "daemon/api/alerts_api.hpp"
+#include "daemon/api/audit_api.hpp"
 #include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/keys_api.hpp"
@@ -71,6 +72,13 @@ int serve(config::Config& cfg) {
   routes.add({"GET", "/v1/alerts", readers, "", 0, handler(listing, &api::ListingApi::alerts)});
   routes.add(
       {"GET", "/v1/audit", delivery_readers, "", 0, handler(listing, &api::ListingApi::audit)});
+  api::AuditApi audit_api(cfg.database.url);
+  routes.add({"GET",
+              "/v1/audit/verify",
+              {Role::Auditor, Role::Admin},
+              "",
+              0,
+              handler(audit_api, &api::AuditApi::verify)});
   routes.add({"GET", "/v1/alerts/{id}", readers, "", 0, handler(alerts, &api::AlertsApi::get)});
   routes.add({"POST", "/v1/alerts/{id}/retry", operators, "", 0,
               handler(deliveries, &api::DeliveriesApi::retry_alert)});

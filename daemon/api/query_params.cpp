@@ -20,7 +20,8 @@ QueryParams::QueryParams(const http::Request& request, const std::set<std::strin
     return;
   }
   for (const auto& p : *parsed) {
-    const std::string key(p.key);
+    // Percent-decoded ('+' stays '+': a phone number, not a space).
+    const std::string key = p.key.decode();
     if (!allowed.contains(key)) {
       std::string names;
       for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
@@ -32,7 +33,7 @@ QueryParams::QueryParams(const http::Request& request, const std::set<std::strin
       errors_.push_back(http::in_parameter(key, "given twice; it takes one value"));
       continue;
     }
-    list.push_back(p.has_value ? std::string(p.value) : "");
+    list.push_back(p.has_value ? p.value.decode() : "");
   }
 }
 

@@ -204,7 +204,9 @@ int main(int argc, char** argv) {
     return rc == 0 ? ctl::Exit::ok : ctl::Exit::usage;
   }
 
-  if (audit_cmd->parsed()) {
+  // An auditor without database access verifies through araldod.
+  const bool audit_via_api = audit_cmd->parsed() && verify_cmd->parsed() && url.empty();
+  if (audit_cmd->parsed() && !audit_via_api) {
     return run_audit(verify_cmd, head_cmd, output == "json", event_opt, from_opt, url, connections,
                      kept, public_key, event_id, size, from, to);
   }
@@ -222,6 +224,7 @@ int main(int argc, char** argv) {
   ctl::Context c{api, output == "json" ? ctl::Output::json : ctl::Output::table, std::cout,
                  std::cerr};
 
+  if (audit_via_api) return ctl::verify_over_api(c, kept, public_key);
   if (send_cmd->parsed()) {
     send.wait_timeout = std::chrono::seconds(wait_timeout);
     return ctl::send_alert(c, send);

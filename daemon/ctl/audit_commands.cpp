@@ -39,6 +39,11 @@ int verify_audit_log(store::Connection& conn, const config::Secret& url, int con
     readers.push_back(&extra.back());
   }
   const auto r = audit::verify_log(conn, options, readers);
+  return print_verification({r.ok, r.problem, r.leaves, r.heads, r.signed_heads, r.tree_size,
+                             audit::merkle::hex(r.root), r.unsealed, !kept.empty()});
+}
+
+int print_verification(const VerificationSummary& r) {
   if (!r.ok) {
     std::cout << "audit log BROKEN after " << r.leaves << " good leaf(s): " << r.problem << "\n";
     return 1;
@@ -46,12 +51,12 @@ int verify_audit_log(store::Connection& conn, const config::Secret& url, int con
   std::cout << "audit log intact: " << r.leaves << " event(s) in " << r.heads << " tree head(s) ("
             << r.signed_heads << " signed), ";
   if (r.heads > 0) {
-    std::cout << "head " << r.tree_size << ":" << audit::merkle::hex(r.root);
+    std::cout << "head " << r.tree_size << ":" << r.root;
   } else {
     std::cout << "no tree head yet (is a daemon running to seal them?)";
   }
   std::cout << "; " << r.unsealed << " newer event(s) not sealed yet\n";
-  if (!kept.empty()) std::cout << "every kept head is a prefix of the log\n";
+  if (r.kept_given) std::cout << "every kept head is a prefix of the log\n";
   return 0;
 }
 

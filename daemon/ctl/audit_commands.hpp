@@ -10,6 +10,20 @@
 
 namespace araldo::ctl {
 
+// What a verification found, however it was run (from the database, or by araldod).
+struct VerificationSummary {
+  bool ok = false;
+  std::string problem;
+  std::uint64_t leaves = 0;
+  long long heads = 0, signed_heads = 0;
+  std::uint64_t tree_size = 0;
+  std::string root;  // hex
+  long long unsealed = 0;
+  bool kept_given = false;
+};
+// Prints it; 0 intact, 1 broken.
+int print_verification(const VerificationSummary& s);
+
 // 0 intact, 1 broken (what is wrong is named), 2 a bad --expect-head.
 int verify_audit_log(store::Connection& conn, const config::Secret& url, int connections,
                      const std::vector<std::string>& kept, const std::string& public_key);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/ctl/audit_commands.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::ctl {
@@ -223,6 +224,30 @@ Exit retry_alert(Context& c, const std::string& id) {
 
 Exit retry_delivery(Context& c, const std::string& id) {
   return retried(c, c.api.request("POST", "/v1/deliveries/" + encode_segment(id) + "/retry"));
+}
+
+Exit verify_over_api(Context& c, const std::vector<std::string>& kept,
+                     const std::string& public_key) {
+  std::string query;
+  for (const auto& k : kept) query += "&expect_head=" + encode_segment(k);
+  if (!public_key.empty()) query += "&public_key=" + encode_segment(public_key);
+  const auto r =
+      c.api.request("GET", "/v1/audit/verify" + (query.empty() ? "" : "?" + query.substr(1)));
+  if (!succeeded(r)) return failed(c, r);
+  if (c.output == Output::json) c.out << r.body << "\n";
+  const auto doc = boost::json::parse(r.body).as_object();
+  VerificationSummary s;
+  s.ok = doc.at("ok").as_bool();
+  if (const auto* p = doc.if_contains("problem"); p && p->is_string()) s.problem = p->as_string();
+  s.leaves = doc.at("leaves").to_number<std::uint64_t>();
+  s.heads = doc.at("heads").to_number<long long>();
+  s.signed_heads = doc.at("signed_heads").to_number<long long>();
+  s.tree_size = doc.at("tree_size").to_number<std::uint64_t>();
+  s.root = doc.at("root").as_string();
+  s.unsealed = doc.at("unsealed").to_number<long long>();
+  s.kept_given = !kept.empty();
+  if (c.output == Output::json) return s.ok ? Exit::ok : Exit::refused;
+  return print_verification(s) == 0 ? Exit::ok : Exit::refused;
 }
 
 Exit create_key(Context& c, const std::string& name, const std::string& role,

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/ctl/alert_input.hpp"
 #include "daemon/ctl/api_client.hpp"
@@ -36,6 +37,10 @@ Exit list_alerts(Context& c, const std::string& query, int pages);
 Exit cancel_alert(Context& c, const std::string& id);
 Exit retry_alert(Context& c, const std::string& id);
 Exit retry_delivery(Context& c, const std::string& id);
+
+// The audit log verified by araldod (for an auditor without database access).
+Exit verify_over_api(Context& c, const std::vector<std::string>& kept,
+                     const std::string& public_key);
 
 Exit create_key(Context& c, const std::string& name, const std::string& role,
                 const std::string& expires);

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <pqxx/pqxx>
+#include <regex>
 
 #include "tests/e2e/daemon_fixture.hpp"
 
@@ -164,4 +166,39 @@ TEST_F(AraldoctlE2E, AnAdminManagesKeysAndSubscribers) {
 
   EXPECT_EQ(ctl({"keys", "revoke", "cron-sirene"}, admin).status, 0);
   EXPECT_EQ(ctl({"keys", "revoke", "cron-sirene"}, admin).status, 1);  // 404
+}
+
+// An auditor without database access verifies the log through araldod.
+TEST_F(AraldoctlE2E, AnAuditorVerifiesTheLogOverTheApi) {
+  start_daemon();
+  const auto alert = write_file("siren.yaml", kSirenTest);
+  ASSERT_EQ(
+      ctl({"send", "--file", alert, "--channel", "telegram-main", "--wait"}, operator_key_file())
+          .status,
+      0);
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM audit_events") ==
+           db_->scalar("SELECT count(*) FROM audit_leaves");
+  }));
+  const auto auditor = write_file("auditor.key", create_key("audit-office", "auditor"));
+  const auto ok = ctl({"audit", "verify", "--public-key", kAuditPublicKey}, auditor);
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find("audit log intact"), std::string::npos) << ok.output;
+  std::smatch head;
+  ASSERT_TRUE(std::regex_search(ok.output, head, std::regex("head ([0-9]+:[0-9a-f]{64})")));
+  EXPECT_EQ(ctl({"audit", "verify", "--expect-head", head[1]}, auditor).status, 0);
+  // Not an operator's business.
+  EXPECT_EQ(ctl({"audit", "verify"}, operator_key_file()).status, 1);
+
+  // A superuser edits an event behind the triggers' back: named.
+  {
+    pqxx::connection c(db_->dsn());
+    pqxx::work tx(c);
+    tx.exec0("SET LOCAL session_replication_role = replica");
+    tx.exec0("UPDATE audit_events SET actor = 'mallory' WHERE kind = 'alert.accepted'");
+    tx.commit();
+  }
+  const auto broken = ctl({"audit", "verify"}, auditor);
+  EXPECT_EQ(broken.status, 1) << broken.output;
+  EXPECT_NE(broken.output.find("BROKEN"), std::string::npos) << broken.output;
 }

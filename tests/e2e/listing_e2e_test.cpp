@@ -68,6 +68,10 @@ TEST_F(ListingE2E, AlertsPageNewestFirstFilteredAndAsTheirRoleAllows) {
   EXPECT_EQ(all_pages("/v1/alerts?severity=Minor&limit=1", auditor, "alerts").size(), 2u);
   EXPECT_EQ(all_pages("/v1/alerts?severity=Severe&severity=Extreme", auditor, "alerts").size(), 3u);
   EXPECT_EQ(all_pages("/v1/alerts?submitted_by=e2e", auditor, "alerts").size(), 3u);
+  // Query values are percent-decoded: an offset's '+' arrives as %2B.
+  EXPECT_EQ(
+      all_pages("/v1/alerts?since=2000-01-01T00%3A00%3A00%2B01%3A00", auditor, "alerts").size(),
+      5u);
   EXPECT_EQ(all_pages("/v1/alerts?channel=telegram-main&state=active", auditor, "alerts").size(),
             5u);
   EXPECT_EQ(all_pages("/v1/alerts?since=2000-01-01T00:00:00Z&until=2001-01-01T00:00:00Z", auditor,
