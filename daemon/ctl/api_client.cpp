@@ -6,28 +6,9 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <thread>
 
+#include "daemon/http/curl_capture.hpp"
+
 namespace araldo::ctl {
-namespace {
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  std::string_view line(data, size * n);
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
-    static_cast<ApiResponse*>(user)->headers.emplace_back(std::string(line.substr(0, colon)),
-                                                          std::string(value));
-  }
-  return size * n;
-}
-
-}  // namespace
 
 ApiClient::ApiClient(ClientOptions options)
     : options_(std::move(options)), curl_(curl_easy_init()) {}
@@ -56,10 +37,10 @@ ApiResponse ApiClient::once(const std::string& method, const std::string& path,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http::curl_collect_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http::curl_collect_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");

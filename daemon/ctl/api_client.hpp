@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/http/http_message.hpp"
+
 namespace araldo::ctl {
 
 struct ClientOptions {
@@ -21,7 +23,7 @@ struct ApiResponse {
   int status = 0;  // 0: no answer at all
   std::string body;
   std::string error;  // why there was no answer
-  std::vector<std::pair<std::string, std::string>> headers;
+  http::Headers headers;
 };
 
 class ApiClient {

@@ -6,34 +6,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "daemon/http/curl_capture.hpp"
+
 namespace araldo::dispatch {
 namespace {
 
 std::once_flag curl_init_once;
-
-size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* headers = static_cast<http::Headers*>(user);
-  std::string_view line(data, size * count);
-  // A new status line (after "100 Continue" or a redirect) starts a new header set.
-  if (line.starts_with("HTTP/")) {
-    *headers = http::Headers();
-  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() &&
-           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-      value.remove_suffix(1);
-    }
-    headers->add(std::string(line.substr(0, colon)), std::string(value));
-  }
-  return size * count;
-}
 
 }  // namespace
 
@@ -114,9 +92,9 @@ void CurlMultiSender::submit(std::uint64_t tag, const channels::OutgoingRequest&
                      static_cast<curl_off_t>(t->request_body.size()));
   }
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &http::curl_collect_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response_body);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &http::curl_collect_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->response_headers);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // signals and threads do not mix

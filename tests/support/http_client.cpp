@@ -2,28 +2,9 @@
 
 #include <curl/curl.h>
 
+#include "daemon/http/curl_capture.hpp"
+
 namespace araldo::test_support {
-namespace {
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  std::string_view line(data, size * n);
-  auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
-    static_cast<http::Headers*>(user)->add(std::string(line.substr(0, colon)), std::string(value));
-  }
-  return size * n;
-}
-
-}  // namespace
-
 HttpResult http_request(const std::string& method, const std::string& url,
                         const std::map<std::string, std::string>& headers,
                         const std::string& body) {
@@ -38,9 +19,9 @@ HttpResult http_request(const std::string& method, const std::string& url,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &http::curl_collect_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &http::curl_collect_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
