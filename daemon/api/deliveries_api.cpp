@@ -75,10 +75,7 @@ http::Response DeliveriesApi::list(const Call& call) const {
   }
   // Without a state: the dead letters, what an operator comes here for.
   if (q.all("state").empty()) filter.states.push_back(model::DeliveryState::failed);
-  filter.alert_id = q.one("alert_id");
-  if (filter.alert_id && !is_uuid(*filter.alert_id)) {
-    errors.push_back(http::in_parameter("alert_id", "must be a UUID"));
-  }
+  filter.alert_id = q.uuid("alert_id");
   filter.channel = q.one("channel");
   filter.target = q.one("target");
   filter.since = q.time("since");

@@ -1,17 +1,16 @@
 #include "daemon/api/listing_api.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
-#include "daemon/api/alert_id.hpp"
 #include "daemon/api/query_params.hpp"
+#include "daemon/model/alert.hpp"
 #include "daemon/store/listing_store.hpp"
 
 namespace araldo::api {
 namespace {
-
-const std::set<std::string> severities{"Extreme", "Severe", "Moderate", "Minor", "Unknown"};
 
 boost::json::value or_null(const std::optional<std::string>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
@@ -50,11 +49,10 @@ http::Response ListingApi::alerts(const Call& call) const {
   filter.since = q.time("since");
   filter.until = q.time("until");
   for (const auto& s : q.all("severity")) {
-    if (!severities.contains(s)) {
-      errors.push_back(
-          http::in_parameter("severity", "'" + s +
-                                             "' is not one of Extreme, Severe, Moderate, "
-                                             "Minor, Unknown"));
+    if (std::find(model::severities.begin(), model::severities.end(), s) ==
+        model::severities.end()) {
+      errors.push_back(http::in_parameter(
+          "severity", "'" + s + "' is not one of Extreme, Severe, Moderate, Minor, Unknown"));
     }
     filter.severities.push_back(s);
   }
@@ -115,10 +113,7 @@ http::Response ListingApi::audit(const Call& call) const {
   store::AuditFilter filter;
   filter.since = q.time("since");
   filter.until = q.time("until");
-  filter.alert_id = q.one("alert_id");
-  if (filter.alert_id && !is_uuid(*filter.alert_id)) {
-    errors.push_back(http::in_parameter("alert_id", "must be a UUID"));
-  }
+  filter.alert_id = q.uuid("alert_id");
   filter.delivery_id = q.positive("delivery_id");
   filter.actor = q.one("actor");
   filter.kind = q.one("kind");

@@ -4,6 +4,7 @@
 #include <boost/url/parse_query.hpp>
 #include <charconv>
 
+#include "daemon/api/alert_id.hpp"
 #include "daemon/model/cap_datetime.hpp"
 
 namespace araldo::api {
@@ -71,6 +72,12 @@ std::optional<long long> QueryParams::positive(const std::string& name) {
     return std::nullopt;
   }
   return v;
+}
+
+std::optional<std::string> QueryParams::uuid(const std::string& name) {
+  auto text = one(name);
+  if (text && !is_uuid(*text)) errors_.push_back(http::in_parameter(name, "must be a UUID"));
+  return text;
 }
 
 int QueryParams::limit(int fallback, int max) {

@@ -24,6 +24,8 @@ class QueryParams {
   // A CAP datetime or RFC 3339 with Z (2026-11-29T10:00:00Z); as text PostgreSQL reads.
   std::optional<std::string> time(const std::string& name);
   std::optional<long long> positive(const std::string& name);
+  // An alert's id (a UUID).
+  std::optional<std::string> uuid(const std::string& name);
   int limit(int fallback, int max);
   // Every parameter but these, canonically written: what a cursor is bound to.
   std::string canonical(const std::set<std::string>& except) const;
