@@ -82,10 +82,16 @@ http::Response run(const CallHandler& handle, const Call& call) {
                  .to_response();
     r.headers.set("Retry-After", "2");
     return r;
-  } catch (const store::InvalidSubscriberValue& e) {
-    // A consent time PostgreSQL cannot read (2026-02-30): the shape check let it by.
-    return http::unprocessable({{"/consent_at", std::string("not a valid time: ") + e.what()}},
-                               "The subscribers are not valid")
+  } catch (const store::ValueRefused& e) {
+    // The database knows better than a check that let the value by: still the client's
+    // input, and nothing was written. Where it is, only the handler's checks could say.
+    spdlog::warn("event=http.value_refused method={} path={} error=\"{}\"", call.request.method,
+                 std::string(call.request.path()), e.what());
+    return http::Problem{422,
+                         "validation-failed",
+                         "The request is not valid",
+                         std::string("the database refused a value: ") + e.what(),
+                         {}}
         .to_response();
   }
 }

@@ -25,8 +25,9 @@ bool valid_consent_time(const std::string& text) {
   const std::chrono::year_month_day date{std::chrono::year{num(1)},
                                          std::chrono::month{static_cast<unsigned>(num(2))},
                                          std::chrono::day{static_cast<unsigned>(num(3))}};
-  return date.ok() && num(4) <= 23 && num(5) <= 59 && num(7) <= 59 && num(10) <= 14 &&
-         num(11) <= 59;
+  // PostgreSQL has no year 0 (1 BC); nor has a consent given by a person alive.
+  return num(1) >= 1 && date.ok() && num(4) <= 23 && num(5) <= 59 && num(7) <= 59 &&
+         num(10) <= 14 && num(11) <= 59;
 }
 
 // Field problems of one subscriber, each as (field, detail).

@@ -31,7 +31,7 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
         "   FROM upserted",
         channel, boost::json::serialize(rows), actor);
   } catch (const pqxx::data_exception& e) {
-    throw InvalidSubscriberValue(e.what());
+    throw ValueRefused(e.what());
   }
   UpsertResult result{r[0].as<long long>(), r[1].as<long long>()};
   boost::json::object detail{

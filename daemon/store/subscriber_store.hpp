@@ -21,14 +21,14 @@ struct UpsertResult {
   long long updated = 0;  // already subscribed: language and consent time replaced
 };
 
-// A value PostgreSQL refused although it had the right shape (a consent time on
-// 2026-02-30); nothing was written.
-struct InvalidSubscriberValue : std::runtime_error {
+// A value PostgreSQL refused although the API's checks let it by (they check what it
+// checks, so this is a gap in them); nothing was written.
+struct ValueRefused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 // All of them in one statement, whatever their number; all or nothing. Throws
-// InvalidSubscriberValue.
+// ValueRefused.
 UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
                                 const std::string& actor);

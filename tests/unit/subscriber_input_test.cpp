@@ -113,9 +113,11 @@ TEST(SubscriberInput, ACommaInsideQuotesAndABomAreRead) {
 TEST(SubscriberInput, AConsentTimeThatDoesNotExistIsRefusedAtItsLine) {
   const auto errors = errors_of(api::subscribers_from_csv(
       "address,language,consent_at\n393330000001,it,2026-02-30T10:00:00+01:00\n"
-      "393330000002,it,2026-01-01T25:00:00+01:00\n",
+      "393330000002,it,2026-01-01T25:00:00+01:00\n"
+      "393330000003,it,0000-01-01T10:00:00+01:00\n",
       100));
-  ASSERT_EQ(errors.size(), 2u);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[2].pointer, "/line/4");  // a year PostgreSQL does not have
   EXPECT_EQ(errors[0].pointer, "/line/2");
   EXPECT_NE(errors[0].detail.find("consent_at"), std::string::npos);
   EXPECT_EQ(errors[1].pointer, "/line/3");
