@@ -12,6 +12,7 @@
 #include "daemon/api/keys_api.hpp"
 #include "daemon/api/listing_api.hpp"
 #include "daemon/api/route_table.hpp"
+#include "daemon/api/schedules_api.hpp"
 #include "daemon/api/subscribers_api.hpp"
 #include "daemon/audit/sequencer.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
@@ -42,7 +43,9 @@ int serve(config::Config& cfg) {
   dispatch::Dispatcher dispatcher(
       cfg.dispatch, std::make_unique<store::PgDeliveryQueue>(cfg.database.url), cfg.channels);
   const auto new_work = [&] { dispatcher.new_work(); };
-  api::AlertsApi alerts(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake);
+  intake::AlertIntake intake(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake);
+  api::AlertsApi alerts(intake, db);
+  api::SchedulesApi schedules(db, intake);
 
   api::SubscribersApi subscribers(db, cfg.channels);
   api::DeliveriesApi deliveries(db, new_work);
@@ -99,6 +102,19 @@ int serve(config::Config& cfg) {
   routes.add({"POST", "/v1/keys", admins, json, 0, handler(keys, &api::KeysApi::create)});
   routes.add({"GET", "/v1/keys", admins, "", 0, handler(keys, &api::KeysApi::list)});
   routes.add({"DELETE", "/v1/keys/{name}", admins, "", 0, handler(keys, &api::KeysApi::revoke)});
+  const std::vector<Role> schedulers{Role::Scheduler, Role::Admin};
+  const std::vector<Role> schedule_readers{Role::Scheduler, Role::Admin, Role::Operator,
+                                           Role::Auditor};
+  routes.add({"POST", "/v1/schedules", schedulers, json, 0,
+              handler(schedules, &api::SchedulesApi::create)});
+  routes.add({"GET", "/v1/schedules", schedule_readers, "", 0,
+              handler(schedules, &api::SchedulesApi::list)});
+  routes.add({"GET", "/v1/schedules/{id}", schedule_readers, "", 0,
+              handler(schedules, &api::SchedulesApi::get)});
+  routes.add({"PATCH", "/v1/schedules/{id}", schedulers, json, 0,
+              handler(schedules, &api::SchedulesApi::patch)});
+  routes.add({"DELETE", "/v1/schedules/{id}", schedulers, "", 0,
+              handler(schedules, &api::SchedulesApi::remove)});
   routes.add({"GET", "/healthz", {}, "", 0, [](const api::Call&) { return api::healthz(); }});
   routes.add({"GET", "/readyz", {}, "", 0, [&](const api::Call&) {
                 return api::readyz(
@@ -117,6 +133,8 @@ int serve(config::Config& cfg) {
   audit::Sequencer sequencer(cfg.audit.signing_key);
   std::jthread seal_thread(
       [&](std::stop_token st) { sequencer.run(cfg.database.url, cfg.audit.seal_interval, st); });
+  schedule::ScheduleRunner schedule_runner(db, intake, cfg.schedules);
+  std::jthread schedule_thread([&](std::stop_token st) { schedule_runner.run(st); });
   const auto port = server.start();
   spdlog::info("event=http.listening url=http://{}:{} channels={}",
                cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
@@ -129,6 +147,8 @@ int serve(config::Config& cfg) {
   // Intake first, so nothing is accepted that the dispatcher will not see; then let
   // in-flight sends finish and hand back what is left.
   server.stop_accepting();
+  schedule_thread.request_stop();
+  schedule_thread.join();
   server.stop();
   dispatch_thread.request_stop();
   dispatch_thread.join();

@@ -95,6 +95,11 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   c.intake.max_batch = static_cast<std::size_t>(alerts.integer("max_batch", 256, 1, 10'000));
   alerts.reject_unknown_keys();
 
+  auto schedules = top.section("schedules");
+  // How often each daemon looks for occurrences that came due.
+  c.schedules.poll_interval = schedules.millis("poll_interval_ms", c.schedules.poll_interval);
+  schedules.reject_unknown_keys();
+
   if (top.has("templates_dir")) c.templates_dir = top.required_string("templates_dir");
 
   auto chans = top.section("channels");

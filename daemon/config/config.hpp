@@ -11,6 +11,7 @@
 #include "daemon/http/http_server.hpp"
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
+#include "daemon/schedule/schedule_runner.hpp"
 
 namespace araldo::config {
 
@@ -33,6 +34,7 @@ struct Config {
   dispatch::DispatchOptions dispatch;
   model::AlertDefaults alert_defaults;
   intake::GroupCommitOptions intake;
+  schedule::RunnerOptions schedules;
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";
   channels::ChannelSet channels;

@@ -41,10 +41,12 @@ class Intake : public ::testing::Test {
     database_ = std::make_unique<store::Database>(config::Secret(db_.dsn()), 2);
     pqxx::connection c(db_.dsn());
     key_ = store::create_api_key(c, {"ops", "operator", std::nullopt}, "test").key;
-    api_ = std::make_unique<api::AlertsApi>(*database_, channels_, renderer_,
-                                            model::AlertDefaults{"it", "pc@comune.example"});
-    other_api_ = std::make_unique<api::AlertsApi>(*database_, other_channels_, renderer_,
-                                                  model::AlertDefaults{"it", "pc@comune.example"});
+    intake_ = std::make_unique<intake::AlertIntake>(
+        *database_, channels_, renderer_, model::AlertDefaults{"it", "pc@comune.example"});
+    other_intake_ = std::make_unique<intake::AlertIntake>(
+        *database_, other_channels_, renderer_, model::AlertDefaults{"it", "pc@comune.example"});
+    api_ = std::make_unique<api::AlertsApi>(*intake_, *database_);
+    other_api_ = std::make_unique<api::AlertsApi>(*other_intake_, *database_);
     // The API as araldod serves it: through the route table, which checks key and role.
     for (auto* api : {api_.get(), other_api_.get()}) {
       auto& table = tables_.emplace_back(
@@ -122,6 +124,7 @@ class Intake : public ::testing::Test {
   channels::ChannelSet channels_;
   render::Renderer renderer_;
   std::unique_ptr<store::Database> database_;
+  std::unique_ptr<intake::AlertIntake> intake_, other_intake_;
   std::unique_ptr<api::AlertsApi> api_;
   std::string key_;
   std::string baseline_;
@@ -264,7 +267,8 @@ TEST_F(Intake, ASubscriptionChannelWithoutSubscribersIs422) {
 
 TEST_F(Intake, DatabaseDownIs503NeverAccepted) {
   store::Database down(config::Secret("host=127.0.0.1 port=1 user=nobody connect_timeout=2"), 1);
-  api::AlertsApi api(down, channels_, renderer_, {});
+  intake::AlertIntake intake(down, channels_, renderer_, {});
+  api::AlertsApi api(intake, down);
   api::RouteTable table(down, 64 * 1024);
   table.add({"POST",
              "/v1/alerts",

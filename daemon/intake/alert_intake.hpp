@@ -1,0 +1,61 @@
+#pragma once
+// Accepting an alert, whoever asks: POST /v1/alerts and the schedules firing. Validates
+// the body, resolves its channels, renders and splits every text, then queues it through
+// the group commit. An Idempotency-Key makes a repeated request return the first answer.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "channels/registry.hpp"
+#include "daemon/http/problem.hpp"
+#include "daemon/intake/group_commit.hpp"
+#include "daemon/model/alert_json.hpp"
+#include "daemon/render/renderer.hpp"
+#include "daemon/store/alert_store.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::intake {
+
+struct Accepted {
+  store::AcceptedAlert alert;
+  bool replayed = false;  // the Idempotency-Key had already sent it
+};
+
+using IntakeResult = std::variant<Accepted, http::Problem>;
+
+class AlertIntake {
+ public:
+  // `new_work` is called after alerts commit, to wake the dispatchers.
+  AlertIntake(
+      store::Database& db, const channels::ChannelSet& channels, const render::Renderer& renderer,
+      model::AlertDefaults defaults, std::function<void()> new_work = [] {},
+      GroupCommitOptions group_commit = {});
+  ~AlertIntake();  // answers what is queued, then stops the committers
+
+  // Everything short of writing: the alert rendered for every target, or what is wrong
+  // with it (pointers into `doc`).
+  std::variant<store::NewAlert, http::Problem> prepare(
+      const boost::json::value& doc, const std::string& actor,
+      std::chrono::system_clock::time_point now) const;
+
+  // Parses, prepares and writes `body`; with a key, a repeat of the same body is answered
+  // with the first alert, and another body with a 409 problem.
+  IntakeResult accept(std::string_view body, const std::string& actor,
+                      const std::optional<std::string>& idempotency_key) const;
+
+ private:
+  std::optional<IntakeResult> replay(const std::string& actor,
+                                     const store::IdempotencyKey& key) const;
+
+  store::Database& db_;
+  const channels::ChannelSet& channels_;
+  const render::Renderer& renderer_;
+  model::AlertDefaults defaults_;
+  std::unique_ptr<GroupCommit> group_commit_;
+};
+
+}  // namespace araldo::intake

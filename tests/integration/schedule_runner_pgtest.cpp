@@ -1,0 +1,215 @@
+// The schedule runner against a real database, with its clock in the test's hands: each
+// occurrence sends one alert, a daemon that was down follows the misfire policy, two
+// daemons ticking at once send each occurrence once, and a claim left by a dead daemon is
+// taken over without a second alert.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <ctime>
+#include <thread>
+
+#include "channels/registry.hpp"
+#include "daemon/config/section.hpp"
+#include "daemon/intake/alert_intake.hpp"
+#include "daemon/schedule/schedule_runner.hpp"
+#include "daemon/store/schedule_store.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace araldo;
+using schedule::Instant;
+
+namespace {
+
+Instant utc(int y, int mo, int d, int h, int mi, int s = 0) {
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return Instant(std::chrono::seconds(timegm(&tm)));
+}
+long long epoch(Instant t) {
+  return t.time_since_epoch().count();
+}
+
+const char* kAlert =
+    R"({"headline":"Prova sirene","event":"Test","severity":"Minor","urgency":"Future",
+        "certainty":"Observed","category":"Safety","description":"Prova mensile delle sirene.",
+        "channels":["tg"],"expires_after":"PT1H"})";
+
+// One daemon: its pool, its intake, its runner, reading the shared clock.
+struct Daemon {
+  Daemon(const std::string& dsn, const channels::ChannelSet& channels,
+         const render::Renderer& renderer, const Instant& clock)
+      : db(config::Secret(dsn), 2),
+        intake(db, channels, renderer, model::AlertDefaults{"it", "pc@comune.example"}),
+        runner(db, intake, {}, [&clock] { return clock; }) {}
+  store::Database db;
+  intake::AlertIntake intake;
+  schedule::ScheduleRunner runner;
+};
+
+class ScheduleRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    channels::ChannelRegistry registry;
+    channels::register_all_channels(registry);
+    config::Section s(
+        YAML::Load("{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi',"
+                   " chats: ['@chan_a']}"),
+        "channels.tg", config::process_env);
+    channels_.add(registry.create("tg", s));
+    daemon_ = std::make_unique<Daemon>(db_.dsn(), channels_, renderer_, now_);
+  }
+
+  // A schedule as POST /v1/schedules stores it, its next occurrence at or after `from`.
+  std::string add(const std::string& rrule, const std::string& start, const std::string& zone,
+                  const std::string& misfire = "skip", long long within = 0,
+                  const std::string& alert = kAlert) {
+    auto r = std::get<schedule::Recurrence>(schedule::Recurrence::parse(rrule, start, zone));
+    const auto first = r.next_after(utc(1999, 1, 1, 0, 0));
+    store::NewSchedule s{"test",
+                         "cron-siren",
+                         boost::json::parse(alert).as_object(),
+                         {{"rrule", rrule}, {"start", start}, {"time_zone", zone}},
+                         r.rrule(),
+                         r.start(),
+                         r.time_zone(),
+                         misfire,
+                         within,
+                         true,
+                         epoch(*first)};
+    return store::create_schedule(daemon_->db, s, "cron-siren");
+  }
+
+  std::string occurrences(const std::string& id) {
+    return db_.scalar(
+        "SELECT string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'MM-DD HH24:MI') || ' ' || state,"
+        " ', ' ORDER BY occurrence) FROM schedule_occurrences WHERE schedule_id = '" +
+        id + "'");
+  }
+  std::string next_at(const std::string& id) {
+    return db_.scalar(
+        "SELECT to_char(next_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+        " FROM schedules WHERE id = '" +
+        id + "'");
+  }
+
+  test_support::TestDatabase db_;
+  channels::ChannelSet channels_;
+  render::Renderer renderer_;
+  Instant now_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+// Noon in Rome, daily, across the last Sunday of March 2027: 11:00 UTC, then 10:00 UTC.
+TEST_F(ScheduleRunnerTest, EachOccurrenceSendsOneAlertAcrossTheDaylightSavingChange) {
+  const auto id = add("FREQ=DAILY", "2027-03-27T12:00", "Europe/Rome");
+  EXPECT_EQ(next_at(id), "2027-03-27 11:00");
+
+  now_ = utc(2027, 3, 27, 10, 59, 59);
+  EXPECT_EQ(daemon_->runner.tick(), 0);  // not yet
+  now_ = utc(2027, 3, 27, 11, 0, 5);
+  EXPECT_EQ(daemon_->runner.tick(), 1);
+  EXPECT_EQ(daemon_->runner.tick(), 0);  // the same occurrence, again: nothing
+  EXPECT_EQ(next_at(id), "2027-03-28 10:00");
+  now_ = utc(2027, 3, 28, 10, 0, 30);
+  EXPECT_EQ(daemon_->runner.tick(), 1);
+
+  EXPECT_EQ(occurrences(id), "03-27 11:00 sent, 03-28 10:00 sent");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM alerts WHERE submitted_by = 'cron-siren'"), "2");
+  EXPECT_EQ(db_.scalar("SELECT count(DISTINCT alert_id) FROM schedule_occurrences"), "2");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_events WHERE kind = 'schedule.fired'"), "2");
+}
+
+TEST_F(ScheduleRunnerTest, AfterDowntimeSkipSendsNothingAndRecordsEachMissedOccurrence) {
+  const auto id = add("FREQ=DAILY", "2027-01-10T08:00", "UTC");
+  now_ = utc(2027, 1, 12, 9, 0);  // down since before the 10th
+  EXPECT_EQ(daemon_->runner.tick(), 0);
+  EXPECT_EQ(occurrences(id), "01-10 08:00 missed, 01-11 08:00 missed, 01-12 08:00 missed");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_events WHERE kind = 'schedule.missed'"), "3");
+  EXPECT_EQ(db_.count("alerts"), 0);
+  EXPECT_EQ(next_at(id), "2027-01-13 08:00");
+}
+
+TEST_F(ScheduleRunnerTest, AfterDowntimeSendLateSendsTheLatestOccurrenceOnce) {
+  const auto id = add("FREQ=DAILY", "2027-01-10T08:00", "UTC", "send_late", 3 * 3600);
+  now_ = utc(2027, 1, 12, 10, 0);  // today's is 2 h late, within 3 h
+  EXPECT_EQ(daemon_->runner.tick(), 1);
+  EXPECT_EQ(occurrences(id), "01-10 08:00 missed, 01-11 08:00 missed, 01-12 08:00 sent");
+  EXPECT_EQ(db_.scalar("SELECT detail->>'late_by_seconds' FROM audit_events"
+                       " WHERE kind = 'schedule.fired'"),
+            "7200");
+  EXPECT_EQ(db_.count("alerts"), 1);
+}
+
+// Two daemons on one database, ticking at the same moments through twenty minutes of a
+// minutely schedule: twenty alerts, one per occurrence.
+TEST_F(ScheduleRunnerTest, TwoDaemonsSendEachOccurrenceOnce) {
+  const auto id = add("FREQ=MINUTELY", "2027-06-01T09:00", "Europe/Rome");
+  Daemon other(db_.dsn(), channels_, renderer_, now_);
+  int sent = 0;
+  for (auto t = utc(2027, 6, 1, 7, 0, 1); t < utc(2027, 6, 1, 7, 20);
+       t += std::chrono::seconds(20)) {
+    now_ = t;
+    int a = 0, b = 0;
+    std::thread first([&] { a = daemon_->runner.tick(); });
+    std::thread second([&] { b = other.runner.tick(); });
+    first.join();
+    second.join();
+    sent += a + b;
+  }
+  EXPECT_EQ(sent, 20);
+  EXPECT_EQ(db_.count("alerts"), 20);
+  EXPECT_EQ(db_.scalar("SELECT count(DISTINCT alert_id) FROM schedule_occurrences"
+                       " WHERE schedule_id = '" +
+                       id + "' AND state = 'sent'"),
+            "20");
+}
+
+// A daemon claimed the occurrence and wrote its alert, then died before recording it.
+// A minute later another takes the claim over: the Idempotency-Key made of the schedule
+// and occurrence finds the alert already written, and nothing is sent twice.
+TEST_F(ScheduleRunnerTest, AClaimLeftByADeadDaemonIsTakenOverWithoutASecondAlert) {
+  const auto id = add("FREQ=DAILY", "2027-01-10T08:00", "UTC");
+  const auto occurrence = epoch(utc(2027, 1, 10, 8, 0));
+  ASSERT_EQ(store::claim_occurrence(daemon_->db, id, occurrence), store::Claim::taken);
+  // The body as the runner reads it back from the schedule.
+  const auto written =
+      daemon_->intake.accept(db_.scalar("SELECT alert::text FROM schedules"), "cron-siren",
+                             "schedule:" + id + ":" + std::to_string(occurrence));
+  ASSERT_TRUE(std::holds_alternative<intake::Accepted>(written));
+
+  now_ = utc(2027, 1, 10, 8, 0, 20);
+  EXPECT_EQ(daemon_->runner.tick(), 0);  // claimed a moment ago: its daemon may be alive
+  EXPECT_EQ(occurrences(id), "01-10 08:00 claimed");
+  EXPECT_EQ(next_at(id), "2027-01-10 08:00");  // kept, to be looked at again
+
+  db_.scalar(
+      "WITH aged AS (UPDATE schedule_occurrences"
+      " SET claimed_at = now() - interval '2 minutes' RETURNING 1) SELECT count(*) FROM aged");
+  EXPECT_EQ(daemon_->runner.tick(), 1);
+  EXPECT_EQ(occurrences(id), "01-10 08:00 sent");
+  EXPECT_EQ(db_.count("alerts"), 1);
+  EXPECT_EQ(db_.scalar("SELECT alert_id FROM schedule_occurrences"),
+            std::get<intake::Accepted>(written).alert.id);
+}
+
+// The channel named in the schedule's alert was removed from the configuration since: the
+// occurrence is refused, recorded with the reason and audited; the schedule goes on.
+TEST_F(ScheduleRunnerTest, AnAlertRefusedAtItsOccurrenceIsRecordedWithTheReason) {
+  const auto id = add("FREQ=DAILY", "2027-01-10T08:00", "UTC", "skip", 0,
+                      R"({"headline":"x","event":"Test","severity":"Minor","urgency":"Future",
+                          "certainty":"Observed","category":"Safety","channels":["gone"]})");
+  now_ = utc(2027, 1, 10, 8, 0, 10);
+  EXPECT_EQ(daemon_->runner.tick(), 0);
+  EXPECT_EQ(occurrences(id), "01-10 08:00 refused");
+  EXPECT_NE(db_.scalar("SELECT detail FROM schedule_occurrences").find("unknown channel 'gone'"),
+            std::string::npos);
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_events WHERE kind = 'schedule.refused'"), "1");
+  EXPECT_EQ(next_at(id), "2027-01-11 08:00");
+}
+
+}  // namespace
