@@ -18,6 +18,9 @@ CREATE TABLE schedules (
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz
 );
+-- A name once per key among live schedules: a create retried after a lost answer, or
+-- pasted twice, is refused instead of making a second schedule that fires alongside.
+CREATE UNIQUE INDEX schedules_owner_name ON schedules (owner, name) WHERE deleted_at IS NULL;
 CREATE INDEX schedules_due ON schedules (next_at) WHERE enabled AND deleted_at IS NULL;
 
 -- One row per schedule and occurrence: the primary key is what makes an occurrence fire

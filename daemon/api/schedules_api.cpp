@@ -108,7 +108,19 @@ http::Response SchedulesApi::create(const Call& call) const {
                          spec.misfire.within.count(),
                          spec.enabled,
                          spec.first.time_since_epoch().count()};
-  const auto id = store::create_schedule(db_, row, call.caller.name);
+  std::string id;
+  try {
+    id = store::create_schedule(db_, row, call.caller.name);
+  } catch (const store::ScheduleNameTaken& e) {
+    return http::Problem{409,
+                         "schedule-exists",
+                         "A schedule of that name exists",
+                         e.what(),
+                         {{"/name",
+                           "already used by a live schedule of this key; delete it "
+                           "first, or choose another name"}}}
+        .to_response();
+  }
   spdlog::info("event=schedule.created schedule_id={} actor={} rrule=\"{}\" time_zone={}", id,
                call.caller.name, row.rrule, row.time_zone);
   auto r = http::Response::json(

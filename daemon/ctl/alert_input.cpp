@@ -11,19 +11,30 @@ namespace araldo::ctl {
 namespace {
 
 // YAML scalars become strings: every field of an alert is text (or a list of them).
-boost::json::value from_yaml(const YAML::Node& node) {
+// `typed`: an unquoted true, false or integer keeps its type (a schedule's enabled and
+// within_seconds), except under "alert", which is an alert's text again.
+boost::json::value from_yaml(const YAML::Node& node, bool typed = false) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       boost::json::object o;
-      for (const auto& entry : node) o[entry.first.as<std::string>()] = from_yaml(entry.second);
+      for (const auto& entry : node) {
+        const auto key = entry.first.as<std::string>();
+        o[key] = from_yaml(entry.second, typed && key != "alert");
+      }
       return o;
     }
     case YAML::NodeType::Sequence: {
       boost::json::array a;
-      for (const auto& item : node) a.push_back(from_yaml(item));
+      for (const auto& item : node) a.push_back(from_yaml(item, typed));
       return a;
     }
     case YAML::NodeType::Scalar:
+      if (typed && node.Tag() == "?") {
+        bool b = false;
+        long long n = 0;
+        if (YAML::convert<bool>::decode(node, b)) return b;
+        if (YAML::convert<long long>::decode(node, n)) return n;
+      }
       return boost::json::string(node.Scalar());
     default:
       return nullptr;
@@ -42,7 +53,7 @@ std::string read_all(const std::string& file) {
   return text.str();
 }
 
-boost::json::object parse_file(const std::string& file) {
+boost::json::object parse_file(const std::string& file, bool typed = false) {
   const auto text = read_all(file);
   const bool yaml = file.ends_with(".yaml") || file.ends_with(".yml");
   if (!yaml) {
@@ -55,8 +66,8 @@ boost::json::object parse_file(const std::string& file) {
     if (file.ends_with(".json")) throw AlertInputError(file + ": not valid JSON: " + ec.message());
   }
   try {
-    auto doc = from_yaml(YAML::Load(text));
-    if (!doc.is_object()) throw AlertInputError(file + ": expected a mapping of alert fields");
+    auto doc = from_yaml(YAML::Load(text), typed);
+    if (!doc.is_object()) throw AlertInputError(file + ": expected a mapping of fields");
     return doc.as_object();
   } catch (const YAML::Exception& e) {
     throw AlertInputError(file + ": not valid JSON or YAML: " + e.what());
@@ -64,6 +75,10 @@ boost::json::object parse_file(const std::string& file) {
 }
 
 }  // namespace
+
+boost::json::object schedule_from_file(const std::string& file) {
+  return parse_file(file, true);
+}
 
 boost::json::object alert_from_input(const AlertFlags& flags) {
   boost::json::object alert;

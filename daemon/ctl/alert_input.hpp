@@ -22,4 +22,7 @@ struct AlertFlags {
 // Throws AlertInputError naming the file and what is wrong with it.
 boost::json::object alert_from_input(const AlertFlags& flags);
 
+// A schedule document (POST /v1/schedules) from a JSON or YAML file, or "-" for stdin.
+boost::json::object schedule_from_file(const std::string& file);
+
 }  // namespace araldo::ctl

@@ -4,6 +4,7 @@
 //   araldoctl status|cancel ID;  araldoctl retry ID | --delivery N
 //   araldoctl keys create NAME --role R | list | revoke NAME
 //   araldoctl subscribers count|add|remove|import CHANNEL ...
+//   araldoctl schedules create FILE | list | show|enable|disable|delete ID
 // Against the database, as an auditor (--database-url):
 //   araldoctl audit verify [--expect-head SIZE:ROOT ...] [--public-key HEX] | audit head
 //   araldoctl audit prove --event ID [--size N] | --from N1 [--to N2]
@@ -17,6 +18,7 @@
 #include "daemon/ctl/audit_commands.hpp"
 #include "daemon/ctl/client_settings.hpp"
 #include "daemon/ctl/commands.hpp"
+#include "daemon/ctl/schedule_commands.hpp"
 
 namespace {
 
@@ -145,6 +147,21 @@ int main(int argc, char** argv) {
   auto* key_revoke = keys_cmd->add_subcommand("revoke", "revoke a key");
   key_revoke->add_option("name", name)->required();
 
+  auto* sched_cmd = app.add_subcommand("schedules", "recurring notices (scheduler, admin)");
+  sched_cmd->require_subcommand(1);
+  std::string schedule_file;
+  auto* sched_create = sched_cmd->add_subcommand(
+      "create", "create from a JSON or YAML file (- for stdin); shows the next occurrences");
+  sched_create->add_option("file", schedule_file)->required();
+  auto* sched_list = sched_cmd->add_subcommand("list", "the schedules this key may see");
+  auto* sched_show = sched_cmd->add_subcommand("show", "one schedule and its recent occurrences");
+  auto* sched_enable = sched_cmd->add_subcommand("enable", "resume from the next occurrence");
+  auto* sched_disable = sched_cmd->add_subcommand("disable", "send nothing until enabled");
+  auto* sched_delete = sched_cmd->add_subcommand("delete", "stop for good (kept for auditors)");
+  for (auto* sub : {sched_show, sched_enable, sched_disable, sched_delete}) {
+    sub->add_option("id", id, "the schedule's id")->required();
+  }
+
   auto* subs_cmd = app.add_subcommand("subscribers", "a subscription channel's subscribers");
   subs_cmd->require_subcommand(1);
   auto* subs_count = subs_cmd->add_subcommand("count", "how many, by language");
@@ -255,6 +272,12 @@ int main(int argc, char** argv) {
   if (key_create->parsed()) return ctl::create_key(c, name, role, expires);
   if (key_list->parsed()) return ctl::list_keys(c);
   if (key_revoke->parsed()) return ctl::revoke_key(c, name);
+  if (sched_create->parsed()) return ctl::create_schedule(c, schedule_file);
+  if (sched_list->parsed()) return ctl::list_schedules(c);
+  if (sched_show->parsed()) return ctl::show_schedule(c, id);
+  if (sched_enable->parsed()) return ctl::enable_schedule(c, id, true);
+  if (sched_disable->parsed()) return ctl::enable_schedule(c, id, false);
+  if (sched_delete->parsed()) return ctl::delete_schedule(c, id);
   if (subs_count->parsed()) return ctl::count_subscribers(c, channel);
   if (subs_add->parsed()) return ctl::add_subscriber(c, channel, address, language, consent_at);
   if (subs_remove->parsed()) return ctl::remove_subscriber(c, channel, address);

@@ -52,16 +52,20 @@ std::string rfc3339(long long epoch) {
 std::string create_schedule(Database& db, const NewSchedule& s, const std::string& actor) {
   return db.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    const auto id =
-        tx.exec_params1(
-              "INSERT INTO schedules (id, name, owner, alert, recurrence, rrule, dtstart,"
-              " time_zone, misfire, late_within, enabled, next_at)"
-              " VALUES (gen_random_uuid(), $1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8,"
-              " make_interval(secs => $9), $10, to_timestamp($11)) RETURNING id::text",
-              s.name, s.owner, boost::json::serialize(s.alert),
-              boost::json::serialize(s.recurrence), s.rrule, s.dtstart, s.time_zone, s.misfire,
-              s.late_within_seconds, s.enabled, s.next_at)[0]
-            .as<std::string>();
+    pqxx::result inserted;
+    try {
+      inserted = tx.exec_params(
+          "INSERT INTO schedules (id, name, owner, alert, recurrence, rrule, dtstart,"
+          " time_zone, misfire, late_within, enabled, next_at)"
+          " VALUES (gen_random_uuid(), $1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $8,"
+          " make_interval(secs => $9), $10, to_timestamp($11)) RETURNING id::text",
+          s.name, s.owner, boost::json::serialize(s.alert), boost::json::serialize(s.recurrence),
+          s.rrule, s.dtstart, s.time_zone, s.misfire, s.late_within_seconds, s.enabled, s.next_at);
+    } catch (const pqxx::unique_violation&) {
+      throw ScheduleNameTaken("a live schedule named '" + s.name + "' already exists for " +
+                              s.owner);
+    }
+    const auto id = inserted[0][0].as<std::string>();
     append_audit_event(tx, {actor,
                             "schedule.created",
                             std::nullopt,

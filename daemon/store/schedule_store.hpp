@@ -5,6 +5,7 @@
 // taken over without a second sending.
 #include <boost/json/object.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,12 @@ struct ScheduleRow {
   std::string created_at, updated_at;
 };
 
-// Returns the new schedule's id; audited as schedule.created.
+// The owner already has a live schedule of that name.
+struct ScheduleNameTaken : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Returns the new schedule's id; audited as schedule.created. Throws ScheduleNameTaken.
 std::string create_schedule(Database& db, const NewSchedule& schedule, const std::string& actor);
 // Live (not deleted) schedules, by name; only `owner`'s when given.
 std::vector<ScheduleRow> list_schedules(Database& db, const std::optional<std::string>& owner);

@@ -202,3 +202,115 @@ TEST_F(AraldoctlE2E, AnAuditorVerifiesTheLogOverTheApi) {
   EXPECT_EQ(broken.status, 1) << broken.output;
   EXPECT_NE(broken.output.find("BROKEN"), std::string::npos) << broken.output;
 }
+
+// A cron host's scheduler key sets up a notice every minute with araldoctl, two daemons
+// run it, and each occurrence goes out once. Other keys cannot touch it; a bad schedule
+// is refused with what is wrong and where, and creates nothing.
+TEST_F(AraldoctlE2E, ASchedulerKeysSchedulesAndTwoDaemonsSendEachOccurrenceOnce) {
+  start_daemon();
+  auto second_daemon = start_another_daemon();
+  const auto scheduler = write_file("cron.key", create_key("cron-siren", "scheduler") + "\n");
+  const auto other_scheduler =
+      write_file("other.key", create_key("cron-other", "scheduler") + "\n");
+  std::string alert_yaml;
+  for (std::string line; const char c : kSirenTest) {
+    line += c;
+    if (c == '\n') {
+      alert_yaml += "  " + line;
+      line.clear();
+    }
+  }
+  const auto schedule = write_file("siren-schedule.yaml",
+                                   "name: siren every minute\n"
+                                   "alert:\n" +
+                                       alert_yaml +
+                                       "  channels: [telegram-main]\n"
+                                       "  expires_after: PT1H\n"
+                                       "recurrence:\n"
+                                       "  cron: '* * * * *'\n"
+                                       "  time_zone: Europe/Rome\n"
+                                       "misfire:\n"
+                                       "  policy: send_late\n"
+                                       "  within_seconds: 120\n");
+  const auto created = ctl({"-o", "json", "schedules", "create", schedule}, scheduler);
+  ASSERT_EQ(created.status, 0) << created.output;
+  const auto doc = boost::json::parse(created.output.substr(created.output.find('{')));
+  const std::string id(doc.at("id").as_string());
+  EXPECT_EQ(doc.at("next_occurrences").as_array().size(), 5u);
+  EXPECT_EQ(doc.at("rrule").as_string(),
+            "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,"
+            "14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,1,2,3,4,5,6,"
+            "7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,"
+            "26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,"
+            "44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59");
+
+  // The same name again (a retried create): refused, nothing added.
+  const auto again = ctl({"schedules", "create", schedule}, scheduler);
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_NE(again.output.find("409"), std::string::npos) << again.output;
+  // An operator key does not manage schedules; another scheduler does not see this one.
+  const auto by_operator = ctl({"schedules", "disable", id}, operator_key_file());
+  EXPECT_EQ(by_operator.status, 1) << by_operator.output;
+  EXPECT_NE(by_operator.output.find("403"), std::string::npos) << by_operator.output;
+  const auto by_other = ctl({"schedules", "show", id}, other_scheduler);
+  EXPECT_EQ(by_other.status, 1) << by_other.output;
+  EXPECT_NE(by_other.output.find("404"), std::string::npos) << by_other.output;
+  EXPECT_EQ(ctl({"schedules", "list"}, other_scheduler).output.find(id), std::string::npos);
+
+  // The next minute comes: one alert, whichever daemon sent it.
+  const auto sent = [&] {
+    return std::stoll(db_->scalar(
+        "SELECT count(*) FROM schedule_occurrences WHERE state = 'sent' AND schedule_id = '" + id +
+        "'"));
+  };
+  ASSERT_TRUE(wait_until([&] { return sent() >= 1; }, seconds(150)));
+  const auto disabled = ctl({"schedules", "disable", id}, scheduler);
+  EXPECT_EQ(disabled.status, 0) << disabled.output;
+  const auto n = sent();
+  EXPECT_EQ(db_->count("alerts"), n);
+  EXPECT_EQ(db_->scalar("SELECT count(DISTINCT occurrence) FROM schedule_occurrences"),
+            std::to_string(n));
+  EXPECT_EQ(db_->scalar("SELECT DISTINCT submitted_by FROM alerts"), "cron-siren");
+  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() >= 2u * n; }));
+  EXPECT_EQ(emulator_messages().size(), 2u * n);  // two chats, once per occurrence
+
+  const auto shown = ctl({"schedules", "show", id}, scheduler);
+  EXPECT_EQ(shown.status, 0) << shown.output;
+  EXPECT_NE(shown.output.find("sent"), std::string::npos) << shown.output;
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'schedule.disabled'"), "1");
+  second_daemon.reset();
+}
+
+TEST_F(AraldoctlE2E, ABadScheduleIsRefusedWithWhereAndCreatesNothing) {
+  start_daemon();
+  const auto scheduler = write_file("cron.key", create_key("cron-siren", "scheduler") + "\n");
+  const auto refused = [&](const std::string& name, const std::string& json) {
+    const auto r = ctl({"schedules", "create", write_file(name, json)}, scheduler);
+    EXPECT_EQ(r.status, 1) << r.output;
+    return r.output;
+  };
+  const std::string alert =
+      R"("alert":{"headline":"Prova","event":"Test","category":"Safety","severity":"Minor",)"
+      R"("urgency":"Future","certainty":"Observed","channels":["telegram-main"]})";
+  // Standard cron would fire on days 1-7 and on every Monday.
+  EXPECT_NE(refused("a.json", R"({"name":"a",)" + alert +
+                                  R"(,"recurrence":{"cron":"0 12 1-7 * 1","time_zone":"UTC"}})")
+                .find("FREQ=MONTHLY;BYDAY=1MO"),
+            std::string::npos);
+  EXPECT_NE(refused("b.json", R"({"name":"b",)" + alert +
+                                  R"(,"recurrence":{"cron":"0 12 * * *","time_zone":"Rome"}})")
+                .find("/recurrence/time_zone"),
+            std::string::npos);
+  EXPECT_NE(refused("c.json", R"({"name":"c","alert":{"headline":"x"},"recurrence":)"
+                              R"({"rrule":"FREQ=MONTHLY;BYDAY=1MO","start":"2027-01-04T12:00",)"
+                              R"("time_zone":"Europe/Rome"}})")
+                .find("/alert/severity"),
+            std::string::npos);
+  EXPECT_NE(refused("d.json", R"({"name":"d",)" + alert +
+                                  R"(,"recurrence":{"rrule":"FREQ=HOURLY;INTERVAL=x",)"
+                                  R"("start":"2027-01-04T12:00","time_zone":"UTC"}})")
+                .find("/recurrence/rrule"),
+            std::string::npos);
+  EXPECT_EQ(db_->count("schedules"), 0);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind LIKE 'schedule.%'"), "0");
+}

@@ -112,6 +112,10 @@ TEST(Recurrence, RefusesWhatItCannotReadNamingTheField) {
   EXPECT_EQ(field("FREQ=SECONDLY", "2027-01-01T08:00", "UTC"), "rrule");
   EXPECT_EQ(field("FREQ=MINUTELY;BYSECOND=5", "2027-01-01T08:00", "UTC"), "rrule");
   EXPECT_EQ(field("FREQ=DAILY; BYHOUR=1", "2027-01-01T08:00", "UTC"), "rrule");
+  // libical would walk every hour up to the year 2582 looking for 30 February.
+  EXPECT_EQ(field("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30", "2027-01-01T08:00", "UTC"), "rrule");
+  EXPECT_EQ(field("FREQ=MINUTELY;BYDAY=MO", "2027-01-01T08:00", "UTC"), "rrule");
+  EXPECT_EQ(field("FREQ=HOURLY;BYMINUTE=0,30", "2027-01-01T08:00", "UTC"), "accepted");
   EXPECT_EQ(field("RRULE:FREQ=WEEKLY;BYDAY=MO", "2027-01-04T08:00", "America/New_York"),
             "accepted");
 }
