@@ -8,6 +8,7 @@
 #include "daemon/api/alerts_api.hpp"
 #include "daemon/api/audit_api.hpp"
 #include "daemon/api/deliveries_api.hpp"
+#include "daemon/api/export_api.hpp"
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/keys_api.hpp"
 #include "daemon/api/listing_api.hpp"
@@ -76,6 +77,9 @@ int serve(config::Config& cfg) {
   routes.add(
       {"GET", "/v1/audit", delivery_readers, "", 0, handler(listing, &api::ListingApi::audit)});
   api::AuditApi audit_api(cfg.database.url);
+  api::ExportApi exports(cfg.database.url);
+  routes.add({"GET", "/v1/audit/export", delivery_readers, "", 0,
+              handler(exports, &api::ExportApi::audit)});
   routes.add({"GET",
               "/v1/audit/verify",
               {Role::Auditor, Role::Admin},

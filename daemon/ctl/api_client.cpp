@@ -17,9 +17,35 @@ ApiClient::~ApiClient() {
   curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
+namespace {
+
+// A download: a 2xx body goes to the sink as it arrives; anything else (a problem
+// document) is kept in the response.
+struct Download {
+  CURL* curl;
+  std::ostream* sink;
+  ApiResponse* out;
+  long long written = 0;
+};
+
+std::size_t download_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* d = static_cast<Download*>(user);
+  long status = 0;
+  curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status >= 300)
+    return http::curl_collect_body(data, size, count, &d->out->body);
+  d->sink->write(data, static_cast<std::streamsize>(size * count));
+  if (!*d->sink) return 0;  // the disk is full: stop, and say so
+  d->written += static_cast<long long>(size * count);
+  return size * count;
+}
+
+}  // namespace
+
 ApiResponse ApiClient::once(const std::string& method, const std::string& path,
                             const std::string& body, const std::string& content_type,
-                            const std::vector<std::pair<std::string, std::string>>& headers) {
+                            const std::vector<std::pair<std::string, std::string>>& headers,
+                            std::ostream* sink, long long* written) {
   auto* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);
   ApiResponse out;
@@ -37,17 +63,32 @@ ApiResponse ApiClient::once(const std::string& method, const std::string& path,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http::curl_collect_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  Download download{curl, sink, &out};
+  if (sink) {
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, download_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &download);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http::curl_collect_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  }
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http::curl_collect_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  if (sink) {
+    // An export of millions of events takes as long as it takes; a stalled one does not.
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(
+        curl, CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>(std::max<long long>(1, options_.request_timeout.count() / 1000)));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   const auto rc = curl_easy_perform(curl);
   curl_slist_free_all(list);
+  if (written) *written = download.written;
   if (rc != CURLE_OK) {
     out.status = 0;
     out.error = error[0] ? error : curl_easy_strerror(rc);
@@ -65,8 +106,24 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& pat
   const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
   auto backoff = std::chrono::milliseconds(250);
   for (;;) {
-    auto r = once(method, path, body, content_type, headers);
+    auto r = once(method, path, body, content_type, headers, nullptr, nullptr);
     const bool again = r.status == 0 || r.status == 503;
+    if (!again || std::chrono::steady_clock::now() + backoff > give_up) return r;
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5'000));
+  }
+}
+
+ApiResponse ApiClient::download(const std::string& path, std::ostream& sink,
+                                const std::vector<std::pair<std::string, std::string>>& headers) {
+  const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
+  auto backoff = std::chrono::milliseconds(250);
+  for (;;) {
+    long long written = 0;
+    auto r = once("GET", path, "", "", headers, &sink, &written);
+    // Retried only while nothing was written: a half-written file is reported, not
+    // appended to.
+    const bool again = written == 0 && (r.status == 0 || r.status == 503);
     if (!again || std::chrono::steady_clock::now() + backoff > give_up) return r;
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5'000));

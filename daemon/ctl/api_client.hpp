@@ -3,6 +3,7 @@
 // bearer token. A 503 or a connection that fails is tried again with backoff, within a
 // bound, before giving up: a daemon restarting is not a failure.
 #include <chrono>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,10 +41,17 @@ class ApiClient {
                       const std::string& body = "", const std::string& content_type = "",
                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+  // GET whose 2xx body is written to `sink` as it arrives (never held whole); the
+  // response's body holds a refusal's problem document. A transfer cut short is status
+  // 0 with the error, even if the status line said 200.
+  ApiResponse download(const std::string& path, std::ostream& sink,
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+
  private:
   ApiResponse once(const std::string& method, const std::string& path, const std::string& body,
                    const std::string& content_type,
-                   const std::vector<std::pair<std::string, std::string>>& headers);
+                   const std::vector<std::pair<std::string, std::string>>& headers,
+                   std::ostream* sink, long long* written);
   ClientOptions options_;
   void* curl_;  // CURL*, reused so keep-alive works across polls
 };

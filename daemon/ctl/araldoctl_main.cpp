@@ -8,6 +8,7 @@
 // Against the database, as an auditor (--database-url):
 //   araldoctl audit verify [--expect-head SIZE:ROOT ...] [--public-key HEX] | audit head
 //   araldoctl audit prove --event ID [--size N] | --from N1 [--to N2]
+// Against araldod, as an auditor: araldoctl audit export [--format csv|jsonl] [--file F]
 // Exit status (daemon/ctl/exit_codes.hpp): 0 done, 1 refused (or the log is broken),
 // 2 usage, 3 some deliveries failed, 4 server unreachable, 5 timed out.
 #include <CLI/CLI.hpp>
@@ -180,7 +181,8 @@ int main(int argc, char** argv) {
       ->required();
 
   // audit: against the database
-  auto* audit_cmd = app.add_subcommand("audit", "the audit log, read from the database");
+  auto* audit_cmd = app.add_subcommand(
+      "audit", "the audit log: verify, head, prove from the database; export through araldod");
   audit_cmd->require_subcommand(1);
   std::string url;
   if (const char* env = std::getenv("ARALDO_DATABASE_URL")) url = env;
@@ -213,6 +215,20 @@ int main(int argc, char** argv) {
   auto* from_opt = prove_cmd->add_option("--from", from, "the older tree size");
   prove_cmd->add_option("--to", to, "the newer tree size (default: the latest)");
   event_opt->excludes(from_opt);
+  auto* export_cmd = audit_cmd->add_subcommand(
+      "export", "every audit event a filter selects, as CSV or JSON Lines, through araldod");
+  std::string export_format = "jsonl", export_file, export_since, export_until, export_alert,
+              export_actor, export_kind;
+  export_cmd->add_option("--format", export_format, "csv or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  export_cmd->add_option("--file", export_file,
+                         "write here (renamed into place when complete); default: stdout");
+  export_cmd->add_option("--since", export_since, "events at or after this time");
+  export_cmd->add_option("--until", export_until, "events before this time");
+  export_cmd->add_option("--alert-id", export_alert, "one alert's events");
+  export_cmd->add_option("--actor", export_actor, "one key's (or system's) events");
+  export_cmd->add_option("--kind", export_kind, "e.g. alert.accepted, delivery.sent");
 
   try {
     app.parse(argc, argv);
@@ -222,7 +238,8 @@ int main(int argc, char** argv) {
   }
 
   // An auditor without database access verifies through araldod.
-  const bool audit_via_api = audit_cmd->parsed() && verify_cmd->parsed() && url.empty();
+  const bool audit_via_api =
+      audit_cmd->parsed() && ((verify_cmd->parsed() && url.empty()) || export_cmd->parsed());
   if (audit_cmd->parsed() && !audit_via_api) {
     return run_audit(verify_cmd, head_cmd, output == "json", event_opt, from_opt, url, connections,
                      kept, public_key, event_id, size, from, to);
@@ -241,6 +258,18 @@ int main(int argc, char** argv) {
   ctl::Context c{api, output == "json" ? ctl::Output::json : ctl::Output::table, std::cout,
                  std::cerr};
 
+  if (export_cmd->parsed()) {
+    std::string query = "format=" + export_format;
+    auto add = [&](const char* name, const std::string& value) {
+      if (!value.empty()) query += std::string("&") + name + "=" + ctl::encode_segment(value);
+    };
+    add("since", export_since);
+    add("until", export_until);
+    add("alert_id", export_alert);
+    add("actor", export_actor);
+    add("kind", export_kind);
+    return ctl::export_audit(c, query, export_file);
+  }
   if (audit_via_api) return ctl::verify_over_api(c, kept, public_key);
   if (send_cmd->parsed()) {
     send.wait_timeout = std::chrono::seconds(wait_timeout);

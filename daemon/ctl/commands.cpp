@@ -4,6 +4,7 @@
 
 #include <array>
 #include <boost/json.hpp>
+#include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -282,6 +283,41 @@ Exit import_subscribers(Context& c, const std::string& channel, const std::strin
   return upserted(
       c, c.api.request("POST", "/v1/channels/" + encode_segment(channel) + "/subscribers/import",
                        csv.str(), "text/csv"));
+}
+
+Exit export_audit(Context& c, const std::string& query, const std::string& file) {
+  const std::string path = "/v1/audit/export?" + query;
+  if (file.empty() || file == "-") {
+    const auto r = c.api.download(path, c.out);
+    if (!succeeded(r)) return failed(c, r);
+    c.out.flush();
+    return Exit::ok;
+  }
+  // Written beside the file and renamed when complete: a transfer cut short never leaves
+  // a file that looks whole.
+  const std::string partial = file + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      c.err << "araldoctl: " << partial << ": cannot be written\n";
+      return Exit::usage;
+    }
+    const auto r = c.api.download(path, out);
+    out.close();
+    if (!succeeded(r) || !out) {
+      std::remove(partial.c_str());
+      if (succeeded(r)) {
+        c.err << "araldoctl: " << partial << ": write failed (disk full?)\n";
+        return Exit::refused;
+      }
+      return failed(c, r);
+    }
+  }
+  if (std::rename(partial.c_str(), file.c_str()) != 0) {
+    c.err << "araldoctl: cannot rename " << partial << " to " << file << "\n";
+    return Exit::usage;
+  }
+  return Exit::ok;
 }
 
 }  // namespace araldo::ctl

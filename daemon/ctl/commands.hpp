@@ -42,6 +42,9 @@ Exit retry_delivery(Context& c, const std::string& id);
 Exit verify_over_api(Context& c, const std::vector<std::string>& kept,
                      const std::string& public_key);
 
+// GET /v1/audit/export?query (already encoded), streamed to `file` ("-" or empty: stdout).
+Exit export_audit(Context& c, const std::string& query, const std::string& file);
+
 Exit create_key(Context& c, const std::string& name, const std::string& role,
                 const std::string& expires);
 Exit list_keys(Context& c);

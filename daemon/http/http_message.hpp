@@ -2,6 +2,7 @@
 // Plain HTTP message types shared by the server, the router and the handlers.
 // They carry no Beast types, so only http_server.cpp pays for Beast's headers.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,11 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // A body too large to hold (an export): when set, the body is sent with chunked
+  // transfer encoding, each call giving the next piece, nullopt at the end. If it throws,
+  // the connection is closed without the final chunk, so the client sees the transfer cut
+  // short rather than a complete-looking file.
+  std::function<std::optional<std::string>()> stream;
   // Test-emulator hooks: wait before answering, or close the connection with no answer.
   std::chrono::milliseconds delay{0};
   bool drop_connection = false;

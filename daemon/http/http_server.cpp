@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
@@ -68,6 +69,44 @@ struct HttpServer::Impl {
     auto [ec, n] = co_await bhttp::async_write(stream, out, use_tuple);
     (void)n;
     if (ec) throw beast::system_error(ec);
+  }
+
+  // The header, then each piece the producer gives as one chunk, then the last chunk.
+  asio::awaitable<void> write_stream(beast::tcp_stream& stream, const Response& resp,
+                                     unsigned version, bool keep_alive, const std::string& remote) {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(resp.status), version};
+    for (const auto& h : resp.headers.items()) head.insert(h.name, h.value);
+    head.keep_alive(keep_alive);
+    head.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer(head);
+    stream.expires_after(options.body_timeout);
+    auto [hec, hn] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
+    (void)hn;
+    if (hec) throw beast::system_error(hec);
+    long long bytes = 0;
+    for (;;) {
+      std::optional<std::string> piece;
+      try {
+        piece = resp.stream();
+      } catch (const std::exception& e) {
+        spdlog::error("event=http.stream_failed remote={} bytes={} error=\"{}\"", remote, bytes,
+                      e.what());
+        throw;
+      }
+      stream.expires_after(options.body_timeout);
+      if (!piece) {
+        auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), use_tuple);
+        (void)n;
+        if (ec) throw beast::system_error(ec);
+        co_return;
+      }
+      if (piece->empty()) continue;  // an empty chunk would end the body
+      bytes += static_cast<long long>(piece->size());
+      auto [ec, n] =
+          co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(*piece)), use_tuple);
+      (void)n;
+      if (ec) throw beast::system_error(ec);
+    }
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
@@ -208,7 +247,11 @@ struct HttpServer::Impl {
         co_return;
       }
       const bool keep_alive = breq.keep_alive();
-      co_await write(stream, resp, breq.version(), keep_alive);
+      if (resp.stream) {
+        co_await write_stream(stream, resp, breq.version(), keep_alive, remote);
+      } else {
+        co_await write(stream, resp, breq.version(), keep_alive);
+      }
       if (!keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

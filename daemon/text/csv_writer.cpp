@@ -1,0 +1,21 @@
+#include "daemon/text/csv_writer.hpp"
+
+#include <csv.h>
+
+namespace araldo::text {
+
+void append_csv_record(std::string& out, const std::vector<std::string_view>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    const auto& f = fields[i];
+    // At worst every character is a quote, doubled, plus the two around the field.
+    const std::size_t room = 2 * f.size() + 2;
+    const std::size_t start = out.size();
+    out.resize(start + room);
+    const std::size_t written = csv_write(out.data() + start, room, f.data(), f.size());
+    out.resize(start + written);
+  }
+  out += "\r\n";
+}
+
+}  // namespace araldo::text
