@@ -25,10 +25,11 @@ echo "| workers | batch | deliveries | time | claim and record | claim per batch
 echo "|---|---|---|---|---|---|---|---|---|"
 ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
   build-bench/bench/claim_record_bench 100000 256
-# The next two start and stop the same private cluster themselves.
+# The next three start and stop the same private cluster themselves.
 ./deploy/pg-cluster.sh stop "$dir"
 trap - EXIT
 ./bench/dispatch-bench.sh
 ./bench/intake-bench.sh "${1:-15}"
+./bench/export-bench.sh build-bench/araldod
 echo
 echo "every figure, as JSON Lines: $ARALDO_BENCH_JSON"
