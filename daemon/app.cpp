@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/parse.hpp>
 #include <csignal>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/keys_api.hpp"
 #include "daemon/api/listing_api.hpp"
+#include "daemon/api/openapi.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/api/schedules_api.hpp"
 #include "daemon/api/subscribers_api.hpp"
@@ -131,6 +133,19 @@ int serve(config::Config& cfg) {
                       return out;
                     });
               }});
+
+  routes.add({"GET", "/v1/openapi.json", {}, "", 0, [](const api::Call&) {
+                return http::Response::json(200, api::openapi_document());
+              }});
+  // The published description must be the API served: a route added without its entry
+  // (or the reverse) stops the daemon here, and with it every end-to-end test.
+  if (const auto wrong =
+          api::openapi_mismatches(boost::json::parse(api::openapi_document()), routes.routes());
+      !wrong.empty()) {
+    std::string list;
+    for (const auto& w : wrong) list += "\n  " + w;
+    throw std::logic_error("docs/openapi.json does not describe the routes:" + list);
+  }
 
   http::HttpServer server(cfg.http, [&](const http::Request& r) { return routes.admit(r); });
   std::jthread dispatch_thread([&](std::stop_token st) { dispatcher.run(st); });

@@ -1,5 +1,6 @@
 // Roles over HTTP: each key may do what its role allows and nothing else; a refusal is a
 // 403 problem document and an audit event; an admin manages keys over the API.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "tests/e2e/daemon_fixture.hpp"
@@ -136,4 +137,53 @@ TEST_F(RolesE2E, EveryAlertOperationAnswers404ForAnUnknownAlert) {
   EXPECT_EQ(call("GET", unknown, api_key_).status, 404);
   EXPECT_EQ(call("POST", unknown + "/cancel", api_key_).status, 404);
   EXPECT_EQ(call("POST", unknown + "/retry", api_key_).status, 404);
+}
+
+// The published OpenAPI document, taken at its word: each operation it lists is served;
+// without a key one that needs a key answers 401; a key of each role it does not list
+// answers 403, and a public operation answers neither 404 nor 405.
+TEST_F(RolesE2E, TheServedOpenApiDocumentMatchesWhatEachRoleMayCall) {
+  start_daemon();
+  const auto doc = http_request("GET", daemon_url_ + "/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  const auto api = boost::json::parse(doc.body).as_object();
+  EXPECT_EQ(api.at("openapi").as_string(), "3.1.0");
+  std::map<std::string, std::string> keys{{"operator", api_key("op-2", "operator")},
+                                          {"scheduler", api_key("cron-2", "scheduler")},
+                                          {"auditor", api_key("audit-2", "auditor")},
+                                          {"admin", admin_key_}};
+  int operations = 0;
+  for (const auto& [pattern, methods] : api.at("paths").as_object()) {
+    // Path parameters filled with values of the right shape.
+    std::string path(pattern);
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"{id}", "00000000-0000-4000-8000-000000000000"},
+             {"{channel}", "telegram-main"},
+             {"{address}", "%2B393330000000"},
+             {"{name}", "nobody"}}) {
+      if (auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
+    }
+    if (pattern == "/v1/deliveries/{id}/retry") path = "/v1/deliveries/1/retry";
+    for (const auto& [method_lower, op] : methods.as_object()) {
+      std::string method(method_lower);
+      std::transform(method.begin(), method.end(), method.begin(), ::toupper);
+      const auto& roles = op.as_object().at("x-araldo-roles").as_array();
+      const auto anonymous = http_request(method, daemon_url_ + path);
+      ++operations;
+      if (roles.empty()) {
+        EXPECT_NE(anonymous.status, 404) << method << " " << path;
+        EXPECT_NE(anonymous.status, 405) << method << " " << path;
+        continue;
+      }
+      EXPECT_EQ(anonymous.status, 401) << method << " " << path << " " << anonymous.body;
+      for (const auto& [role, key] : keys) {
+        const bool allowed = std::any_of(roles.begin(), roles.end(),
+                                         [&](const auto& r) { return r.as_string() == role; });
+        if (allowed) continue;
+        const auto refused = http_request(method, daemon_url_ + path, bearer(key));
+        EXPECT_EQ(refused.status, 403) << method << " " << path << " as " << role;
+      }
+    }
+  }
+  EXPECT_GE(operations, 25);
 }
