@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
-#include "daemon/api/query_params.hpp"
+#include "daemon/api/listing_api.hpp"
 #include "daemon/store/audit_event_stream.hpp"
 #include "daemon/text/csv_writer.hpp"
 
@@ -63,16 +63,10 @@ void append_jsonl(std::string& out, const store::AuditRow& e) {
 
 http::Response ExportApi::audit(const Call& call) const {
   std::vector<http::FieldError> errors;
-  QueryParams q(call.request,
-                {"since", "until", "alert_id", "delivery_id", "actor", "kind", "format"}, {},
-                errors);
-  store::AuditFilter filter;
-  filter.since = q.time("since");
-  filter.until = q.time("until");
-  filter.alert_id = q.uuid("alert_id");
-  filter.delivery_id = q.positive("delivery_id");
-  filter.actor = q.one("actor");
-  filter.kind = q.one("kind");
+  auto allowed = kAuditFilterParams;
+  allowed.insert("format");
+  QueryParams q(call.request, allowed, {}, errors);
+  const auto filter = audit_filter(q);
   const auto param = q.one("format");
   const auto format = choose_format(param, call.request.headers.find("Accept"));
   if (param && !format) errors.push_back(http::in_parameter("format", "csv or jsonl"));

@@ -105,11 +105,7 @@ http::Response ListingApi::alerts(const Call& call) const {
   return http::Response::json(200, boost::json::serialize(body));
 }
 
-http::Response ListingApi::audit(const Call& call) const {
-  std::vector<http::FieldError> errors;
-  QueryParams q(call.request,
-                {"since", "until", "alert_id", "delivery_id", "actor", "kind", "limit", "cursor"},
-                {}, errors);
+store::AuditFilter audit_filter(QueryParams& q) {
   store::AuditFilter filter;
   filter.since = q.time("since");
   filter.until = q.time("until");
@@ -117,6 +113,15 @@ http::Response ListingApi::audit(const Call& call) const {
   filter.delivery_id = q.positive("delivery_id");
   filter.actor = q.one("actor");
   filter.kind = q.one("kind");
+  return filter;
+}
+
+http::Response ListingApi::audit(const Call& call) const {
+  std::vector<http::FieldError> errors;
+  auto allowed = kAuditFilterParams;
+  allowed.insert({"limit", "cursor"});
+  QueryParams q(call.request, allowed, {}, errors);
+  const auto filter = audit_filter(q);
   const int limit = q.limit(1000, 10'000);
   const auto query = "audit?" + q.canonical({"cursor", "limit"});
   std::optional<store::AuditKey> after;

@@ -14,8 +14,14 @@
 #include "daemon/api/query_params.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
+#include "daemon/store/listing_store.hpp"
 
 namespace araldo::api {
+
+// The audit filters /v1/audit and its export share; errors go where q sends them.
+inline const std::set<std::string> kAuditFilterParams{"since",       "until", "alert_id",
+                                                      "delivery_id", "actor", "kind"};
+store::AuditFilter audit_filter(QueryParams& q);
 
 class ListingApi {
  public:

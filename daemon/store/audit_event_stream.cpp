@@ -1,5 +1,6 @@
 #include "daemon/store/audit_event_stream.hpp"
 
+#include "daemon/store/audit_rows.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
@@ -34,10 +35,8 @@ AuditEventStream::AuditEventStream(const config::Secret& dsn, const AuditFilter&
         literal(tx, f.actor, "text") + " AS actor, " + literal(tx, f.kind, "text") + " AS kind";
     tx.exec0(
         "DECLARE audit_export NO SCROLL CURSOR FOR"
-        " SELECT e.id, e.xid::text, to_json(e.at)#>>'{}', e.actor, e.kind, e.alert_id::text,"
-        "       e.delivery_id, e.detail::text, l.seq"
-        "  FROM (" +
-        filter +
+        " SELECT " +
+        std::string(kAuditRowColumns) + "  FROM (" + filter +
         ") p, audit_events e LEFT JOIN audit_leaves l ON l.event_id = e.id"
         " WHERE (p.since IS NULL OR e.at >= p.since) AND (p.until IS NULL OR e.at < p.until)"
         "   AND (p.alert_id IS NULL OR e.alert_id = p.alert_id)"
@@ -57,17 +56,7 @@ std::vector<AuditRow> AuditEventStream::next(int n) {
     const auto rows = impl_->tx->exec("FETCH " + std::to_string(n) + " FROM audit_export");
     out.reserve(rows.size());
     for (const auto& r : rows) {
-      AuditRow e;
-      e.id = r[0].as<long long>();
-      e.xid = r[1].as<std::string>();
-      e.at = r[2].as<std::string>();
-      e.actor = r[3].as<std::string>();
-      e.kind = r[4].as<std::string>();
-      if (!r[5].is_null()) e.alert_id = r[5].as<std::string>();
-      if (!r[6].is_null()) e.delivery_id = r[6].as<long long>();
-      e.detail = r[7].as<std::string>();
-      if (!r[8].is_null()) e.seq = r[8].as<std::uint64_t>();
-      out.push_back(std::move(e));
+      out.push_back(audit_row(r));
     }
   } catch (const pqxx::broken_connection& e) {
     throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());

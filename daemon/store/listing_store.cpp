@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/store/audit_rows.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
@@ -62,38 +63,41 @@ std::vector<AlertRow> list_alerts(Database& db, const AlertFilter& f,
   });
 }
 
+AuditRow audit_row(const pqxx::row& r) {
+  AuditRow e;
+  e.id = r[0].as<long long>();
+  e.xid = r[1].as<std::string>();
+  e.at = r[2].as<std::string>();
+  e.actor = r[3].as<std::string>();
+  e.kind = r[4].as<std::string>();
+  e.alert_id = text_or_null(r[5]);
+  if (!r[6].is_null()) e.delivery_id = r[6].as<long long>();
+  e.detail = r[7].as<std::string>();
+  if (!r[8].is_null()) e.seq = r[8].as<std::uint64_t>();
+  return e;
+}
+
 std::vector<AuditRow> list_audit_events(Database& db, const AuditFilter& f,
                                         const std::optional<AuditKey>& after, int limit) {
   return db.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    const auto rows = tx.exec_params(
-        "SELECT e.id, e.xid::text, to_json(e.at)#>>'{}', e.actor, e.kind, e.alert_id::text,"
-        "       e.delivery_id, e.detail::text, l.seq"
-        "  FROM audit_events e LEFT JOIN audit_leaves l ON l.event_id = e.id"
-        " WHERE ($1::timestamptz IS NULL OR e.at >= $1)"
-        "   AND ($2::timestamptz IS NULL OR e.at < $2)"
-        "   AND ($3::uuid IS NULL OR e.alert_id = $3)"
-        "   AND ($4::bigint IS NULL OR e.delivery_id = $4)"
-        "   AND ($5::text IS NULL OR e.actor = $5)"
-        "   AND ($6::text IS NULL OR e.kind = $6)"
-        "   AND ($7::xid8 IS NULL OR (e.xid, e.id) > ($7::xid8, $8::bigint))"
-        " ORDER BY e.xid, e.id LIMIT $9",
-        f.since, f.until, f.alert_id, f.delivery_id, f.actor, f.kind,
-        after ? std::optional<std::string>(after->xid) : std::nullopt,
-        after ? std::optional<long long>(after->id) : std::nullopt, limit);
+    const auto rows =
+        tx.exec_params(std::string("SELECT ") + kAuditRowColumns +
+                           "  FROM audit_events e LEFT JOIN audit_leaves l ON l.event_id = e.id"
+                           " WHERE ($1::timestamptz IS NULL OR e.at >= $1)"
+                           "   AND ($2::timestamptz IS NULL OR e.at < $2)"
+                           "   AND ($3::uuid IS NULL OR e.alert_id = $3)"
+                           "   AND ($4::bigint IS NULL OR e.delivery_id = $4)"
+                           "   AND ($5::text IS NULL OR e.actor = $5)"
+                           "   AND ($6::text IS NULL OR e.kind = $6)"
+                           "   AND ($7::xid8 IS NULL OR (e.xid, e.id) > ($7::xid8, $8::bigint))"
+                           " ORDER BY e.xid, e.id LIMIT $9",
+                       f.since, f.until, f.alert_id, f.delivery_id, f.actor, f.kind,
+                       after ? std::optional<std::string>(after->xid) : std::nullopt,
+                       after ? std::optional<long long>(after->id) : std::nullopt, limit);
     std::vector<AuditRow> out;
     for (const auto& r : rows) {
-      AuditRow e;
-      e.id = r[0].as<long long>();
-      e.xid = r[1].as<std::string>();
-      e.at = r[2].as<std::string>();
-      e.actor = r[3].as<std::string>();
-      e.kind = r[4].as<std::string>();
-      e.alert_id = text_or_null(r[5]);
-      if (!r[6].is_null()) e.delivery_id = r[6].as<long long>();
-      e.detail = r[7].as<std::string>();
-      if (!r[8].is_null()) e.seq = r[8].as<std::uint64_t>();
-      out.push_back(std::move(e));
+      out.push_back(audit_row(r));
     }
     return out;
   });

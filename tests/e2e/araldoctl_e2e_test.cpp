@@ -386,3 +386,35 @@ TEST_F(AraldoctlE2E, AnAuditorExportsTheLogAsCsvAndJsonLines) {
   EXPECT_EQ(by_accept.headers.find("Transfer-Encoding").value_or(""), "chunked");
   EXPECT_EQ(std::count(by_accept.body.begin(), by_accept.body.end(), '\n'), 3);  // header + 2
 }
+
+// Disabled, enabled again (from the next occurrence on), deleted: each step shown and
+// audited; a deleted schedule is gone for its owner but kept in the database.
+TEST_F(AraldoctlE2E, ASchedulerDisablesEnablesAndDeletesItsSchedule) {
+  start_daemon();
+  const auto scheduler = write_file("cron.key", create_key("cron-siren", "scheduler") + "\n");
+  const auto file = write_file(
+      "weekly.json",
+      R"({"name":"weekly","alert":{"headline":"Prova","event":"Test","category":"Safety",)"
+      R"("severity":"Minor","urgency":"Future","certainty":"Observed",)"
+      R"("channels":["telegram-main"]},"recurrence":{"rrule":"FREQ=WEEKLY;BYDAY=MO",)"
+      R"("start":"2026-01-05T12:00","time_zone":"Europe/Rome"}})");
+  const auto created = ctl({"-o", "json", "schedules", "create", file}, scheduler);
+  ASSERT_EQ(created.status, 0) << created.output;
+  const std::string id(
+      boost::json::parse(created.output.substr(created.output.find('{'))).at("id").as_string());
+  const auto disabled = ctl({"-o", "json", "schedules", "disable", id}, scheduler);
+  ASSERT_EQ(disabled.status, 0) << disabled.output;
+  const auto off = boost::json::parse(disabled.output.substr(disabled.output.find('{')));
+  EXPECT_EQ(off.at("enabled").as_bool(), false);
+  EXPECT_TRUE(off.at("next_occurrences").as_array().empty());
+  const auto enabled = ctl({"schedules", "enable", id}, scheduler);
+  EXPECT_EQ(enabled.status, 0) << enabled.output;
+  EXPECT_NE(enabled.output.find("T12:00:00 local"), std::string::npos) << enabled.output;
+  EXPECT_EQ(ctl({"schedules", "delete", id}, scheduler).status, 0);
+  const auto gone = ctl({"schedules", "show", id}, scheduler);
+  EXPECT_EQ(gone.status, 1) << gone.output;
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM schedules WHERE deleted_at IS NOT NULL"), "1");
+  EXPECT_EQ(db_->scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM audit_events"
+                        " WHERE kind LIKE 'schedule.%'"),
+            "schedule.created,schedule.disabled,schedule.enabled,schedule.deleted");
+}
