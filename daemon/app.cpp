@@ -79,9 +79,11 @@ int serve(config::Config& cfg) {
   routes.add(
       {"GET", "/v1/audit", delivery_readers, "", 0, handler(listing, &api::ListingApi::audit)});
   api::AuditApi audit_api(cfg.database.url);
-  api::ExportApi exports(cfg.database.url);
+  api::ExportApi exports(cfg.database.url, db);
   routes.add({"GET", "/v1/audit/export", delivery_readers, "", 0,
               handler(exports, &api::ExportApi::audit)});
+  routes.add({"GET", "/v1/deliveries/export", delivery_readers, "", 0,
+              handler(exports, &api::ExportApi::deliveries)});
   routes.add({"GET",
               "/v1/audit/verify",
               {Role::Auditor, Role::Admin},

@@ -23,7 +23,19 @@ std::optional<long long> parse_id(std::string_view s) {
   return v;
 }
 
-boost::json::object row_json(const store::DeliveryRow& d) {
+http::Response retried(const std::vector<long long>& ids) {
+  boost::json::array a;
+  for (auto id : ids) a.push_back(id);
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{{"retried", ids.size()}, {"ids", a}}));
+}
+
+}  // namespace
+
+DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work)
+    : db_(db), new_work_(std::move(new_work)) {}
+
+boost::json::object delivery_json(const store::DeliveryRow& d) {
   boost::json::object o{{"id", d.id},
                         {"alert_id", d.alert_id},
                         {"channel", d.channel},
@@ -45,23 +57,7 @@ boost::json::object row_json(const store::DeliveryRow& d) {
   return o;
 }
 
-http::Response retried(const std::vector<long long>& ids) {
-  boost::json::array a;
-  for (auto id : ids) a.push_back(id);
-  return http::Response::json(
-      200, boost::json::serialize(boost::json::object{{"retried", ids.size()}, {"ids", a}}));
-}
-
-}  // namespace
-
-DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work)
-    : db_(db), new_work_(std::move(new_work)) {}
-
-http::Response DeliveriesApi::list(const Call& call) const {
-  std::vector<http::FieldError> errors;
-  QueryParams q(call.request,
-                {"state", "alert_id", "channel", "target", "since", "until", "after", "limit"},
-                {"state"}, errors);
+store::DeliveryFilter delivery_filter(QueryParams& q, std::vector<http::FieldError>& errors) {
   store::DeliveryFilter filter;
   for (const auto& s : q.all("state")) {
     if (auto state = model::parse_delivery_state(s)) {
@@ -73,13 +69,22 @@ http::Response DeliveriesApi::list(const Call& call) const {
                        "expired, cancelled)"));
     }
   }
-  // Without a state: the dead letters, what an operator comes here for.
-  if (q.all("state").empty()) filter.states.push_back(model::DeliveryState::failed);
   filter.alert_id = q.uuid("alert_id");
   filter.channel = q.one("channel");
   filter.target = q.one("target");
   filter.since = q.time("since");
   filter.until = q.time("until");
+  return filter;
+}
+
+http::Response DeliveriesApi::list(const Call& call) const {
+  std::vector<http::FieldError> errors;
+  auto allowed = kDeliveryFilterParams;
+  allowed.insert({"after", "limit"});
+  QueryParams q(call.request, allowed, {"state"}, errors);
+  auto filter = delivery_filter(q, errors);
+  // Without a state: the dead letters, what an operator comes here for.
+  if (q.all("state").empty()) filter.states.push_back(model::DeliveryState::failed);
   const long long after = q.positive("after").value_or(0);
   const int limit = q.limit(100, 1000);
   if (!errors.empty()) {
@@ -88,7 +93,7 @@ http::Response DeliveriesApi::list(const Call& call) const {
   }
   const auto rows = store::list_deliveries(db_, filter, after, limit);
   boost::json::array items;
-  for (const auto& d : rows) items.push_back(row_json(d));
+  for (const auto& d : rows) items.push_back(delivery_json(d));
   boost::json::object body{{"deliveries", std::move(items)}};
   if (static_cast<int>(rows.size()) == limit) {
     // The same query, after the last row (ids only grow: a page never shifts).

@@ -6,10 +6,23 @@
 //   POST /v1/alerts/{id}/cancel      stop what an alert has not sent yet
 #include <functional>
 
+#include <boost/json/object.hpp>
+#include <set>
+#include <string>
+
+#include "daemon/api/query_params.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
+#include "daemon/store/delivery_store.hpp"
 
 namespace araldo::api {
+
+// The delivery filters the list and the export share (state repeatable); no state: every
+// state. Errors go to `errors`, each naming its parameter.
+inline const std::set<std::string> kDeliveryFilterParams{"state",  "alert_id", "channel",
+                                                         "target", "since",    "until"};
+store::DeliveryFilter delivery_filter(QueryParams& q, std::vector<http::FieldError>& errors);
+boost::json::object delivery_json(const store::DeliveryRow& d);
 
 class DeliveriesApi {
  public:

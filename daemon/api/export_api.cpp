@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <functional>
 #include <memory>
+#include <variant>
 
+#include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/listing_api.hpp"
 #include "daemon/store/audit_event_stream.hpp"
 #include "daemon/text/csv_writer.hpp"
@@ -59,14 +62,10 @@ void append_jsonl(std::string& out, const store::AuditRow& e) {
   out += '\n';
 }
 
-}  // namespace
-
-http::Response ExportApi::audit(const Call& call) const {
-  std::vector<http::FieldError> errors;
-  auto allowed = kAuditFilterParams;
-  allowed.insert("format");
-  QueryParams q(call.request, allowed, {}, errors);
-  const auto filter = audit_filter(q);
+// Reads `format=` (one of the parameters q was made with) and Accept: the format, or the
+// refusal to answer.
+std::variant<Format, http::Response> read_format(const Call& call, QueryParams& q,
+                                                 std::vector<http::FieldError>& errors) {
   const auto param = q.one("format");
   const auto format = choose_format(param, call.request.headers.find("Accept"));
   if (param && !format) errors.push_back(http::in_parameter("format", "csv or jsonl"));
@@ -83,37 +82,109 @@ http::Response ExportApi::audit(const Call& call) const {
                          {http::in_header("Accept", "text/csv or application/jsonl")}}
         .to_response();
   }
+  return *format;
+}
 
-  // Opened here, so a database that cannot be reached is a 503 before any byte is sent.
-  auto events = std::make_shared<store::AuditEventStream>(dsn_, filter);
+// A streamed export: the CSV header first, then what `fill` appends for each batch until
+// it appends nothing (it returns how many records it added).
+http::Response streamed(Format format, const std::string& what, const std::string& actor,
+                        std::vector<std::string_view> csv_header,
+                        std::function<long long(std::string&, bool csv)> fill) {
   http::Response r;
   r.status = 200;
-  const bool csv = *format == Format::csv;
+  const bool csv = format == Format::csv;
   r.headers.set("Content-Type", csv ? "text/csv; charset=utf-8" : "application/jsonl");
-  r.headers.set("Content-Disposition", std::string("attachment; filename=\"araldo-audit.") +
-                                           (csv ? "csv" : "jsonl") + "\"");
-  auto header_sent = std::make_shared<bool>(!csv);
+  r.headers.set("Content-Disposition",
+                "attachment; filename=\"araldo-" + what + "." + (csv ? "csv" : "jsonl") + "\"");
+  auto header = std::make_shared<std::vector<std::string_view>>(
+      csv ? std::move(csv_header) : std::vector<std::string_view>{});
   auto count = std::make_shared<long long>(0);
-  const std::string actor = call.caller.name;
-  r.stream = [events, csv, header_sent, count, actor]() -> std::optional<std::string> {
+  r.stream = [=]() -> std::optional<std::string> {
     std::string out;
-    if (!*header_sent) {
-      text::append_csv_record(
-          out, {"id", "seq", "at", "actor", "kind", "alert_id", "delivery_id", "detail"});
-      *header_sent = true;
+    if (!header->empty()) {
+      text::append_csv_record(out, *header);
+      header->clear();
     }
-    const auto rows = events->next(kBatch);
-    if (rows.empty()) {
-      if (!out.empty()) return out;  // the CSV header of an empty export
-      spdlog::info("event=audit.exported actor={} events={} format={}", actor, *count,
+    const long long added = fill(out, csv);
+    *count += added;
+    if (added == 0 && out.empty()) {
+      spdlog::info("event=export.done what={} actor={} records={} format={}", what, actor, *count,
                    csv ? "csv" : "jsonl");
       return std::nullopt;
     }
-    for (const auto& e : rows) csv ? append_csv(out, e) : append_jsonl(out, e);
-    *count += static_cast<long long>(rows.size());
     return out;
   };
   return r;
+}
+
+void append_csv(std::string& out, const store::DeliveryRow& d) {
+  const auto id = std::to_string(d.id), part = std::to_string(d.part),
+             parts = std::to_string(d.parts), attempts = std::to_string(d.attempts);
+  const auto text = [](const std::optional<std::string>& v) { return v ? *v : std::string(); };
+  const auto platform_id = text(d.platform_id), last_error = text(d.last_error),
+             first_attempt = text(d.first_attempt_at), finished = text(d.finished_at);
+  text::append_csv_record(
+      out, {id, d.alert_id, d.channel, d.target, part, parts, model::to_string(d.state), attempts,
+            platform_id, last_error, d.created_at, first_attempt, finished, d.updated_at, d.text});
+}
+
+}  // namespace
+
+http::Response ExportApi::audit(const Call& call) const {
+  std::vector<http::FieldError> errors;
+  auto allowed = kAuditFilterParams;
+  allowed.insert("format");
+  QueryParams q(call.request, allowed, {}, errors);
+  const auto filter = audit_filter(q);
+  auto format = read_format(call, q, errors);
+  if (auto* refusal = std::get_if<http::Response>(&format)) return std::move(*refusal);
+  // Opened here, so a database that cannot be reached is a 503 before any byte is sent.
+  auto events = std::make_shared<store::AuditEventStream>(dsn_, filter);
+  return streamed(std::get<Format>(format), "audit", call.caller.name,
+                  {"id", "seq", "at", "actor", "kind", "alert_id", "delivery_id", "detail"},
+                  [events](std::string& out, bool csv) {
+                    const auto rows = events->next(kBatch);
+                    for (const auto& e : rows) csv ? append_csv(out, e) : append_jsonl(out, e);
+                    return static_cast<long long>(rows.size());
+                  });
+}
+
+// Deliveries page by id (ids only grow), each batch a query of its own on a pooled
+// connection: no transaction is held open for the length of the download.
+http::Response ExportApi::deliveries(const Call& call) const {
+  std::vector<http::FieldError> errors;
+  auto allowed = kDeliveryFilterParams;
+  allowed.insert("format");
+  QueryParams q(call.request, allowed, {"state"}, errors);
+  const auto filter = delivery_filter(q, errors);
+  auto format = read_format(call, q, errors);
+  if (auto* refusal = std::get_if<http::Response>(&format)) return std::move(*refusal);
+  auto after = std::make_shared<long long>(0);
+  auto* db = &db_;
+  auto first = std::make_shared<std::vector<store::DeliveryRow>>(
+      store::list_deliveries(db_, filter, 0, kBatch));  // a 503 before any byte, too
+  return streamed(
+      std::get<Format>(format), "deliveries", call.caller.name,
+      {"id", "alert_id", "channel", "target", "part", "parts", "state", "attempts", "platform_id",
+       "last_error", "created_at", "first_attempt_at", "finished_at", "updated_at", "text"},
+      [db, filter, after, first](std::string& out, bool csv) {
+        auto rows = std::move(*first);
+        first->clear();
+        if (rows.empty() && *after >= 0) {
+          rows = store::list_deliveries(*db, filter, *after, kBatch);
+        }
+        for (const auto& d : rows) {
+          if (csv) {
+            append_csv(out, d);
+          } else {
+            out += boost::json::serialize(delivery_json(d));
+            out += '\n';
+          }
+        }
+        // Fewer than a batch: the last page; -1 stops further queries.
+        *after = static_cast<int>(rows.size()) < kBatch ? -1 : rows.back().id;
+        return static_cast<long long>(rows.size());
+      });
 }
 
 }  // namespace araldo::api

@@ -4,16 +4,20 @@
 // from one database snapshot: the daemon holds one batch at a time, whatever the size.
 #include "daemon/api/route_table.hpp"
 #include "daemon/config/secret.hpp"
+#include "daemon/store/database.hpp"
 
 namespace araldo::api {
 
 class ExportApi {
  public:
-  explicit ExportApi(config::Secret dsn) : dsn_(std::move(dsn)) {}
+  ExportApi(config::Secret dsn, store::Database& db) : dsn_(std::move(dsn)), db_(db) {}
   http::Response audit(const Call& call) const;
+  // GET /v1/deliveries/export: the filters of /v1/deliveries (every state without one).
+  http::Response deliveries(const Call& call) const;
 
  private:
   config::Secret dsn_;
+  store::Database& db_;
 };
 
 }  // namespace araldo::api

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "daemon/text/csv_reader.hpp"
@@ -385,6 +386,33 @@ TEST_F(AraldoctlE2E, AnAuditorExportsTheLogAsCsvAndJsonLines) {
   EXPECT_EQ(by_accept.status, 200);
   EXPECT_EQ(by_accept.headers.find("Transfer-Encoding").value_or(""), "chunked");
   EXPECT_EQ(std::count(by_accept.body.begin(), by_accept.body.end(), '\n'), 3);  // header + 2
+
+  // The delivery log too, past one batch of 1,000: 1,500 failed copies of a delivery
+  // join the four sent ones.
+  db_->scalar(
+      "WITH copies AS (INSERT INTO deliveries (alert_id, channel, channel_type, target,"
+      " priority, state, rendered_text, part, parts, finished_at) SELECT alert_id, channel,"
+      " channel_type, target || '-copy-' || g, priority, 'failed', rendered_text, part, parts, "
+      "now()"
+      " FROM (SELECT * FROM deliveries ORDER BY id LIMIT 1) d, generate_series(1, 1500) g"
+      " RETURNING 1) SELECT count(*) FROM copies");
+  const auto deliveries = http_request("GET", daemon_url_ + "/v1/deliveries/export?format=csv",
+                                       {{"Authorization", "Bearer " + auditor_key}});
+  ASSERT_EQ(deliveries.status, 200);
+  auto rows = araldo::text::read_csv(deliveries.body);
+  ASSERT_TRUE(std::holds_alternative<std::vector<araldo::text::CsvRecord>>(rows));
+  const auto& log = std::get<std::vector<araldo::text::CsvRecord>>(rows);
+  ASSERT_EQ(log.size(), 1505u);  // the header, 4 sent, 1,500 failed
+  std::set<std::string> ids;
+  for (std::size_t i = 1; i < log.size(); ++i) ids.insert(log[i].fields.at(0));
+  EXPECT_EQ(ids.size(), 1504u);  // none twice across batches
+  EXPECT_EQ(log[1].fields.at(6), "sent");
+  EXPECT_EQ(log[1].fields.at(14),
+            db_->scalar("SELECT rendered_text FROM deliveries WHERE id = " + log[1].fields[0]));
+  const auto sent = http_request("GET", daemon_url_ + "/v1/deliveries/export?state=sent",
+                                 {{"Authorization", "Bearer " + auditor_key}});
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_EQ(std::count(sent.body.begin(), sent.body.end(), '\n'), 4) << sent.body;
 }
 
 // Disabled, enabled again (from the next occurrence on), deleted: each step shown and
