@@ -1,5 +1,7 @@
 #include "daemon/intake/group_commit.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <set>
@@ -78,11 +80,12 @@ void GroupCommit::run() {
       continue;
     }
     if (!queue_.empty()) wake_.notify_one();  // more than one batch's worth: share it
+    // Counted before anyone is answered, so a caller that has its answer sees its batch.
+    ++counts_.batches;
+    counts_.alerts += static_cast<long long>(batch.size());
     lock.unlock();
     write(batch);
     lock.lock();
-    ++counts_.batches;
-    counts_.alerts += static_cast<long long>(batch.size());
   }
 }
 
@@ -92,12 +95,13 @@ void GroupCommit::write(const std::vector<Pending*>& batch) {
   for (const auto* p : batch) alerts.push_back(p->alert);
   try {
     const auto outcomes = store::insert_alerts(db_, alerts);
-    bool any = false;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      any = any || outcomes[i].refused == store::InsertOutcome::Refused::no;
-      batch[i]->done.set_value(outcomes[i]);
-    }
+    // The dispatchers are woken before the requests are answered: an answered alert is
+    // already on its way.
+    const bool any = std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) {
+      return o.refused == store::InsertOutcome::Refused::no;
+    });
     if (any) committed_();
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(outcomes[i]);
   } catch (const store::DatabaseUnavailable&) {
     for (auto* p : batch) p->done.set_exception(std::current_exception());
   } catch (const std::exception& e) {

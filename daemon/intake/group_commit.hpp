@@ -38,7 +38,8 @@ class GroupCommit {
   // Answers everything queued, then stops the committers. Safe to call twice.
   void stop();
 
-  // How many batches and alerts were committed: for tests and the benchmark's log line.
+  // How many batches and alerts were written (counted before their callers are answered):
+  // for tests and the benchmark's log line.
   struct Counts {
     long long batches = 0;
     long long alerts = 0;
