@@ -6,6 +6,7 @@
 
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/query_params.hpp"
+#include "daemon/model/cap_datetime.hpp"
 #include "daemon/model/json_body.hpp"
 #include "daemon/schedule/schedule_spec.hpp"
 #include "daemon/store/schedule_store.hpp"
@@ -19,15 +20,6 @@ constexpr int kShownOccurrences = 5;
 
 Instant now_seconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-std::string utc(Instant t) {
-  const std::time_t s = static_cast<std::time_t>(t.time_since_epoch().count());
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 boost::json::object schedule_json(const store::ScheduleRow& s) {
@@ -53,7 +45,8 @@ boost::json::object schedule_json(const store::ScheduleRow& s) {
                                       kShownOccurrences - 1)) {
       upcoming.push_back(t);
     }
-    for (auto t : upcoming) next.push_back({{"at", utc(t)}, {"local", recurrence->local_time(t)}});
+    for (auto t : upcoming)
+      next.push_back({{"at", model::format_cap_datetime(t)}, {"local", recurrence->local_time(t)}});
   }
   o["next_occurrences"] = std::move(next);
   return o;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/model/cap_datetime.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
 
@@ -36,15 +37,6 @@ ScheduleRow schedule_row(const pqxx::row& r) {
   s.created_at = r[12].as<std::string>();
   s.updated_at = r[13].as<std::string>();
   return s;
-}
-
-std::string rfc3339(long long epoch) {
-  char buf[32];
-  const std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -216,7 +208,8 @@ void finish_occurrence(Database& db, const std::string& schedule_id, long long o
         " WHERE schedule_id = $1::uuid AND occurrence = to_timestamp($2)",
         schedule_id, occurrence, state, alert_id, detail);
     boost::json::object d{{"schedule_id", schedule_id},
-                          {"occurrence", rfc3339(occurrence)},
+                          {"occurrence", model::format_cap_datetime(
+                                             model::SysSeconds(std::chrono::seconds(occurrence)))},
                           {"late_by_seconds", late_by_seconds}};
     if (!detail.empty()) d["detail"] = detail;
     append_audit_event(tx, {system_actor, state == "sent" ? "schedule.fired" : "schedule.refused",
@@ -239,13 +232,14 @@ void record_missed(Database& db, const std::string& schedule_id,
           schedule_id, o,
           "handled " + std::to_string(now - o) + " s late: past the misfire policy");
       if (r.empty()) continue;  // another daemon decided it
-      events.push_back({system_actor,
-                        "schedule.missed",
-                        std::nullopt,
-                        std::nullopt,
-                        {{"schedule_id", schedule_id},
-                         {"occurrence", rfc3339(o)},
-                         {"late_by_seconds", now - o}}});
+      events.push_back(
+          {system_actor,
+           "schedule.missed",
+           std::nullopt,
+           std::nullopt,
+           {{"schedule_id", schedule_id},
+            {"occurrence", model::format_cap_datetime(model::SysSeconds(std::chrono::seconds(o)))},
+            {"late_by_seconds", now - o}}});
     }
     if (!events.empty()) append_audit_events(tx, events);
     tx.commit();

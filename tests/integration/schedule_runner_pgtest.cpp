@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <ctime>
 #include <thread>
 
 #include "channels/registry.hpp"
@@ -14,22 +13,14 @@
 #include "daemon/schedule/schedule_runner.hpp"
 #include "daemon/store/schedule_store.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/utc.hpp"
 
 using namespace araldo;
 using schedule::Instant;
 
 namespace {
 
-Instant utc(int y, int mo, int d, int h, int mi, int s = 0) {
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return Instant(std::chrono::seconds(timegm(&tm)));
-}
+using test_support::utc;
 long long epoch(Instant t) {
   return t.time_since_epoch().count();
 }

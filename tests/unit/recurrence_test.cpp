@@ -3,26 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <ctime>
 
 #include "daemon/schedule/cron_expression.hpp"
 #include "daemon/schedule/misfire.hpp"
 #include "daemon/schedule/recurrence.hpp"
 #include "daemon/schedule/schedule_spec.hpp"
+#include "tests/support/utc.hpp"
 
 namespace araldo::schedule {
 namespace {
 
 // Expected instants are written out by hand from the zone's rules, not computed.
-Instant utc(int y, int mo, int d, int h, int mi) {
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  return Instant(std::chrono::seconds(timegm(&tm)));
-}
+using test_support::utc;
 
 Recurrence rule(const std::string& rrule, const std::string& start,
                 const std::string& zone = "Europe/Rome") {
