@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   TestDatabase db(false);
   std::vector<std::string> args{
       "--whatsapp-phone-number-id", "1055555", "--whatsapp-token",    "EAAWaToken",
-      "--whatsapp-app-secret",      "wsecret", "--whatsapp-template", "allerta_comune:it,en_US:3"};
+      "--whatsapp-app-secret",      "wsecret", "--whatsapp-template", "allerta_comune:it,en_US:4"};
   if (allowed == 0) {
     args.push_back("--no-rate-limits");
   } else {

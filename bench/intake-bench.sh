@@ -49,7 +49,7 @@ build-bench/tests/emulator/araldo-emulator --port 18081 --no-rate-limits \
   --telegram-token "$TELEGRAM_TOKEN" --x-consumer-key ck --x-consumer-secret cs \
   --x-access-token 1-at --x-access-token-secret ats --facebook-page-id 104857600 \
   --facebook-page-token EAAPage --whatsapp-phone-number-id 1055555 --whatsapp-token EAAWa \
-  --whatsapp-template allerta_comune:it,en_US:3 >"$work/emulator.log" 2>&1 &
+  --whatsapp-template allerta_comune:it,en_US:4 >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 pids+=($emulator_pid)
 lifted="rate_limit: {per_minute: 6000000, burst: 1000}"

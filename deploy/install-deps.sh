@@ -9,6 +9,7 @@ packages=(
   libpqxx-dev libcurl4-openssl-dev libyaml-cpp-dev libfmt-dev libspdlog-dev libssl-dev
   libkainjow-mustache-dev libcli11-dev libpugixml-dev libgtest-dev libgmock-dev libicu-dev
   libcsv-dev clang-14 libfuzzer-14-dev
+  publicsuffix  # the top-level domains X recognises URLs on
   libical-dev tzdata  # schedules: RFC 5545 recurrence, and the IANA zones libical reads
   libclang-rt-14-dev  # the sanitizer and libFuzzer runtimes: only a Recommends of clang-14
   postgresql-15 clang-format openssl

@@ -48,7 +48,7 @@ sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   --x-access-token-secret "$X_ACCESS_TOKEN_SECRET" --facebook-page-id 104857600 \
   --facebook-page-token "$FACEBOOK_PAGE_TOKEN" --facebook-app-secret "$FACEBOOK_APP_SECRET" \
   --whatsapp-phone-number-id 1055555 --whatsapp-token "$WHATSAPP_TOKEN" \
-  --whatsapp-app-secret "$FACEBOOK_APP_SECRET" --whatsapp-template allerta_comune:it,en_US:3 \
+  --whatsapp-app-secret "$FACEBOOK_APP_SECRET" --whatsapp-template allerta_comune:it,en_US:4 \
   >"$var/emulator.log" 2>&1 &
 emulator_pid=$!
 cleanup() {

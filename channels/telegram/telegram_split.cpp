@@ -3,8 +3,8 @@
 #include <limits>
 
 #include "channels/telegram/telegram_html.hpp"
+#include "daemon/text/graphemes.hpp"
 #include "daemon/text/split_into_parts.hpp"
-#include "daemon/text/utf8.hpp"
 
 namespace araldo::channels::telegram {
 namespace {
@@ -39,33 +39,30 @@ std::vector<std::string> cut_outside_tags(std::string_view html, std::string_vie
   return out;
 }
 
-// Breaks a word between characters, keeping entities whole; a word holding a tag is
-// not broken (the tag would be cut).
+// Breaks a word between grapheme clusters (a flag stays whole), keeping entities whole;
+// a word holding a tag is not broken (the tag would be cut).
 std::vector<std::string> break_word(std::string_view html, std::size_t budget) {
   if (html.find('<') != std::string_view::npos) return {};
+  const auto clusters = text::grapheme_clusters(html);
+  if (clusters.empty()) return {};
   std::vector<std::string> out;
   std::string current;
   std::size_t units = 0;
-  for (std::size_t i = 0; i < html.size();) {
-    std::size_t next = i;
-    std::size_t atom_units = 1;
-    if (html[i] == '&') {
-      const auto semi = html.find(';', i);
-      if (semi == std::string_view::npos) return {};
-      next = semi + 1;
-    } else {
-      const auto cp = text::next_code_point(html, next);
-      if (!cp) return {};
-      atom_units = *cp >= 0x10000 ? 2 : 1;
+  for (std::size_t k = 0; k < clusters.size(); ++k) {
+    std::string atom(clusters[k]);
+    if (atom == "&") {  // an entity: up to its ';', one character once parsed
+      while (atom.back() != ';' && ++k < clusters.size()) atom += clusters[k];
+      if (atom.back() != ';') return {};
     }
+    const auto atom_units = visible_length(atom);
+    if (atom_units > budget) return {};
     if (units + atom_units > budget) {
       out.push_back(std::move(current));
       current.clear();
       units = 0;
     }
-    current.append(html.substr(i, next - i));
+    current += atom;
     units += atom_units;
-    i = next;
   }
   if (!current.empty()) out.push_back(std::move(current));
   return out;

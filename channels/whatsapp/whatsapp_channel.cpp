@@ -10,7 +10,8 @@
 namespace araldo::channels::whatsapp {
 namespace {
 
-// A body parameter's limit (the filled template body has its own, at the platform).
+// A body parameter's limit, and the filled template body's: the parameters together
+// cannot be longer.
 constexpr std::size_t max_parameter_length = 1024;
 
 struct TemplateConfig {
@@ -57,6 +58,7 @@ class WhatsAppChannel final : public Channel {
     if (code == template_.languages.end()) code = template_.languages.find(settings().language);
     boost::json::array parameters;
     std::size_t start = 0;
+    std::size_t total_length = 0;
     int line_no = 0;
     while (start <= rendered.size()) {
       auto end = rendered.find('\n', start);
@@ -74,7 +76,13 @@ class WhatsAppChannel final : public Channel {
         return "parameter " + std::to_string(line_no) + " is " + std::to_string(length) +
                " characters; WhatsApp takes " + std::to_string(max_parameter_length);
       }
+      total_length += length;
       parameters.emplace_back(line);
+    }
+    if (total_length > max_parameter_length) {
+      return "the parameters hold " + std::to_string(total_length) +
+             " characters; a WhatsApp template body takes " + std::to_string(max_parameter_length) +
+             " once filled";
     }
     if (static_cast<int>(parameters.size()) != template_.parameters) {
       return "the template renders " + std::to_string(parameters.size()) +
@@ -140,7 +148,7 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
   auto t = section.section("template");
   TemplateConfig tmpl;
   tmpl.name = t.required_string("name");
-  tmpl.parameters = static_cast<int>(t.integer("parameters", 3, 0, 100));
+  tmpl.parameters = static_cast<int>(t.integer("parameters", 4, 0, 100));
   auto languages = t.section("languages");
   for (const auto& ours : languages.keys()) {
     tmpl.languages[ours] = languages.required_string(ours);

@@ -10,8 +10,8 @@
 #include "channels/x/oauth1_signature.hpp"
 #include "channels/x/x_classify.hpp"
 #include "channels/x/x_text_weight.hpp"
+#include "daemon/text/graphemes.hpp"
 #include "daemon/text/split_into_parts.hpp"
-#include "daemon/text/utf8.hpp"
 
 namespace araldo::channels::x {
 namespace {
@@ -51,15 +51,14 @@ class XChannel final : public Channel {
     rules.max_parts = max_thread_length;
     rules.measure = [](std::string_view t) { return weighted_length(t); };
     rules.cut = text::cut_plain;
+    // A word longer than a post is cut between grapheme clusters (a flag stays whole).
     rules.break_word = [](std::string_view word, std::size_t budget) {
       std::vector<std::string> out(1);
-      for (std::size_t pos = 0; pos < word.size();) {
-        const auto start = pos;
-        if (!text::next_code_point(word, pos)) return std::vector<std::string>{};
-        auto piece = word.substr(start, pos - start);
-        if (weighted_length(out.back() + std::string(piece)) > budget) out.emplace_back();
-        out.back() += piece;
+      for (const auto cluster : text::grapheme_clusters(word)) {
+        if (weighted_length(out.back() + std::string(cluster)) > budget) out.emplace_back();
+        out.back() += cluster;
       }
+      if (out.size() == 1 && out.back().empty()) out.clear();
       return out;
     };
     auto parts = text::split_into_parts(text, rules);

@@ -72,10 +72,12 @@ Outcome classify_answer(const Answer& answer, std::chrono::system_clock::time_po
                               Scope::channel);
   }
   if (reply.status == 403) {
-    // A duplicate is refused for this post only; anything else (tier, enrolment) is the
-    // account's setup and will refuse every post.
-    const bool duplicate = text.find("duplicate") != std::string::npos;
-    return Outcome::permanent(what, duplicate ? Scope::target : Scope::channel);
+    // A duplicate, an over-long post or a reply to a deleted post is refused for this post
+    // only; anything else (tier, enrolment) is the account's setup and refuses every post.
+    const bool this_post = text.find("duplicate") != std::string::npos ||
+                           text.find("too long") != std::string::npos ||
+                           text.find("deleted or not visible") != std::string::npos;
+    return Outcome::permanent(what, this_post ? Scope::target : Scope::channel);
   }
   if (reply.status >= 500) return Outcome::transient(what);
   if (reply.status >= 400) return Outcome::permanent(what);

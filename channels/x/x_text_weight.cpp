@@ -6,9 +6,9 @@
 #include <unicode/unistr.h>
 
 #include <memory>
-#include <regex>
 #include <string>
 
+#include "channels/x/x_urls.hpp"
 #include "daemon/text/utf8.hpp"
 
 namespace araldo::channels::x {
@@ -72,17 +72,24 @@ std::size_t weighted_length(std::string_view utf8) {
     icu::UnicodeString normalized = nfc->normalize(text, status);
     if (U_SUCCESS(status)) text = normalized;
   }
-  std::string normalized;
-  text.toUTF8String(normalized);
+  std::u32string code_points(static_cast<std::size_t>(text.countChar32()), U'\0');
+  status = U_ZERO_ERROR;
+  text.toUTF32(reinterpret_cast<UChar32*>(code_points.data()),
+               static_cast<int32_t>(code_points.size()), status);
 
-  static const std::regex url(R"(https?://[^\s]+)");
+  auto weigh_span = [&](std::size_t begin, std::size_t end) {
+    if (begin >= end) return std::size_t{0};
+    return weigh_text(
+        icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(code_points.data() + begin),
+                                      static_cast<int32_t>(end - begin)));
+  };
   std::size_t weight = 0;
-  for (std::sregex_iterator it(normalized.begin(), normalized.end(), url), end; it != end; ++it) {
-    weight += url_weight;
+  std::size_t at = 0;
+  for (const auto& url : find_urls(code_points)) {
+    weight += weigh_span(at, url.begin) + url_weight;
+    at = url.end;
   }
-  const auto rest = std::regex_replace(normalized, url, "");
-  return weight + weigh_text(icu::UnicodeString::fromUTF8(
-                      icu::StringPiece(rest.data(), static_cast<int32_t>(rest.size()))));
+  return weight + weigh_span(at, code_points.size());
 }
 
 }  // namespace araldo::channels::x

@@ -3,8 +3,10 @@
 #include <fstream>
 #include <kainjow/mustache.hpp>
 #include <sstream>
+#include <vector>
 
 #include "daemon/model/cap_datetime.hpp"
+#include "daemon/text/utf8.hpp"
 
 namespace araldo::render {
 
@@ -22,6 +24,41 @@ std::string readable_datetime(const std::string& cap) {
          cap.substr(11, 5) + " (UTC" + cap.substr(19) + ")";
 }
 
+// How long {{description_brief}} may be, in characters: what is left of a WhatsApp
+// template body (1,024 once filled) after the template's own words, the headline, the
+// area and the instruction.
+constexpr std::size_t brief_description_length = 600;
+
+// The description, or if it is longer than `limit` characters, its beginning up to the
+// last whole sentence (else word) that fits, a visible ellipsis, and the link where the
+// rest can be read.
+std::string brief(const std::string& description, const std::optional<std::string>& link,
+                  std::size_t limit) {
+  std::vector<std::size_t> starts;  // byte offset of each code point
+  for (std::size_t pos = 0; pos < description.size();) {
+    starts.push_back(pos);
+    if (!text::next_code_point(description, pos)) return description;  // intake checked it
+  }
+  if (starts.size() <= limit) return description;
+  const std::string tail = " …" + (link ? " " + *link : std::string());
+  std::size_t tail_length = 0;
+  text::for_each_code_point(tail, [&](char32_t) { ++tail_length; });
+  const std::size_t room = limit > tail_length ? limit - tail_length : 0;
+  const std::string_view head(description.data(), starts[room]);
+  std::size_t cut = std::string_view::npos;
+  for (std::string_view end : {". ", "! ", "? ", "。", "！", "？"}) {
+    const auto at = head.rfind(end);
+    if (at == std::string_view::npos) continue;
+    const auto after = at + (end.size() == 2 ? 1 : end.size());  // keep ".", drop the space
+    if (cut == std::string_view::npos || after > cut) cut = after;
+  }
+  if (cut == std::string_view::npos || cut < head.size() / 3) cut = head.rfind(' ');
+  if (cut == std::string_view::npos || cut == 0) cut = head.size();
+  std::string out(head.substr(0, cut));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out + tail;
+}
+
 mustache::data alert_data(const model::Alert& a) {
   mustache::data d;
   auto optional_text = [&](const std::string& key, const std::string& value) {
@@ -30,6 +67,7 @@ mustache::data alert_data(const model::Alert& a) {
   };
   d.set("headline", a.headline);
   optional_text("description", a.description);
+  optional_text("description_brief", brief(a.description, a.web, brief_description_length));
   optional_text("instruction", a.instruction);
   d.set("event", a.event);
   std::string cats;

@@ -1,6 +1,7 @@
 #include "daemon/text/split_into_parts.hpp"
 
 #include <array>
+#include <optional>
 
 namespace araldo::text {
 namespace {
@@ -13,46 +14,48 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-struct Packer {
-  const PartRules& rules;
-  std::size_t budget;
-  std::string error;
-
-  // Pieces of `text`, each within budget, cutting at separators[level] or finer.
-  std::vector<std::string> pieces(std::string_view text, std::size_t level) {
-    if (rules.measure(text) <= budget) return {std::string(text)};
-    if (level == separators.size()) {
-      auto broken = rules.break_word(text, budget);
-      if (broken.empty() && error.empty()) {
-        error = "a part of the text cannot be cut to fit (" + std::to_string(budget) + "): '" +
-                std::string(text.substr(0, 40)) + "...'";
-      }
-      return broken;
-    }
-    const auto sep = separators[level];
-    std::vector<std::string> out;
-    std::string current;
-    for (const auto& chunk : rules.cut(text, sep)) {
-      const auto trimmed = trim(chunk);
-      if (trimmed.empty()) continue;
-      for (auto& sub : pieces(trimmed, level + 1)) {
-        if (current.empty()) {
-          current = std::move(sub);
-          continue;
-        }
-        std::string joined = current + std::string(sep) + sub;
-        if (rules.measure(joined) <= budget) {
-          current = std::move(joined);
-        } else {
-          out.push_back(std::move(current));
-          current = std::move(sub);
-        }
-      }
-    }
-    if (!current.empty()) out.push_back(std::move(current));
-    return out;
-  }
+// A word and the separator that came before it in the text.
+struct Token {
+  std::string_view separator;
+  std::string word;
 };
+
+// Every word of the text in order, each with the separator before it ("\n\n" at a new
+// paragraph, "\n" at a new line, " " between words); a word longer than a part is
+// broken into pieces joined without a separator.
+std::optional<std::vector<Token>> tokens(std::string_view text, const PartRules& rules,
+                                         std::size_t budget, std::string& error) {
+  std::vector<Token> out;
+  std::string_view pending;  // the strongest separator seen since the last word
+  auto strongest = [](std::string_view a, std::string_view b) {
+    return a.size() >= b.size() ? a : b;
+  };
+  for (const auto& paragraph : rules.cut(text, separators[0])) {
+    pending = out.empty() ? "" : strongest(pending, separators[0]);
+    for (const auto& line : rules.cut(trim(paragraph), separators[1])) {
+      pending = out.empty() ? "" : strongest(pending, separators[1]);
+      for (const auto& word : rules.cut(trim(line), separators[2])) {
+        const auto w = trim(word);
+        if (w.empty()) continue;
+        if (rules.measure(w) <= budget) {
+          out.push_back({pending, std::string(w)});
+        } else {
+          auto pieces = rules.break_word(w, budget);
+          if (pieces.empty()) {
+            error = "a part of the text cannot be cut to fit (" + std::to_string(budget) + "): '" +
+                    std::string(w.substr(0, 40)) + "...'";
+            return std::nullopt;
+          }
+          for (std::size_t k = 0; k < pieces.size(); ++k) {
+            out.push_back({k == 0 ? pending : std::string_view(), std::move(pieces[k])});
+          }
+        }
+        pending = separators[2];
+      }
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -65,9 +68,26 @@ std::variant<std::vector<std::string>, std::string> split_into_parts(std::string
     return "the text measures " + std::to_string(rules.measure(whole)) + "; the limit is " +
            std::to_string(rules.limit);
   }
-  Packer packer{rules, rules.limit - numbering_reserve, {}};
-  auto parts = packer.pieces(whole, 0);
-  if (!packer.error.empty()) return packer.error;
+  // Every post spends the account's rate budget: fill each part as far as it goes,
+  // cutting at the last separator that fits.
+  const std::size_t budget = rules.limit - numbering_reserve;
+  std::string error;
+  auto words = tokens(whole, rules, budget, error);
+  if (!words) return error;
+  std::vector<std::string> parts;
+  std::string current;
+  for (auto& token : *words) {
+    if (!current.empty()) {
+      std::string joined = current + std::string(token.separator) + token.word;
+      if (rules.measure(joined) <= budget) {
+        current = std::move(joined);
+        continue;
+      }
+      parts.push_back(std::move(current));
+    }
+    current = std::move(token.word);
+  }
+  if (!current.empty()) parts.push_back(std::move(current));
   if (static_cast<int>(parts.size()) > rules.max_parts) {
     return "the text would need " + std::to_string(parts.size()) + " parts; at most " +
            std::to_string(rules.max_parts) + " are sent";

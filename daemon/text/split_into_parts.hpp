@@ -1,7 +1,8 @@
 #pragma once
-// Cutting a long text into numbered parts that each fit a platform's limit: at paragraph
-// breaks first, then at line breaks, then between words, and between characters only
-// for a word longer than a whole part. The platform says how to measure a text, where
+// Cutting a long text into numbered parts that each fit a platform's limit: each part is
+// filled as far as it goes (every post spends the account's rate budget), cut between
+// words and keeping the text's paragraph and line breaks; a word longer than a whole
+// part is broken between characters. The platform says how to measure a text, where
 // it may be cut (never inside markup) and how a word is broken as a last resort.
 #include <cstddef>
 #include <functional>

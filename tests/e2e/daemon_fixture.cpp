@@ -80,7 +80,7 @@ std::string whatsapp_channel(const std::string& url, const std::string& extra) {
   return "  whatsapp-comune:\n    type: whatsapp\n    base_url: " + url +
          "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
          "    app_secret: wsecret\n"
-         "    template: {name: allerta_comune, parameters: 3, languages: {it: it, en: en_US}}\n" +
+         "    template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}}\n" +
          extra;
 }
 
@@ -128,7 +128,7 @@ void DaemonTest::SetUp() {
                                 "--whatsapp-app-secret",
                                 "wsecret",
                                 "--whatsapp-template",
-                                "allerta_comune:it,en_US:3"};
+                                "allerta_comune:it,en_US:4"};
   for (auto& a : extra_emulator_args()) args.push_back(std::move(a));
   emulator_ = std::make_unique<ChildProcess>(emulator(), args);
   auto m = emulator_->wait_for_line(std::regex("listening on (http://[0-9.:]+)"),

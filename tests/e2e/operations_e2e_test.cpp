@@ -194,7 +194,7 @@ TEST_F(OperationsE2E, APoisonRowFailsAloneAndTheDaemonKeepsSending) {
   insert_by_hand("whatsapp-comune", "whatsapp",
                  {{"393331000001", "not the shaped template"},
                   {"393331000002",
-                   R"({"name":"allerta_comune","language":"it","parameters":["a","b","c"]})"}});
+                   R"({"name":"allerta_comune","language":"it","parameters":["a","b","c","d"]})"}});
   start_daemon(whatsapp_channel(emulator_url_));
   ASSERT_TRUE(wait_until([&] {
     return db_->scalar("SELECT string_agg(state, ',' ORDER BY target) FROM deliveries") ==

@@ -30,7 +30,7 @@ class Intake : public ::testing::Test {
         &other_channels_);
     add("wa",
         "{type: whatsapp, phone_number_id: '1234567', access_token: t, "
-        "template: {name: allerta, parameters: 3, languages: {it: it, en: en_US}}}",
+        "template: {name: allerta, parameters: 4, languages: {it: it, en: en_US}}}",
         &other_channels_);
     add("tg",
         "{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', chats: ['@chan_a', "

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -120,4 +121,69 @@ TEST(Renderer, StartupCheckRefusesATemplateTheChannelCannotSend) {
   auto ch = telegram(", template_dir: '" + dir.string() + "'");
   EXPECT_THROW(r.check(*ch), render::RenderError);  // renders nothing for a minimal alert
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+std::unique_ptr<channels::Channel> whatsapp() {
+  channels::ChannelRegistry registry;
+  channels::register_all_channels(registry);
+  config::Section s(YAML::Load("{type: whatsapp, phone_number_id: '1055555', access_token: t,"
+                               " template: {name: allerta_comune, languages: {it: it}}}"),
+                    "channels.wa", config::process_env);
+  return registry.create("wa", s);
+}
+
+std::vector<std::string> parameters_of(const channels::Channel& ch, const std::string& rendered) {
+  const auto split = ch.split(rendered, "it");
+  if (const auto* why = std::get_if<std::string>(&split)) {
+    ADD_FAILURE() << *why;
+    return {};
+  }
+  std::vector<std::string> out;
+  const auto doc = boost::json::parse(std::get<std::vector<std::string>>(split).front());
+  for (const auto& p : doc.at("parameters").as_array()) out.emplace_back(p.as_string());
+  return out;
+}
+}  // namespace
+
+TEST(Renderer, TheDefaultWhatsAppTemplateCarriesTheDescriptionAndKeepsTheLink) {
+  render::Renderer r;
+  auto ch = whatsapp();
+  auto a = alert();
+  a.area = "Niguarda";
+  a.description = "Il Seveso è esondato in via Valfurva.";
+  a.instruction = "Salire ai piani alti.";
+  a.web = "https://www.comune.milano.it/allerta";
+  const auto params = parameters_of(*ch, r.render(*ch, a).text);
+  ASSERT_EQ(params.size(), 4u);
+  EXPECT_EQ(params[0], "Esondazione <Seveso>");
+  EXPECT_EQ(params[1], "Niguarda");
+  EXPECT_EQ(params[2], "Il Seveso è esondato in via Valfurva.");
+  // The link is not dropped when an instruction is given.
+  EXPECT_EQ(params[3], "Salire ai piani alti. Aggiornamenti: https://www.comune.milano.it/allerta");
+
+  a.description.clear();  // WhatsApp refuses an empty parameter: the event stands in
+  EXPECT_EQ(parameters_of(*ch, r.render(*ch, a).text).at(2), "Flood");
+}
+
+TEST(Renderer, ALongDescriptionIsShortenedAtASentenceWithAnEllipsisAndTheLink) {
+  render::Renderer r;
+  auto ch = whatsapp();
+  auto a = alert();
+  a.web = "https://www.comune.milano.it/allerta";
+  for (int i = 0; i < 40; ++i) a.description += "Frase numero " + std::to_string(i) + " è qui. ";
+  const auto params = parameters_of(*ch, r.render(*ch, a).text);
+  ASSERT_EQ(params.size(), 4u);
+  const auto& brief = params[2];
+  EXPECT_TRUE(brief.starts_with("Frase numero 0 è qui. Frase numero 1"));
+  EXPECT_TRUE(brief.ends_with(". … https://www.comune.milano.it/allerta")) << brief;
+  std::size_t length = 0;
+  for (unsigned char c : brief) length += (c & 0xC0) != 0x80;
+  EXPECT_LE(length, 600u);
+  EXPECT_GT(length, 500u);  // cut at the last sentence that fits, not far before
+  // Without a link, the ellipsis alone; a description that fits is left whole.
+  a.web.reset();
+  EXPECT_TRUE(parameters_of(*ch, r.render(*ch, a).text).at(2).ends_with("è qui. …"));
+  a.description = "Breve.";
+  EXPECT_EQ(parameters_of(*ch, r.render(*ch, a).text).at(2), "Breve.");
 }

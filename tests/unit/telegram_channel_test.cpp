@@ -80,17 +80,48 @@ TEST(TelegramChannel, RefusesWhatTelegramWouldRefuse) {
   ASSERT_TRUE(std::holds_alternative<std::string>(span));
 }
 
-TEST(TelegramChannel, LongTextIsSplitOnParagraphsOutsideTagsIntoNumberedParts) {
+TEST(TelegramChannel, LongTextIsPackedIntoFullNumberedPartsCutOutsideTags) {
   auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
-  // Three paragraphs of ~1800 characters: two parts, cut at a paragraph break.
+  // Three paragraphs of ~1800 characters: two parts, the first filled as far as it goes
+  // (every message spends the bot's rate budget), cut between words, never in a tag.
   const std::string p1 = "<b>Allerta</b> " + std::string(1800, 'x');
   const std::string p2 = "<i>" + std::string(1800, 'y') + "</i>";
   const std::string p3 = "Cosa fare: " + std::string(1800, 'z') + " &amp; altro";
   const auto parts = parts_of(*ch, p1 + "\n\n" + p2 + "\n\n" + p3);
   ASSERT_EQ(parts.size(), 2u);
-  EXPECT_EQ(parts[0], p1 + "\n\n" + p2 + "\n(1/2)");
-  EXPECT_EQ(parts[1], p3 + "\n(2/2)");
+  EXPECT_EQ(parts[0], p1 + "\n\n" + p2 + "\n\nCosa fare:\n(1/2)");
+  EXPECT_EQ(parts[1], std::string(1800, 'z') + " &amp; altro\n(2/2)");
   for (const auto& part : parts) EXPECT_LE(visible(part), 4096u);
+}
+
+TEST(TelegramChannel, AFirstPartIsNotTheHeadlineAlone) {
+  auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
+  std::string description;
+  for (int i = 0; i < 400; ++i) description += "Frase " + std::to_string(i) + " del testo. ";
+  const auto parts = parts_of(*ch, "<b>Esondazione</b>\n\n" + description);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_TRUE(parts[0].starts_with("<b>Esondazione</b>\n\nFrase 0 del testo. Frase 1"));
+  EXPECT_GT(visible(parts[0]), 4000u);  // full, not a headline on its own
+  EXPECT_GT(visible(parts[1]), 4000u);
+}
+
+TEST(TelegramChannel, TextWithoutSpacesIsCutBetweenGraphemeClusters) {
+  auto ch = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['1']}");
+  // 1,500 Italian flags (4 UTF-16 units each, two code points) and accented letters
+  // written as e + combining grave: a cut inside either would split what a reader sees.
+  std::string word;
+  for (int i = 0; i < 1500; ++i) word += i % 3 == 0 ? "e\u0300" : "\U0001F1EE\U0001F1F9";
+  const auto parts = parts_of(*ch, word);
+  ASSERT_GE(parts.size(), 2u);
+  std::string joined;
+  for (const auto& part : parts) {
+    const auto body = part.substr(0, part.rfind('\n'));
+    EXPECT_FALSE(body.starts_with("\U0001F1F9")) << "a flag was cut in two";
+    EXPECT_FALSE(body.starts_with("\u0300")) << "an accent was cut from its letter";
+    EXPECT_LE(visible(part), 4096u);
+    joined += body;
+  }
+  EXPECT_EQ(joined, word);
 }
 
 TEST(TelegramChannel, NeverCutsInsideATagOrAnEntity) {

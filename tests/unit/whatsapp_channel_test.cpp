@@ -19,7 +19,7 @@ namespace {
 const char* kYaml =
     "{type: whatsapp, base_url: 'http://127.0.0.1:9', phone_number_id: '1055555', "
     "access_token: EAAWaToken, app_secret: wsecret, language: it, "
-    "template: {name: allerta_comune, parameters: 3, languages: {it: it, en: en_US}}}";
+    "template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}}}";
 
 std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
   return test_support::make_channel("wa", yaml);
@@ -30,7 +30,7 @@ emulator::whatsapp::Options number() {
   o.phone_number_id = "1055555";
   o.token = "EAAWaToken";
   o.app_secret = "wsecret";
-  o.templates["allerta_comune"] = {{"it", "en_US"}, 3};
+  o.templates["allerta_comune"] = {{"it", "en_US"}, 4};
   o.undeliverable = {"393330009999"};
   return o;
 }
@@ -63,30 +63,36 @@ TEST(WhatsAppChannel, RenderedLinesBecomeTheTemplatesBodyParameters) {
   EXPECT_TRUE(ch->targets().empty());
   // A field's own line breaks and runs of spaces cannot break the line structure.
   EXPECT_EQ(ch->escape("Salire\n\nai   piani\talti "), "Salire ai piani alti");
-  const auto message = shaped(*ch, "Allerta rossa\nNiguarda\nSalire ai piani alti", "en");
+  const auto message =
+      shaped(*ch, "Allerta rossa\nNiguarda\nIl Seveso esonda\nSalire ai piani alti", "en");
   const auto doc = boost::json::parse(message).as_object();
   EXPECT_EQ(doc.at("name").as_string(), "allerta_comune");
   EXPECT_EQ(doc.at("language").as_string(), "en_US");
-  EXPECT_EQ(doc.at("parameters").as_array().size(), 3u);
+  EXPECT_EQ(doc.at("parameters").as_array().size(), 4u);
   // A language with no approved template: the channel's own.
-  EXPECT_EQ(boost::json::parse(shaped(*ch, "a\nb\nc", "de")).at("language").as_string(), "it");
+  EXPECT_EQ(boost::json::parse(shaped(*ch, "a\nb\nc\nd", "de")).at("language").as_string(), "it");
 
   auto wrong_count = ch->split("a\nb", "it");
   ASSERT_TRUE(std::holds_alternative<std::string>(wrong_count));
-  EXPECT_NE(std::get<std::string>(wrong_count).find("takes 3"), std::string::npos);
-  EXPECT_TRUE(std::holds_alternative<std::string>(ch->split("a\n \nc", "it")));
+  EXPECT_NE(std::get<std::string>(wrong_count).find("takes 4"), std::string::npos);
+  EXPECT_TRUE(std::holds_alternative<std::string>(ch->split("a\n \nc\nd", "it")));
+  // Each parameter takes 1,024 characters, and so do all of them together.
+  const std::string long_line(1000, 'x');
+  auto too_long = ch->split("a\nb\n" + long_line + "\n" + long_line, "it");
+  ASSERT_TRUE(std::holds_alternative<std::string>(too_long));
+  EXPECT_NE(std::get<std::string>(too_long).find("once filled"), std::string::npos);
 }
 
 TEST(WhatsAppChannel, RequestIsAcceptedByTheStrictEmulator) {
   auto ch = make();
   const auto req =
-      ch->build_request({"393331234567", shaped(*ch, "Allerta\nNiguarda\nSalire", "it")});
+      ch->build_request({"393331234567", shaped(*ch, "Allerta\nNiguarda\nEsonda\nSalire", "it")});
   EXPECT_EQ(req.url.find("http://127.0.0.1:9/v21.0/1055555/messages?appsecret_proof="), 0u);
   EXPECT_EQ(req.headers.find("Authorization").value_or(""), "Bearer EAAWaToken");
   const auto body = boost::json::parse(req.body);
   EXPECT_EQ(body.at("to").as_string(), "393331234567");
   EXPECT_EQ(
-      body.at("template").at("components").at(0).at("parameters").at(2).at("text").as_string(),
+      body.at("template").at("components").at(0).at("parameters").at(3).at("text").as_string(),
       "Salire");
 
   emulator::EmulatorState state;
@@ -111,7 +117,7 @@ TEST(WhatsAppEmulator, RefusesWhatTheCloudApiRefuses) {
     auto r = api.handle(as_received(c.build_request({to, text})));
     return c.classify(HttpReply{r->status, r->headers, r->body});
   };
-  const auto ok = shaped(*ch, "a\nb\nc", "it");
+  const auto ok = shaped(*ch, "a\nb\nc\nd", "it");
 
   auto undeliverable = send(*ch, "393330009999", ok);
   EXPECT_EQ(undeliverable.kind, Kind::permanent);
@@ -174,6 +180,6 @@ TEST(WhatsAppClassify, EveryCodeOfThePlatformsTable) {
 
 TEST(WhatsAppChannel, TheChannelLanguageNeedsAnApprovedTemplate) {
   EXPECT_THROW(make("{type: whatsapp, phone_number_id: '1055555', access_token: t, language: it, "
-                    "template: {name: x, parameters: 3, languages: {en: en_US}}}"),
+                    "template: {name: x, parameters: 4, languages: {en: en_US}}}"),
                config::ConfigError);
 }

@@ -59,6 +59,9 @@ TEST(XClassify, FollowsThePlatformsTable) {
   EXPECT_EQ(unauthorized.scope, Scope::channel);
   EXPECT_NE(unauthorized.reason.find("clock"), std::string::npos);
   EXPECT_EQ(answer(400, R"({"errors":[{"message":"too long"}]})").kind, Kind::permanent);
+  // An over-long post fails that post only, whichever status X uses for it.
+  EXPECT_EQ(answer(400, R"({"detail":"Tweet text is too long."})").scope, Scope::target);
+  EXPECT_EQ(answer(403, R"({"detail":"Tweet text is too long."})").scope, Scope::target);
   EXPECT_EQ(answer(503, "Service Unavailable").kind, Kind::transient);
   EXPECT_EQ(x::classify_answer(TransportError{TransportError::Kind::reset, "r"}, {}).kind,
             Kind::transient);
@@ -69,7 +72,7 @@ TEST(XTextWeight, CountsTheWayTwitterTextDoes) {
   EXPECT_EQ(x::weighted_length("città"), 5u);  // Latin: weight 1
   EXPECT_EQ(x::weighted_length("地震"), 4u);   // CJK: weight 2
   EXPECT_EQ(x::weighted_length("🔴"), 2u);
-  EXPECT_EQ(x::weighted_length("see https://comune.example/a/very/long/path?x=1"), 4u + 23u);
+  EXPECT_EQ(x::weighted_length("see https://www.comune.roma.it/a/very/long/path?x=1"), 4u + 23u);
 }
 
 TEST(XTextWeight, NormalisesToNfcAndCountsAnEmojiSequenceAsTwo) {
@@ -100,7 +103,7 @@ TEST(XChannel, AlertThatFitsIsOnePostAndALongOneANumberedThread) {
   for (int i = 0; i < 141; ++i) cjk += "地";  // 141 characters, weight 282
   EXPECT_EQ(thread_of(*ch, cjk).size(), 2u);
 
-  const std::string url = "https://comune.example/allerta/" + std::string(200, 'p');
+  const std::string url = "https://www.comune.milano.it/allerta/" + std::string(200, 'p');
   std::string text = "🔴 Esondazione Seveso – Niguarda\n\n";
   for (int i = 0; i < 40; ++i) text += "frase numero " + std::to_string(i) + " della descrizione. ";
   text += "\n\n" + url;
@@ -112,13 +115,47 @@ TEST(XChannel, AlertThatFitsIsOnePostAndALongOneANumberedThread) {
                                    std::to_string(parts.size()) + ")"))
         << parts[k];
   }
-  // Paragraphs are kept whole where they fit: the headline opens the thread on its own.
-  EXPECT_EQ(parts.front(),
-            "🔴 Esondazione Seveso – Niguarda\n(1/" + std::to_string(parts.size()) + ")");
-  EXPECT_TRUE(parts[1].starts_with("frase numero 0 della descrizione."));
+  // Parts are filled: the headline does not stand alone, and every part but the last
+  // is within one word of the budget (270, numbering aside).
+  EXPECT_TRUE(parts.front().starts_with("🔴 Esondazione Seveso – Niguarda\n\nfrase numero 0"));
+  for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
+    EXPECT_GT(x::weighted_length(parts[k]), 280u - 10u - 14u) << parts[k];
+  }
   // The link is never cut: it weighs 23 whole.
   EXPECT_NE(parts.back().find(url), std::string::npos);
   EXPECT_TRUE(std::holds_alternative<std::string>(ch->split(" \n ", "it")));
+}
+
+TEST(XChannel, ParagraphsLongerThanAPostDoNotLeaveHalfEmptyPosts) {
+  auto ch = make();
+  // Eight paragraphs weighing 349: cut paragraph by paragraph they made 16 posts
+  // alternating ~270 and ~80; packed between words (at most 10 each), the 2,806 weighted
+  // characters need 11 posts of at least 260.
+  std::string text;
+  for (int p = 0; p < 8; ++p) {
+    if (p) text += "\n\n";
+    for (int i = 0; i < 36; ++i) text += "parola" + std::to_string(p) + std::to_string(i) + " ";
+  }
+  const auto parts = thread_of(*ch, text);
+  EXPECT_LE(parts.size(), 11u);
+  for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
+    EXPECT_GE(x::weighted_length(parts[k]), 260u) << parts[k];
+  }
+}
+
+TEST(XChannel, AWordLongerThanAPostIsCutBetweenGraphemeClusters) {
+  auto ch = make();
+  std::string word;
+  for (int i = 0; i < 200; ++i) word += "\U0001F1EE\U0001F1F9";  // 200 flags, weight 400
+  const auto parts = thread_of(*ch, word);
+  ASSERT_EQ(parts.size(), 2u);
+  std::string joined;
+  for (const auto& part : parts) {
+    const auto body = part.substr(0, part.rfind('\n'));
+    EXPECT_EQ(body.size() % 8, 0u) << "a flag was cut in two";
+    joined += body;
+  }
+  EXPECT_EQ(joined, word);
 }
 
 TEST(XChannel, LaterPartsReplyToThePartBeforeThem) {

@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 #include <regex>
 
-#include "daemon/text/utf8.hpp"
+#include <unicode/unistr.h>
+#include <unicode/ustring.h>
+
 #include "tests/emulator/graph/graph_emulation.hpp"
 
 namespace araldo::emulator::facebook {
@@ -74,10 +76,14 @@ http::Response FacebookApi::create_post(const std::string& page, const http::Req
   if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
     return graph::error(400, 100, "(#100) Missing message or attachment");
   }
-  std::size_t length = 0;
-  if (!text::for_each_code_point(message, [&](char32_t) { ++length; })) {
+  // Graph counts code points; strict UTF-8 decoding refuses what Graph refuses.
+  UErrorCode status = U_ZERO_ERROR;
+  int32_t utf16 = 0;
+  u_strFromUTF8(nullptr, 0, &utf16, message.data(), static_cast<int32_t>(message.size()), &status);
+  if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
     return graph::error(400, 100, "(#100) Invalid UTF-8 in message");
   }
+  const auto length = icu::UnicodeString::fromUTF8(message).countChar32();
   if (length > 63'206) return graph::error(400, 100, "(#100) The message is too long");
 
   std::string id;

@@ -4,7 +4,7 @@
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse_query.hpp>
 
-#include "channels/graph/graph_api.hpp"
+#include "tests/emulator/crypto/emulator_crypto.hpp"
 #include "tests/emulator/emulator_state.hpp"
 
 namespace araldo::emulator::graph {
@@ -53,7 +53,7 @@ std::optional<std::string> check_proof(const std::optional<std::string>& app_sec
   if (!app_secret) return std::nullopt;
   const auto it = params.find("appsecret_proof");
   if (it == params.end()) return "appsecret_proof argument must be passed as a parameter";
-  if (it->second != channels::graph::appsecret_proof(*app_secret, token)) {
+  if (!crypto::same(it->second, crypto::graph_appsecret_proof(*app_secret, token))) {
     return "Invalid appsecret_proof provided in the API argument";
   }
   return std::nullopt;

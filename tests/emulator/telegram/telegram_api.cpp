@@ -5,7 +5,7 @@
 #include <boost/url/parse_query.hpp>
 #include <regex>
 
-#include "channels/telegram/telegram_html.hpp"
+#include "tests/emulator/telegram/bot_html.hpp"
 
 namespace araldo::emulator::telegram {
 namespace {
@@ -139,25 +139,21 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
 
   const auto& text = (*params)["text"];
   const auto parse_mode = params->contains("parse_mode") ? (*params)["parse_mode"] : "";
-  std::string plain;
-  std::size_t length = 0;
+  std::variant<VisibleText, std::string> read;
   if (parse_mode == "HTML") {
-    auto parsed = channels::telegram::parse_html(text);
-    if (auto* e = std::get_if<std::string>(&parsed)) return bot_error(400, "Bad Request: " + *e);
-    plain = std::get<channels::telegram::ParsedHtml>(parsed).plain;
-    length = std::get<channels::telegram::ParsedHtml>(parsed).utf16_units;
+    read = read_bot_html(text);
   } else if (parse_mode.empty()) {
-    auto parsed = channels::telegram::parse_html(channels::telegram::escape_html(text));
-    if (auto* e = std::get_if<std::string>(&parsed)) return bot_error(400, "Bad Request: " + *e);
-    plain = text;
-    length = std::get<channels::telegram::ParsedHtml>(parsed).utf16_units;
+    read = read_plain(text);
   } else {
     return bot_error(400, "Bad Request: unsupported parse_mode");
   }
+  if (auto* e = std::get_if<std::string>(&read)) return bot_error(400, *e);
+  const auto& visible = std::get<VisibleText>(read);
+  const std::string& plain = visible.text;
   if (plain.find_first_not_of(" \t\r\n") == std::string::npos) {
     return bot_error(400, "Bad Request: message text is empty");
   }
-  if (length > channels::telegram::max_message_length) {
+  if (visible.utf16_length > max_text_length) {
     return bot_error(400, "Bad Request: message is too long");
   }
   if (auto retry_after = throttle(token, chat)) {

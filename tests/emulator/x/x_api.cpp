@@ -2,10 +2,12 @@
 
 #include <boost/json.hpp>
 #include <boost/url/decode_view.hpp>
+#include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <regex>
 
-#include "channels/x/x_text_weight.hpp"
+#include "tests/emulator/crypto/emulator_crypto.hpp"
+#include "tests/emulator/x/x_weight.hpp"
 
 namespace araldo::emulator::x {
 namespace {
@@ -75,12 +77,25 @@ std::optional<std::string> XApi::check_signature(const http::Request& request) {
       return "nonce already used";
     }
   }
-  // Recompute over what arrived: method, http://host/path, no parameters (JSON body).
+  // Recompute over what arrived: method, http://host/path, the query's and the oauth_*
+  // parameters (a JSON body contributes nothing).
   const std::string base_url = "http://" + std::string(request.headers.find("Host").value_or("")) +
                                std::string(request.path());
-  const auto expected = channels::x::oauth1_signature(
-      account, {request.method, base_url, {}, p["oauth_nonce"], p["oauth_timestamp"]});
-  if (expected != p["oauth_signature"]) return "signature does not match";
+  std::multimap<std::string, std::string> signed_params(p.begin(), p.end());
+  if (const auto q = request.target.find('?'); q != std::string::npos) {
+    auto query = boost::urls::parse_query(std::string_view(request.target).substr(q + 1));
+    if (!query) return "badly encoded query";
+    for (const auto& param : *query) {
+      const auto key = *param.key;
+      const auto value = *param.value;
+      signed_params.emplace(std::string(key.begin(), key.end()),
+                            std::string(value.begin(), value.end()));
+    }
+  }
+  const auto expected =
+      crypto::oauth1_hmac_sha1(request.method, base_url, signed_params,
+                               account.consumer_secret.reveal(), account.token_secret.reveal());
+  if (!crypto::same(expected, p["oauth_signature"])) return "signature does not match";
   return std::nullopt;
 }
 
@@ -94,7 +109,7 @@ http::Response XApi::create_post(const http::Request& request) {
     return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
   }
   const std::string text(doc.as_object().at("text").as_string());
-  if (channels::x::weighted_length(text) > channels::x::max_weighted_length) {
+  if (weighted_length(text) > max_weighted_length) {
     return problem(400, "Invalid Request", "Tweet text is too long.");
   }
   std::optional<std::string> reply_to;
