@@ -58,6 +58,14 @@ struct Message {
 // The parts of one rendered text, in sending order, or why it cannot be sent.
 using Split = std::variant<std::vector<std::string>, std::string>;
 
+// A part's length as its platform counts it, and the platform's limit: what a preview
+// shows an operator before sending.
+struct PartLength {
+  std::size_t length = 0;
+  std::size_t limit = 0;
+  std::string unit;  // "utf16_units", "weighted_characters", "characters"
+};
+
 class Channel {
  public:
   explicit Channel(ChannelSettings settings) : settings_(std::move(settings)) {}
@@ -78,6 +86,14 @@ class Channel {
   // order; never inside markup. An error says why it cannot be sent at all.
   virtual Split split(std::string_view rendered, std::string_view language) const = 0;
   virtual OutgoingRequest build_request(const Message& message) const = 0;
+  // A part split() made, measured as the platform will measure it.
+  virtual PartLength measure(std::string_view part) const = 0;
+  // True when a part is a JSON description of the message (a WhatsApp template), not text.
+  virtual bool structured_parts() const { return false; }
+  // Why text in `language` will not go out as asked (no approved template in it), if so.
+  virtual std::optional<std::string> language_problem(std::string_view /*language*/) const {
+    return std::nullopt;
+  }
   virtual Outcome classify(const Answer& answer) const = 0;
 
   // Pacing: the whole channel's rate, and the least time between two messages to one

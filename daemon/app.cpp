@@ -75,6 +75,8 @@ int serve(config::Config& cfg) {
   };
   api::RouteTable routes(db, cfg.http.body_limit);
   routes.add({"POST", "/v1/alerts", senders, json, 0, handler(alerts, &api::AlertsApi::post)});
+  routes.add(
+      {"POST", "/v1/alerts/preview", senders, json, 0, handler(alerts, &api::AlertsApi::preview)});
   routes.add({"GET", "/v1/alerts", readers, "", 0, handler(listing, &api::ListingApi::alerts)});
   routes.add(
       {"GET", "/v1/audit", delivery_readers, "", 0, handler(listing, &api::ListingApi::audit)});

@@ -46,6 +46,12 @@ class FacebookChannel final : public Channel {
     return std::vector<std::string>{std::string(text)};
   }
 
+  PartLength measure(std::string_view part) const override {
+    std::size_t length = 0;
+    text::for_each_code_point(part, [&](char32_t) { ++length; });
+    return {length, max_post_length, "characters"};
+  }
+
   // Page posts are few; Graph throttles on a rolling hourly budget (shared/platforms.md).
   RateLimit default_rate_limit() const override { return {1, 5}; }
 

@@ -43,6 +43,12 @@ class TelegramChannel final : public Channel {
     return split_message(text, max_message_length);
   }
 
+  PartLength measure(std::string_view part) const override {
+    auto parsed = parse_html(part);
+    const auto* ok = std::get_if<ParsedHtml>(&parsed);
+    return {ok ? ok->utf16_units : part.size(), max_message_length, "utf16_units"};
+  }
+
   // 30 messages/s per bot (shared/platforms.md).
   RateLimit default_rate_limit() const override { return {30, 30}; }
 

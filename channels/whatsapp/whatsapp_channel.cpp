@@ -95,6 +95,26 @@ class WhatsAppChannel final : public Channel {
     return std::vector<std::string>{boost::json::serialize(message)};
   }
 
+  // A template message: its parameters' characters, against the filled body's limit.
+  PartLength measure(std::string_view part) const override {
+    std::size_t length = 0;
+    boost::system::error_code ec;
+    const auto shaped = boost::json::parse(part, ec);
+    if (!ec && shaped.is_object() && shaped.as_object().contains("parameters")) {
+      for (const auto& p : shaped.at("parameters").as_array()) {
+        if (p.is_string()) text::for_each_code_point(p.as_string(), [&](char32_t) { ++length; });
+      }
+    }
+    return {length, max_parameter_length, "characters"};
+  }
+  bool structured_parts() const override { return true; }
+  std::optional<std::string> language_problem(std::string_view language) const override {
+    if (template_.languages.contains(std::string(language))) return std::nullopt;
+    return "template '" + template_.name + "' is not mapped to an approved language for '" +
+           std::string(language) + "'; the channel's language '" + settings().language +
+           "' is used";
+  }
+
   // 80 messages/s per business number by default (shared/platforms.md).
   RateLimit default_rate_limit() const override { return {80, 80}; }
   // Pair rate: about one message every 6 s to the same recipient.

@@ -66,6 +66,10 @@ class XChannel final : public Channel {
     return std::get<std::vector<std::string>>(parts);
   }
 
+  PartLength measure(std::string_view part) const override {
+    return {weighted_length(part), max_weighted_length, "weighted_characters"};
+  }
+
   // Basic tier, per user: about 100 posts per 15 minutes (unconfirmed: tiers change).
   RateLimit default_rate_limit() const override { return {100.0 / 900.0, 10}; }
 

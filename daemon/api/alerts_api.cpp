@@ -76,6 +76,12 @@ http::Response AlertsApi::post(const Call& call) const {
   return r;
 }
 
+http::Response AlertsApi::preview(const Call& call) const {
+  auto result = intake_.preview(call.request.body, std::chrono::system_clock::now());
+  if (auto* p = std::get_if<Problem>(&result)) return p->to_response();
+  return http::Response::json(200, boost::json::serialize(std::get<boost::json::object>(result)));
+}
+
 http::Response AlertsApi::get(const Call& call) const {
   const auto& id = call.params.at("id");
   if (auto bad = reject_alert_id(id)) return *bad;

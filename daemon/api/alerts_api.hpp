@@ -1,6 +1,7 @@
 #pragma once
 // POST /v1/alerts (accept an alert: validate, render, queue; an Idempotency-Key makes a
-// repeated request return the first answer) and GET /v1/alerts/{id}.
+// repeated request return the first answer), POST /v1/alerts/preview (what would be
+// published, and what is wrong, without sending) and GET /v1/alerts/{id}.
 #include "daemon/api/route_table.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/intake/alert_intake.hpp"
@@ -12,8 +13,9 @@ class AlertsApi {
  public:
   AlertsApi(intake::AlertIntake& intake, store::Database& db);
 
-  http::Response post(const Call& call) const;  // operator, scheduler
-  http::Response get(const Call& call) const;   // {id}
+  http::Response post(const Call& call) const;     // operator, scheduler
+  http::Response preview(const Call& call) const;  // the same body; writes nothing
+  http::Response get(const Call& call) const;      // {id}
 
  private:
   intake::AlertIntake& intake_;

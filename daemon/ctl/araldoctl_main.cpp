@@ -1,6 +1,6 @@
 // araldoctl: the command line for operators, cron jobs, admins and auditors.
 // Against araldod's API (--server, key from ARALDO_KEY or a key file):
-//   araldoctl send --file alert.yaml [--idempotency-key K] [--wait]
+//   araldoctl send --file alert.yaml [--idempotency-key K] [--wait | --dry-run]
 //   araldoctl status|cancel ID;  araldoctl retry ID | --delivery N
 //   araldoctl keys create NAME --role R | list | revoke NAME
 //   araldoctl subscribers count|add|remove|import CHANNEL ...
@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
                        "the same key (and body) within 24 h sends nothing again: give one per "
                        "slot in a crontab, e.g. siren-test-2026-12");
   send_cmd->add_flag("--wait", send.wait, "follow the alert until every delivery is final");
+  send_cmd->add_flag("--dry-run", send.dry_run,
+                     "show what every channel would publish, and every problem; send nothing");
   int wait_timeout = 600;
   send_cmd->add_option("--wait-timeout", wait_timeout, "seconds --wait waits at most")
       ->check(CLI::Range(1, 86400))

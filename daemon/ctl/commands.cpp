@@ -64,6 +64,50 @@ void print_status(Context& c, const boost::json::object& doc) {
 
 }  // namespace
 
+// What each channel would publish, part by part, and what is wrong: exit 0 only when it
+// can be sent as it is.
+Exit preview_alert(Context& c, const boost::json::object& alert) {
+  const auto r = c.api.request("POST", "/v1/alerts/preview", boost::json::serialize(alert),
+                               "application/json");
+  if (r.status != 200) return failed(c, r);
+  const auto doc = boost::json::parse(r.body).as_object();
+  if (c.output == Output::json) {
+    c.out << r.body << "\n";
+  } else {
+    for (const auto& ch : doc.at("channels").as_array()) {
+      for (const auto& rd : ch.at("renditions").as_array()) {
+        c.out << "== " << text_of(ch.as_object().if_contains("channel")) << " ("
+              << text_of(ch.as_object().if_contains("type")) << "), "
+              << text_of(rd.as_object().if_contains("language")) << ", "
+              << rd.at("targets").as_int64() << " target(s)\n";
+        const auto& parts = rd.at("parts").as_array();
+        for (std::size_t k = 0; k < parts.size(); ++k) {
+          const auto& part = parts[k].as_object();
+          c.out << "-- part " << k + 1 << "/" << parts.size() << ": "
+                << part.at("length").as_int64() << "/" << part.at("limit").as_int64() << " "
+                << text_of(part.if_contains("unit")) << "\n";
+          if (const auto* text = part.if_contains("text")) {
+            c.out << text_of(text) << "\n";
+          } else {
+            c.out << boost::json::serialize(part.at("message")) << "\n";
+          }
+        }
+      }
+    }
+    for (const auto& p : doc.at("problems").as_array()) {
+      const auto& o = p.as_object();
+      c.out << text_of(o.if_contains("severity")) << ": ";
+      if (o.contains("channel")) c.out << text_of(o.if_contains("channel")) << ": ";
+      c.out << text_of(o.if_contains("detail")) << "\n";
+    }
+  }
+  if (!doc.at("sendable").as_bool()) {
+    c.err << "araldoctl: this alert cannot be sent as it is (see the problems above)\n";
+    return Exit::refused;
+  }
+  return Exit::ok;
+}
+
 Exit send_alert(Context& c, const SendOptions& options) {
   boost::json::object alert;
   try {
@@ -72,6 +116,7 @@ Exit send_alert(Context& c, const SendOptions& options) {
     c.err << "araldoctl: " << e.what() << "\n";
     return Exit::usage;
   }
+  if (options.dry_run) return preview_alert(c, alert);
   const auto key =
       options.idempotency_key.empty() ? fresh_idempotency_key() : options.idempotency_key;
   // With the key, a retry after a lost answer or a 503 cannot broadcast twice.

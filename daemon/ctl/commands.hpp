@@ -26,6 +26,7 @@ struct SendOptions {
   AlertFlags alert;
   std::string idempotency_key;  // empty: a fresh one, so this command's own retries are safe
   bool wait = false;
+  bool dry_run = false;  // POST /v1/alerts/preview: show what would be published, send nothing
   std::chrono::seconds wait_timeout{600};
   std::chrono::milliseconds poll{1000};
 };

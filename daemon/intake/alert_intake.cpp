@@ -16,7 +16,17 @@ using http::Problem;
 
 const std::string kAlertInvalid = "The alert is not valid";
 
-// Which channels an alert goes to, or why not.
+Problem idempotency_conflict(const std::string& alert_id) {
+  return Problem{409,
+                 "idempotency-key-reused",
+                 "Idempotency-Key reused with a different body",
+                 "this key already sent alert " + alert_id +
+                     " with another body; nothing was sent now. Use a new key for a new alert.",
+                 {http::in_header("Idempotency-Key", "already used within 24 hours")}};
+}
+
+}  // namespace
+
 std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
     const channels::ChannelSet& set, const std::vector<std::string>& names) {
   std::vector<const channels::Channel*> out;
@@ -46,17 +56,6 @@ std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
   if (!errors.empty()) return http::unprocessable(std::move(errors), kAlertInvalid);
   return out;
 }
-
-Problem idempotency_conflict(const std::string& alert_id) {
-  return Problem{409,
-                 "idempotency-key-reused",
-                 "Idempotency-Key reused with a different body",
-                 "this key already sent alert " + alert_id +
-                     " with another body; nothing was sent now. Use a new key for a new alert.",
-                 {http::in_header("Idempotency-Key", "already used within 24 hours")}};
-}
-
-}  // namespace
 
 AlertIntake::AlertIntake(store::Database& db, const channels::ChannelSet& channels,
                          const render::Renderer& renderer, model::AlertDefaults defaults,

@@ -27,6 +27,10 @@ struct Accepted {
 
 using IntakeResult = std::variant<Accepted, http::Problem>;
 
+// The channels an alert names (every enabled one when it names none), or why not.
+std::variant<std::vector<const channels::Channel*>, http::Problem> resolve_channels(
+    const channels::ChannelSet& set, const std::vector<std::string>& names);
+
 class AlertIntake {
  public:
   // `new_work` is called after alerts commit, to wake the dispatchers.
@@ -41,6 +45,13 @@ class AlertIntake {
   std::variant<store::NewAlert, http::Problem> prepare(
       const boost::json::value& doc, const std::string& actor,
       std::chrono::system_clock::time_point now) const;
+
+  // POST /v1/alerts/preview: what every channel would publish, in each language its
+  // targets asked for, part by part with the platform's own measure, and every problem
+  // found (a text too long even in parts, a missing translation, a language without an
+  // approved template, a channel that reaches nobody). Writes nothing.
+  std::variant<boost::json::object, http::Problem> preview(
+      std::string_view body, std::chrono::system_clock::time_point now) const;
 
   // Parses, prepares and writes `body`; with a key, a repeat of the same body is answered
   // with the first alert, and another body with a 409 problem.

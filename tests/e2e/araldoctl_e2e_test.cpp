@@ -446,3 +446,27 @@ TEST_F(AraldoctlE2E, ASchedulerDisablesEnablesAndDeletesItsSchedule) {
                         " WHERE kind LIKE 'schedule.%'"),
             "schedule.created,schedule.disabled,schedule.enabled,schedule.deleted");
 }
+
+TEST_F(AraldoctlE2E, DryRunShowsEachPartAndSendsNothing) {
+  start_daemon(whatsapp_channel(emulator_url_));
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(2)).status, 200);
+  const auto alert = write_file("siren.yaml", kSirenTest);
+  const auto r = ctl({"send", "--dry-run", "--file", alert, "--channel", "telegram-main"},
+                     operator_key_file());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("== telegram-main (telegram), it, 2 target(s)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("-- part 1/1: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Prova mensile delle sirene"), std::string::npos) << r.output;
+  // Longer than a WhatsApp parameter takes: the problem is printed, the exit status is 1.
+  std::string huge = kSirenTest + "instruction: \"";
+  for (int i = 0; i < 100; ++i) huge += "Restare in casa. ";
+  const auto bad = ctl({"send", "--dry-run", "--file", write_file("huge.yaml", huge + "\"\n"),
+                        "--channel", "whatsapp-comune"},
+                       operator_key_file());
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_NE(bad.output.find("error: whatsapp-comune: parameter 4 is"), std::string::npos)
+      << bad.output;
+  EXPECT_EQ(db_->count("alerts"), 0);
+  EXPECT_TRUE(emulator_messages().empty());
+}

@@ -221,3 +221,92 @@ TEST_F(ChannelsE2E, SubscriberApiAddsRemovesAndRefusesBadInput) {
                         " WHERE kind LIKE 'subscriber%'"),
             "subscriber.added:e2e-admin,subscriber.added:e2e-admin,subscriber.removed:e2e-admin");
 }
+
+// Preview: every channel and language, each part measured the platform's way, every
+// problem; nothing written, nothing sent.
+TEST_F(ChannelsE2E, PreviewShowsWhatEachPlatformWouldPublishAndSendsNothing) {
+  start_daemon(x_channel(emulator_url_) + facebook_channel(emulator_url_) +
+               whatsapp_channel(emulator_url_));
+  ASSERT_EQ(import_subscribers("whatsapp-comune",
+                               subscribers_csv(3) + "393339999999,de,2026-11-01T09:00:00+01:00\n")
+                .status,
+            200);
+  const auto before_alerts = db_->count("alerts");
+  auto preview = [&](const std::string& body) {
+    return http_request(
+        "POST", daemon_url_ + "/v1/alerts/preview",
+        {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}}, body);
+  };
+  const auto r = preview(alert(R"("web":"https://www.comune.milano.it/allerta")"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto doc = boost::json::parse(r.body).as_object();
+  EXPECT_TRUE(doc.at("sendable").as_bool()) << r.body;
+
+  std::map<std::string, boost::json::object> by_channel;
+  for (const auto& c : doc.at("channels").as_array()) {
+    by_channel[text_of(c, "channel")] = c.as_object();
+  }
+  ASSERT_EQ(by_channel.size(), 4u) << r.body;
+  // X: one post, weighed as X weighs it (the URL counts 23).
+  const auto& x_part = by_channel["x-comune"].at("renditions").at(0).at("parts").at(0);
+  EXPECT_EQ(text_of(x_part, "unit"), "weighted_characters");
+  EXPECT_EQ(x_part.at("limit").as_int64(), 280);
+  EXPECT_NE(text_of(x_part, "text").find("https://www.comune.milano.it/allerta"),
+            std::string::npos);
+  EXPECT_LT(x_part.at("length").as_int64(),
+            static_cast<std::int64_t>(text_of(x_part, "text").size()));
+  // Telegram: two chats in the channel's language, lengths in UTF-16 units.
+  const auto& tg = by_channel["telegram-main"].at("renditions").at(0);
+  EXPECT_EQ(tg.at("targets").as_int64(), 2);
+  EXPECT_EQ(text_of(tg.at("parts").at(0), "unit"), "utf16_units");
+  // WhatsApp: one rendition per subscriber language, the template and its parameters.
+  std::map<std::string, boost::json::object> wa;
+  for (const auto& rd : by_channel["whatsapp-comune"].at("renditions").as_array()) {
+    wa[text_of(rd, "language")] = rd.as_object();
+  }
+  ASSERT_EQ(wa.size(), 3u) << r.body;
+  EXPECT_EQ(wa["it"].at("targets").as_int64(), 2);
+  EXPECT_EQ(wa["en"].at("targets").as_int64(), 1);
+  const auto& en = wa["en"].at("parts").at(0).at("message");
+  EXPECT_EQ(text_of(en, "name"), "allerta_comune");
+  EXPECT_EQ(text_of(en, "language"), "en_US");
+  EXPECT_EQ(en.at("parameters").at(0).as_string(), "Red alert: Seveso flooding");
+  // The German subscriber: no translation, no approved template; warnings, not errors.
+  std::string problems;
+  for (const auto& p : doc.at("problems").as_array()) problems += text_of(p, "detail") + "\n";
+  EXPECT_NE(problems.find("no translation into 'de' for 1 target(s)"), std::string::npos)
+      << problems;
+  EXPECT_NE(problems.find("not mapped to an approved language for 'de'"), std::string::npos)
+      << problems;
+
+  // Too long for a WhatsApp parameter, which cannot be split: an error for that channel
+  // only, and the alert is not sendable as it is.
+  std::string huge = "Restare";
+  for (int i = 0; i < 200; ++i) huge += " in casa";
+  const auto too_long =
+      preview(R"({"headline":"Allerta","event":"Flood","category":"Met","severity":"Extreme",)"
+              R"("urgency":"Immediate","certainty":"Observed","instruction":")" +
+              huge + R"("})");
+  ASSERT_EQ(too_long.status, 200) << too_long.body;
+  const auto long_doc = boost::json::parse(too_long.body).as_object();
+  EXPECT_FALSE(long_doc.at("sendable").as_bool());
+  bool wa_error = false;
+  for (const auto& p : long_doc.at("problems").as_array()) {
+    if (text_of(p, "severity") != "error") continue;
+    EXPECT_EQ(text_of(p, "channel"), "whatsapp-comune") << too_long.body;
+    wa_error = true;
+  }
+  EXPECT_TRUE(wa_error) << too_long.body;
+
+  // An expired alert is refused as POST /v1/alerts would refuse it, pointing at it.
+  const auto expired = preview(alert(R"("expires":"2020-01-01T00:00:00+01:00")"));
+  EXPECT_EQ(expired.status, 422);
+  EXPECT_NE(expired.body.find("/expires"), std::string::npos) << expired.body;
+
+  // Nothing was written or sent.
+  EXPECT_EQ(db_->count("alerts"), before_alerts);
+  EXPECT_EQ(db_->count("deliveries"), 0);
+  for (const auto* platform : {"telegram", "x", "facebook", "whatsapp"}) {
+    EXPECT_TRUE(emulator_messages(platform).empty()) << platform;
+  }
+}

@@ -1,0 +1,125 @@
+// POST /v1/alerts/preview: the intake's checks and rendering, and nothing written.
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "daemon/intake/alert_intake.hpp"
+#include "daemon/model/json_body.hpp"
+#include "daemon/store/subscriber_store.hpp"
+
+namespace araldo::intake {
+namespace {
+
+struct Audience {
+  std::string language;  // as the targets asked; empty: the channel's default
+  long long targets = 0;
+};
+
+// Who a channel reaches, grouped by the language they asked for.
+std::vector<Audience> audiences(store::Database& db, const channels::Channel& channel) {
+  std::map<std::string, long long> by_language;
+  if (channel.subscribers()) {
+    by_language = store::count_subscribers(db, channel.name());
+  } else {
+    for (const auto& target : channel.targets()) ++by_language[target.language];
+  }
+  std::vector<Audience> out;
+  for (const auto& [language, n] : by_language) out.push_back({language, n});
+  return out;
+}
+
+boost::json::object problem(std::string_view severity, const channels::Channel& channel,
+                            std::string_view language, std::string detail) {
+  boost::json::object o{{"severity", severity}, {"channel", channel.name()}, {"detail", detail}};
+  if (!language.empty()) o["language"] = language;
+  return o;
+}
+
+}  // namespace
+
+std::variant<boost::json::object, http::Problem> AlertIntake::preview(
+    std::string_view body, std::chrono::system_clock::time_point now) const {
+  auto parsed = model::parse_json_body(body);
+  if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) return model::to_problem(*e);
+  auto validated = model::alert_from_json(std::get<boost::json::value>(parsed), defaults_, now);
+  if (auto* errors = std::get_if<std::vector<http::FieldError>>(&validated)) {
+    return http::unprocessable(std::move(*errors), "The alert is not valid");
+  }
+  const auto& alert = std::get<model::Alert>(validated);
+  auto resolved = resolve_channels(channels_, alert.channels);
+  if (auto* p = std::get_if<http::Problem>(&resolved)) return *p;
+
+  boost::json::array channels_out;
+  boost::json::array problems;
+  bool sendable = false;
+  for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
+    boost::json::array renditions;
+    auto reached = audiences(db_, *channel);
+    if (reached.empty()) {
+      problems.push_back(problem("warning", *channel, "",
+                                 channel->subscribers() ? "the channel has no subscribers"
+                                                        : "the channel has no targets"));
+      reached.push_back({"", 0});  // still show what it would publish
+    }
+    for (const auto& audience : reached) {
+      const auto& asked =
+          audience.language.empty() ? channel->settings().language : audience.language;
+      if (model::primary_language(asked) != model::primary_language(alert.language) &&
+          !model::translated(alert, asked)) {
+        problems.push_back(problem("warning", *channel, asked,
+                                   "no translation into '" + asked + "' for " +
+                                       std::to_string(audience.targets) +
+                                       " target(s); they get the text in '" +
+                                       (model::translated(alert, channel->settings().language)
+                                            ? channel->settings().language
+                                            : alert.language) +
+                                       "'"));
+      }
+      if (auto why = channel->language_problem(asked)) {
+        problems.push_back(problem("warning", *channel, asked, *why));
+      }
+      const auto rendered = renderer_.render(*channel, alert, audience.language);
+      boost::json::object rendition{{"language", asked},
+                                    {"template_language", rendered.language},
+                                    {"targets", audience.targets}};
+      auto split = channel->split(rendered.text, rendered.language);
+      if (auto* why = std::get_if<std::string>(&split)) {
+        problems.push_back(
+            problem("error", *channel, asked, *why + " (shorten the description or instruction)"));
+        rendition["rendered"] = rendered.text;
+        rendition["parts"] = boost::json::array();
+      } else {
+        boost::json::array parts;
+        for (const auto& part : std::get<std::vector<std::string>>(split)) {
+          const auto measured = channel->measure(part);
+          boost::json::object p{
+              {"length", measured.length}, {"limit", measured.limit}, {"unit", measured.unit}};
+          if (channel->structured_parts()) {
+            p["message"] = boost::json::parse(part);
+          } else {
+            p["text"] = part;
+          }
+          parts.push_back(std::move(p));
+        }
+        if (audience.targets > 0) sendable = true;
+        rendition["parts"] = std::move(parts);
+      }
+      renditions.push_back(std::move(rendition));
+    }
+    channels_out.push_back({{"channel", channel->name()},
+                            {"type", channel->settings().type},
+                            {"renditions", std::move(renditions)}});
+  }
+  const bool errors = std::any_of(problems.begin(), problems.end(), [](const auto& p) {
+    return p.as_object().at("severity") == "error";
+  });
+  if (!sendable) {
+    problems.push_back(
+        {{"severity", "error"}, {"detail", "no message would be sent: the channels reach nobody"}});
+  }
+  return boost::json::object{{"sendable", sendable && !errors},
+                             {"channels", std::move(channels_out)},
+                             {"problems", std::move(problems)}};
+}
+
+}  // namespace araldo::intake
