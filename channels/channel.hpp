@@ -30,6 +30,22 @@ struct ChannelSettings {
   std::string language = "it";              // default template language
   std::optional<std::string> template_dir;  // operator's own templates, overriding ours
   std::optional<RateLimit> rate_limit;      // overrides the platform's default
+  // The CAP statuses and scopes of the alerts this channel publishes. A public channel
+  // (Actual, Public: the default) takes nothing else; a channel for drills takes
+  // [Exercise, Test], one for authorities Actual alerts of scope [Restricted].
+  std::vector<std::string> statuses{"Actual"};
+  std::vector<std::string> scopes{"Public"};
+
+  bool takes(std::string_view status, std::string_view scope) const {
+    auto has = [](const std::vector<std::string>& list, std::string_view v) {
+      for (const auto& x : list) {
+        if (x == v) return true;
+      }
+      return false;
+    };
+    return has(statuses, status) && has(scopes, scope);
+  }
+  bool is_public() const { return takes("Actual", "Public"); }
 };
 
 // Where a channel sends: an address, and the language its readers asked for.

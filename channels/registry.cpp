@@ -1,8 +1,39 @@
 #include "channels/registry.hpp"
 
+#include <algorithm>
 #include <regex>
 
 namespace araldo::channels {
+namespace {
+
+// statuses: and scopes:, each a subset of CAP's; a public channel takes only Actual.
+void read_audience(config::Section& section, ChannelSettings& settings) {
+  auto read = [&](const std::string& key, std::vector<std::string> allowed,
+                  std::vector<std::string>& out) {
+    if (!section.has(key)) return;
+    out = section.string_list(key);
+    std::string names;
+    for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
+    if (out.empty()) throw config::ConfigError(section.path() + "." + key + ": empty list");
+    for (const auto& v : out) {
+      if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+        throw config::ConfigError(section.path() + "." + key + ": '" + v + "' is not one of " +
+                                  names);
+      }
+    }
+  };
+  // A Draft is never sent, whatever the channel.
+  read("statuses", {"Actual", "Exercise", "System", "Test"}, settings.statuses);
+  read("scopes", {"Public", "Restricted", "Private"}, settings.scopes);
+  if (settings.is_public() && settings.statuses.size() > 1) {
+    throw config::ConfigError(
+        section.path() +
+        ".statuses: a public channel (Actual alerts, scope Public) takes only Actual alerts; "
+        "give drills and tests a channel of their own (statuses: [Exercise, Test])");
+  }
+}
+
+}  // namespace
 
 void ChannelRegistry::add(std::string type, ChannelFactory factory) {
   factories_[std::move(type)] = std::move(factory);
@@ -28,6 +59,7 @@ std::unique_ptr<Channel> ChannelRegistry::create(const std::string& name,
   settings.enabled = section.boolean("enabled", true);
   settings.language = section.optional_string("language", "it");
   if (section.has("template_dir")) settings.template_dir = section.required_string("template_dir");
+  read_audience(section, settings);
   if (section.has("rate_limit")) {
     // Per minute, so slow platforms (X: posts per 15 minutes) need no fractions.
     auto limit = section.section("rate_limit");

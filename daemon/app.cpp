@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 #include "daemon/api/alerts_api.hpp"
+#include "daemon/api/approvals_api.hpp"
 #include "daemon/api/audit_api.hpp"
 #include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/export_api.hpp"
@@ -20,6 +23,7 @@
 #include "daemon/audit/sequencer.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/render/renderer.hpp"
+#include "daemon/store/approval_store.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/migrator.hpp"
 #include "daemon/store/pg_delivery_queue.hpp"
@@ -46,7 +50,8 @@ int serve(config::Config& cfg) {
   dispatch::Dispatcher dispatcher(
       cfg.dispatch, std::make_unique<store::PgDeliveryQueue>(cfg.database.url), cfg.channels);
   const auto new_work = [&] { dispatcher.new_work(); };
-  intake::AlertIntake intake(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake);
+  intake::AlertIntake intake(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake,
+                             cfg.approval);
   api::AlertsApi alerts(intake, db);
   api::SchedulesApi schedules(db, intake);
 
@@ -95,6 +100,11 @@ int serve(config::Config& cfg) {
   routes.add({"GET", "/v1/alerts/{id}", readers, "", 0, handler(alerts, &api::AlertsApi::get)});
   routes.add({"POST", "/v1/alerts/{id}/retry", operators, "", 0,
               handler(deliveries, &api::DeliveriesApi::retry_alert)});
+  api::ApprovalsApi approvals(db, new_work);
+  routes.add({"POST", "/v1/alerts/{id}/approve", operators, "", 0,
+              handler(approvals, &api::ApprovalsApi::approve)});
+  routes.add({"POST", "/v1/alerts/{id}/reject", operators, json, 0,
+              handler(approvals, &api::ApprovalsApi::reject)});
   routes.add({"POST", "/v1/alerts/{id}/cancel", operators, "", 0,
               handler(deliveries, &api::DeliveriesApi::cancel_alert)});
   routes.add({"GET", "/v1/deliveries", delivery_readers, "", 0,
@@ -158,6 +168,22 @@ int serve(config::Config& cfg) {
       [&](std::stop_token st) { sequencer.run(cfg.database.url, cfg.audit.seal_interval, st); });
   schedule::ScheduleRunner schedule_runner(db, intake, cfg.schedules);
   std::jthread schedule_thread([&](std::stop_token st) { schedule_runner.run(st); });
+  // Approval requests nobody answered in time end with nothing sent (any daemon may do it).
+  std::jthread approval_thread([&](std::stop_token st) {
+    while (!st.stop_requested()) {
+      try {
+        if (const int n = store::expire_approvals(db)) {
+          spdlog::warn("event=alert.approval_expired alerts={}", n);
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("event=approval.sweep_failed error=\"{}\"", e.what());
+      }
+      std::mutex m;
+      std::unique_lock lock(m);
+      std::condition_variable_any().wait_for(lock, st, std::chrono::seconds(1),
+                                             [] { return false; });
+    }
+  });
   const auto port = server.start();
   spdlog::info("event=http.listening url=http://{}:{} channels={}",
                cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"

@@ -35,16 +35,47 @@ boost::json::object delivery_json(const store::DeliveryStatus& d) {
   return o;
 }
 
-http::Response accepted_response(const store::AcceptedAlert& accepted) {
+http::Response accepted_response(const store::AcceptedAlert& accepted,
+                                 const std::optional<std::string>& approval_expires_at) {
   const std::string location = "/v1/alerts/" + accepted.id;
   boost::json::object body{{"id", accepted.id},
                            {"status", "accepted"},
+                           {"state", approval_expires_at ? "awaiting_approval" : "active"},
                            {"accepted_at", accepted.accepted_at},
                            {"deliveries", accepted.deliveries},
                            {"links", {{"self", location}}}};
+  if (approval_expires_at) {
+    body["approval_expires_at"] = *approval_expires_at;
+    body["links"].as_object()["approve"] = location + "/approve";
+  }
   auto r = http::Response::json(202, boost::json::serialize(body));
   r.headers.set("Location", location);
   return r;
+}
+
+// What an operator sees first: a Draft is never sent; a held alert waits for a second
+// operator; a scheduled notice waits for its time.
+std::string alert_state(const store::AlertStatus& status) {
+  if (status.approval == "awaiting") return "awaiting_approval";
+  if (status.approval == "rejected") return "rejected";
+  if (status.approval == "expired") return "approval_expired";
+  const auto* doc_status =
+      status.document.is_object() ? status.document.as_object().if_contains("status") : nullptr;
+  if (doc_status && doc_status->is_string() && doc_status->as_string() == "Draft") return "draft";
+  return status.scheduled ? "scheduled" : "active";
+}
+
+boost::json::value approval_json(const store::AlertStatus& s) {
+  if (s.approval.empty()) return nullptr;
+  boost::json::object o{{"state", s.approval}};
+  auto add = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) o[key] = *v;
+  };
+  add("expires_at", s.approval_expires_at);
+  add("decided_by", s.approval_decided_by);
+  add("decided_at", s.approval_decided_at);
+  add("reason", s.approval_reason);
+  return o;
 }
 
 bool valid_idempotency_key(std::string_view key) {
@@ -71,7 +102,7 @@ http::Response AlertsApi::post(const Call& call) const {
   auto result = intake_.accept(call.request.body, call.caller.name, key);
   if (auto* p = std::get_if<Problem>(&result)) return p->to_response();
   const auto& accepted = std::get<intake::Accepted>(result);
-  auto r = accepted_response(accepted.alert);
+  auto r = accepted_response(accepted.alert, accepted.approval_expires_at);
   if (accepted.replayed) r.headers.set("Idempotent-Replayed", "true");
   return r;
 }
@@ -99,10 +130,11 @@ http::Response AlertsApi::get(const Call& call) const {
   boost::json::object body{{"id", status->id},
                            {"accepted_at", status->accepted_at},
                            {"submitted_by", status->submitted_by},
-                           {"state", status->scheduled ? "scheduled" : "active"},
+                           {"state", alert_state(*status)},
                            {"alert", status->document},
                            {"summary", std::move(summary)},
                            {"total_deliveries", status->total},
+                           {"approval", approval_json(*status)},
                            {"deliveries", std::move(deliveries)}};
   if (status->send_at) body["send_at"] = *status->send_at;
   // A broadcast to many subscribers lists its first deliveries; the summary counts all.

@@ -1,4 +1,7 @@
 #include "daemon/config/config.hpp"
+#include "daemon/model/alert.hpp"
+
+#include <algorithm>
 
 #include <charconv>
 
@@ -93,6 +96,21 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   // one may hold.
   c.intake.committers = static_cast<int>(alerts.integer("committers", 2, 1, 64));
   c.intake.max_batch = static_cast<std::size_t>(alerts.integer("max_batch", 256, 1, 10'000));
+  if (alerts.has("approval")) {
+    // The two-person rule, for the severities where a mistake costs most.
+    auto approval = alerts.section("approval");
+    c.approval.severities = approval.string_list("severities");
+    for (const auto& severity : c.approval.severities) {
+      if (std::find(model::severities.begin(), model::severities.end(), severity) ==
+          model::severities.end()) {
+        throw ConfigError(approval.path() + ".severities: '" + severity +
+                          "' is not a CAP severity (Extreme, Severe, Moderate, Minor, Unknown)");
+      }
+    }
+    c.approval.timeout =
+        std::chrono::seconds(approval.integer("timeout_seconds", 1800, 5, 7 * 24 * 3600));
+    approval.reject_unknown_keys();
+  }
   alerts.reject_unknown_keys();
 
   auto schedules = top.section("schedules");

@@ -9,6 +9,7 @@
 #include "daemon/config/secret.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/intake/approval_policy.hpp"
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
 #include "daemon/schedule/schedule_runner.hpp"
@@ -34,6 +35,7 @@ struct Config {
   dispatch::DispatchOptions dispatch;
   model::AlertDefaults alert_defaults;
   intake::GroupCommitOptions intake;
+  intake::ApprovalPolicy approval;
   schedule::RunnerOptions schedules;
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";

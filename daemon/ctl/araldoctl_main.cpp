@@ -1,10 +1,10 @@
 // araldoctl: the command line for operators, cron jobs, admins and auditors.
 // Against araldod's API (--server, key from ARALDO_KEY or a key file):
 //   araldoctl send --file alert.yaml [--idempotency-key K] [--wait | --dry-run]
-//   araldoctl status|cancel ID;  araldoctl retry ID | --delivery N
-//   araldoctl keys create NAME --role R | list | revoke NAME
-//   araldoctl subscribers count|add|remove|import CHANNEL ...
-//   araldoctl schedules create FILE | list | show|enable|disable|delete ID
+//   araldoctl status|cancel|approve ID;  araldoctl reject ID --reason R;  araldoctl retry ID |
+//   --delivery N araldoctl keys create NAME --role R | list | revoke NAME araldoctl subscribers
+//   count|add|remove|import CHANNEL ... araldoctl schedules create FILE | list |
+//   show|enable|disable|delete ID
 // Against the database, as an auditor (--database-url):
 //   araldoctl audit verify [--expect-head SIZE:ROOT ...] [--public-key HEX] | audit head
 //   araldoctl audit prove --event ID [--size N] | --from N1 [--to N2]
@@ -132,6 +132,14 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--pages", list_pages, "pages to follow")->check(CLI::Range(1, 10000));
   auto* cancel_cmd = app.add_subcommand("cancel", "stop what an alert has not sent yet");
   cancel_cmd->add_option("id", id, "the alert's id")->required();
+  auto* approve_cmd =
+      app.add_subcommand("approve", "release an alert held for a second operator's approval");
+  approve_cmd->add_option("id", id, "the alert's id")->required();
+  std::string reject_reason;
+  auto* reject_cmd = app.add_subcommand("reject", "stop an alert held for approval, saying why");
+  reject_cmd->add_option("id", id, "the alert's id")->required();
+  reject_cmd->add_option("--reason", reject_reason, "why (the author and auditors read it)")
+      ->required();
   auto* retry_cmd = app.add_subcommand("retry", "queue failed deliveries again");
   std::string delivery;
   auto* retry_alert_opt = retry_cmd->add_option("id", id, "the alert whose failed deliveries");
@@ -279,6 +287,8 @@ int main(int argc, char** argv) {
   }
   if (status_cmd->parsed()) return ctl::alert_status(c, id);
   if (cancel_cmd->parsed()) return ctl::cancel_alert(c, id);
+  if (approve_cmd->parsed()) return ctl::approve_alert(c, id);
+  if (reject_cmd->parsed()) return ctl::reject_alert(c, id, reject_reason);
   if (list_cmd->parsed()) {
     std::string query = "limit=" + std::to_string(list_limit);
     auto add = [&](const char* name, const std::string& value) {

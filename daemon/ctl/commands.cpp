@@ -201,6 +201,25 @@ Exit cancel_alert(Context& c, const std::string& id) {
                 });
 }
 
+Exit approve_alert(Context& c, const std::string& id) {
+  return answer(c, c.api.request("POST", "/v1/alerts/" + encode_segment(id) + "/approve"),
+                [&](const boost::json::object& doc) {
+                  c.out << "approved: " << text_of(doc.if_contains("released"))
+                        << " delivery(ies) released\n";
+                });
+}
+
+Exit reject_alert(Context& c, const std::string& id, const std::string& reason) {
+  const auto body = boost::json::serialize(boost::json::object{{"reason", reason}});
+  return answer(c,
+                c.api.request("POST", "/v1/alerts/" + encode_segment(id) + "/reject", body,
+                              "application/json"),
+                [&](const boost::json::object& doc) {
+                  c.out << "rejected: " << text_of(doc.if_contains("cancelled"))
+                        << " delivery(ies) will not be sent\n";
+                });
+}
+
 namespace {
 Exit retried(Context& c, const ApiResponse& r) {
   return answer(c, r, [&](const boost::json::object& doc) {

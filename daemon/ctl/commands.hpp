@@ -36,6 +36,9 @@ Exit alert_status(Context& c, const std::string& id);
 // GET /v1/alerts with `query` (already encoded), following `next` up to `pages` pages.
 Exit list_alerts(Context& c, const std::string& query, int pages);
 Exit cancel_alert(Context& c, const std::string& id);
+// The two-person rule: another operator's key approves or rejects a held alert.
+Exit approve_alert(Context& c, const std::string& id);
+Exit reject_alert(Context& c, const std::string& id, const std::string& reason);
 Exit retry_alert(Context& c, const std::string& id);
 Exit retry_delivery(Context& c, const std::string& id);
 

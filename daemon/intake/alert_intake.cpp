@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "daemon/model/cap_datetime.hpp"
 #include "daemon/model/json_body.hpp"
 #include "daemon/text/digest.hpp"
 
@@ -28,13 +29,35 @@ Problem idempotency_conflict(const std::string& alert_id) {
 }  // namespace
 
 std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
-    const channels::ChannelSet& set, const std::vector<std::string>& names) {
+    const channels::ChannelSet& set, const model::Alert& alert) {
+  // Which enabled channels take an alert of this status and scope, for the messages.
+  auto takers = [&] {
+    std::string names;
+    for (const auto* c : set.enabled()) {
+      if (c->settings().takes(alert.status, alert.scope)) {
+        names += (names.empty() ? "" : ", ") + c->name();
+      }
+    }
+    return names.empty() ? std::string("none is configured for it") : "those that do: " + names;
+  };
+  const bool draft = alert.status == "Draft";  // stored, never sent
+  const auto& names = alert.channels;
   std::vector<const channels::Channel*> out;
   if (names.empty()) {
-    out = set.enabled();
+    if (draft) return out;
+    for (const auto* c : set.enabled()) {
+      if (c->settings().takes(alert.status, alert.scope)) out.push_back(c);
+    }
     if (out.empty()) {
-      return http::unprocessable({{"/channels", "no channel is enabled by default; name one"}},
-                                 kAlertInvalid);
+      if (model::is_public(alert)) {
+        return http::unprocessable({{"/channels", "no channel is enabled by default; name one"}},
+                                   kAlertInvalid);
+      }
+      return http::unprocessable(
+          {{alert.status != "Actual" ? "/status" : "/scope",
+            "no enabled channel takes " + alert.status + " alerts of scope " + alert.scope +
+                " (a channel says which with statuses: and scopes: in the configuration)"}},
+          kAlertInvalid);
     }
     return out;
   }
@@ -43,13 +66,22 @@ std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
   std::vector<FieldError> errors;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto* c = set.find(names[i]);
+    const auto pointer = "/channels/" + std::to_string(i);
     if (!c) {
-      errors.push_back({"/channels/" + std::to_string(i),
-                        "unknown channel '" + names[i] + "' (configured: " + configured + ")"});
+      errors.push_back(
+          {pointer, "unknown channel '" + names[i] + "' (configured: " + configured + ")"});
     } else if (!c->settings().enabled) {
-      errors.push_back({"/channels/" + std::to_string(i),
-                        "channel '" + names[i] + "' is disabled in the configuration"});
-    } else {
+      errors.push_back({pointer, "channel '" + names[i] + "' is disabled in the configuration"});
+    } else if (!draft && !c->settings().takes(alert.status, alert.scope)) {
+      errors.push_back(
+          {pointer, "channel '" + names[i] + "' " +
+                        (c->settings().is_public() ? "is public: it takes only Actual alerts "
+                                                     "of scope Public"
+                                                   : "does not take " + alert.status +
+                                                         " alerts of scope " + alert.scope) +
+                        "; this alert is " + alert.status + ", scope " + alert.scope + " (" +
+                        takers() + ")"});
+    } else if (!draft) {
       out.push_back(c);
     }
   }
@@ -59,11 +91,13 @@ std::variant<std::vector<const channels::Channel*>, Problem> resolve_channels(
 
 AlertIntake::AlertIntake(store::Database& db, const channels::ChannelSet& channels,
                          const render::Renderer& renderer, model::AlertDefaults defaults,
-                         std::function<void()> new_work, GroupCommitOptions group_commit)
+                         std::function<void()> new_work, GroupCommitOptions group_commit,
+                         ApprovalPolicy approval)
     : db_(db),
       channels_(channels),
       renderer_(renderer),
       defaults_(std::move(defaults)),
+      approval_(std::move(approval)),
       group_commit_(std::make_unique<GroupCommit>(db, group_commit, std::move(new_work))) {}
 
 AlertIntake::~AlertIntake() = default;
@@ -87,7 +121,7 @@ std::variant<store::NewAlert, Problem> AlertIntake::prepare(
   }
   const auto& alert = std::get<model::Alert>(validated);
 
-  auto resolved = resolve_channels(channels_, alert.channels);
+  auto resolved = resolve_channels(channels_, alert);
   if (auto* p = std::get_if<Problem>(&resolved)) return *p;
 
   std::vector<store::NewDelivery> deliveries;
@@ -137,7 +171,12 @@ std::variant<store::NewAlert, Problem> AlertIntake::prepare(
     }
   }
   if (!render_errors.empty()) return http::unprocessable(std::move(render_errors), kAlertInvalid);
-  return store::NewAlert{alert, std::move(deliveries), std::move(fanouts), actor, std::nullopt};
+  store::NewAlert out{alert, std::move(deliveries), std::move(fanouts), actor, std::nullopt, {}};
+  if (approval_.applies_to(alert.severity) && alert.status != "Draft") {
+    out.approval_expires_at = model::format_cap_datetime(
+        std::chrono::floor<std::chrono::seconds>(now) + approval_.timeout);
+  }
+  return out;
 }
 
 IntakeResult AlertIntake::accept(std::string_view body, const std::string& actor,
@@ -168,9 +207,10 @@ IntakeResult AlertIntake::accept(std::string_view body, const std::string& actor
     case store::InsertOutcome::Refused::no:
       break;
   }
-  spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={}",
-               outcome.accepted.id, actor, submitted.alert.severity, outcome.accepted.deliveries);
-  return Accepted{outcome.accepted, false};
+  spdlog::info("event=alert.accepted alert_id={} actor={} severity={} deliveries={} approval={}",
+               outcome.accepted.id, actor, submitted.alert.severity, outcome.accepted.deliveries,
+               submitted.approval_expires_at ? "awaiting" : "none");
+  return Accepted{outcome.accepted, false, submitted.approval_expires_at};
 }
 
 }  // namespace araldo::intake

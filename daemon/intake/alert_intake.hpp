@@ -12,6 +12,7 @@
 
 #include "channels/registry.hpp"
 #include "daemon/http/problem.hpp"
+#include "daemon/intake/approval_policy.hpp"
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
 #include "daemon/render/renderer.hpp"
@@ -22,14 +23,16 @@ namespace araldo::intake {
 
 struct Accepted {
   store::AcceptedAlert alert;
-  bool replayed = false;  // the Idempotency-Key had already sent it
+  bool replayed = false;                           // the Idempotency-Key had already sent it
+  std::optional<std::string> approval_expires_at;  // held for a second operator until then
 };
 
 using IntakeResult = std::variant<Accepted, http::Problem>;
 
-// The channels an alert names (every enabled one when it names none), or why not.
+// The channels an alert goes to: those it names, or every enabled one that takes its CAP
+// status and scope; none for a Draft. Or why not (a public channel named for a drill).
 std::variant<std::vector<const channels::Channel*>, http::Problem> resolve_channels(
-    const channels::ChannelSet& set, const std::vector<std::string>& names);
+    const channels::ChannelSet& set, const model::Alert& alert);
 
 class AlertIntake {
  public:
@@ -37,7 +40,7 @@ class AlertIntake {
   AlertIntake(
       store::Database& db, const channels::ChannelSet& channels, const render::Renderer& renderer,
       model::AlertDefaults defaults, std::function<void()> new_work = [] {},
-      GroupCommitOptions group_commit = {});
+      GroupCommitOptions group_commit = {}, ApprovalPolicy approval = {});
   ~AlertIntake();  // answers what is queued, then stops the committers
 
   // Everything short of writing: the alert rendered for every target, or what is wrong
@@ -66,6 +69,7 @@ class AlertIntake {
   const channels::ChannelSet& channels_;
   const render::Renderer& renderer_;
   model::AlertDefaults defaults_;
+  ApprovalPolicy approval_;
   std::unique_ptr<GroupCommit> group_commit_;
 };
 

@@ -46,7 +46,7 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
     return http::unprocessable(std::move(*errors), "The alert is not valid");
   }
   const auto& alert = std::get<model::Alert>(validated);
-  auto resolved = resolve_channels(channels_, alert.channels);
+  auto resolved = resolve_channels(channels_, alert);
   if (auto* p = std::get_if<http::Problem>(&resolved)) return *p;
 
   boost::json::array channels_out;

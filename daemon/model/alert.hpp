@@ -15,6 +15,15 @@ inline constexpr std::array<std::string_view, 5> urgencies = {"Immediate", "Expe
                                                               "Past", "Unknown"};
 inline constexpr std::array<std::string_view, 5> certainties = {"Observed", "Likely", "Possible",
                                                                 "Unlikely", "Unknown"};
+// CAP <status>: only Actual alerts reach public channels; Exercise, Test and System go to
+// channels configured for them; a Draft is stored and never sent.
+inline constexpr std::array<std::string_view, 5> statuses = {"Actual", "Exercise", "System", "Test",
+                                                             "Draft"};
+// CAP <scope>: Public alerts are for everyone; Restricted (with <restriction>) and
+// Private (with <addresses>) only for the channels configured to take them.
+inline constexpr std::array<std::string_view, 3> scopes = {"Public", "Restricted", "Private"};
+// CAP <msgType>: an Update or a Cancel refers to the alerts it corrects.
+inline constexpr std::array<std::string_view, 3> message_types = {"Alert", "Update", "Cancel"};
 inline constexpr std::array<std::string_view, 12> categories = {
     "Geo",    "Met", "Safety",    "Security", "Rescue", "Fire",
     "Health", "Env", "Transport", "Infra",    "CBRNE",  "Other"};
@@ -48,7 +57,18 @@ struct Alert {
   std::optional<std::string> web;
   std::vector<std::string> channels;  // as named by the operator; empty means "all enabled"
   std::vector<AlertText> translations;
+  std::string status = "Actual";
+  std::string scope = "Public";
+  std::string restriction;  // CAP: who a Restricted alert is for
+  std::string addresses;    // CAP: who a Private alert is for
+  std::string msg_type = "Alert";
+  std::vector<std::string> references;  // the ids of the alerts an Update or Cancel corrects
 };
+
+// Whether an alert's status and scope are for the public: only these reach public channels.
+inline bool is_public(const Alert& a) {
+  return a.status == "Actual" && a.scope == "Public";
+}
 
 // The alert as readers of `language` should see it: its translation into that language
 // (matched on the primary subtag) if it has one, else nullopt.

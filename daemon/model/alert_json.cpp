@@ -46,8 +46,9 @@ class FieldReader {
 
   template <std::size_t N>
   std::optional<std::string> one_of(const std::string& key,
-                                    const std::array<std::string_view, N>& allowed) {
-    auto s = text(key, true, 64);
+                                    const std::array<std::string_view, N>& allowed,
+                                    bool required = true) {
+    auto s = text(key, required, 64);
     if (!s) return std::nullopt;
     if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
       return fail(key, "'" + *s + "' is not one of " + join(allowed) + " (case-sensitive)");
@@ -277,6 +278,23 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
     }
   }
 
+  a.status = r.one_of("status", statuses, false).value_or("Actual");
+  a.scope = r.one_of("scope", scopes, false).value_or("Public");
+  a.restriction = r.text("restriction", false, 500).value_or("");
+  a.addresses = r.text("addresses", false, 2000).value_or("");
+  if (a.scope == "Restricted" && a.restriction.empty()) {
+    r.fail("restriction", "a Restricted alert says who it is for (CAP <restriction>)");
+  }
+  if (a.scope == "Private" && a.addresses.empty()) {
+    r.fail("addresses", "a Private alert lists who it is for (CAP <addresses>)");
+  }
+  if (a.scope != "Restricted" && !a.restriction.empty()) {
+    r.fail("restriction", "only a Restricted alert has a restriction");
+  }
+  if (a.scope != "Private" && !a.addresses.empty()) {
+    r.fail("addresses", "only a Private alert has addresses");
+  }
+
   a.web = web_link(r);
   read_translations(r, a, errors);
 
@@ -310,6 +328,17 @@ boost::json::object alert_to_json(const Alert& a) {
   if (a.expires) o["expires"] = *a.expires;
   if (a.send_at) o["send_at"] = *a.send_at;
   if (a.web) o["web"] = *a.web;
+  // Written when not CAP's defaults, so an alert stored before they existed reads the same.
+  if (a.status != "Actual") o["status"] = a.status;
+  if (a.scope != "Public") o["scope"] = a.scope;
+  if (!a.restriction.empty()) o["restriction"] = a.restriction;
+  if (!a.addresses.empty()) o["addresses"] = a.addresses;
+  if (a.msg_type != "Alert") o["msg_type"] = a.msg_type;
+  if (!a.references.empty()) {
+    boost::json::array refs;
+    for (const auto& id : a.references) refs.emplace_back(id);
+    o["references"] = std::move(refs);
+  }
   if (!a.translations.empty()) {
     boost::json::array translations;
     for (const auto& t : a.translations) {

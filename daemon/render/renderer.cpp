@@ -79,6 +79,13 @@ mustache::data alert_data(const model::Alert& a) {
   mustache::data severity_is;
   severity_is.set(a.severity, mustache::data::type::bool_true);
   d.set("severity_is", severity_is);
+  // Templates say in words that an alert is a drill, a test, an update or a cancellation.
+  mustache::data status_is;
+  status_is.set(a.status, mustache::data::type::bool_true);
+  d.set("status_is", status_is);
+  mustache::data msg_type_is;
+  msg_type_is.set(a.msg_type, mustache::data::type::bool_true);
+  d.set("msg_type_is", msg_type_is);
   optional_text("area", a.area);
   optional_text("sender", a.sender);
   d.set("language", a.language);
@@ -149,8 +156,17 @@ Renderer::Rendered Renderer::render(const channels::Channel& channel, const mode
   tmpl.set_custom_escape([&channel](const std::string& s) { return channel.escape(s); });
   auto out = tmpl.render(alert_data(*text));
   if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return {used, out};
+  // Sections left empty leave their lines behind (this Mustache keeps standalone tag
+  // lines): a paragraph break is at most one blank line.
+  std::string tidy;
+  tidy.reserve(out.size());
+  std::size_t newlines = 0;
+  for (char c : out) {
+    newlines = c == '\n' ? newlines + 1 : 0;
+    if (newlines <= 2) tidy += c;
+  }
+  while (!tidy.empty() && (tidy.back() == '\n' || tidy.back() == ' ')) tidy.pop_back();
+  return {used, tidy};
 }
 
 void Renderer::check(const channels::Channel& channel) const {
@@ -174,6 +190,20 @@ void Renderer::check(const channels::Channel& channel) const {
   if (const auto* why = std::get_if<std::string>(&split)) {
     throw RenderError("channel " + channel.name() + ": " + found->source +
                       " renders a minimal alert into something it cannot send: " + *why);
+  }
+  // A channel for drills must say so in words: a template that renders an Exercise as it
+  // renders a real alert would publish a drill as if it were real.
+  for (const auto& status : channel.settings().statuses) {
+    if (status == "Actual") continue;
+    auto drill = sample;
+    drill.status = status;
+    if (render(channel, drill).text == rendered.text) {
+      throw RenderError("channel " + channel.name() + ": " + found->source + " renders a " +
+                        status +
+                        " alert exactly as an Actual one; say so in words (use "
+                        "{{#status_is." +
+                        status + "}}...{{/status_is." + status + "}})");
+    }
   }
 }
 

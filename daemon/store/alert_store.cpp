@@ -18,8 +18,16 @@ std::optional<std::string> opt(const pqxx::field& f) {
 
 // Later parts wait (at infinity) until the part before them is delivered.
 // The first part is due at once, or at the alert's send_at; later parts wait for it.
+// An alert held for approval has nothing due until it is approved.
 constexpr const char* first_part_due =
-    "CASE WHEN r.part = 1 THEN coalesce(r.send_at, now()) ELSE 'infinity' END";
+    "CASE WHEN r.part = 1 AND NOT r.held THEN coalesce(r.send_at, now()) ELSE 'infinity' END";
+
+// A uuid[] literal for jsonb_to_recordset: {"id","id"} (ids are uuids: nothing to escape).
+std::string postgres_array(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (const auto& id : ids) out += (out.size() > 1 ? "," : "") + id;
+  return out + "}";
+}
 
 std::string new_alert_id() {
   // One generator per thread: boost's random_generator is not thread-safe.
@@ -39,14 +47,17 @@ const std::string insert_batch_sql =
         "   submitted_by text, headline text, description text, instruction text, event text,"
         "   categories jsonb, severity text, urgency text, certainty text, area text,"
         "   language text, sender text, expires_at timestamptz, send_at timestamptz, web text,"
-        "   document jsonb,"
+        "   document jsonb, status text, scope text, msg_type text, references_alerts uuid[],"
+        "   approval text, approval_expires_at timestamptz,"
         "   detail jsonb, fanout_channels jsonb, wants_key boolean)),"
         " a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction, event,"
         "   categories, severity, urgency, certainty, area, language, sender, expires_at,"
-        "   send_at, web, document)"
+        "   send_at, web, document, status, scope, msg_type, references_alerts, approval,"
+        "   approval_expires_at)"
         " SELECT id, submitted_by, headline, description, instruction, event,"
         "   ARRAY(SELECT jsonb_array_elements_text(categories)), severity, urgency, certainty,"
-        "   area, language, sender, expires_at, send_at, web, document FROM i"
+        "   area, language, sender, expires_at, send_at, web, document, status, scope,"
+        "   msg_type, references_alerts, approval, approval_expires_at FROM i"
         " RETURNING accepted_at),"
         " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
         "   parts, priority, rendered_text, next_attempt_at)"
@@ -55,11 +66,11 @@ const std::string insert_batch_sql =
     first_part_due +
     " FROM jsonb_to_recordset($2::jsonb) AS r(alert_id uuid, channel text, channel_type text,"
     "   target text, language text, part int, parts int, priority int, text text,"
-    "   send_at timestamptz)"
+    "   send_at timestamptz, held boolean)"
     " RETURNING alert_id),"
     " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
     "   channel text, channel_type text, priority int, key text, language text, part int,"
-    "   parts int, text text, send_at timestamptz)),"
+    "   parts int, text text, send_at timestamptz, held boolean)),"
     " f AS (SELECT DISTINCT alert_id, channel FROM r),"
     " s AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
     "   parts, priority, rendered_text, next_attempt_at)"
@@ -136,12 +147,24 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                             {"language", a.language},
                             {"sender", a.sender},
                             {"document", model::alert_to_json(a)},
+                            {"status", a.status},
+                            {"scope", a.scope},
+                            {"msg_type", a.msg_type},
+                            {"references_alerts", postgres_array(a.references)},
                             {"detail", std::move(detail)},
                             {"fanout_channels", std::move(fanout_channels)},
                             {"wants_key", n.idempotency.has_value()}};
     if (a.expires) row["expires_at"] = *a.expires;
     if (a.send_at) row["send_at"] = *a.send_at;
     if (a.web) row["web"] = *a.web;
+    const bool held = n.approval_expires_at.has_value();
+    if (held) {
+      row["approval"] = "awaiting";
+      row["approval_expires_at"] = *n.approval_expires_at;
+      auto& audited = row["detail"].as_object();  // the alert.accepted event says it is held
+      audited["approval"] = "awaiting";
+      audited["approval_expires_at"] = *n.approval_expires_at;
+    }
     alert_rows.push_back(std::move(row));
     const boost::json::value send_at =
         a.send_at ? boost::json::value(*a.send_at) : boost::json::value(nullptr);
@@ -156,7 +179,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                  {"parts", d.parts.size()},
                                  {"priority", priority},
                                  {"text", d.parts[p].text},
-                                 {"send_at", send_at}});
+                                 {"send_at", send_at},
+                                 {"held", held}});
       }
     }
     for (const auto& f : n.fanouts) {
@@ -171,7 +195,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                  {"part", p + 1},
                                  {"parts", parts.size()},
                                  {"text", parts[p].text},
-                                 {"send_at", send_at}});
+                                 {"send_at", send_at},
+                                 {"held", held}});
         }
       };
       for (const auto& [language, parts] : f.by_language) add(language, parts);
@@ -192,7 +217,7 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
       boost::json::serialize(fanout_rows), boost::json::serialize(key_rows));
   std::map<std::size_t, InsertOutcome::Refused> refused;
   for (std::size_t k = 0; k < ids.size(); ++k) {
-    if (rows[k][0].as<long long>() == 0) {
+    if (rows[k][0].as<long long>() == 0 && batch[live[k]]->alert.status != "Draft") {
       refused[live[k]] = InsertOutcome::Refused::nothing_to_deliver;
     } else if (!rows[k][1].as<bool>()) {
       refused[live[k]] = InsertOutcome::Refused::idempotency_taken;
@@ -266,7 +291,9 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   Snapshot tx(conn);
   const auto alert = tx.exec_params(
       "SELECT id::text, to_json(accepted_at)#>>'{}', submitted_by, document::text,"
-      "       to_json(send_at)#>>'{}', coalesce(send_at > now(), false)"
+      "       to_json(send_at)#>>'{}', coalesce(send_at > now(), false),"
+      "       coalesce(approval, ''), to_json(approval_expires_at)#>>'{}', approval_decided_by,"
+      "       to_json(approval_decided_at)#>>'{}', approval_reason"
       " FROM alerts WHERE id = $1::uuid",
       id);
   if (alert.empty()) return std::nullopt;
@@ -276,6 +303,14 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   out.submitted_by = alert[0][2].as<std::string>();
   if (!alert[0][4].is_null()) out.send_at = alert[0][4].as<std::string>();
   out.scheduled = alert[0][5].as<bool>();
+  out.approval = alert[0][6].as<std::string>();
+  auto optional = [&](int column, std::optional<std::string>& field) {
+    if (!alert[0][column].is_null()) field = alert[0][column].as<std::string>();
+  };
+  optional(7, out.approval_expires_at);
+  optional(8, out.approval_decided_by);
+  optional(9, out.approval_decided_at);
+  optional(10, out.approval_reason);
   out.document = boost::json::parse(alert[0][3].as<std::string>());
 
   for (const auto& r : tx.exec_params(

@@ -70,6 +70,8 @@ struct NewAlert {
   std::vector<SubscriberFanout> fanouts;
   std::string actor;
   std::optional<IdempotencyKey> idempotency;
+  // Set: held for a second operator's approval until then (a CAP datetime); nothing due.
+  std::optional<std::string> approval_expires_at;
 };
 
 // What became of one alert of a batch: accepted, or refused on its own.
@@ -129,6 +131,12 @@ struct AlertStatus {
   std::string submitted_by;
   std::optional<std::string> send_at;
   bool scheduled = false;  // its send_at is still ahead
+  // The two-person rule: awaiting, approved, rejected, expired; empty when not needed.
+  std::string approval;
+  std::optional<std::string> approval_expires_at;
+  std::optional<std::string> approval_decided_by;
+  std::optional<std::string> approval_decided_at;
+  std::optional<std::string> approval_reason;
   boost::json::value document;
   std::map<std::string, long long> by_state;  // every delivery counted
   long long total = 0;

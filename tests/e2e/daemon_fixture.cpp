@@ -26,7 +26,7 @@ std::string emulator() {
 
 std::string write_config(const std::filesystem::path& dir, const std::string& emulator_url,
                          const std::string& dsn, const std::string& extra_channels,
-                         int sweep_interval_ms, int lease_ms) {
+                         int sweep_interval_ms, int lease_ms, const std::string& alert_settings) {
   const auto path = dir / "araldo.yaml";
   std::ofstream out(path);
   out << "listen: 127.0.0.1:0\n"
@@ -37,7 +37,8 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
       << sweep_interval_ms << ",\n"
       << "           request_timeout_ms: 5000, lease_ms: " << lease_ms
       << ", shutdown_grace_ms: 5000}\n"
-      << "alerts: {default_sender: protezionecivile@comune.example}\n"
+      << "alerts: {default_sender: protezionecivile@comune.example"
+      << (alert_settings.empty() ? "" : ", " + alert_settings) << "}\n"
       << "audit: {signing_key: '${ARALDO_AUDIT_KEY}', seal_interval_ms: 100}\n"
       << "channels:\n"
       << "  telegram-main:\n"
@@ -157,7 +158,7 @@ std::string DaemonTest::create_key(const std::string& name, const std::string& r
 void DaemonTest::start_daemon(const std::string& extra_channels) {
   if (!extra_channels.empty()) extra_channels_ = extra_channels;
   const auto config = write_config(dir_, emulator_url_, db_->dsn(), extra_channels_,
-                                   sweep_interval_ms(), lease_ms());
+                                   sweep_interval_ms(), lease_ms(), alert_settings());
   const std::map<std::string, std::string> env{
       {"ARALDO_DB", db_->dsn()}, {"TELEGRAM_TOKEN", kBotToken}, {"ARALDO_AUDIT_KEY", kAuditSeed}};
   if (api_key_.empty()) {

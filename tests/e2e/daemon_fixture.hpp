@@ -42,6 +42,8 @@ class DaemonTest : public ::testing::Test {
   virtual int sweep_interval_ms() const { return 1000; }
   // How long a claim holds a delivery.
   virtual int lease_ms() const { return 15000; }
+  // More keys of the config's alerts: map (YAML flow style, e.g. "approval: {...}").
+  virtual std::string alert_settings() const { return ""; }
 
   // Starts araldod with the base config plus `extra_channels` (YAML lines under channels:).
   void start_daemon(const std::string& extra_channels = "");

@@ -223,3 +223,37 @@ TEST(AlertJson, TheStoredDocumentReadsBackAsTheSameAlert) {
       << errors_for(stored).front().detail;
   EXPECT_EQ(model::alert_to_json(std::get<model::Alert>(again)), stored);
 }
+
+TEST(AlertJson, StatusAndScopeAreCapsWithTheirCompanionFields) {
+  auto a = std::get<model::Alert>(model::alert_from_json(minimal(), {"it", "pc"}, now));
+  EXPECT_EQ(a.status, "Actual");
+  EXPECT_EQ(a.scope, "Public");
+  EXPECT_TRUE(model::is_public(a));
+  EXPECT_FALSE(model::alert_to_json(a).contains("status"));  // defaults are not written
+
+  auto doc = minimal();
+  doc["status"] = "Exercise";
+  doc["scope"] = "Restricted";
+  doc["restriction"] = "Sindaci";
+  auto r = model::alert_from_json(doc, {"it", "pc"}, now);
+  ASSERT_TRUE(std::holds_alternative<model::Alert>(r));
+  EXPECT_FALSE(model::is_public(std::get<model::Alert>(r)));
+  const auto stored = model::alert_to_json(std::get<model::Alert>(r));
+  EXPECT_EQ(stored.at("status"), "Exercise");
+  EXPECT_EQ(stored.at("restriction"), "Sindaci");
+  EXPECT_EQ(model::alert_to_json(
+                std::get<model::Alert>(model::alert_from_json(stored, {"it", "pc"}, now))),
+            stored);
+
+  auto bad = minimal();
+  bad["status"] = "actual";  // case-sensitive, as in CAP
+  EXPECT_NE(detail_at(errors_for(bad), "/status").find("is not one of"), std::string::npos);
+  bad = minimal();
+  bad["scope"] = "Private";
+  EXPECT_NE(detail_at(errors_for(bad), "/addresses").find("lists who it is for"),
+            std::string::npos);
+  bad["addresses"] = "sindaco@comune.example";
+  bad["restriction"] = "x";
+  EXPECT_NE(detail_at(errors_for(bad), "/restriction").find("only a Restricted"),
+            std::string::npos);
+}

@@ -68,3 +68,26 @@ TEST(Config, EnvExpansionHandlesEscapesAndErrors) {
   EXPECT_EQ(config::expand_env("cost $$5 $x", env, "x"), "cost $5 $x");
   EXPECT_THROW(config::expand_env("${TG_TOKEN", env, "x"), config::ConfigError);
 }
+
+TEST(Config, AChannelSaysWhichCapStatusesAndScopesItTakes) {
+  const std::string drill =
+      "database: {url: '${DB_URL}'}\n"
+      "channels:\n"
+      "  tg: {type: telegram, bot_token: '${TG_TOKEN}', chats: ['-100'], STATUSES}\n";
+  auto with = [&](const std::string& statuses) {
+    auto yaml = drill;
+    return yaml.replace(yaml.find("STATUSES"), 8, statuses);
+  };
+  const auto cfg = load(with("statuses: [Exercise, Test]"));
+  const auto& settings = cfg.channels.find("tg")->settings();
+  EXPECT_TRUE(settings.takes("Exercise", "Public"));
+  EXPECT_FALSE(settings.takes("Actual", "Public"));
+  EXPECT_FALSE(settings.is_public());
+  EXPECT_TRUE(load(base).channels.find("tg")->settings().is_public());  // the default
+  // A public channel takes only Actual alerts; a Draft is never sent anywhere.
+  EXPECT_NE(error_of(with("statuses: [Actual, Exercise]")).find("takes only Actual alerts"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("statuses: [Draft]")).find("'Draft' is not one of"), std::string::npos);
+  EXPECT_NE(error_of(with("scopes: [Everyone]")).find("channels.tg.scopes"), std::string::npos);
+  EXPECT_NE(error_of(with("statuses: []")).find("empty list"), std::string::npos);
+}

@@ -187,3 +187,65 @@ TEST(Renderer, ALongDescriptionIsShortenedAtASentenceWithAnEllipsisAndTheLink) {
   a.description = "Breve.";
   EXPECT_EQ(parameters_of(*ch, r.render(*ch, a).text).at(2), "Breve.");
 }
+
+TEST(Renderer, EveryBuiltInTemplateSaysInWordsThatADrillIsADrill) {
+  render::Renderer r;
+  for (const auto& [type, yaml] : std::vector<std::pair<std::string, std::string>>{
+           {"telegram",
+            "{type: telegram, bot_token: '1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi', "
+            "chats: ['1'], statuses: [Exercise, Test]}"},
+           {"x",
+            "{type: x, account: '@a', consumer_key: k, consumer_secret: s, access_token: "
+            "t, access_token_secret: u, statuses: [Exercise, Test]}"},
+           {"facebook",
+            "{type: facebook, page_id: '104857600', page_access_token: t, statuses: "
+            "[Exercise, Test]}"},
+           {"whatsapp",
+            "{type: whatsapp, phone_number_id: '1055555', access_token: t, template: "
+            "{name: n, languages: {it: it, en: en}}, statuses: [Exercise, Test]}"}}) {
+    channels::ChannelRegistry registry;
+    channels::register_all_channels(registry);
+    config::Section s(YAML::Load(yaml), "channels.c", config::process_env);
+    auto ch = registry.create("c", s);
+    EXPECT_NO_THROW(r.check(*ch)) << type;
+    for (const auto& [status, language, words] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"Exercise", "it", "ESERCITAZIONE"},
+             {"Exercise", "en", "EXERCISE"},
+             {"Test", "it", "PROVA"},
+             {"Test", "en", "TEST"}}) {
+      auto a = alert();
+      a.status = status;
+      a.language = language;
+      const auto text = r.render(*ch, a, language).text;
+      EXPECT_NE(text.find(words), std::string::npos) << type << " " << status << ": " << text;
+    }
+  }
+}
+
+TEST(Renderer, StartupCheckRefusesADrillChannelWhoseTemplateDoesNotSaySo) {
+  const auto dir = std::filesystem::temp_directory_path() / "araldo-renderer-drill";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "it.mustache") << "<b>{{headline}}</b>\n";
+  auto ch = telegram(", statuses: [Exercise], template_dir: '" + dir.string() + "'");
+  render::Renderer r;
+  try {
+    r.check(*ch);
+    ADD_FAILURE() << "a drill channel rendering an Exercise as a real alert was accepted";
+  } catch (const render::RenderError& e) {
+    EXPECT_NE(std::string(e.what()).find("renders a Exercise alert exactly as an Actual one"),
+              std::string::npos)
+        << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Renderer, EmptySectionsLeaveAtMostOneBlankLine) {
+  render::Renderer r;
+  auto ch = telegram();
+  auto a = alert();
+  a.sender = "protezionecivile@comune.example";
+  const auto text = r.render(*ch, a).text;
+  EXPECT_EQ(text.find("\n\n\n"), std::string::npos) << text;
+  EXPECT_EQ(text, "🔴 <b>Esondazione &lt;Seveso&gt;</b>\n\n— protezionecivile@comune.example");
+}
