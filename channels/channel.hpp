@@ -22,6 +22,18 @@ struct RateLimit {
   double burst = 1;
 };
 
+// What a message does: a new post, or an action on one published before (a cancel or an
+// update reaching what citizens already saw), addressed by its platform id.
+enum class Action {
+  send,    // a new post
+  edit,    // replace the text of `subject_id` (Telegram editMessageText, Facebook POST /{id})
+  remove,  // delete `subject_id` (Telegram deleteMessage, X and Facebook DELETE)
+  reply,   // a new post answering `subject_id` (a reply on X and Telegram; WhatsApp and
+           // Facebook, which cannot reply, send it as a new message)
+};
+std::string_view to_string(Action action);
+std::optional<Action> parse_action(std::string_view name);
+
 // Settings every channel has, whatever its platform.
 struct ChannelSettings {
   std::string name;  // the operator's name for this channel instance, e.g. "telegram-comune"
@@ -35,6 +47,11 @@ struct ChannelSettings {
   // [Exercise, Test], one for authorities Actual alerts of scope [Restricted].
   std::vector<std::string> statuses{"Actual"};
   std::vector<std::string> scopes{"Public"};
+  // What a cancel does to a published post (edit it to say so, remove it, or reply with a
+  // notice) and how an update reaches it (edit it, or reply); nullopt: the platform's
+  // default (default_on_cancel/default_on_update).
+  std::optional<Action> on_cancel;
+  std::optional<Action> on_update;
 
   bool takes(std::string_view status, std::string_view scope) const {
     auto has = [](const std::vector<std::string>& list, std::string_view v) {
@@ -56,12 +73,15 @@ struct Target {
 
 struct Message {
   Message(std::string target_, std::string text_, int part_ = 1, int parts_ = 1,
-          std::optional<std::string> previous_part_id_ = std::nullopt)
+          std::optional<std::string> previous_part_id_ = std::nullopt,
+          Action action_ = Action::send, std::optional<std::string> subject_id_ = std::nullopt)
       : target(std::move(target_)),
         text(std::move(text_)),
         part(part_),
         parts(parts_),
-        previous_part_id(std::move(previous_part_id_)) {}
+        previous_part_id(std::move(previous_part_id_)),
+        action(action_),
+        subject_id(std::move(subject_id_)) {}
 
   std::string target;  // the platform's address
   std::string text;    // one part, rendered and escaped (or shaped) for the platform
@@ -69,6 +89,8 @@ struct Message {
   int parts = 1;
   // The platform's id of the previous part, for platforms that thread replies (X).
   std::optional<std::string> previous_part_id;
+  Action action = Action::send;
+  std::optional<std::string> subject_id;  // the published post an edit/remove/reply acts on
 };
 
 // The parts of one rendered text, in sending order, or why it cannot be sent.
@@ -111,6 +133,13 @@ class Channel {
     return std::nullopt;
   }
   virtual Outcome classify(const Answer& answer) const = 0;
+
+  // The actions this platform can take on a published post, and its defaults.
+  virtual bool supports(Action action) const { return action == Action::send; }
+  virtual Action default_on_cancel() const { return Action::reply; }
+  virtual Action default_on_update() const { return Action::reply; }
+  Action on_cancel() const { return settings_.on_cancel.value_or(default_on_cancel()); }
+  Action on_update() const { return settings_.on_update.value_or(default_on_update()); }
 
   // Pacing: the whole channel's rate, and the least time between two messages to one
   // target (Telegram's per-chat limit, WhatsApp's pair rate).

@@ -1,5 +1,7 @@
 #include "channels/outcome.hpp"
 
+#include "channels/channel.hpp"
+
 namespace araldo::channels {
 
 Outcome Outcome::delivered(std::string platform_id) {
@@ -61,6 +63,31 @@ Outcome classify_transport_error(const TransportError& error) {
   static constexpr std::string_view names[] = {"timeout", "connect", "reset", "tls", "transport"};
   return Outcome::transient(std::string(names[static_cast<int>(error.kind)]) + ": " +
                             error.message);
+}
+
+}  // namespace araldo::channels
+
+namespace araldo::channels {
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::send:
+      return "send";
+    case Action::edit:
+      return "edit";
+    case Action::remove:
+      return "remove";
+    case Action::reply:
+      return "reply";
+  }
+  return "send";
+}
+
+std::optional<Action> parse_action(std::string_view name) {
+  for (auto a : {Action::send, Action::edit, Action::remove, Action::reply}) {
+    if (to_string(a) == name) return a;
+  }
+  return std::nullopt;
 }
 
 }  // namespace araldo::channels

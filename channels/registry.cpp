@@ -77,8 +77,33 @@ std::unique_ptr<Channel> ChannelRegistry::create(const std::string& name,
     throw config::ConfigError(section.path() + ".type: unknown channel type '" + settings.type +
                               "' (known: " + known + ")");
   }
+  // on_cancel / on_update: checked against what the platform can do once it is built.
+  auto follow_up = [&](const char* key) -> std::optional<Action> {
+    if (!section.has(key)) return std::nullopt;
+    const auto name = section.required_string(key);
+    const auto action =
+        name == "notice" ? std::optional<Action>(Action::reply) : parse_action(name);
+    if (!action || *action == Action::send) {
+      throw config::ConfigError(section.path() + "." + key + ": '" + name +
+                                "' is not one of edit, remove, notice");
+    }
+    return action;
+  };
+  const auto on_cancel = follow_up("on_cancel");
+  const auto on_update = follow_up("on_update");
+  if (on_update == Action::remove) {
+    throw config::ConfigError(section.path() + ".on_update: an update edits or replies");
+  }
+  settings.on_cancel = on_cancel;
+  settings.on_update = on_update;
   auto channel = it->second(std::move(settings), section);
   section.reject_unknown_keys();
+  for (const auto& [key, action] : {std::pair{"on_cancel", on_cancel}, {"on_update", on_update}}) {
+    if (action && !channel->supports(*action)) {
+      throw config::ConfigError(section.path() + "." + key + ": " + channel->settings().type +
+                                " cannot " + std::string(to_string(*action)) + " a published post");
+    }
+  }
   return channel;
 }
 

@@ -10,7 +10,9 @@
 
 #include "daemon/api/alerts_api.hpp"
 #include "daemon/api/approvals_api.hpp"
+#include "daemon/api/archive_api.hpp"
 #include "daemon/api/audit_api.hpp"
+#include "daemon/api/corrections_api.hpp"
 #include "daemon/api/deliveries_api.hpp"
 #include "daemon/api/export_api.hpp"
 #include "daemon/api/health_api.hpp"
@@ -105,8 +107,12 @@ int serve(config::Config& cfg) {
               handler(approvals, &api::ApprovalsApi::approve)});
   routes.add({"POST", "/v1/alerts/{id}/reject", operators, json, 0,
               handler(approvals, &api::ApprovalsApi::reject)});
+  intake::Corrections corrections(db, cfg.channels, renderer, intake);
+  api::CorrectionsApi corrections_api(corrections, new_work);
   routes.add({"POST", "/v1/alerts/{id}/cancel", operators, "", 0,
-              handler(deliveries, &api::DeliveriesApi::cancel_alert)});
+              handler(corrections_api, &api::CorrectionsApi::cancel)});
+  routes.add({"POST", "/v1/alerts/{id}/update", operators, json, 0,
+              handler(corrections_api, &api::CorrectionsApi::update)});
   routes.add({"GET", "/v1/deliveries", delivery_readers, "", 0,
               handler(deliveries, &api::DeliveriesApi::list)});
   routes.add({"POST", "/v1/deliveries/{id}/retry", operators, "", 0,
@@ -136,6 +142,11 @@ int serve(config::Config& cfg) {
   routes.add({"DELETE", "/v1/schedules/{id}", schedulers, "", 0,
               handler(schedules, &api::SchedulesApi::remove)});
   routes.add({"GET", "/healthz", {}, "", 0, [](const api::Call&) { return api::healthz(); }});
+  // The public archive: no key, by design.
+  api::ArchiveApi archive(db);
+  routes.add({"GET", "/public/alerts.atom", {}, "", 0, handler(archive, &api::ArchiveApi::feed)});
+  routes.add(
+      {"GET", "/public/alerts/{name}", {}, "", 0, handler(archive, &api::ArchiveApi::alert)});
   routes.add({"GET", "/readyz", {}, "", 0, [&](const api::Call&) {
                 return api::readyz(
                     db, [&] { return dispatcher.database_connected(); },

@@ -57,18 +57,34 @@ class FacebookChannel final : public Channel {
 
   OutgoingRequest build_request(const Message& message) const override {
     OutgoingRequest req;
+    const auto proof =
+        app_secret_ ? graph::appsecret_proof(app_secret_->reveal(), token_.reveal()) : "";
+    if (message.action == Action::remove) {
+      // DELETE /{post-id}: no body, so the token goes in the Authorization header (never in
+      // the URL that logs might show); the proof is no secret.
+      req.method = "DELETE";
+      req.url = base_url_ + "/" + version_ + "/" + *message.subject_id;
+      if (app_secret_) req.url += "?appsecret_proof=" + proof;
+      req.headers.set("Authorization", "Bearer " + token_.reveal());
+      return req;
+    }
     req.method = "POST";
-    req.url = base_url_ + "/" + version_ + "/" + message.target + "/feed";
+    // An edit is POST /{post-id}; a post, or a notice (a Page cannot reply), the feed.
+    req.url = base_url_ + "/" + version_ + "/" +
+              (message.action == Action::edit ? *message.subject_id : message.target + "/feed");
     req.headers.set("Content-Type", "application/x-www-form-urlencoded");
     // The token travels in the body, never in the URL that logs might show.
     req.body =
         "message=" + form_encode(message.text) + "&access_token=" + form_encode(token_.reveal());
-    if (app_secret_) {
-      req.body +=
-          "&appsecret_proof=" + graph::appsecret_proof(app_secret_->reveal(), token_.reveal());
-    }
+    if (app_secret_) req.body += "&appsecret_proof=" + proof;
     return req;
   }
+
+  // A Page post can be edited (the default: readers see it say so) or deleted; a notice
+  // is a new post.
+  bool supports(Action) const override { return true; }
+  Action default_on_cancel() const override { return Action::edit; }
+  Action default_on_update() const override { return Action::edit; }
 
   Outcome classify(const Answer& answer) const override { return classify_answer(answer); }
 

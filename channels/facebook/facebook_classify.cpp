@@ -16,8 +16,11 @@ std::optional<std::string> post_id(const std::string& body) {
   auto doc = boost::json::parse(body, ec);
   if (ec || !doc.is_object()) return std::nullopt;
   const auto* id = doc.as_object().if_contains("id");
-  if (!id || !id->is_string()) return std::nullopt;
-  return std::string(id->as_string());
+  if (id && id->is_string()) return std::string(id->as_string());
+  // An edit or a deletion answers {"success": true}: the post it acted on.
+  const auto* success = doc.as_object().if_contains("success");
+  if (success && success->is_bool() && success->as_bool()) return std::string();
+  return std::nullopt;
 }
 
 }  // namespace

@@ -68,13 +68,35 @@ class TelegramChannel final : public Channel {
     } else {
       body["chat_id"] = t;
     }
-    body["text"] = message.text;
-    body["parse_mode"] = "HTML";
-    if (disable_notification_) body["disable_notification"] = true;
+    std::string method = "sendMessage";
+    switch (message.action) {
+      case Action::remove:  // the bot's own message, while Telegram still allows it
+        method = "deleteMessage";
+        body["message_id"] = message_id(*message.subject_id);
+        break;
+      case Action::edit:
+        method = "editMessageText";
+        body["message_id"] = message_id(*message.subject_id);
+        break;
+      case Action::reply:
+        body["reply_parameters"] = {{"message_id", message_id(*message.subject_id)},
+                                    {"allow_sending_without_reply", true}};
+        break;
+      case Action::send:
+        break;
+    }
+    if (message.action != Action::remove) {
+      body["text"] = message.text;
+      body["parse_mode"] = "HTML";
+    }
+    if (disable_notification_ && message.action != Action::edit &&
+        message.action != Action::remove) {
+      body["disable_notification"] = true;
+    }
 
     OutgoingRequest req;
     req.method = "POST";
-    req.url = base_url_ + "/bot" + token_.reveal() + "/sendMessage";
+    req.url = base_url_ + "/bot" + token_.reveal() + "/" + method;
     req.headers.set("Content-Type", "application/json");
     req.body = boost::json::serialize(body);
     return req;
@@ -82,7 +104,22 @@ class TelegramChannel final : public Channel {
 
   Outcome classify(const Answer& answer) const override { return classify_answer(answer); }
 
+  // A published message can be edited (the default for a cancel: readers see it say
+  // so), deleted (a bot's own, for 48 hours in groups), or answered with a reply.
+  bool supports(Action) const override { return true; }
+  Action default_on_cancel() const override { return Action::edit; }
+  Action default_on_update() const override { return Action::reply; }
+
  private:
+  static long long message_id(const std::string& id) {
+    long long v = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
+    if (ec != std::errc() || end != id.data() + id.size()) {
+      throw std::runtime_error("not a Telegram message id: '" + id + "'");
+    }
+    return v;
+  }
+
   std::string base_url_;
   config::Secret token_;
   std::vector<Target> chats_;

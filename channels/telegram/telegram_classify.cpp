@@ -12,6 +12,7 @@ constexpr std::chrono::seconds fallback_flood_wait{30};
 struct BotApiReply {
   bool ok = false;
   std::optional<long long> message_id;
+  bool done = false;
   std::optional<long long> retry_after;
   std::optional<long long> migrate_to_chat_id;
   std::string description;
@@ -37,6 +38,8 @@ BotApiReply read_reply(const std::string& body) {
   if (auto* v = o.if_contains("result"); v && v->is_object()) {
     r.message_id = int_at(v->as_object(), "message_id");
   }
+  // deleteMessage answers "result": true.
+  if (auto* v = o.if_contains("result"); v && v->is_bool()) r.done = v->as_bool();
   if (auto* v = o.if_contains("parameters"); v && v->is_object()) {
     r.retry_after = int_at(v->as_object(), "retry_after");
     r.migrate_to_chat_id = int_at(v->as_object(), "migrate_to_chat_id");
@@ -66,6 +69,7 @@ Outcome classify_answer(const Answer& answer) {
 
   if (reply.status == 200) {
     if (r.ok && r.message_id) return Outcome::delivered(std::to_string(*r.message_id));
+    if (r.ok && r.done) return Outcome::delivered("");  // the message it acted on
     // Something answered 200 without the Bot API's envelope (a proxy, a captive portal).
     return Outcome::transient(status + " without ok/result.message_id");
   }

@@ -108,6 +108,11 @@ class WhatsAppChannel final : public Channel {
     return {length, max_parameter_length, "characters"};
   }
   bool structured_parts() const override { return true; }
+  // A message cannot be recalled: a cancel or an update is a new template message (the
+  // notice) to the same number.
+  bool supports(Action action) const override {
+    return action == Action::send || action == Action::reply;
+  }
   std::optional<std::string> language_problem(std::string_view language) const override {
     if (template_.languages.contains(std::string(language))) return std::nullopt;
     return "template '" + template_.name + "' is not mapped to an approved language for '" +

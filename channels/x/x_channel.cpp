@@ -75,27 +75,40 @@ class XChannel final : public Channel {
 
   OutgoingRequest build_request(const Message& message) const override {
     OutgoingRequest req;
-    req.method = "POST";
-    req.url = base_url_ + "/2/tweets";
-    boost::json::object body{{"text", message.text}};
-    if (message.previous_part_id) {
-      body["reply"] = {{"in_reply_to_tweet_id", *message.previous_part_id}};
-    }
-    req.body = boost::json::serialize(body);
-    req.headers.set("Content-Type", "application/json");
-    // A JSON body adds no parameters to the signature.
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch());
+    if (message.action == Action::remove) {
+      req.method = "DELETE";
+      req.url = base_url_ + "/2/tweets/" + *message.subject_id;
+    } else {
+      req.method = "POST";
+      req.url = base_url_ + "/2/tweets";
+      boost::json::object body{{"text", message.text}};
+      // A thread's later part answers the part before it; a notice answers the post.
+      const auto& answers = message.action == Action::reply && message.part == 1
+                                ? message.subject_id
+                                : message.previous_part_id;
+      if (answers) body["reply"] = {{"in_reply_to_tweet_id", *answers}};
+      req.body = boost::json::serialize(body);
+      req.headers.set("Content-Type", "application/json");
+    }
+    // A JSON body adds no parameters to the signature.
     req.headers.set(
         "Authorization",
         oauth1_authorization_header(
-            credentials_, {"POST", req.url, {}, make_nonce(), std::to_string(now.count())}));
+            credentials_, {req.method, req.url, {}, make_nonce(), std::to_string(now.count())}));
     return req;
   }
 
   Outcome classify(const Answer& answer) const override {
     return classify_answer(answer, std::chrono::system_clock::now());
   }
+
+  // A post cannot be edited through the API: it is deleted, or answered with a notice
+  // in its thread (the default: readers who shared it see the correction).
+  bool supports(Action action) const override { return action != Action::edit; }
+  Action default_on_cancel() const override { return Action::reply; }
+  Action default_on_update() const override { return Action::reply; }
 
  private:
   std::string base_url_;

@@ -28,6 +28,16 @@ std::string problem_text(const std::string& body) {
   return "";
 }
 
+// DELETE /2/tweets/{id} answers {"data": {"deleted": true}}.
+bool deleted(const std::string& body) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return false;
+  const auto* data = doc.as_object().if_contains("data");
+  const auto* flag = data && data->is_object() ? data->as_object().if_contains("deleted") : nullptr;
+  return flag && flag->is_bool() && flag->as_bool();
+}
+
 std::optional<std::string> created_id(const std::string& body) {
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
@@ -53,6 +63,7 @@ Outcome classify_answer(const Answer& answer, std::chrono::system_clock::time_po
 
   if (reply.status == 201 || reply.status == 200) {
     if (auto id = created_id(reply.body)) return Outcome::delivered(*id);
+    if (deleted(reply.body)) return Outcome::delivered("");  // the post it removed
     return Outcome::transient(status + " without data.id");
   }
   if (reply.status == 429) {

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "daemon/api/alert_id.hpp"
+#include "daemon/api/archive_api.hpp"
+#include "daemon/cap/cap_writer.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
 
@@ -121,6 +123,11 @@ http::Response AlertsApi::get(const Call& call) const {
   if (!status ||
       (call.caller.role == Role::Scheduler && status->submitted_by != call.caller.name)) {
     return http::not_found("no alert with id " + id).to_response();
+  }
+  // CAP 1.2 for other alerting systems: the message, without the deliveries.
+  if (auto accept = call.request.headers.find("Accept");
+      accept && accept->find(cap::cap_media_type) != std::string_view::npos) {
+    if (auto cap = alert_as_cap(db_, id)) return *cap;
   }
 
   boost::json::array deliveries;

@@ -147,14 +147,4 @@ http::Response DeliveriesApi::retry_alert(const Call& call) const {
   return retried(*ids);
 }
 
-http::Response DeliveriesApi::cancel_alert(const Call& call) const {
-  const auto& alert_id = call.params.at("id");
-  const auto& actor = call.caller.name;
-  if (auto bad = reject_alert_id(alert_id)) return *bad;
-  const auto n = store::cancel_alert(db_, actor, alert_id);
-  if (!n) return http::not_found("no alert with id " + alert_id).to_response();
-  spdlog::warn("event=alert.cancelled alert_id={} actor={} deliveries={}", alert_id, actor, *n);
-  return http::Response::json(200, boost::json::serialize(boost::json::object{{"cancelled", *n}}));
-}
-
 }  // namespace araldo::api

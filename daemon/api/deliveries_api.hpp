@@ -3,7 +3,6 @@
 //   GET  /v1/deliveries?state=failed[&alert_id=…][&after=ID][&limit=N]  list (failed by default)
 //   POST /v1/deliveries/{id}/retry   queue one failed delivery again (and the parts it withheld)
 //   POST /v1/alerts/{id}/retry       queue every failed delivery of an alert again
-//   POST /v1/alerts/{id}/cancel      stop what an alert has not sent yet
 #include <functional>
 
 #include <boost/json/object.hpp>
@@ -31,9 +30,8 @@ class DeliveriesApi {
       store::Database& db, std::function<void()> new_work = [] {});
 
   http::Response list(const Call& call) const;
-  http::Response retry_one(const Call& call) const;     // {id}: a delivery
-  http::Response retry_alert(const Call& call) const;   // {id}: an alert
-  http::Response cancel_alert(const Call& call) const;  // {id}: an alert
+  http::Response retry_one(const Call& call) const;    // {id}: a delivery
+  http::Response retry_alert(const Call& call) const;  // {id}: an alert
 
  private:
   store::Database& db_;

@@ -163,7 +163,8 @@ void Dispatcher::flush_records() {
       // Wake for the retry itself rather than at the next sweep.
       const auto due = now + *rec.retry_in;
       next_due_ = next_due_ ? std::min(*next_due_, due) : due;
-    } else if (rec.next_state == model::DeliveryState::sent && rec.part < rec.parts) {
+    } else if ((rec.next_state == model::DeliveryState::sent && rec.part < rec.parts) ||
+               rec.fall_back) {
       if (auto it = queues_.find(rec.channel); it != queues_.end()) it->second.wanted = true;
     }
   }

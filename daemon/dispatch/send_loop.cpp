@@ -90,10 +90,16 @@ void SendLoop::release_due(Clock::time_point now) {
 
 void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& channel) {
   const auto tag = next_tag_++;
-  channels::Message message{delivery.target, delivery.rendered_text, delivery.part, delivery.parts,
-                            delivery.previous_part_id};
   channels::OutgoingRequest request;
   try {
+    const auto action = channels::parse_action(delivery.action);
+    if (!action) throw std::runtime_error("unknown action '" + delivery.action + "'");
+    if (*action != channels::Action::send && !delivery.subject_id) {
+      throw std::runtime_error("the post it acts on has no platform id");
+    }
+    channels::Message message{delivery.target,    delivery.rendered_text,    delivery.part,
+                              delivery.parts,     delivery.previous_part_id, *action,
+                              delivery.subject_id};
     request = channel.build_request(message);
   } catch (const std::exception& e) {
     // A row the plugin cannot turn into a request would fail the same way on every
@@ -162,10 +168,20 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
     rec.http_status = reply->status;
   rec.latency_ms = static_cast<long>(latency.count());
   if (!outcome.platform_id.empty()) rec.platform_id = outcome.platform_id;
+  // An edit or a removal answers without a new id: the post it acted on is the one.
+  if (outcome.kind == channels::Outcome::Kind::delivered && outcome.platform_id.empty()) {
+    rec.platform_id = d.subject_id;
+  }
   if (!decision.reason.empty()) rec.error = decision.reason;
   rec.next_state = decision.next_state;
   rec.retry_in = decision.retry_in;
   rec.moved_to = outcome.moved_to;
+  // The platform refused to edit or remove this post (too old, say): the notice goes
+  // out as a reply instead.
+  rec.fall_back = decision.next_state == model::DeliveryState::failed && d.has_fallback &&
+                  outcome.kind == channels::Outcome::Kind::permanent &&
+                  outcome.scope == channels::Scope::target &&
+                  (d.action == "edit" || d.action == "remove");
 
   using Kind = channels::Outcome::Kind;
   if (outcome.kind == Kind::delivered) {

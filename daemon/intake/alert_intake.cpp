@@ -114,12 +114,16 @@ std::optional<IntakeResult> AlertIntake::replay(const std::string& actor,
 
 std::variant<store::NewAlert, Problem> AlertIntake::prepare(
     const boost::json::value& doc, const std::string& actor,
-    std::chrono::system_clock::time_point now) const {
+    std::chrono::system_clock::time_point now, const std::optional<std::string>& updates) const {
   auto validated = model::alert_from_json(doc, defaults_, now);
   if (auto* errors = std::get_if<std::vector<FieldError>>(&validated)) {
     return http::unprocessable(std::move(*errors), kAlertInvalid);
   }
-  const auto& alert = std::get<model::Alert>(validated);
+  auto& alert = std::get<model::Alert>(validated);
+  if (updates) {
+    alert.msg_type = "Update";
+    alert.references = {*updates};
+  }
 
   auto resolved = resolve_channels(channels_, alert);
   if (auto* p = std::get_if<Problem>(&resolved)) return *p;
@@ -193,7 +197,12 @@ IntakeResult AlertIntake::accept(std::string_view body, const std::string& actor
   if (auto* p = std::get_if<Problem>(&prepared)) return *p;
   auto& submitted = std::get<store::NewAlert>(prepared);
   submitted.idempotency = idempotency;
+  return submit(submitted);
+}
 
+IntakeResult AlertIntake::submit(store::NewAlert& submitted) const {
+  const auto& actor = submitted.actor;
+  const auto& idempotency = submitted.idempotency;
   const auto outcome = group_commit_->submit(submitted);
   switch (outcome.refused) {
     case store::InsertOutcome::Refused::nothing_to_deliver:

@@ -45,9 +45,11 @@ class AlertIntake {
 
   // Everything short of writing: the alert rendered for every target, or what is wrong
   // with it (pointers into `doc`).
+  // With `updates`: an update of that alert (CAP msgType Update), rendered as one.
   std::variant<store::NewAlert, http::Problem> prepare(
       const boost::json::value& doc, const std::string& actor,
-      std::chrono::system_clock::time_point now) const;
+      std::chrono::system_clock::time_point now,
+      const std::optional<std::string>& updates = std::nullopt) const;
 
   // POST /v1/alerts/preview: what every channel would publish, in each language its
   // targets asked for, part by part with the platform's own measure, and every problem
@@ -55,6 +57,10 @@ class AlertIntake {
   // approved template, a channel that reaches nobody). Writes nothing.
   std::variant<boost::json::object, http::Problem> preview(
       std::string_view body, std::chrono::system_clock::time_point now) const;
+
+  // Writes a prepared alert through the group commit (an alert that reaches nobody, or a
+  // key another request took first, is refused on its own).
+  IntakeResult submit(store::NewAlert& submitted) const;
 
   // Parses, prepares and writes `body`; with a key, a repeat of the same body is answered
   // with the first alert, and another body with a 409 problem.

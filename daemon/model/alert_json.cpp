@@ -363,3 +363,33 @@ boost::json::object alert_to_json(const Alert& a) {
 }
 
 }  // namespace araldo::model
+
+namespace araldo::model {
+
+std::optional<Alert> alert_from_document(const boost::json::value& document) {
+  if (!document.is_object()) return std::nullopt;
+  auto doc = document.as_object();
+  // What only a correction sets, and the times that only mattered when it was accepted.
+  std::string msg_type = "Alert";
+  std::vector<std::string> references;
+  if (const auto* m = doc.if_contains("msg_type"); m && m->is_string()) {
+    msg_type = std::string(m->as_string());
+  }
+  if (const auto* r = doc.if_contains("references"); r && r->is_array()) {
+    for (const auto& id : r->as_array()) {
+      if (id.is_string()) references.emplace_back(id.as_string());
+    }
+  }
+  doc.erase("msg_type");
+  doc.erase("references");
+  doc.erase("send_at");
+  const AlertDefaults defaults{"it", ""};
+  auto parsed = alert_from_json(doc, defaults, std::chrono::system_clock::time_point{});
+  if (!std::holds_alternative<Alert>(parsed)) return std::nullopt;
+  auto alert = std::get<Alert>(std::move(parsed));
+  alert.msg_type = msg_type;
+  alert.references = std::move(references);
+  return alert;
+}
+
+}  // namespace araldo::model

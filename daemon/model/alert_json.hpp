@@ -3,6 +3,7 @@
 // Pointer, and writing one back.
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,5 +27,9 @@ std::variant<Alert, std::vector<http::FieldError>> alert_from_json(
     std::chrono::system_clock::time_point now);
 
 boost::json::object alert_to_json(const Alert& alert);
+
+// An accepted alert read back from its stored document (alert_to_json's), whatever has
+// expired since: for a cancel or an update rendering what refers to it.
+std::optional<Alert> alert_from_document(const boost::json::value& document);
 
 }  // namespace araldo::model

@@ -60,13 +60,13 @@ const std::string insert_batch_sql =
         "   msg_type, references_alerts, approval, approval_expires_at FROM i"
         " RETURNING accepted_at),"
         " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
-        "   parts, priority, rendered_text, next_attempt_at)"
+        "   parts, priority, rendered_text, action, refers_to, fallback_text, next_attempt_at)"
         " SELECT r.alert_id, r.channel, r.channel_type, r.target, r.language, r.part, r.parts,"
-        "   r.priority, r.text, ") +
+        "   r.priority, r.text, r.action, r.refers_to, r.fallback_text, ") +
     first_part_due +
     " FROM jsonb_to_recordset($2::jsonb) AS r(alert_id uuid, channel text, channel_type text,"
     "   target text, language text, part int, parts int, priority int, text text,"
-    "   send_at timestamptz, held boolean)"
+    "   send_at timestamptz, held boolean, action text, refers_to bigint, fallback_text text)"
     " RETURNING alert_id),"
     " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
     "   channel text, channel_type text, priority int, key text, language text, part int,"
@@ -170,17 +170,24 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
         a.send_at ? boost::json::value(*a.send_at) : boost::json::value(nullptr);
     for (const auto& d : n.deliveries) {
       for (std::size_t p = 0; p < d.parts.size(); ++p) {
-        delivery_rows.push_back({{"alert_id", id},
-                                 {"channel", d.channel},
-                                 {"channel_type", d.channel_type},
-                                 {"target", d.target},
-                                 {"language", d.parts[p].language},
-                                 {"part", p + 1},
-                                 {"parts", d.parts.size()},
-                                 {"priority", priority},
-                                 {"text", d.parts[p].text},
-                                 {"send_at", send_at},
-                                 {"held", held}});
+        delivery_rows.push_back(
+            {{"alert_id", id},
+             {"channel", d.channel},
+             {"channel_type", d.channel_type},
+             {"target", d.target},
+             {"language", d.parts[p].language},
+             {"part", p + 1},
+             {"parts", d.parts.size()},
+             {"priority", priority},
+             {"text", d.parts[p].text},
+             {"send_at", send_at},
+             {"held", held},
+             {"action", d.parts[p].action},
+             {"refers_to", d.parts[p].refers_to ? boost::json::value(*d.parts[p].refers_to)
+                                                : boost::json::value(nullptr)},
+             {"fallback_text", d.parts[p].fallback_text
+                                   ? boost::json::value(*d.parts[p].fallback_text)
+                                   : boost::json::value(nullptr)}});
       }
     }
     for (const auto& f : n.fanouts) {
@@ -217,7 +224,9 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
       boost::json::serialize(fanout_rows), boost::json::serialize(key_rows));
   std::map<std::size_t, InsertOutcome::Refused> refused;
   for (std::size_t k = 0; k < ids.size(); ++k) {
-    if (rows[k][0].as<long long>() == 0 && batch[live[k]]->alert.status != "Draft") {
+    // A Draft is never sent; a Cancel may find nothing published to act on.
+    const auto& a = batch[live[k]]->alert;
+    if (rows[k][0].as<long long>() == 0 && a.status != "Draft" && a.msg_type != "Cancel") {
       refused[live[k]] = InsertOutcome::Refused::nothing_to_deliver;
     } else if (!rows[k][1].as<bool>()) {
       refused[live[k]] = InsertOutcome::Refused::idempotency_taken;
@@ -360,6 +369,22 @@ std::optional<PriorRequest> find_idempotent(Database& db, const std::string& act
 
 std::optional<AlertStatus> find_alert(Database& db, const std::string& id, int limit) {
   return db.with_connection([&](pqxx::connection& c) { return find_alert(c, id, limit); });
+}
+
+std::vector<PublishedPost> published_posts(Database& db, const std::string& alert_id) {
+  return db.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<PublishedPost> out;
+    for (const auto& r :
+         tx.exec_params("SELECT id, channel, target, language, part, platform_id FROM deliveries"
+                        " WHERE alert_id = $1::uuid AND state = 'sent' AND platform_id IS NOT NULL"
+                        "   AND action <> 'remove' ORDER BY channel, target, part",
+                        alert_id)) {
+      out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                     r[3].as<std::string>(), r[4].as<int>(), r[5].as<std::string>()});
+    }
+    return out;
+  });
 }
 
 }  // namespace araldo::store

@@ -23,6 +23,12 @@ void announce_new_work(pqxx::connection& conn);
 struct RenderedPart {
   std::string language;
   std::string text;
+  // A correction's part may act on a published post (delivery refers_to): "edit",
+  // "remove" or "reply" (channels::Action's names); a refused edit or removal becomes a
+  // reply holding fallback_text.
+  std::string action = "send";
+  std::optional<long long> refers_to;
+  std::optional<std::string> fallback_text;
 };
 
 struct NewDelivery {
@@ -151,5 +157,17 @@ std::vector<InsertOutcome> insert_alerts(Database& db, const std::vector<const N
 std::optional<PriorRequest> find_idempotent(Database& db, const std::string& actor,
                                             const std::string& key);
 std::optional<AlertStatus> find_alert(Database& db, const std::string& id, int limit = 1000);
+
+// A post an alert published: what a cancel or an update acts on.
+struct PublishedPost {
+  long long delivery_id = 0;
+  std::string channel;
+  std::string target;
+  std::string language;
+  int part = 1;
+  std::string platform_id;
+};
+// The sent parts of alert `alert_id`, by channel, target and part.
+std::vector<PublishedPost> published_posts(Database& db, const std::string& alert_id);
 
 }  // namespace araldo::store

@@ -65,7 +65,8 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
       "         lease_expiries = d.lease_expiries + (due.previous_state = 'sending')::int"
       "    FROM due WHERE d.id = due.id"
       "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
-      "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts),"
+      "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts, d.action,"
+      "            d.refers_to, d.fallback_text IS NOT NULL AS has_fallback),"
       // The claim is audited in the same statement: one round trip per batch.
       " logged AS (" +
       append_audit_sql(
@@ -86,7 +87,9 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
       "        (SELECT greatest(0, extract(epoch FROM coalesce(a.expires_at,"
       "                 coalesce(a.send_at, a.accepted_at) + $5 * interval '1 millisecond')"
       "                 - now()) * 1000)::bigint"
-      "           FROM alerts a WHERE a.id = c.alert_id)"
+      "           FROM alerts a WHERE a.id = c.alert_id),"
+      "        c.action, (SELECT o.platform_id FROM deliveries o WHERE o.id = c.refers_to),"
+      "        c.has_fallback"
       "   FROM claimed c ORDER BY c.id";
   // Prepared once per connection and variant: planning this statement cost about as much
   // as a tenth of claiming 256 rows.
@@ -111,6 +114,9 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
     d.parts = r[8].as<int>();
     if (!r[9].is_null()) d.previous_part_id = r[9].as<std::string>();
     d.valid_for = std::chrono::milliseconds(r[10].as<long long>());
+    d.action = r[11].as<std::string>();
+    if (!r[12].is_null()) d.subject_id = r[12].as<std::string>();
+    d.has_fallback = r[13].as<bool>();
     out.push_back(std::move(d));
   }
   return out;
@@ -198,6 +204,8 @@ AttemptRecord record_for(const ClaimedDelivery& d) {
   rec.part = d.part;
   rec.parts = d.parts;
   rec.attempt = d.attempt;
+  rec.action = d.action;
+  rec.has_fallback = d.has_fallback;
   return rec;
 }
 
@@ -207,7 +215,9 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
   // audit events and the parts made due are each one set-based statement.
   boost::json::array outcomes;
   for (const auto& rec : records) {
-    boost::json::object o{{"id", rec.delivery_id}, {"state", model::to_string(rec.next_state)}};
+    boost::json::object o{{"id", rec.delivery_id},
+                          {"state", rec.fall_back ? "pending" : model::to_string(rec.next_state)},
+                          {"fall_back", rec.fall_back}};
     if (rec.retry_in) o["retry_ms"] = rec.retry_in->count();
     if (rec.platform_id) o["platform_id"] = *rec.platform_id;
     if (rec.error) o["error"] = *rec.error;
@@ -217,15 +227,21 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
       "UPDATE deliveries d SET state = r.state,"
-      " next_attempt_at = CASE WHEN r.retry_ms IS NULL THEN d.next_attempt_at"
+      " next_attempt_at = CASE WHEN r.fall_back THEN now()"
+      "                        WHEN r.retry_ms IS NULL THEN d.next_attempt_at"
       "                        ELSE now() + r.retry_ms * interval '1 millisecond' END,"
+      // A refused edit or removal becomes a reply holding the notice, due at once.
+      " action = CASE WHEN r.fall_back THEN 'reply' ELSE d.action END,"
+      " rendered_text = CASE WHEN r.fall_back THEN d.fallback_text ELSE d.rendered_text END,"
+      " fallback_text = CASE WHEN r.fall_back THEN NULL ELSE d.fallback_text END,"
       " lease_owner = NULL, lease_expires_at = NULL,"
       " platform_id = coalesce(r.platform_id, d.platform_id),"
       " last_error = coalesce(r.error, d.last_error),"
       " target = coalesce(r.moved_to, d.target), updated_at = now(),"
       " finished_at = CASE WHEN r.state IN ('sent','failed') THEN now() END"
       " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, retry_ms bigint,"
-      "                                        platform_id text, error text, moved_to text)"
+      "                                        platform_id text, error text, moved_to text,"
+      "                                        fall_back boolean)"
       // lease_owner is set exactly while a delivery is 'sending' (a CHECK says so). Naming
       // only it keeps the planner on the primary key: with `state = 'sending'` and
       // statistics from before a broadcast was claimed, it walked the leased index and
@@ -270,6 +286,13 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
     }
     boost::json::object detail;
     std::string kind;
+    if (rec.fall_back) {
+      events.push_back(
+          {system_actor, "delivery.fell_back", rec.alert_id, rec.delivery_id,
+           boost::json::object{
+               {"from", rec.action}, {"to", "reply"}, {"reason", rec.error.value_or("")}}});
+      continue;
+    }
     if (rec.next_state == model::DeliveryState::sent) {
       kind = "delivery.sent";
       if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
@@ -347,19 +370,31 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
   return ids;
 }
 
-int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id) {
+int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id,
+                 const std::string& kind, const boost::json::object& detail) {
   pqxx::work tx(conn);
+  const std::string why =
+      kind == "alert.superseded"
+          ? "superseded by update " +
+                std::string(detail.contains("by") ? detail.at("by").as_string().c_str() : "") +
+                " from " + actor
+          : "cancelled by " + actor;
   const auto rows = tx.exec_params(
       "WITH cancelled AS ("
       "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"
-      "         last_error = 'cancelled by ' || $2"
+      "         last_error = $3"
       "   WHERE alert_id = $1::uuid AND state IN ('pending','retrying')"
       "  RETURNING id, alert_id) " +
           append_audit_sql("SELECT id AS n, $2::text AS actor, 'delivery.cancelled' AS kind,"
-                           "       alert_id, id AS delivery_id, '{}'::jsonb AS detail"
+                           "       alert_id, id AS delivery_id,"
+                           "       jsonb_build_object('reason', $3::text) AS detail"
                            "  FROM cancelled") +
           " RETURNING 1",
-      alert_id, actor);
+      alert_id, actor, why);
+  // The operator's act is recorded even when nothing was left to stop.
+  auto event = detail;
+  event["stopped"] = rows.size();
+  append_audit_event(tx, {actor, kind, alert_id, std::nullopt, std::move(event)});
   tx.commit();
   return static_cast<int>(rows.size());
 }
@@ -537,11 +572,11 @@ DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long d
   });
 }
 
-std::optional<int> cancel_alert(Database& db, const std::string& actor,
-                                const std::string& alert_id) {
+std::optional<int> cancel_alert(Database& db, const std::string& actor, const std::string& alert_id,
+                                const std::string& kind, const boost::json::object& detail) {
   return db.with_connection([&](pqxx::connection& c) -> std::optional<int> {
     if (!alert_exists(c, alert_id)) return std::nullopt;
-    return cancel_alert(c, actor, alert_id);
+    return cancel_alert(c, actor, alert_id, kind, detail);
   });
 }
 

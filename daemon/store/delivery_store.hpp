@@ -2,6 +2,7 @@
 // The queue: claiming due deliveries under a lease, and recording what happened.
 // Every statement here takes its time from the database clock, so several daemons on
 // one database agree on what is due and when a lease has expired.
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -46,8 +47,12 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
                                     std::optional<std::string> alert_id);
 
 // Cancels what an alert has not sent yet (pending or retrying: in-flight sends finish
-// and are recorded), audited with the operator's name. Returns how many.
-int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id);
+// and are recorded), audited with the operator's name, and records `kind`
+// (alert.cancelled, or alert.superseded with detail "by": the update) even when nothing
+// was left to stop. Returns how many.
+int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id,
+                 const std::string& kind = "alert.cancelled",
+                 const boost::json::object& detail = {});
 
 struct DeliveryRow {
   long long id = 0;
@@ -109,7 +114,8 @@ struct DeliveryRetry {
 DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long delivery_id);
 
 // nullopt when there is no such alert; otherwise how many deliveries were cancelled.
-std::optional<int> cancel_alert(Database& db, const std::string& actor,
-                                const std::string& alert_id);
+std::optional<int> cancel_alert(Database& db, const std::string& actor, const std::string& alert_id,
+                                const std::string& kind = "alert.cancelled",
+                                const boost::json::object& detail = {});
 
 }  // namespace araldo::store

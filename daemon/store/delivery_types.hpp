@@ -23,6 +23,12 @@ struct ClaimedDelivery {
   int part = 1;
   int parts = 1;
   std::optional<std::string> previous_part_id;  // the platform's id of part - 1
+  // A follow-up acts on a published post: send, edit, remove or reply (channels::Action's
+  // names), on the post with platform id subject_id; with a fallback, a refused edit or
+  // removal becomes a reply.
+  std::string action = "send";
+  std::optional<std::string> subject_id;
+  bool has_fallback = false;
   // How long its alert stays valid from now (its expiry, or `validity_without_expiry`
   // after acceptance).
   std::chrono::milliseconds valid_for{0};
@@ -56,6 +62,10 @@ struct AttemptRecord {
   int part = 1;
   int parts = 1;
   int attempt = 0;
+  std::string action = "send";
+  bool has_fallback = false;
+  // A refused edit or removal with a fallback: tried again at once as a reply.
+  bool fall_back = false;
   std::string outcome;  // delivered / retry_after / transient / permanent
   std::optional<long> http_status;
   long latency_ms = 0;

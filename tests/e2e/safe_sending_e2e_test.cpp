@@ -217,3 +217,264 @@ TEST_F(ApprovalExpiryE2E, AnUnansweredRequestExpiresWithNothingSent) {
   EXPECT_NE(late.body.find("already expired"), std::string::npos) << late.body;
   EXPECT_TRUE(emulator_messages().empty());
 }
+
+// Cancel and update reach what was already published, on every platform.
+class CorrectionsE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override {
+    return {"--telegram-chat", "-1005005", "--telegram-undeletable-chat", "-1005005"};
+  }
+  HttpResult call(const std::string& path, const std::string& body = "") {
+    std::map<std::string, std::string> headers{{"Authorization", "Bearer " + api_key_}};
+    if (!body.empty()) headers["Content-Type"] = "application/json";
+    return http_request("POST", daemon_url_ + path, headers, body);
+  }
+  // POST /v1/alerts/{id}/cancel, then waits until its follow-ups are all final.
+  boost::json::object cancel(const std::string& id) {
+    const auto r = call("/v1/alerts/" + id + "/cancel");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto doc = boost::json::parse(r.body).as_object();
+    const std::string cancel_id(doc.at("cancel_id").as_string());
+    EXPECT_TRUE(wait_until([&] {
+      return all_in(get_alert(cancel_id), {"sent", "failed"});
+    })) << boost::json::serialize(get_alert(cancel_id));
+    doc["cancel_alert"] = get_alert(cancel_id);
+    return doc;
+  }
+  std::vector<boost::json::object> records(const std::string& platform, const std::string& method) {
+    std::vector<boost::json::object> out;
+    for (const auto& m : emulator_messages(platform)) {
+      const auto* v = m.as_object().if_contains("method");
+      if (v && v->as_string() == method) out.push_back(m.as_object());
+    }
+    return out;
+  }
+  std::string platform_id(const boost::json::object& alert, const std::string& channel,
+                          const std::string& target = "") {
+    for (const auto& d : alert.at("deliveries").as_array()) {
+      if (d.at("channel").as_string() == channel &&
+          (target.empty() || d.at("target").as_string() == target)) {
+        return std::string(d.at("platform_message_id").as_string());
+      }
+    }
+    return "";
+  }
+};
+
+TEST_F(CorrectionsE2E, ACancelEditsTelegramAndFacebookAndAnswersOnXAndWhatsApp) {
+  start_daemon(x_channel(emulator_url_) + facebook_channel(emulator_url_) +
+               whatsapp_channel(emulator_url_));
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(2)).status, 200);
+  const auto original = post_and_wait(alert(), {"sent"});
+  ASSERT_FALSE(original.empty());
+  const std::string id(original.at("id").as_string());
+
+  const auto done = cancel(id);
+  EXPECT_EQ(done.at("cancelled").as_int64(), 0);  // everything had gone out
+  EXPECT_EQ(done.at("follow_ups").as_int64(), 2 + 1 + 1 + 2);
+  const auto& cancel_alert = done.at("cancel_alert").as_object();
+  EXPECT_EQ(cancel_alert.at("summary").at("sent").as_int64(), 6)
+      << boost::json::serialize(cancel_alert);
+  EXPECT_EQ(cancel_alert.at("alert").at("msg_type").as_string(), "Cancel");
+  EXPECT_EQ(cancel_alert.at("alert").at("references").at(0).as_string(), id);
+
+  // Telegram: both messages edited in place to say so.
+  const auto edits = records("telegram", "editMessageText");
+  ASSERT_EQ(edits.size(), 2u);
+  for (const auto& e : edits) {
+    const std::string text(e.at("plain_text").as_string());
+    EXPECT_TRUE(text.starts_with("🟠 REVOCATO: Esondazione Seveso")) << text;
+    EXPECT_EQ(std::to_string(e.at("message_id").as_int64()),
+              platform_id(original, "telegram-main", std::string(e.at("chat_id").as_string())));
+  }
+  // Facebook: the post edited.
+  const auto fb = records("facebook", "POST");
+  ASSERT_EQ(fb.size(), 2u);  // the post, then its edit
+  EXPECT_EQ(fb[1].at("id").as_string(), platform_id(original, "facebook-comune"));
+  EXPECT_NE(std::string(fb[1].at("message").as_string()).find("REVOCATO"), std::string::npos);
+  // X: a reply to the post.
+  const auto posts = records("x", "POST");
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[1].at("in_reply_to_tweet_id").as_string(), platform_id(original, "x-comune"));
+  EXPECT_TRUE(std::string(posts[1].at("text").as_string()).find("REVOCATO") != std::string::npos);
+  // WhatsApp cannot recall a message: each subscriber gets the notice.
+  const auto wa = emulator_messages("whatsapp");
+  ASSERT_EQ(wa.size(), 4u);
+  for (std::size_t k = 2; k < 4; ++k) {
+    EXPECT_TRUE(std::string(wa[k].at("parameters").at(0).as_string()).starts_with("REVOCATO:"))
+        << boost::json::serialize(wa[k]);
+  }
+  // The operator's cancel is audited even though nothing was left to stop.
+  EXPECT_EQ(db_->scalar("SELECT detail->>'stopped' FROM audit_events WHERE kind = "
+                        "'alert.cancelled' AND alert_id = '" +
+                        id + "' AND actor = 'e2e'"),
+            "0");
+}
+
+TEST_F(CorrectionsE2E, ACancelRemovesPostsAndFallsBackToANoticeWhereRemovalIsRefused) {
+  start_daemon("  telegram-remove:\n    type: telegram\n    base_url: " + emulator_url_ +
+               "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['-1004001', '-1005005']\n"
+               "    on_cancel: remove\n" +
+               x_channel(emulator_url_, "    on_cancel: remove\n") +
+               facebook_channel(emulator_url_, "    on_cancel: remove\n"));
+  const auto original = post_and_wait(
+      alert(R"("channels":["telegram-remove","x-comune","facebook-comune"])"), {"sent"});
+  ASSERT_FALSE(original.empty());
+  const std::string id(original.at("id").as_string());
+  const auto done = cancel(id);
+  const auto& cancel_alert = done.at("cancel_alert").as_object();
+  EXPECT_EQ(cancel_alert.at("summary").at("sent").as_int64(), 4)
+      << boost::json::serialize(cancel_alert);
+
+  const auto deleted = records("telegram", "deleteMessage");
+  ASSERT_EQ(deleted.size(), 1u);
+  EXPECT_EQ(deleted[0].at("chat_id").as_string(), "-1004001");
+  // The other chat refused the deletion: the notice answered the message instead.
+  const auto sent = records("telegram", "sendMessage");
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2].at("chat_id").as_string(), "-1005005");
+  EXPECT_EQ(std::to_string(sent[2].at("reply_to_message_id").as_int64()),
+            platform_id(original, "telegram-remove", "-1005005"));
+  EXPECT_NE(std::string(sent[2].at("plain_text").as_string()).find("REVOCATO"), std::string::npos);
+  EXPECT_EQ(std::stoll(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = "
+                                   "'delivery.fell_back'")),
+            1);
+  // X and Facebook: the posts deleted.
+  const auto x_deleted = records("x", "DELETE");
+  ASSERT_EQ(x_deleted.size(), 1u);
+  EXPECT_EQ(x_deleted[0].at("id").as_string(), platform_id(original, "x-comune"));
+  const auto fb_deleted = records("facebook", "DELETE");
+  ASSERT_EQ(fb_deleted.size(), 1u);
+  EXPECT_EQ(fb_deleted[0].at("id").as_string(), platform_id(original, "facebook-comune"));
+}
+
+TEST_F(CorrectionsE2E, AnUpdateAnswersThePublishedPostsAndSupersedesWhatWasNotSent) {
+  start_daemon(x_channel(emulator_url_));
+  const auto original = post_and_wait(alert(), {"sent"});
+  ASSERT_FALSE(original.empty());
+  const std::string id(original.at("id").as_string());
+  const auto r =
+      call("/v1/alerts/" + id + "/update",
+           alert(R"("description":"Il livello scende: riaperti i sottopassi.")", "Moderate"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string update_id(boost::json::parse(r.body).at("id").as_string());
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(update_id), {"sent"}); }));
+  // Telegram: each chat gets the update as a reply to the message it had.
+  const auto sent = records("telegram", "sendMessage");
+  ASSERT_EQ(sent.size(), 4u);
+  for (std::size_t k = 2; k < 4; ++k) {
+    EXPECT_EQ(
+        std::to_string(sent[k].at("reply_to_message_id").as_int64()),
+        platform_id(original, "telegram-main", std::string(sent[k].at("chat_id").as_string())));
+    EXPECT_TRUE(
+        std::string(sent[k].at("plain_text").as_string()).starts_with("🟡 AGGIORNAMENTO:"))
+        << sent[k].at("plain_text");
+  }
+  // X: the update answers the post.
+  const auto posts = records("x", "POST");
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[1].at("in_reply_to_tweet_id").as_string(), platform_id(original, "x-comune"));
+  EXPECT_EQ(get_alert(update_id).at("alert").at("references").at(0).as_string(), id);
+
+  // A notice not sent yet is superseded by its update: never sent after it.
+  const auto later = post_alert(alert(R"("send_at":"2099-01-01T00:00:00+01:00")"));
+  EXPECT_EQ(later.status, 422) << "send_at is at most 366 days ahead";
+  const auto scheduled =
+      post_alert(alert(R"("send_at":")" +
+                       std::string(db_->scalar("SELECT to_char((now() + interval '2 hours') AT "
+                                               "TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')")) +
+                       R"(-00:00")"));
+  ASSERT_EQ(scheduled.status, 202) << scheduled.body;
+  const std::string scheduled_id(boost::json::parse(scheduled.body).at("id").as_string());
+  const auto u2 = call("/v1/alerts/" + scheduled_id + "/update", alert());
+  ASSERT_EQ(u2.status, 202) << u2.body;
+  const auto superseded = get_alert(scheduled_id);
+  EXPECT_EQ(superseded.at("summary").at("cancelled").as_int64(), 3);
+  EXPECT_NE(std::string(superseded.at("deliveries").at(0).at("last_error").as_string())
+                .find("superseded"),
+            std::string::npos);
+  EXPECT_EQ(call("/v1/alerts/00000000-0000-4000-8000-000000000000/update", alert()).status, 404);
+  EXPECT_EQ(call("/v1/alerts/00000000-0000-4000-8000-000000000000/cancel").status, 404);
+}
+
+// The public archive and CAP 1.2 out: a citizen checks a post is genuine, another
+// alerting system reads the CAP document; nothing internal leaks.
+class ArchiveE2E : public CorrectionsE2E {
+ protected:
+  HttpResult get_public(const std::string& path, std::map<std::string, std::string> headers = {}) {
+    return http_request("GET", daemon_url_ + path, headers, "");
+  }
+};
+
+TEST_F(ArchiveE2E, PublicAlertsAreInTheFeedAsCapAndAsAPageThatSaysWhenCancelled) {
+  start_daemon(drill_channel(emulator_url_));
+  const auto real =
+      post_and_wait(alert(R"("description":"Acqua <alta> & fango","area":"Niguarda",)"
+                          R"("translations":[{"language":"en","headline":"Seveso flooding"}])"),
+                    {"sent"});
+  ASSERT_FALSE(real.empty());
+  const std::string id(real.at("id").as_string());
+  ASSERT_FALSE(post_and_wait(alert(R"("status":"Exercise")"), {"sent"}).empty());
+
+  // The feed: the public alert only, linking its CAP document; no key needed.
+  const auto feed = get_public("/public/alerts.atom");
+  ASSERT_EQ(feed.status, 200) << feed.body << feed.error;
+  EXPECT_NE(feed.body.find("<feed xmlns=\"http://www.w3.org/2005/Atom\""), std::string::npos);
+  EXPECT_NE(feed.body.find("/public/alerts/" + id + ".cap"), std::string::npos) << feed.body;
+  EXPECT_EQ(feed.body.find("ESERCITAZIONE"), std::string::npos);
+  EXPECT_EQ(feed.body.find("Exercise"), std::string::npos) << "a drill is not public";
+  // Conditional requests.
+  const auto header = [](const HttpResult& r, const char* name) {
+    return std::string(r.headers.find(name).value_or(""));
+  };
+  const auto etag = header(feed, "ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(get_public("/public/alerts.atom", {{"If-None-Match", etag}}).status, 304);
+  EXPECT_NE(header(feed, "Cache-Control").find("max-age"), std::string::npos);
+
+  // CAP 1.2: identifier, sender, sent with an offset, one <info> per language, in order.
+  const auto cap = get_public("/public/alerts/" + id + ".cap");
+  ASSERT_EQ(cap.status, 200);
+  EXPECT_EQ(header(cap, "Content-Type"), "application/cap+xml");
+  for (const auto* piece :
+       {"<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">", "<status>Actual</status>",
+        "<msgType>Alert</msgType>", "<scope>Public</scope>", "<language>it</language>",
+        "<language>en</language>", "<headline>Seveso flooding</headline>",
+        "<description>Acqua &lt;alta&gt; &amp; fango</description>", "<areaDesc>Niguarda"}) {
+    EXPECT_NE(cap.body.find(piece), std::string::npos) << piece << "\n" << cap.body;
+  }
+  EXPECT_NE(cap.body.find("<identifier>" + id + "</identifier>"), std::string::npos);
+  EXPECT_LT(cap.body.find("<sent>"), cap.body.find("<status>"));
+  EXPECT_LT(cap.body.find("<status>"), cap.body.find("<msgType>"));
+  EXPECT_LT(cap.body.find("<msgType>"), cap.body.find("<scope>"));
+  EXPECT_NE(cap.body.find("-00:00</sent>"), std::string::npos) << "never Z";
+  // The same document for an authenticated reader asking for CAP.
+  const auto via_api = http_request(
+      "GET", daemon_url_ + "/v1/alerts/" + id,
+      {{"Authorization", "Bearer " + api_key_}, {"Accept", "application/cap+xml"}}, "");
+  EXPECT_EQ(via_api.body, cap.body);
+
+  // The page: escaped text, no targets, no chat ids.
+  const auto page = get_public("/public/alerts/" + id);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Acqua &lt;alta&gt; &amp; fango"), std::string::npos) << page.body;
+  EXPECT_EQ(page.body.find("-1001234567890"), std::string::npos);
+  EXPECT_EQ(page.body.find("REVOCATO"), std::string::npos);
+
+  // Cancelled: the page, the feed and the Cancel message say so.
+  cancel(id);
+  const auto after = get_public("/public/alerts/" + id);
+  EXPECT_NE(after.body.find("REVOCATO / CANCELLED"), std::string::npos) << after.body;
+  EXPECT_NE(header(after, "ETag"), header(page, "ETag"));
+  const auto feed2 = get_public("/public/alerts.atom", {{"If-None-Match", etag}});
+  ASSERT_EQ(feed2.status, 200);
+  EXPECT_NE(feed2.body.find("[REVOCATO]"), std::string::npos);
+  EXPECT_NE(feed2.body.find("<cap:msgType>Cancel</cap:msgType>"), std::string::npos);
+
+  // The drill's page and unknown ids are not found; a malformed id is a 400.
+  const std::string drill_id(
+      db_->scalar("SELECT id FROM alerts WHERE status = 'Exercise' LIMIT 1"));
+  EXPECT_EQ(get_public("/public/alerts/" + drill_id).status, 404);
+  EXPECT_EQ(get_public("/public/alerts/00000000-0000-4000-8000-000000000000.cap").status, 404);
+  EXPECT_EQ(get_public("/public/alerts/not-an-id").status, 400);
+}

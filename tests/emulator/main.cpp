@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   app.add_option("--x-access-token-secret", x_token_secret, "the X account's token secret");
   app.add_option("--telegram-chat", chats, "a chat the bot is in (repeatable; none: any)");
   app.add_option("--telegram-blocked-chat", blocked, "a chat that blocked the bot (repeatable)");
+  std::vector<std::string> undeletable;
+  app.add_option("--telegram-undeletable-chat", undeletable,
+                 "a chat whose messages can no longer be deleted (repeatable)");
   std::vector<std::string> migrated;
   app.add_option("--telegram-migrated-chat", migrated,
                  "OLD:NEW, a group that became supergroup NEW (repeatable)");
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
   tg.tokens.insert(tokens.begin(), tokens.end());
   tg.chats.insert(chats.begin(), chats.end());
   tg.blocked_chats.insert(blocked.begin(), blocked.end());
+  tg.undeletable_chats.insert(undeletable.begin(), undeletable.end());
   tg.rate_limits = !no_rate_limits;
   for (const auto& m : migrated) {
     const auto colon = m.find(':', 1);

@@ -91,3 +91,26 @@ TEST(Config, AChannelSaysWhichCapStatusesAndScopesItTakes) {
   EXPECT_NE(error_of(with("scopes: [Everyone]")).find("channels.tg.scopes"), std::string::npos);
   EXPECT_NE(error_of(with("statuses: []")).find("empty list"), std::string::npos);
 }
+
+TEST(Config, OnCancelAndOnUpdateMustBeWhatThePlatformCanDo) {
+  const std::string x =
+      "database: {url: '${DB_URL}'}\n"
+      "channels:\n"
+      "  x: {type: x, account: '@a', consumer_key: k, consumer_secret: s, access_token: t,"
+      " access_token_secret: u, SETTING}\n";
+  auto with = [&](const std::string& setting) {
+    auto yaml = x;
+    return yaml.replace(yaml.find("SETTING"), 7, setting);
+  };
+  EXPECT_NE(error_of(with("on_cancel: edit")).find("channels.x.on_cancel: x cannot edit"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("on_cancel: shout")).find("not one of edit, remove, notice"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("on_update: remove")).find("an update edits or replies"),
+            std::string::npos);
+  const auto cfg = load(with("on_cancel: remove"));
+  EXPECT_EQ(cfg.channels.find("x")->on_cancel(), channels::Action::remove);
+  EXPECT_EQ(cfg.channels.find("x")->on_update(), channels::Action::reply);  // the default
+  // Telegram edits by default: readers of the message see it say it is cancelled.
+  EXPECT_EQ(load(base).channels.find("tg")->on_cancel(), channels::Action::edit);
+}

@@ -17,10 +17,12 @@ FacebookApi::FacebookApi(Options options, EmulatorState& state)
 
 std::optional<http::Response> FacebookApi::handle(const http::Request& request) {
   static const std::regex feed_path("/(v[0-9]{1,2}\\.[0-9])/([^/]+)/feed");
+  static const std::regex post_path("/(v[0-9]{1,2}\\.[0-9])/([0-9]+_[0-9]+)");
   std::smatch m;
   const std::string path(request.path());
-  if (!std::regex_match(path, m, feed_path)) return std::nullopt;
-  const std::string page = m[2];
+  const bool feed = std::regex_match(path, m, feed_path);
+  if (!feed && !std::regex_match(path, m, post_path)) return std::nullopt;
+  const std::string object = m[2];
   return state_.answer(
       "facebook",
       [](const Fault& fault) {
@@ -38,13 +40,14 @@ std::optional<http::Response> FacebookApi::handle(const http::Request& request) 
                             true);
       },
       [&] {
+        if (!feed) return edit_or_delete_post(object, request);
         if (request.method != "POST") return graph::error(400, 100, "Unsupported get request.");
-        return create_post(page, request);
+        return create_post(object, request);
       });
 }
 
-http::Response FacebookApi::create_post(const std::string& page, const http::Request& request) {
-  auto params = graph::parameters(request);
+std::optional<http::Response> FacebookApi::authenticate(
+    const http::Request& request, std::map<std::string, std::string>& params) const {
   std::string token = params["access_token"];
   if (auto auth = request.headers.find("Authorization"); auth && auth->starts_with("Bearer ")) {
     token = std::string(auth->substr(7));
@@ -65,14 +68,10 @@ http::Response FacebookApi::create_post(const std::string& page, const http::Req
   if (auto why = graph::check_proof(options_.app_secret, token, params)) {
     return graph::error(400, 100, *why);
   }
-  if (page != options_.page_id) {
-    return graph::error(400, 100,
-                        "Unsupported post request. Object with ID '" + page +
-                            "' does not exist, cannot be loaded due to missing permissions, or "
-                            "does not support this operation.",
-                        33);
-  }
-  const auto& message = params["message"];
+  return std::nullopt;
+}
+
+std::optional<http::Response> FacebookApi::check_message(const std::string& message) const {
   if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
     return graph::error(400, 100, "(#100) Missing message or attachment");
   }
@@ -85,6 +84,54 @@ http::Response FacebookApi::create_post(const std::string& page, const http::Req
   }
   const auto length = icu::UnicodeString::fromUTF8(message).countChar32();
   if (length > 63'206) return graph::error(400, 100, "(#100) The message is too long");
+  return std::nullopt;
+}
+
+http::Response FacebookApi::edit_or_delete_post(const std::string& id,
+                                                const http::Request& request) {
+  auto params = graph::parameters(request);
+  if (auto refused = authenticate(request, params)) return *refused;
+  if (request.method != "POST" && request.method != "DELETE") {
+    return graph::error(400, 100, "Unsupported " + request.method + " request.");
+  }
+  const bool editing = request.method == "POST";
+  if (editing) {
+    if (auto bad = check_message(params["message"])) return *bad;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = posts_.find(id);
+    if (it == posts_.end()) {
+      return graph::error(400, 100,
+                          "Unsupported " + request.method + " request. Object with ID '" + id +
+                              "' does not exist, cannot be loaded due to missing permissions, "
+                              "or does not support this operation.",
+                          33);
+    }
+    if (editing) {
+      it->second = params["message"];
+    } else {
+      posts_.erase(it);
+    }
+  }
+  boost::json::object recorded{{"method", request.method}, {"id", id}};
+  if (editing) recorded["message"] = params["message"];
+  state_.record("facebook", std::move(recorded));
+  return http::Response::json(200, R"({"success":true})");
+}
+
+http::Response FacebookApi::create_post(const std::string& page, const http::Request& request) {
+  auto params = graph::parameters(request);
+  if (auto refused = authenticate(request, params)) return *refused;
+  if (page != options_.page_id) {
+    return graph::error(400, 100,
+                        "Unsupported post request. Object with ID '" + page +
+                            "' does not exist, cannot be loaded due to missing permissions, or "
+                            "does not support this operation.",
+                        33);
+  }
+  const auto& message = params["message"];
+  if (auto bad = check_message(message)) return *bad;
 
   std::string id;
   {
@@ -104,8 +151,10 @@ http::Response FacebookApi::create_post(const std::string& page, const http::Req
     if (!texts_.insert(message).second)
       return graph::error(400, 506, "(#506) Duplicate status message");
     id = page + "_" + std::to_string(next_post_++);
+    posts_[id] = message;
   }
-  state_.record("facebook", {{"id", id}, {"page_id", page}, {"message", message}});
+  state_.record("facebook",
+                {{"method", "POST"}, {"id", id}, {"page_id", page}, {"message", message}});
   return http::Response::json(200, boost::json::serialize(boost::json::object{{"id", id}}));
 }
 

@@ -31,12 +31,19 @@ class FacebookApi {
 
  private:
   http::Response create_post(const std::string& page, const http::Request& request);
+  // POST /{post-id} edits a post's message; DELETE /{post-id} deletes it.
+  http::Response edit_or_delete_post(const std::string& id, const http::Request& request);
+  // The Page token (as access_token or a Bearer header) and appsecret_proof, or the error.
+  std::optional<http::Response> authenticate(const http::Request& request,
+                                             std::map<std::string, std::string>& params) const;
+  std::optional<http::Response> check_message(const std::string& message) const;
 
   Options options_;
   EmulatorState& state_;
   std::mutex mutex_;
   TokenBucket bucket_;
   std::set<std::string> texts_;
+  std::map<std::string, std::string> posts_;  // live posts: id -> message
   long long next_post_ = 100000001;
 };
 

@@ -92,8 +92,11 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
         if (!options_.tokens.contains(token) || state_.revoked("telegram")) {
           return bot_error(401, "Unauthorized");
         }
-        if (method != "sendMessage") return bot_error(404, "Not Found");
-        return send_message(token, request);
+        if (method == "sendMessage") return send_message(token, request);
+        if (method == "editMessageText" || method == "deleteMessage") {
+          return edit_or_delete(method, request);
+        }
+        return bot_error(404, "Not Found");
       });
 }
 
@@ -161,23 +164,107 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
                      retry_after);
   }
 
+  std::optional<long long> reply_to;
+  if (params->contains("reply_parameters")) {
+    boost::system::error_code ec;
+    const auto rp = boost::json::parse((*params)["reply_parameters"], ec);
+    const auto* id = !ec && rp.is_object() ? rp.as_object().if_contains("message_id") : nullptr;
+    if (!id || !id->is_int64()) {
+      return bot_error(400, "Bad Request: invalid reply_parameters");
+    }
+    reply_to = id->as_int64();
+    const auto* lenient = rp.as_object().if_contains("allow_sending_without_reply");
+    std::lock_guard lock(mutex_);
+    const auto it = sent_.find({chat, *reply_to});
+    if ((it == sent_.end() || it->second.deleted) &&
+        !(lenient && lenient->is_bool() && lenient->as_bool())) {
+      return bot_error(400, "Bad Request: message to be replied not found");
+    }
+  }
   long long message_id = 0;
   {
     std::lock_guard lock(mutex_);
     message_id = ++next_message_id_[chat];
+    sent_[{chat, message_id}] = {plain, false};
   }
   const auto bot_id = token.substr(0, token.find(':'));
-  state_.record("telegram", {{"bot_id", bot_id},
-                             {"chat_id", chat},
-                             {"message_id", message_id},
-                             {"text", text},
-                             {"parse_mode", parse_mode},
-                             {"plain_text", plain}});
+  boost::json::object recorded{
+      {"method", "sendMessage"},  {"bot_id", bot_id}, {"chat_id", chat},
+      {"message_id", message_id}, {"text", text},     {"parse_mode", parse_mode},
+      {"plain_text", plain}};
+  if (reply_to) recorded["reply_to_message_id"] = *reply_to;
+  state_.record("telegram", std::move(recorded));
 
   boost::json::object chat_obj{{"id", chat}, {"type", chat_type(chat)}};
   const auto now_s = unix_millis() / 1000;
   boost::json::object result{
       {"message_id", message_id}, {"date", now_s}, {"chat", chat_obj}, {"text", plain}};
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{{"ok", true}, {"result", result}}));
+}
+
+http::Response TelegramApi::edit_or_delete(const std::string& method,
+                                           const http::Request& request) {
+  std::string error;
+  auto params = read_params(request, error);
+  if (!params) return bot_error(400, error);
+  const auto chat = (*params)["chat_id"];
+  long long message_id = 0;
+  try {
+    message_id = std::stoll((*params)["message_id"]);
+  } catch (...) {
+    return bot_error(400, "Bad Request: message identifier is not specified");
+  }
+  std::string plain;
+  if (method == "editMessageText") {
+    const auto parse_mode = params->contains("parse_mode") ? (*params)["parse_mode"] : "";
+    auto read =
+        parse_mode == "HTML" ? read_bot_html((*params)["text"]) : read_plain((*params)["text"]);
+    if (auto* e = std::get_if<std::string>(&read)) return bot_error(400, *e);
+    const auto& visible = std::get<VisibleText>(read);
+    if (visible.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return bot_error(400, "Bad Request: message text is empty");
+    }
+    if (visible.utf16_length > max_text_length) {
+      return bot_error(400, "Bad Request: message is too long");
+    }
+    plain = visible.text;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sent_.find({chat, message_id});
+    const bool editing = method == "editMessageText";
+    if (it == sent_.end() || it->second.deleted) {
+      return bot_error(400, editing ? "Bad Request: message to edit not found"
+                                    : "Bad Request: message to delete not found");
+    }
+    if (!editing && options_.undeletable_chats.contains(chat)) {
+      return bot_error(400, "Bad Request: message can't be deleted for everyone");
+    }
+    if (editing && it->second.text == plain) {
+      return bot_error(400,
+                       "Bad Request: message is not modified: specified new message content and "
+                       "reply markup are exactly the same as a current content and reply markup "
+                       "of the message");
+    }
+    if (editing) {
+      it->second.text = plain;
+    } else {
+      it->second.deleted = true;
+    }
+  }
+  boost::json::object recorded{{"method", method}, {"chat_id", chat}, {"message_id", message_id}};
+  if (!plain.empty()) recorded["plain_text"] = plain;
+  state_.record("telegram", std::move(recorded));
+  if (method == "deleteMessage") {
+    return http::Response::json(200, R"({"ok":true,"result":true})");
+  }
+  boost::json::object chat_obj{{"id", chat}, {"type", chat_type(chat)}};
+  boost::json::object result{{"message_id", message_id},
+                             {"date", unix_millis() / 1000},
+                             {"edit_date", unix_millis() / 1000},
+                             {"chat", chat_obj},
+                             {"text", plain}};
   return http::Response::json(
       200, boost::json::serialize(boost::json::object{{"ok", true}, {"result", result}}));
 }

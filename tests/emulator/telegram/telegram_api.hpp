@@ -1,7 +1,9 @@
 #pragma once
-// Telegram's Bot API sendMessage, as strict as shared/platforms.md: the token in the path
-// is checked, JSON and form bodies are read, HTML is parsed like Telegram parses it,
-// over-long text is refused, and flood limits answer 429 with parameters.retry_after.
+// Telegram's Bot API sendMessage, editMessageText and deleteMessage, as strict as
+// shared/platforms.md: the token in the path is checked, JSON and form bodies are read,
+// HTML is parsed like Telegram parses it, over-long text is refused, flood limits answer
+// 429 with parameters.retry_after; a reply, an edit or a deletion must name a message the
+// bot sent to that chat (and not deleted); an edit must change the text.
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,6 +20,8 @@ struct Options {
   std::set<std::string> tokens;         // bots that exist
   std::set<std::string> chats;          // chats the bots are in; empty: any well-formed id
   std::set<std::string> blocked_chats;  // answer 403 "bot was blocked by the user"
+  // Chats where deleteMessage is refused, as Telegram refuses a message too old to delete.
+  std::set<std::string> undeletable_chats;
   std::map<std::string, long long> migrated_chats;  // groups now supergroups: old -> new id
   bool rate_limits = true;
   double global_per_second = 30;  // per bot
@@ -33,6 +37,7 @@ class TelegramApi {
 
  private:
   http::Response send_message(const std::string& token, const http::Request& request);
+  http::Response edit_or_delete(const std::string& method, const http::Request& request);
   std::optional<long long> throttle(const std::string& token, const std::string& chat);
 
   Options options_;
@@ -40,6 +45,11 @@ class TelegramApi {
   std::mutex mutex_;
   std::map<std::string, TokenBucket> buckets_;
   std::map<std::string, long long> next_message_id_;
+  struct Sent {
+    std::string text;  // as the reader sees it
+    bool deleted = false;
+  };
+  std::map<std::pair<std::string, long long>, Sent> sent_;  // (chat, message id)
 };
 
 }  // namespace araldo::emulator::telegram

@@ -30,7 +30,9 @@ std::optional<std::string> pct_decode(const std::string& s) {
 XApi::XApi(Options options, EmulatorState& state) : options_(std::move(options)), state_(state) {}
 
 std::optional<http::Response> XApi::handle(const http::Request& request) {
-  if (request.path() != "/2/tweets") return std::nullopt;
+  const std::string path(request.path());
+  const bool one_post = path.starts_with("/2/tweets/");
+  if (path != "/2/tweets" && !one_post) return std::nullopt;
   return state_.answer(
       "x",
       [](const Fault& fault) {
@@ -41,7 +43,20 @@ std::optional<http::Response> XApi::handle(const http::Request& request) {
         }
         return r;
       },
-      [&] { return create_post(request); });
+      [&] { return one_post ? delete_post(request, path.substr(10)) : create_post(request); });
+}
+
+http::Response XApi::delete_post(const http::Request& request, const std::string& id) {
+  if (request.method != "DELETE") return problem(405, "Method Not Allowed", "use DELETE");
+  if (auto why = check_signature(request)) return problem(401, "Unauthorized", *why);
+  {
+    std::lock_guard lock(mutex_);
+    if (!ids_.erase(id)) {
+      return problem(404, "Not Found Error", "Could not find tweet with id: [" + id + "].");
+    }
+  }
+  state_.record("x", {{"method", "DELETE"}, {"id", id}});
+  return http::Response::json(200, R"({"data":{"deleted":true}})");
 }
 
 std::optional<std::string> XApi::check_signature(const http::Request& request) {
@@ -152,7 +167,7 @@ http::Response XApi::create_post(const http::Request& request) {
     ids_.insert(id);
     remaining = options_.posts_per_window - ++window_posts_;
   }
-  boost::json::object message{{"id", id}, {"text", text}};
+  boost::json::object message{{"method", "POST"}, {"id", id}, {"text", text}};
   if (reply_to) message["in_reply_to_tweet_id"] = *reply_to;
   state_.record("x", message);
   boost::json::object data{{"id", id}, {"text", text}, {"edit_history_tweet_ids", {id}}};

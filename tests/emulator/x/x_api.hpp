@@ -1,7 +1,7 @@
 #pragma once
-// X API v2 POST /2/tweets, as strict as shared/platforms.md: the OAuth 1.0a signature is
-// recomputed from the request with the secrets only X and the account know; stale
-// timestamps and reused nonces are refused, as are over-length and duplicate posts.
+// X API v2 POST /2/tweets and DELETE /2/tweets/{id}, as strict as shared/platforms.md: the
+// OAuth 1.0a signature is recomputed from the request with the secrets only X and the account know;
+// stale timestamps and reused nonces are refused, as are over-length and duplicate posts.
 #include <map>
 #include <mutex>
 #include <optional>
@@ -30,6 +30,7 @@ class XApi {
  private:
   std::optional<std::string> check_signature(const http::Request& request);
   http::Response create_post(const http::Request& request);
+  http::Response delete_post(const http::Request& request, const std::string& id);
 
   Options options_;
   EmulatorState& state_;

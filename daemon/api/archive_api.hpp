@@ -1,0 +1,28 @@
+#pragma once
+// The public archive, without a key, so a citizen who saw a post can check it is genuine
+// and aggregators can follow the feed:
+//   GET /public/alerts.atom        Atom feed of public (Actual, Public) alerts, newest first
+//   GET /public/alerts/{id}.cap    one as CAP 1.2
+//   GET /public/alerts/{id}        one as a plain HTML page, saying if it was updated or
+//                                  cancelled
+// Conditional requests (ETag, If-None-Match) and cache headers; nothing internal leaks.
+#include "daemon/api/route_table.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::api {
+
+class ArchiveApi {
+ public:
+  explicit ArchiveApi(store::Database& db);
+
+  http::Response feed(const Call& call) const;
+  http::Response alert(const Call& call) const;  // {name}: "{id}" or "{id}.cap"
+
+ private:
+  store::Database& db_;
+};
+
+// GET /v1/alerts/{id} with Accept: application/cap+xml: any alert, as CAP 1.2.
+std::optional<http::Response> alert_as_cap(store::Database& db, const std::string& id);
+
+}  // namespace araldo::api
