@@ -23,6 +23,7 @@
 #include "daemon/api/schedules_api.hpp"
 #include "daemon/api/subscribers_api.hpp"
 #include "daemon/audit/sequencer.hpp"
+#include "daemon/cap/cap_writer.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/approval_store.hpp"
@@ -54,7 +55,8 @@ int serve(config::Config& cfg) {
   const auto new_work = [&] { dispatcher.new_work(); };
   intake::AlertIntake intake(db, cfg.channels, renderer, cfg.alert_defaults, new_work, cfg.intake,
                              cfg.approval);
-  api::AlertsApi alerts(intake, db);
+  intake::Corrections corrections(db, cfg.channels, renderer, intake);
+  api::AlertsApi alerts(intake, corrections, db);
   api::SchedulesApi schedules(db, intake);
 
   api::SubscribersApi subscribers(db, cfg.channels);
@@ -81,7 +83,8 @@ int serve(config::Config& cfg) {
     return [&api, method](const api::Call& call) { return (api.*method)(call); };
   };
   api::RouteTable routes(db, cfg.http.body_limit);
-  routes.add({"POST", "/v1/alerts", senders, json, 0, handler(alerts, &api::AlertsApi::post)});
+  routes.add({"POST", "/v1/alerts", senders, json + ", " + cap::cap_media_type, 0,
+              handler(alerts, &api::AlertsApi::post)});
   routes.add(
       {"POST", "/v1/alerts/preview", senders, json, 0, handler(alerts, &api::AlertsApi::preview)});
   routes.add({"GET", "/v1/alerts", readers, "", 0, handler(listing, &api::ListingApi::alerts)});
@@ -107,7 +110,6 @@ int serve(config::Config& cfg) {
               handler(approvals, &api::ApprovalsApi::approve)});
   routes.add({"POST", "/v1/alerts/{id}/reject", operators, json, 0,
               handler(approvals, &api::ApprovalsApi::reject)});
-  intake::Corrections corrections(db, cfg.channels, renderer, intake);
   api::CorrectionsApi corrections_api(corrections, new_work);
   routes.add({"POST", "/v1/alerts/{id}/cancel", operators, "", 0,
               handler(corrections_api, &api::CorrectionsApi::cancel)});

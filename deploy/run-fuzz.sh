@@ -12,7 +12,7 @@ cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" >/dev/null
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(alert_json subscriber_csv query_cursor recurrence)
+[[ ${#targets[@]} -gt 0 ]] || targets=(alert_json subscriber_csv query_cursor recurrence cap_xml)
 for t in "${targets[@]}"; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/"$t"/* "$work"/

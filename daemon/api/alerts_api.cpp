@@ -8,6 +8,7 @@
 
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/archive_api.hpp"
+#include "daemon/cap/cap_reader.hpp"
 #include "daemon/cap/cap_writer.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
@@ -87,7 +88,9 @@ bool valid_idempotency_key(std::string_view key) {
 
 }  // namespace
 
-AlertsApi::AlertsApi(intake::AlertIntake& intake, store::Database& db) : intake_(intake), db_(db) {}
+AlertsApi::AlertsApi(intake::AlertIntake& intake, const intake::Corrections& corrections,
+                     store::Database& db)
+    : intake_(intake), corrections_(corrections), db_(db) {}
 
 http::Response AlertsApi::post(const Call& call) const {
   std::optional<std::string> key;
@@ -101,12 +104,64 @@ http::Response AlertsApi::post(const Call& call) const {
     }
     key = std::string(*header);
   }
+  const auto type = call.request.headers.find("Content-Type").value_or("");
+  if (type.substr(0, type.find(';')).find(cap::cap_media_type) == 0) return post_cap(call, key);
   auto result = intake_.accept(call.request.body, call.caller.name, key);
   if (auto* p = std::get_if<Problem>(&result)) return p->to_response();
   const auto& accepted = std::get<intake::Accepted>(result);
   auto r = accepted_response(accepted.alert, accepted.approval_expires_at);
   if (accepted.replayed) r.headers.set("Idempotent-Replayed", "true");
   return r;
+}
+
+http::Response AlertsApi::post_cap(const Call& call, const std::optional<std::string>& key) const {
+  auto read = cap::read_cap(call.request.body);
+  if (auto* errors = std::get_if<std::vector<FieldError>>(&read)) {
+    return http::unprocessable(std::move(*errors), "The CAP document is not valid").to_response();
+  }
+  const auto& message = std::get<cap::CapMessage>(read);
+  // An Update or a Cancel refers to alerts this Araldo sent, by their identifier.
+  for (const auto& ref : message.references) {
+    if (reject_alert_id(ref) || !store::find_alert(db_, ref, 0)) {
+      return http::unprocessable({{"/alert/references", "no alert with identifier '" + ref +
+                                                            "' was sent by this Araldo"}},
+                                 "The CAP document is not valid")
+          .to_response();
+    }
+  }
+  const auto body = boost::json::serialize(message.alert);
+  if (message.msg_type == "Alert") {
+    auto result = intake_.accept(body, call.caller.name, key);
+    if (auto* p = std::get_if<Problem>(&result)) return p->to_response();
+    const auto& accepted = std::get<intake::Accepted>(result);
+    auto r = accepted_response(accepted.alert, accepted.approval_expires_at);
+    if (accepted.replayed) r.headers.set("Idempotent-Replayed", "true");
+    return r;
+  }
+  if (call.caller.role != Role::Operator) {
+    return Problem{403,
+                   "forbidden",
+                   "Not allowed for this key's role",
+                   "an " + message.msg_type + " corrects a published alert: an operator's key",
+                   {}}
+        .to_response();
+  }
+  if (message.msg_type == "Update") {
+    auto result = corrections_.update(message.references.front(), body, call.caller.name);
+    if (auto* p = std::get_if<Problem>(&result)) return p->to_response();
+    const auto& accepted = std::get<intake::Accepted>(result);
+    return accepted_response(accepted.alert, accepted.approval_expires_at);
+  }
+  boost::json::array cancelled;
+  for (const auto& ref : message.references) {
+    const auto done = corrections_.cancel(ref, call.caller.name);
+    cancelled.push_back({{"id", ref},
+                         {"cancelled", done ? done->stopped : 0},
+                         {"follow_ups", done ? done->follow_ups : 0},
+                         {"cancel_id", done && done->cancel_id ? *done->cancel_id : ""}});
+  }
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{{"cancelled", std::move(cancelled)}}));
 }
 
 http::Response AlertsApi::preview(const Call& call) const {

@@ -5,20 +5,27 @@
 #include "daemon/api/route_table.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/intake/alert_intake.hpp"
+#include "daemon/intake/corrections.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
 
 class AlertsApi {
  public:
-  AlertsApi(intake::AlertIntake& intake, store::Database& db);
+  AlertsApi(intake::AlertIntake& intake, const intake::Corrections& corrections,
+            store::Database& db);
 
-  http::Response post(const Call& call) const;     // operator, scheduler
+  // operator, scheduler; JSON, or CAP 1.2 XML (an Alert, or an Update or Cancel of an
+  // alert Araldo sent)
+  http::Response post(const Call& call) const;
   http::Response preview(const Call& call) const;  // the same body; writes nothing
   http::Response get(const Call& call) const;      // {id}
 
  private:
+  http::Response post_cap(const Call& call, const std::optional<std::string>& key) const;
+
   intake::AlertIntake& intake_;
+  const intake::Corrections& corrections_;
   store::Database& db_;
 };
 

@@ -59,8 +59,11 @@ std::vector<std::string> openapi_mismatches(const boost::json::value& document,
     std::string documented_media;
     if (const auto* body = op->as_object().if_contains("requestBody")) {
       if (const auto* content = body->as_object().if_contains("content");
-          content && content->is_object() && content->as_object().size() == 1) {
-        documented_media = std::string(content->as_object().begin()->key());
+          content && content->is_object() && !content->as_object().empty()) {
+        // Several media types are listed as the route lists them: "a, b".
+        for (const auto& [media, schema] : content->as_object()) {
+          documented_media += (documented_media.empty() ? "" : ", ") + std::string(media);
+        }
       } else {
         documented_media = "?";
       }

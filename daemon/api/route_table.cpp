@@ -52,12 +52,19 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
   return true;
 }
 
+// `wanted`: one media type, or several separated by ", ".
 bool has_media_type(const http::Request& request, std::string_view wanted) {
   const auto value = request.headers.find("Content-Type");
   if (!value) return false;
   auto media = value->substr(0, value->find(';'));
   media = media.substr(0, media.find_last_not_of(" \t") + 1);
-  return http::iequals(media, wanted);
+  for (std::size_t start = 0; start <= wanted.size();) {
+    auto end = wanted.find(", ", start);
+    if (end == std::string_view::npos) end = wanted.size();
+    if (http::iequals(media, wanted.substr(start, end - start))) return true;
+    start = end + 2;
+  }
+  return false;
 }
 
 std::string roles_text(const std::vector<Role>& roles) {

@@ -30,7 +30,7 @@ struct RouteSpec {
   std::string method;
   std::string pattern;         // literal segments and {param} segments
   std::vector<Role> roles;     // empty: no key needed (health checks)
-  std::string media_type;      // of the body; empty: the route takes none
+  std::string media_type;      // of the body ("a, b": either); empty: the route takes none
   std::size_t body_limit = 0;  // 0: the server's body limit
   CallHandler handle;
 };

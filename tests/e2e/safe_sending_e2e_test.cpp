@@ -478,3 +478,76 @@ TEST_F(ArchiveE2E, PublicAlertsAreInTheFeedAsCapAndAsAPageThatSaysWhenCancelled)
   EXPECT_EQ(get_public("/public/alerts/00000000-0000-4000-8000-000000000000.cap").status, 404);
   EXPECT_EQ(get_public("/public/alerts/not-an-id").status, 400);
 }
+
+// CAP 1.2 in: another alerting system posts an Alert, then an Update and a Cancel of it.
+TEST_F(ArchiveE2E, CapDocumentsAreAcceptedAndTheirUpdatesAndCancelsActOnWhatWasSent) {
+  start_daemon();
+  auto post_cap = [&](const std::string& xml) {
+    return http_request("POST", daemon_url_ + "/v1/alerts",
+                        {{"Authorization", "Bearer " + api_key_},
+                         {"Content-Type", "application/cap+xml; charset=utf-8"}},
+                        xml);
+  };
+  auto document = [](const std::string& msg_type, const std::string& references,
+                     const std::string& headline) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+           "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">"
+           "<identifier>CAP-" +
+           msg_type +
+           "</identifier><sender>pc@comune.example</sender>"
+           "<sent>2026-03-14T06:30:00+01:00</sent><status>Actual</status><msgType>" +
+           msg_type + "</msgType><scope>Public</scope>" +
+           (references.empty() ? "" : "<references>" + references + "</references>") +
+           "<info><language>it</language><category>Met</category><event>Flood</event>"
+           "<urgency>Immediate</urgency><severity>Severe</severity><certainty>Observed</certainty>"
+           "<headline>" +
+           headline +
+           "</headline><area><areaDesc>Niguarda</areaDesc></area></info>"
+           "<info><language>en</language><category>Met</category><event>Flood</event>"
+           "<urgency>Immediate</urgency><severity>Severe</severity><certainty>Observed</certainty>"
+           "<headline>Seveso flooding</headline></info></alert>";
+  };
+  const auto r = post_cap(document("Alert", "", "Esondazione Seveso"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); }));
+  const auto original = get_alert(id);
+  EXPECT_EQ(original.at("alert").at("translations").at(0).at("headline"), "Seveso flooding");
+  EXPECT_EQ(original.at("alert").at("area"), "Niguarda");
+
+  const std::string ref = "pc@comune.example," + id + ",2026-03-14T06:30:00+01:00";
+  const auto u = post_cap(document("Update", ref, "Esondazione Seveso: livello in calo"));
+  ASSERT_EQ(u.status, 202) << u.body;
+  const std::string update_id(boost::json::parse(u.body).at("id").as_string());
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(update_id), {"sent"}); }));
+  const auto sent = records("telegram", "sendMessage");
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_TRUE(sent[3].contains("reply_to_message_id"));
+
+  const auto c = post_cap(document("Cancel", ref, "Esondazione Seveso"));
+  ASSERT_EQ(c.status, 200) << c.body;
+  const auto cancelled = boost::json::parse(c.body).at("cancelled").at(0);
+  EXPECT_EQ(cancelled.at("follow_ups").as_int64(), 2);
+  const std::string cancel_id(cancelled.at("cancel_id").as_string());
+  ASSERT_TRUE(wait_until([&] { return all_in(get_alert(cancel_id), {"sent"}); }));
+  EXPECT_EQ(records("telegram", "editMessageText").size(), 2u);
+
+  // Unknown references, hostile and wrong documents: refused, saying where, nothing written.
+  const auto alerts_before = db_->count("alerts");
+  const auto unknown = post_cap(
+      document("Update", "pc@comune.example,TRI13970876.1,2026-03-14T06:30:00+01:00", "x"));
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_NE(unknown.body.find("/alert/references"), std::string::npos) << unknown.body;
+  const auto dtd = post_cap(
+      "<?xml version=\"1.0\"?><!DOCTYPE alert [<!ENTITY x SYSTEM "
+      "\"file:///etc/passwd\">]><alert/>");
+  EXPECT_EQ(dtd.status, 422);
+  EXPECT_NE(dtd.body.find("DOCTYPE is refused"), std::string::npos) << dtd.body;
+  auto out_of_order = document("Alert", "", "x");
+  out_of_order.replace(out_of_order.find("<scope>Public</scope>"), 21, "");
+  out_of_order.replace(out_of_order.find("<status>"), 0, "<scope>Public</scope>");
+  const auto order = post_cap(out_of_order);
+  EXPECT_EQ(order.status, 422);
+  EXPECT_NE(order.body.find("out of order"), std::string::npos) << order.body;
+  EXPECT_EQ(db_->count("alerts"), alerts_before);
+}

@@ -45,8 +45,12 @@ class Intake : public ::testing::Test {
         *database_, channels_, renderer_, model::AlertDefaults{"it", "pc@comune.example"});
     other_intake_ = std::make_unique<intake::AlertIntake>(
         *database_, other_channels_, renderer_, model::AlertDefaults{"it", "pc@comune.example"});
-    api_ = std::make_unique<api::AlertsApi>(*intake_, *database_);
-    other_api_ = std::make_unique<api::AlertsApi>(*other_intake_, *database_);
+    corrections_ =
+        std::make_unique<intake::Corrections>(*database_, channels_, renderer_, *intake_);
+    other_corrections_ = std::make_unique<intake::Corrections>(*database_, other_channels_,
+                                                               renderer_, *other_intake_);
+    api_ = std::make_unique<api::AlertsApi>(*intake_, *corrections_, *database_);
+    other_api_ = std::make_unique<api::AlertsApi>(*other_intake_, *other_corrections_, *database_);
     // The API as araldod serves it: through the route table, which checks key and role.
     for (auto* api : {api_.get(), other_api_.get()}) {
       auto& table = tables_.emplace_back(
@@ -125,6 +129,7 @@ class Intake : public ::testing::Test {
   render::Renderer renderer_;
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<intake::AlertIntake> intake_, other_intake_;
+  std::unique_ptr<intake::Corrections> corrections_, other_corrections_;
   std::unique_ptr<api::AlertsApi> api_;
   std::string key_;
   std::string baseline_;
@@ -268,7 +273,8 @@ TEST_F(Intake, ASubscriptionChannelWithoutSubscribersIs422) {
 TEST_F(Intake, DatabaseDownIs503NeverAccepted) {
   store::Database down(config::Secret("host=127.0.0.1 port=1 user=nobody connect_timeout=2"), 1);
   intake::AlertIntake intake(down, channels_, renderer_, {});
-  api::AlertsApi api(intake, down);
+  intake::Corrections corrections(down, channels_, renderer_, intake);
+  api::AlertsApi api(intake, corrections, down);
   api::RouteTable table(down, 64 * 1024);
   table.add({"POST",
              "/v1/alerts",
