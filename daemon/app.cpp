@@ -145,7 +145,7 @@ int serve(config::Config& cfg) {
               handler(schedules, &api::SchedulesApi::remove)});
   routes.add({"GET", "/healthz", {}, "", 0, [](const api::Call&) { return api::healthz(); }});
   // The public archive: no key, by design.
-  api::ArchiveApi archive(db);
+  api::ArchiveApi archive(db, cfg.public_url);
   routes.add({"GET", "/public/alerts.atom", {}, "", 0, handler(archive, &api::ArchiveApi::feed)});
   routes.add(
       {"GET", "/public/alerts/{name}", {}, "", 0, handler(archive, &api::ArchiveApi::alert)});

@@ -127,7 +127,8 @@ std::string page_of(const store::ArchivedAlert& archived, const model::Alert& al
 
 }  // namespace
 
-ArchiveApi::ArchiveApi(store::Database& db) : db_(db) {}
+ArchiveApi::ArchiveApi(store::Database& db, std::string public_url)
+    : db_(db), public_url_(std::move(public_url)) {}
 
 http::Response ArchiveApi::feed(const Call& call) const {
   pugi::xml_document doc;
@@ -137,11 +138,13 @@ http::Response ArchiveApi::feed(const Call& call) const {
   auto feed = doc.append_child("feed");
   feed.append_attribute("xmlns") = "http://www.w3.org/2005/Atom";
   feed.append_attribute("xmlns:cap") = cap::cap_namespace;
-  feed.append_child("id").text() = "urn:araldo:public-alerts";
+  const auto& base = public_url_;
+  feed.append_child("id").text() =
+      base.empty() ? "urn:araldo:public-alerts" : (base + "/public/alerts.atom").c_str();
   feed.append_child("title").text() = "Araldo: public alerts";
   auto self = feed.append_child("link");
   self.append_attribute("rel") = "self";
-  self.append_attribute("href") = "/public/alerts.atom";
+  self.append_attribute("href") = (base + "/public/alerts.atom").c_str();
   const auto alerts = store::public_alerts(db_, feed_size);
   feed.append_child("updated").text() =
       alerts.empty() ? "1970-01-01T00:00:00Z" : alerts.front().sent.c_str();
@@ -161,11 +164,11 @@ http::Response ArchiveApi::feed(const Call& call) const {
     auto cap_link = entry.append_child("link");
     cap_link.append_attribute("rel") = "alternate";
     cap_link.append_attribute("type") = cap::cap_media_type;
-    cap_link.append_attribute("href") = ("/public/alerts/" + archived.id + ".cap").c_str();
+    cap_link.append_attribute("href") = (base + "/public/alerts/" + archived.id + ".cap").c_str();
     auto page_link = entry.append_child("link");
     page_link.append_attribute("rel") = "related";
     page_link.append_attribute("type") = "text/html";
-    page_link.append_attribute("href") = ("/public/alerts/" + archived.id).c_str();
+    page_link.append_attribute("href") = (base + "/public/alerts/" + archived.id).c_str();
     entry.append_child("summary").text() =
         (alert->description.empty() ? alert->headline : alert->description).c_str();
     entry.append_child("cap:event").text() = alert->event.c_str();

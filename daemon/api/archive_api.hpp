@@ -13,13 +13,15 @@ namespace araldo::api {
 
 class ArchiveApi {
  public:
-  explicit ArchiveApi(store::Database& db);
+  // `public_url`: the archive's address as citizens reach it; empty: links are relative.
+  ArchiveApi(store::Database& db, std::string public_url);
 
   http::Response feed(const Call& call) const;
   http::Response alert(const Call& call) const;  // {name}: "{id}" or "{id}.cap"
 
  private:
   store::Database& db_;
+  std::string public_url_;
 };
 
 // GET /v1/alerts/{id} with Accept: application/cap+xml: any alert, as CAP 1.2.

@@ -2,6 +2,7 @@
 #include "daemon/model/alert.hpp"
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 
 #include <charconv>
 
@@ -96,6 +97,17 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   // one may hold.
   c.intake.committers = static_cast<int>(alerts.integer("committers", 2, 1, 64));
   c.intake.max_batch = static_cast<std::size_t>(alerts.integer("max_batch", 256, 1, 10'000));
+  if (alerts.has("public_url")) {
+    c.public_url = alerts.required_string("public_url");
+    const auto url = boost::urls::parse_absolute_uri(c.public_url);
+    if (!url || (url->scheme() != "https" && url->scheme() != "http") || url->has_query() ||
+        c.public_url.ends_with("/")) {
+      throw ConfigError(alerts.path() +
+                        ".public_url: an http(s) URL without a trailing slash or a query, such "
+                        "as https://allerta.comune.example");
+    }
+  }
+  c.alert_defaults.public_url = c.public_url;
   if (alerts.has("approval")) {
     // The two-person rule, for the severities where a mistake costs most.
     auto approval = alerts.section("approval");

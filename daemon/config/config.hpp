@@ -36,6 +36,9 @@ struct Config {
   model::AlertDefaults alert_defaults;
   intake::GroupCommitOptions intake;
   intake::ApprovalPolicy approval;
+  // Where citizens reach the public archive (https://allerta.comune.example): its links
+  // are absolute when set, relative otherwise.
+  std::string public_url;
   schedule::RunnerOptions schedules;
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";

@@ -109,7 +109,7 @@ std::optional<IntakeResult> AlertIntake::replay(const std::string& actor,
   if (prior->body_sha256 != key.body_sha256) return idempotency_conflict(prior->alert.id);
   spdlog::info("event=alert.replayed alert_id={} actor={} idempotency_key=\"{}\"", prior->alert.id,
                actor, key.key);
-  return Accepted{prior->alert, true};
+  return Accepted{prior->alert, true, std::nullopt};
 }
 
 std::variant<store::NewAlert, Problem> AlertIntake::prepare(
@@ -123,6 +123,11 @@ std::variant<store::NewAlert, Problem> AlertIntake::prepare(
   if (updates) {
     alert.msg_type = "Update";
     alert.references = {*updates};
+  }
+  // The id is chosen now: a text shortened for a platform links to the alert's public page.
+  const auto id = store::new_alert_id();
+  if (!defaults_.public_url.empty() && model::is_public(alert)) {
+    alert.public_page = defaults_.public_url + "/public/alerts/" + id;
   }
 
   auto resolved = resolve_channels(channels_, alert);
@@ -175,7 +180,8 @@ std::variant<store::NewAlert, Problem> AlertIntake::prepare(
     }
   }
   if (!render_errors.empty()) return http::unprocessable(std::move(render_errors), kAlertInvalid);
-  store::NewAlert out{alert, std::move(deliveries), std::move(fanouts), actor, std::nullopt, {}};
+  store::NewAlert out{
+      alert, std::move(deliveries), std::move(fanouts), actor, std::nullopt, std::nullopt, id};
   if (approval_.applies_to(alert.severity) && alert.status != "Draft") {
     out.approval_expires_at = model::format_cap_datetime(
         std::chrono::floor<std::chrono::seconds>(now) + approval_.timeout);

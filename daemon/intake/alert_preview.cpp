@@ -45,12 +45,24 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
   if (auto* errors = std::get_if<std::vector<http::FieldError>>(&validated)) {
     return http::unprocessable(std::move(*errors), "The alert is not valid");
   }
-  const auto& alert = std::get<model::Alert>(validated);
+  auto& alert = std::get<model::Alert>(validated);
+  // The id is chosen when it is sent: a placeholder of the same length keeps every
+  // measure exact.
+  if (!defaults_.public_url.empty() && model::is_public(alert)) {
+    alert.public_page =
+        defaults_.public_url + "/public/alerts/00000000-0000-0000-0000-000000000000";
+  }
   auto resolved = resolve_channels(channels_, alert);
   if (auto* p = std::get_if<http::Problem>(&resolved)) return *p;
 
   boost::json::array channels_out;
   boost::json::array problems;
+  if (alert.status == "Draft") {
+    problems.push_back({{"severity", "warning"}, {"detail", "a Draft is stored and never sent"}});
+    return boost::json::object{{"sendable", true},
+                               {"channels", std::move(channels_out)},
+                               {"problems", std::move(problems)}};
+  }
   bool sendable = false;
   for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
     boost::json::array renditions;

@@ -46,7 +46,7 @@ std::optional<Cancelled> Corrections::cancel(const std::string& alert_id,
   notice.send_at.reset();
   // A cancellation must reach the posts even after the alert itself expired.
   notice.expires.reset();
-  store::NewAlert cancel{notice, {}, {}, actor, std::nullopt, std::nullopt};
+  store::NewAlert cancel{notice, {}, {}, actor, std::nullopt, std::nullopt, {}};
   for (const auto& [key, posts] : by_target(store::published_posts(db_, alert_id))) {
     const auto* channel = channels_.find(key.first);
     if (!channel) {

@@ -63,6 +63,9 @@ struct Alert {
   std::string addresses;    // CAP: who a Private alert is for
   std::string msg_type = "Alert";
   std::vector<std::string> references;  // the ids of the alerts an Update or Cancel corrects
+  // Where citizens can read a public alert whole in the archive (alerts.public_url set);
+  // for the texts that must be shortened. Not part of the stored document.
+  std::string public_page;
 };
 
 // Whether an alert's status and scope are for the public: only these reach public channels.

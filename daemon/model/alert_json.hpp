@@ -16,8 +16,15 @@
 namespace araldo::model {
 
 struct AlertDefaults {
+  AlertDefaults() = default;
+  AlertDefaults(std::string language_, std::string sender_, std::string public_url_ = "")
+      : language(std::move(language_)),
+        sender(std::move(sender_)),
+        public_url(std::move(public_url_)) {}
+
   std::string language = "it";
   std::string sender;
+  std::string public_url;  // the public archive's address, for Alert::public_page; may be empty
 };
 
 // Checks fields, types and enumerations; collects every error, not just the first.

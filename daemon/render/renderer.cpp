@@ -67,7 +67,10 @@ mustache::data alert_data(const model::Alert& a) {
   };
   d.set("headline", a.headline);
   optional_text("description", a.description);
-  optional_text("description_brief", brief(a.description, a.web, brief_description_length));
+  // The rest of a shortened description: the alert's public page, else its web link.
+  const auto rest = !a.public_page.empty() ? std::optional<std::string>(a.public_page) : a.web;
+  optional_text("description_brief", brief(a.description, rest, brief_description_length));
+  optional_text("public_page", a.public_page);
   optional_text("instruction", a.instruction);
   d.set("event", a.event);
   std::string cats;

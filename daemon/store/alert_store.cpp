@@ -29,11 +29,15 @@ std::string postgres_array(const std::vector<std::string>& ids) {
   return out + "}";
 }
 
+}  // namespace
+
 std::string new_alert_id() {
   // One generator per thread: boost's random_generator is not thread-safe.
   thread_local boost::uuids::random_generator generate;
   return boost::uuids::to_string(generate());
 }
+
+namespace {
 
 // The whole batch in one statement: alerts, fixed-target deliveries, every subscriber
 // fan-out, Idempotency-Keys and the alert.accepted audit events, as data-modifying CTEs.
@@ -123,7 +127,7 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
   for (const auto i : live) {
     const auto& n = *batch[i];
     const auto& a = n.alert;
-    const auto id = new_alert_id();
+    const auto id = n.id.empty() ? new_alert_id() : n.id;
     const int priority = model::priority(a);
     ids.push_back(id);
     boost::json::array categories;
@@ -262,7 +266,7 @@ AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
                            const std::vector<NewDelivery>& deliveries,
                            const std::vector<SubscriberFanout>& fanouts, const std::string& actor,
                            const std::optional<IdempotencyKey>& idempotency) {
-  const NewAlert one{alert, deliveries, fanouts, actor, idempotency};
+  const NewAlert one{alert, deliveries, fanouts, actor, idempotency, std::nullopt, {}};
   const auto outcome = insert_alerts(conn, {&one}).front();
   switch (outcome.refused) {
     case InsertOutcome::Refused::nothing_to_deliver:

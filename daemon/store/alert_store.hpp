@@ -21,6 +21,15 @@ void announce_new_work(pqxx::connection& conn);
 // One message of a delivery: a long text is sent as parts 1..n, each only after the one
 // before it was delivered.
 struct RenderedPart {
+  RenderedPart(std::string language_, std::string text_, std::string action_ = "send",
+               std::optional<long long> refers_to_ = std::nullopt,
+               std::optional<std::string> fallback_text_ = std::nullopt)
+      : language(std::move(language_)),
+        text(std::move(text_)),
+        action(std::move(action_)),
+        refers_to(refers_to_),
+        fallback_text(std::move(fallback_text_)) {}
+
   std::string language;
   std::string text;
   // A correction's part may act on a published post (delivery refers_to): "edit",
@@ -70,6 +79,9 @@ struct AcceptedAlert {
 };
 
 // One alert to write, with everything rendered: nothing in it needs the database.
+// A fresh alert id (a random UUID).
+std::string new_alert_id();
+
 struct NewAlert {
   model::Alert alert;
   std::vector<NewDelivery> deliveries;
@@ -78,6 +90,7 @@ struct NewAlert {
   std::optional<IdempotencyKey> idempotency;
   // Set: held for a second operator's approval until then (a CAP datetime); nothing due.
   std::optional<std::string> approval_expires_at;
+  std::string id;  // chosen before rendering (its public page is in the texts); empty: new
 };
 
 // What became of one alert of a batch: accepted, or refused on its own.

@@ -275,8 +275,9 @@ TEST_F(AraldoctlE2E, ASchedulerKeysSchedulesAndTwoDaemonsSendEachOccurrenceOnce)
   EXPECT_EQ(db_->scalar("SELECT count(DISTINCT occurrence) FROM schedule_occurrences"),
             std::to_string(n));
   EXPECT_EQ(db_->scalar("SELECT DISTINCT submitted_by FROM alerts"), "cron-siren");
-  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() >= 2u * n; }));
-  EXPECT_EQ(emulator_messages().size(), 2u * n);  // two chats, once per occurrence
+  const auto expected = static_cast<std::size_t>(2 * n);  // two chats, once per occurrence
+  ASSERT_TRUE(wait_until([&] { return emulator_messages().size() >= expected; }));
+  EXPECT_EQ(emulator_messages().size(), expected);
 
   const auto shown = ctl({"schedules", "show", id}, scheduler);
   EXPECT_EQ(shown.status, 0) << shown.output;

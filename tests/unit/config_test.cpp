@@ -114,3 +114,15 @@ TEST(Config, OnCancelAndOnUpdateMustBeWhatThePlatformCanDo) {
   // Telegram edits by default: readers of the message see it say it is cancelled.
   EXPECT_EQ(load(base).channels.find("tg")->on_cancel(), channels::Action::edit);
 }
+
+TEST(Config, ThePublicUrlIsAnAbsoluteHttpUrl) {
+  EXPECT_EQ(load("alerts: {public_url: 'https://allerta.comune.example'}\n" + base).public_url,
+            "https://allerta.comune.example");
+  for (const auto* bad : {"allerta.comune.example", "ftp://x.example", "https://x.example/",
+                          "https://x.example/?a=1"}) {
+    EXPECT_NE(error_of("alerts: {public_url: '" + std::string(bad) + "'}\n" + base)
+                  .find("alerts.public_url"),
+              std::string::npos)
+        << bad;
+  }
+}

@@ -249,3 +249,16 @@ TEST(Renderer, EmptySectionsLeaveAtMostOneBlankLine) {
   EXPECT_EQ(text.find("\n\n\n"), std::string::npos) << text;
   EXPECT_EQ(text, "🔴 <b>Esondazione &lt;Seveso&gt;</b>\n\n— protezionecivile@comune.example");
 }
+
+TEST(Renderer, AShortenedDescriptionLinksToThePublicPageWhenThereIsOne) {
+  render::Renderer r;
+  auto ch = whatsapp();
+  auto a = alert();
+  a.web = "https://www.comune.milano.it/allerta";
+  a.public_page = "https://allerta.comune.example/public/alerts/6f1c";
+  for (int i = 0; i < 40; ++i) a.description += "Frase numero " + std::to_string(i) + " è qui. ";
+  const auto params = parameters_of(*ch, r.render(*ch, a).text);
+  ASSERT_EQ(params.size(), 4u);
+  EXPECT_TRUE(params[2].ends_with(". … https://allerta.comune.example/public/alerts/6f1c"))
+      << params[2];
+}
