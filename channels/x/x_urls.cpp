@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "daemon/text/utf8.hpp"
+
 namespace araldo::channels::x {
 namespace {
 
@@ -65,14 +67,7 @@ bool known_tld(std::u32string_view candidate) {
     for (auto tld : top_level_domains()) {
       // The list is UTF-8; decode it once.
       std::u32string wide;
-      for (std::size_t i = 0; i < tld.size();) {
-        const auto b = static_cast<unsigned char>(tld[i]);
-        const int len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-        char32_t cp = len == 1 ? b : b & (0x7F >> len);
-        for (int k = 1; k < len && i + k < tld.size(); ++k) cp = (cp << 6) | (tld[i + k] & 0x3F);
-        wide += cp;
-        i += len;
-      }
+      text::for_each_code_point(tld, [&](char32_t cp) { wide += cp; });
       out.insert(std::move(wide));
     }
     return out;

@@ -111,7 +111,7 @@ IntakeResult Corrections::update(const std::string& alert_id, std::string_view b
   auto& update = std::get<store::NewAlert>(prepared);
 
   // The original's unsent messages never go out after the update.
-  store::cancel_alert(db_, actor, alert_id, "alert.superseded", {{"by", "an update"}});
+  store::cancel_alert(db_, actor, alert_id, "alert.superseded");
   const auto posts = by_target(store::published_posts(db_, alert_id));
   for (auto& d : update.deliveries) {
     const auto found = posts.find({d.channel, d.target});

@@ -374,11 +374,7 @@ int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::st
                  const std::string& kind, const boost::json::object& detail) {
   pqxx::work tx(conn);
   const std::string why =
-      kind == "alert.superseded"
-          ? "superseded by update " +
-                std::string(detail.contains("by") ? detail.at("by").as_string().c_str() : "") +
-                " from " + actor
-          : "cancelled by " + actor;
+      (kind == "alert.superseded" ? "superseded by an update from " : "cancelled by ") + actor;
   const auto rows = tx.exec_params(
       "WITH cancelled AS ("
       "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"

@@ -48,7 +48,7 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
 
 // Cancels what an alert has not sent yet (pending or retrying: in-flight sends finish
 // and are recorded), audited with the operator's name, and records `kind`
-// (alert.cancelled, or alert.superseded with detail "by": the update) even when nothing
+// (alert.cancelled, or alert.superseded by an update) even when nothing
 // was left to stop. Returns how many.
 int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id,
                  const std::string& kind = "alert.cancelled",
