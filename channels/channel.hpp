@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "channels/http_exchange.hpp"
+#include "channels/inbound/inbound.hpp"
 #include "channels/outcome.hpp"
 
 namespace araldo::channels {
@@ -148,6 +149,10 @@ class Channel {
     return std::chrono::milliseconds(0);
   }
   RateLimit rate_limit() const { return settings_.rate_limit.value_or(default_rate_limit()); }
+
+  // What the platform tells Araldo (receipts, citizens subscribing or leaving), when the
+  // config enables it; nullptr otherwise.
+  virtual const Inbound* inbound() const { return nullptr; }
 
  private:
   ChannelSettings settings_;

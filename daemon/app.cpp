@@ -18,13 +18,20 @@
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/keys_api.hpp"
 #include "daemon/api/listing_api.hpp"
+#include "daemon/api/metrics_api.hpp"
 #include "daemon/api/openapi.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/api/schedules_api.hpp"
+#include "daemon/api/status_api.hpp"
 #include "daemon/api/subscribers_api.hpp"
 #include "daemon/audit/sequencer.hpp"
 #include "daemon/cap/cap_writer.hpp"
+#include "daemon/console/console_files.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
+#include "daemon/inbound/inbound_worker.hpp"
+#include "daemon/inbound/update_poller.hpp"
+#include "daemon/inbound/webhook_api.hpp"
+#include "daemon/metrics/araldo_metrics.hpp"
 #include "daemon/render/renderer.hpp"
 #include "daemon/store/approval_store.hpp"
 #include "daemon/store/database.hpp"
@@ -32,6 +39,28 @@
 #include "daemon/store/pg_delivery_queue.hpp"
 
 namespace araldo {
+namespace {
+
+// An alert submission's fate, by the problem type of a refusal.
+void count_submission(metrics::Registry& metrics, const http::Response& r) {
+  if (r.status == 201 || r.status == 202) {
+    metrics.inc("araldo_alerts_accepted_total", {{"via", "api"}});
+    return;
+  }
+  if (r.status < 400) return;  // an idempotent replay: counted the first time
+  std::string reason = "http_" + std::to_string(r.status);
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(r.body, ec);
+  if (!ec && doc.is_object()) {
+    if (const auto* type = doc.as_object().if_contains("type"); type && type->is_string()) {
+      const std::string_view t = type->as_string();
+      reason = std::string(t.substr(t.rfind(':') + 1));
+    }
+  }
+  metrics.inc("araldo_alerts_refused_total", {{"reason", reason}});
+}
+
+}  // namespace
 
 int serve(config::Config& cfg) {
   // Signals are taken by sigwait below; every thread started from here inherits the mask.
@@ -62,6 +91,13 @@ int serve(config::Config& cfg) {
   api::SubscribersApi subscribers(db, cfg.channels);
   api::DeliveriesApi deliveries(db, new_work);
 
+  metrics::Registry metrics;
+  metrics::describe_all(metrics);
+  dispatcher.observe(
+      [&](const store::AttemptRecord& rec) { metrics::count_attempt(metrics, rec); });
+  inbound::InboundWorker inbound_worker(db, cfg.channels, metrics);
+  inbound::WebhookApi webhooks(db, cfg.channels, metrics, [&] { inbound_worker.notify(); });
+
   api::KeysApi keys(db);
   // Cursors signed with a key every daemon sharing the audit key derives alike.
   const auto signing_key = cfg.audit.signing_key
@@ -84,7 +120,11 @@ int serve(config::Config& cfg) {
   };
   api::RouteTable routes(db, cfg.http.body_limit);
   routes.add({"POST", "/v1/alerts", senders, json + ", " + cap::cap_media_type, 0,
-              handler(alerts, &api::AlertsApi::post)});
+              [&](const api::Call& call) {
+                auto r = alerts.post(call);
+                count_submission(metrics, r);
+                return r;
+              }});
   routes.add(
       {"POST", "/v1/alerts/preview", senders, json, 0, handler(alerts, &api::AlertsApi::preview)});
   routes.add({"GET", "/v1/alerts", readers, "", 0, handler(listing, &api::ListingApi::alerts)});
@@ -144,6 +184,16 @@ int serve(config::Config& cfg) {
   routes.add({"DELETE", "/v1/schedules/{id}", schedulers, "", 0,
               handler(schedules, &api::SchedulesApi::remove)});
   routes.add({"GET", "/healthz", {}, "", 0, [](const api::Call&) { return api::healthz(); }});
+  // The platforms' webhooks: no key; each platform's own signature or secret token.
+  // WhatsApp batches up to 3 MB.
+  routes.add(
+      {"GET", "/webhooks/{channel}", {}, "", 0, handler(webhooks, &inbound::WebhookApi::verify)});
+  routes.add({"POST",
+              "/webhooks/{channel}",
+              {},
+              json,
+              4 << 20,
+              handler(webhooks, &inbound::WebhookApi::receive)});
   // The public archive: no key, by design.
   api::ArchiveApi archive(db, cfg.public_url);
   routes.add({"GET", "/public/alerts.atom", {}, "", 0, handler(archive, &api::ArchiveApi::feed)});
@@ -161,6 +211,32 @@ int serve(config::Config& cfg) {
                     });
               }});
 
+  // For Prometheus: no key, like /readyz (it names channels, never targets or secrets).
+  api::MetricsApi metrics_api(db, metrics, [&] {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, s] : dispatcher.channel_status()) out[name] = s.state;
+    return out;
+  });
+  routes.add({"GET", "/metrics", {}, "", 0, handler(metrics_api, &api::MetricsApi::scrape)});
+  // The console: its files need no key; what it shows comes from the API, under the key
+  // its user typed.
+  api::StatusApi status_api(db, [&] {
+    std::map<std::string, api::ChannelState> out;
+    const auto status = dispatcher.channel_status();
+    for (const auto* c : cfg.channels.enabled()) {
+      const auto it = status.find(c->name());
+      out[c->name()] = it == status.end()
+                           ? api::ChannelState{c->settings().type, "ok", "", 0}
+                           : api::ChannelState{c->settings().type, it->second.state,
+                                               it->second.reason, it->second.resumes_in_ms};
+    }
+    return out;
+  });
+  const std::vector<Role> everyone{Role::Operator, Role::Scheduler, Role::Auditor, Role::Admin};
+  routes.add({"GET", "/v1/me", everyone, "", 0, handler(status_api, &api::StatusApi::me)});
+  routes.add({"GET", "/v1/status", everyone, "", 0, handler(status_api, &api::StatusApi::status)});
+  routes.add({"GET", "/console", {}, "", 0, console::serve});
+  routes.add({"GET", "/console/{file}", {}, "", 0, console::serve});
   routes.add({"GET", "/v1/openapi.json", {}, "", 0, [](const api::Call&) {
                 return http::Response::json(200, api::openapi_document());
               }});
@@ -197,6 +273,18 @@ int serve(config::Config& cfg) {
                                              [] { return false; });
     }
   });
+  std::jthread inbound_thread([&](std::stop_token st) { inbound_worker.run(st); });
+  inbound::register_inbound(cfg.channels.enabled());
+  const auto poll_owner =
+      cfg.dispatch.worker_id.empty() ? dispatch::make_worker_id() : cfg.dispatch.worker_id;
+  std::vector<std::unique_ptr<inbound::UpdatePoller>> pollers;
+  std::vector<std::jthread> poller_threads;
+  for (const auto* c : cfg.channels.enabled()) {
+    if (!c->inbound() || !c->inbound()->polls()) continue;
+    pollers.push_back(std::make_unique<inbound::UpdatePoller>(db, *c, poll_owner, metrics,
+                                                              [&] { inbound_worker.notify(); }));
+    poller_threads.emplace_back([p = pollers.back().get()](std::stop_token st) { p->run(st); });
+  }
   const auto port = server.start();
   spdlog::info("event=http.listening url=http://{}:{} channels={}",
                cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
@@ -212,6 +300,10 @@ int serve(config::Config& cfg) {
   schedule_thread.request_stop();
   schedule_thread.join();
   server.stop();
+  for (auto& t : poller_threads) t.request_stop();
+  poller_threads.clear();  // joins
+  inbound_thread.request_stop();
+  inbound_thread.join();
   dispatch_thread.request_stop();
   dispatch_thread.join();
   seal_thread.request_stop();  // after the dispatcher's last writes, so they are sealed too

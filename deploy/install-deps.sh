@@ -12,6 +12,7 @@ packages=(
   publicsuffix  # the top-level domains X recognises URLs on
   libical-dev tzdata  # schedules: RFC 5545 recurrence, and the IANA zones libical reads
   libclang-rt-14-dev  # the sanitizer and libFuzzer runtimes: only a Recommends of clang-14
+  chromium chromium-driver fonts-dejavu-core  # the console, tested in a real browser (WebDriver)
   postgresql-15 clang-format openssl
 )
 

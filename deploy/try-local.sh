@@ -70,10 +70,16 @@ if [ ! -s "$var/admin-key" ]; then
 fi
 key=$(cat "$var/api-key")
 admin_key=$(cat "$var/admin-key")
+# The emulator's WhatsApp webhooks (receipts, citizens writing STOP) go to this araldod.
+curl -s -o /dev/null -H 'Content-Type: application/json' \
+  -d "{\"url\":\"http://127.0.0.1:$port/webhooks/whatsapp-comune\"}" \
+  "http://127.0.0.1:$emulator_port/_emulator/whatsapp/webhook" || true
 
 cat <<MSG
 
 Araldo is starting on http://127.0.0.1:$port (Ctrl-C stops it).
+  Console:   http://127.0.0.1:$port/console  (paste a key below to sign in)
+  Metrics:   http://127.0.0.1:$port/metrics
   API keys:  operator $key  (var/api-key)
              admin    $admin_key  (var/admin-key)
   Audit log: ./build/araldoctl --database-url "$ARALDO_DATABASE_URL" audit verify \\
@@ -89,6 +95,9 @@ WhatsApp goes to subscribers; add some first (an admin's work):
   curl -H "Authorization: Bearer $admin_key" -H 'Content-Type: text/csv' \
        --data-binary @deploy/examples/subscribers.csv \
        http://127.0.0.1:$port/v1/channels/whatsapp-comune/subscribers/import
+A citizen writes STOP on WhatsApp (the emulator signs and sends the webhook):
+  curl -H 'Content-Type: application/json' -d '{"from":"393331234567","text":"STOP"}' \
+       http://127.0.0.1:$emulator_port/_emulator/whatsapp/inbound
 What each platform would have received:
               curl http://127.0.0.1:$emulator_port/_emulator/telegram/messages
               (and /_emulator/x/messages, /_emulator/facebook/messages,

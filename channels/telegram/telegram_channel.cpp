@@ -8,6 +8,7 @@
 #include "channels/base_url.hpp"
 #include "channels/telegram/telegram_classify.hpp"
 #include "channels/telegram/telegram_html.hpp"
+#include "channels/telegram/telegram_inbound.hpp"
 #include "channels/telegram/telegram_split.hpp"
 
 namespace araldo::channels::telegram {
@@ -30,6 +31,22 @@ class TelegramChannel final : public Channel {
         pacing_(pacing) {}
 
   std::vector<Target> targets() const override { return chats_; }
+  // Private chats that wrote /start, rather than configured chats.
+  bool subscribers() const override { return subscription_; }
+  const Inbound* inbound() const override { return inbound_.get(); }
+
+  void enable_subscription() { subscription_ = true; }
+  void enable_inbound(InboundConfig config) {
+    inbound_ =
+        make_inbound(std::move(config), [this](const std::string& method, const std::string& body) {
+          OutgoingRequest req;
+          req.method = "POST";
+          req.url = base_url_ + "/bot" + token_.reveal() + "/" + method;
+          req.headers.set("Content-Type", "application/json");
+          req.body = body;
+          return req;
+        });
+  }
 
   std::string escape(std::string_view text) const override { return escape_html(text); }
 
@@ -123,6 +140,8 @@ class TelegramChannel final : public Channel {
   std::string base_url_;
   config::Secret token_;
   std::vector<Target> chats_;
+  bool subscription_ = false;
+  std::unique_ptr<Inbound> inbound_;
   bool disable_notification_;
   Pacing pacing_;
 };
@@ -140,8 +159,16 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
     throw config::ConfigError(section.path() +
                               ".bot_token: not a bot token (expected <digits>:<35 characters>)");
   }
+  const bool subscription = section.boolean("subscribers", false);
   auto chats = section.string_list("chats");
-  if (chats.empty()) throw config::ConfigError(section.path() + ".chats: list at least one chat");
+  if (subscription && !chats.empty()) {
+    throw config::ConfigError(section.path() +
+                              ".chats: a subscription channel sends to the private chats that "
+                              "subscribed; list groups and channels in another channel");
+  }
+  if (chats.empty() && !subscription) {
+    throw config::ConfigError(section.path() + ".chats: list at least one chat");
+  }
   for (std::size_t i = 0; i < chats.size(); ++i) {
     if (!std::regex_match(chats[i], chat_shape)) {
       throw config::ConfigError(section.path() + ".chats[" + std::to_string(i) +
@@ -165,9 +192,21 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
   Pacing pacing;
   pacing.private_chat = section.millis("private_chat_interval_ms", pacing.private_chat);
   pacing.group = section.millis("group_interval_ms", pacing.group);
-  return std::make_unique<TelegramChannel>(std::move(settings), std::move(base_url),
-                                           std::move(token), std::move(targets),
-                                           disable_notification, pacing);
+  std::optional<InboundConfig> inbound;
+  if (section.has("inbound")) {
+    auto s = section.section("inbound");
+    inbound = read_inbound_config(s, settings.language);
+  }
+  if (subscription && !inbound) {
+    throw config::ConfigError(
+        section.path() + ".inbound: a subscription channel needs it, to hear /start and /stop");
+  }
+  auto channel =
+      std::make_unique<TelegramChannel>(std::move(settings), std::move(base_url), std::move(token),
+                                        std::move(targets), disable_notification, pacing);
+  if (subscription) channel->enable_subscription();
+  if (inbound) channel->enable_inbound(std::move(*inbound));
+  return channel;
 }
 
 }  // namespace araldo::channels::telegram

@@ -5,6 +5,7 @@
 
 #include "channels/graph/graph_api.hpp"
 #include "channels/whatsapp/whatsapp_classify.hpp"
+#include "channels/whatsapp/whatsapp_inbound.hpp"
 #include "daemon/text/utf8.hpp"
 
 namespace araldo::channels::whatsapp {
@@ -142,6 +143,25 @@ class WhatsAppChannel final : public Channel {
          {{"name", shaped.at("name")},
           {"language", {{"code", shaped.at("language")}}},
           {"components", {{{"type", "body"}, {"parameters", std::move(parameters)}}}}}}};
+    return request(body);
+  }
+
+  Outcome classify(const Answer& answer) const override { return classify_answer(answer); }
+
+  const Inbound* inbound() const override { return inbound_.get(); }
+  void enable_inbound(InboundConfig config) {
+    inbound_ =
+        make_inbound(std::move(config), [this](const std::string& to, const std::string& text) {
+          return request({{"messaging_product", "whatsapp"},
+                          {"recipient_type", "individual"},
+                          {"to", to},
+                          {"type", "text"},
+                          {"text", {{"preview_url", false}, {"body", text}}}});
+        });
+  }
+
+ private:
+  OutgoingRequest request(const boost::json::object& body) const {
     OutgoingRequest req;
     req.method = "POST";
     req.url = base_url_ + "/" + version_ + "/" + phone_number_id_ + "/messages";
@@ -155,9 +175,7 @@ class WhatsAppChannel final : public Channel {
     return req;
   }
 
-  Outcome classify(const Answer& answer) const override { return classify_answer(answer); }
-
- private:
+  std::unique_ptr<Inbound> inbound_;
   std::string base_url_;
   std::string version_;
   std::string phone_number_id_;
@@ -184,9 +202,21 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
     throw config::ConfigError(t.path() + ".languages: must map the channel's language '" +
                               settings.language + "' to an approved template language");
   }
-  return std::make_unique<WhatsAppChannel>(
+  std::optional<InboundConfig> inbound;
+  if (section.has("inbound")) {
+    auto s = section.section("inbound");
+    if (!c.app_secret) {
+      // The app secret is the webhook's only authentication.
+      throw config::ConfigError(s.path() +
+                                ": needs the channel's app_secret, which signs webhooks");
+    }
+    inbound = read_inbound_config(s, *c.app_secret, c.object_id, settings.language);
+  }
+  auto channel = std::make_unique<WhatsAppChannel>(
       std::move(settings), std::move(c.base_url), std::move(c.version), std::move(c.object_id),
       std::move(c.token), std::move(c.app_secret), std::move(tmpl));
+  if (inbound) channel->enable_inbound(std::move(*inbound));
+  return channel;
 }
 
 }  // namespace araldo::channels::whatsapp

@@ -35,6 +35,12 @@ boost::json::object delivery_json(const store::DeliveryStatus& d) {
   o["last_error"] = d.last_error ? boost::json::value(*d.last_error) : nullptr;
   if (d.next_attempt_at) o["next_attempt_at"] = *d.next_attempt_at;
   if (d.finished_at) o["finished_at"] = *d.finished_at;
+  if (d.receipt) {
+    boost::json::object r{{"state", *d.receipt}};
+    if (d.receipt_at) r["at"] = *d.receipt_at;
+    if (d.receipt_error) r["error"] = *d.receipt_error;
+    o["receipt"] = std::move(r);
+  }
   return o;
 }
 
@@ -189,12 +195,16 @@ http::Response AlertsApi::get(const Call& call) const {
   for (const auto& d : status->deliveries) deliveries.push_back(delivery_json(d));
   boost::json::object summary;
   for (const auto& [state, n] : status->by_state) summary[state] = n;
+  // What the platforms reported after accepting (only WhatsApp reports, today).
+  boost::json::object receipts;
+  for (const auto& [state, n] : status->receipts) receipts[state] = n;
   boost::json::object body{{"id", status->id},
                            {"accepted_at", status->accepted_at},
                            {"submitted_by", status->submitted_by},
                            {"state", alert_state(*status)},
                            {"alert", status->document},
                            {"summary", std::move(summary)},
+                           {"receipts", std::move(receipts)},
                            {"total_deliveries", status->total},
                            {"approval", approval_json(*status)},
                            {"deliveries", std::move(deliveries)}};

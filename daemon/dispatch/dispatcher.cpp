@@ -156,6 +156,7 @@ void Dispatcher::flush_records() {
   stats_.records += static_cast<long long>(unwritten_.size());
   for (std::size_t i = 0; i < unwritten_.size(); ++i) {
     const auto& rec = unwritten_[i];
+    if (updated[i] && observer_) observer_(rec);
     if (!updated[i]) {
       spdlog::warn("event=delivery.lease_lost delivery_id={} worker={}", rec.delivery_id,
                    options_.worker_id);

@@ -8,6 +8,7 @@
 // what was already claimed goes on being sent.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,12 @@ class Dispatcher {
   void run(std::stop_token stop);
 
   bool database_connected() const { return connected_.load(); }
+
+  // Called on the store thread with each attempt once it is written (metrics). Set before
+  // run().
+  void observe(std::function<void(const store::AttemptRecord&)> observer) {
+    observer_ = std::move(observer);
+  }
 
   // Work was committed here (an alert accepted, a retry requested): this dispatcher
   // claims it at once, and tells the others with one NOTIFY sent outside the writers'
@@ -98,6 +105,7 @@ class Dispatcher {
   std::map<std::string, ChannelQueue> queues_;  // per configured channel
   std::size_t rotation_ = 0;                    // which channel claims first, in turn
   std::vector<store::AttemptRecord> unwritten_;
+  std::function<void(const store::AttemptRecord&)> observer_;
   std::atomic<bool> local_work_{false};
   bool announce_ = false;  // other daemons have not been told of local work yet
   Clock::time_point last_announce_{};

@@ -331,13 +331,20 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     out.by_state[r[0].as<std::string>()] = r[1].as<long long>();
     out.total += r[1].as<long long>();
   }
+  for (const auto& r : tx.exec_params("SELECT receipt, count(*) FROM deliveries"
+                                      " WHERE alert_id = $1::uuid AND receipt IS NOT NULL"
+                                      " GROUP BY receipt",
+                                      id)) {
+    out.receipts[r[0].as<std::string>()] = r[1].as<long long>();
+  }
 
   const auto rows = tx.exec_params(
       "SELECT id, channel, channel_type, target, state, attempts,"
       " CASE WHEN state IN ('pending','retrying') AND next_attempt_at < 'infinity'"
       "      THEN to_json(next_attempt_at)#>>'{}' END,"
       " platform_id, last_error, to_json(updated_at)#>>'{}', to_json(finished_at)#>>'{}',"
-      " rendered_text, language, part, parts"
+      " rendered_text, language, part, parts,"
+      " receipt, to_json(receipt_at)#>>'{}', receipt_error"
       " FROM deliveries WHERE alert_id = $1::uuid ORDER BY id LIMIT $2",
       id, limit);
   for (const auto& r : rows) {
@@ -357,6 +364,9 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     d.language = r[12].as<std::string>();
     d.part = r[13].as<int>();
     d.parts = r[14].as<int>();
+    d.receipt = opt(r[15]);
+    d.receipt_at = opt(r[16]);
+    d.receipt_error = opt(r[17]);
     out.deliveries.push_back(std::move(d));
   }
   return out;

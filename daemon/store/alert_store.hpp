@@ -142,6 +142,10 @@ struct DeliveryStatus {
   std::string updated_at;
   std::optional<std::string> finished_at;
   std::string rendered_text;
+  // What the platform reported after accepting it (WhatsApp: delivered, read, failed).
+  std::optional<std::string> receipt;
+  std::optional<std::string> receipt_at;
+  std::optional<std::string> receipt_error;
 };
 
 struct AlertStatus {
@@ -158,6 +162,7 @@ struct AlertStatus {
   std::optional<std::string> approval_reason;
   boost::json::value document;
   std::map<std::string, long long> by_state;  // every delivery counted
+  std::map<std::string, long long> receipts;  // deliveries by the platform's last receipt
   long long total = 0;
   std::vector<DeliveryStatus> deliveries;  // the first `limit`, by id
 };

@@ -23,9 +23,16 @@ Database::Database(config::Secret dsn, int pool_size)
 
 Database::~Database() = default;
 
+Database::PoolStats Database::pool_stats() {
+  std::lock_guard lock(mutex_);
+  return {pool_size_, open_, static_cast<int>(idle_.size()), waiting_};
+}
+
 Database::Lease::Lease(Database& d, bool fresh) : db(d) {
   std::unique_lock lock(db.mutex_);
+  ++db.waiting_;
   db.available_.wait(lock, [&] { return !db.idle_.empty() || db.open_ < db.pool_size_; });
+  --db.waiting_;
   if (fresh && !db.idle_.empty()) {
     // Idle connections may be as dead as the one that just failed: replace one.
     db.idle_.pop_back();

@@ -49,6 +49,14 @@ class Database {
   template <typename Fn>
   auto with_connection(Fn&& fn);
 
+  struct PoolStats {
+    int size = 0;  // at most this many connections
+    int open = 0;  // open now, in use or idle
+    int idle = 0;
+    int waiting = 0;  // callers waiting for a connection
+  };
+  PoolStats pool_stats();
+
  private:
   struct Lease {
     // fresh: open a new connection, dropping an idle one if the pool is full.
@@ -66,6 +74,7 @@ class Database {
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   int open_ = 0;
+  int waiting_ = 0;
 };
 
 }  // namespace araldo::store

@@ -34,6 +34,8 @@ struct ClaimedDelivery {
   std::chrono::milliseconds valid_for{0};
   // Its send slot under the channel's rate (claim_paced); the default means at once.
   std::chrono::steady_clock::time_point release_at{};
+  // When its alert was accepted (or scheduled to go), for accept-to-platform latency.
+  std::chrono::system_clock::time_point accepted_at{};
 };
 
 // Which channels a claim or a wake-up time looks at.
@@ -75,6 +77,7 @@ struct AttemptRecord {
   model::DeliveryState next_state = model::DeliveryState::failed;
   std::optional<std::chrono::milliseconds> retry_in;
   std::optional<std::string> moved_to;  // the target's new address, for this and later parts
+  std::chrono::system_clock::time_point accepted_at{};
 };
 
 // A record naming the claimed delivery, its outcome still to fill in.

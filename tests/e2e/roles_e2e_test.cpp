@@ -160,7 +160,8 @@ TEST_F(RolesE2E, TheServedOpenApiDocumentMatchesWhatEachRoleMayCall) {
              {"{id}", "00000000-0000-4000-8000-000000000000"},
              {"{channel}", "telegram-main"},
              {"{address}", "%2B393330000000"},
-             {"{name}", "nobody"}}) {
+             {"{name}", "nobody"},
+             {"{file}", "console.js"}}) {
       if (auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
     }
     if (pattern == "/v1/deliveries/{id}/retry") path = "/v1/deliveries/1/retry";
@@ -170,6 +171,14 @@ TEST_F(RolesE2E, TheServedOpenApiDocumentMatchesWhatEachRoleMayCall) {
       const auto& roles = op.as_object().at("x-araldo-roles").as_array();
       const auto anonymous = http_request(method, daemon_url_ + path);
       ++operations;
+      if (roles.empty() && pattern.starts_with("/webhooks/")) {
+        // A served route (a POST without a body is refused by media type first): the
+        // channel of the base config simply takes no webhooks.
+        EXPECT_TRUE(anonymous.status == 415 ||
+                    anonymous.body.find("takes no webhooks") != std::string::npos)
+            << method << " " << path << " " << anonymous.body;
+        continue;
+      }
       if (roles.empty()) {
         EXPECT_NE(anonymous.status, 404) << method << " " << path;
         EXPECT_NE(anonymous.status, 405) << method << " " << path;

@@ -124,9 +124,11 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   options.address = host;
   options.port = port;
-  options.threads = 4;
+  options.threads = 8;  // long polls hold a thread each
   options.body_limit = 1 << 20;
   http::HttpServer server(options, [&](const http::Request& req) {
+    if (auto r = whatsapp.control(req)) return *r;
+    if (auto r = telegram.control(req)) return *r;
     if (auto r = emulator::handle_control(state, req)) return *r;
     if (auto r = telegram.handle(req)) return *r;
     if (auto r = x.handle(req)) return *r;

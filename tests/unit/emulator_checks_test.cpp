@@ -37,6 +37,17 @@ TEST(EmulatorChecks, AppSecretProofIsHexHmacSha256OfTheToken) {
   EXPECT_FALSE(crypto::same("abc", "abcd"));
 }
 
+TEST(EmulatorChecks, WebhookSignatureReproducesTheInboundVector) {
+  // shared/inbound.md §1: the emulator signs webhooks as Meta does.
+  const std::string body =
+      R"({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Mario Rossi"},"wa_id":"393331234567"}],"messages":[{"from":"393331234567","id":"wamid.TEST0001","timestamp":"1750000000","type":"text","text":{"body":"STOP"}}]},"field":"messages"}]}]})";
+  ASSERT_EQ(body.size(), 425u);
+  EXPECT_EQ(crypto::hub_signature("6f1c2a9e0b7d4c3f8a5e2d1b0c9f8e7a", body),
+            "sha256=96f59157927fe15dfce65fad23305487ed0e7568bb2feba7aee34159a9ad9348");
+  EXPECT_EQ(crypto::hub_signature("6f1c2a9e0b7d4c3f8a5e2d1b0c9f8e7a", body + "\n"),
+            "sha256=31712aebb7d06fa30beadec669192b0aaad7df16679339b11c91eb96609051a0");
+}
+
 TEST(EmulatorChecks, XWeightFollowsTwitterTextConformanceCases) {
   EXPECT_EQ(x::weighted_length("This is a test."), 15u);
   EXPECT_EQ(x::weighted_length("https://test.com"), 23u);

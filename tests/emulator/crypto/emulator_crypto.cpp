@@ -76,6 +76,10 @@ std::string graph_appsecret_proof(std::string_view app_secret, std::string_view 
   return out;
 }
 
+std::string hub_signature(std::string_view app_secret, std::string_view body) {
+  return "sha256=" + graph_appsecret_proof(app_secret, body);
+}
+
 bool same(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -20,6 +20,10 @@ std::string oauth1_hmac_sha1(std::string_view method, std::string_view base_url,
 // Graph API appsecret_proof: lowercase hex of HMAC-SHA256(app secret, access token).
 std::string graph_appsecret_proof(std::string_view app_secret, std::string_view token);
 
+// Meta's webhook signature header value: "sha256=" + lowercase hex of
+// HMAC-SHA256(app secret, raw body).
+std::string hub_signature(std::string_view app_secret, std::string_view body);
+
 // Comparison whose time does not depend on where the strings differ.
 bool same(std::string_view a, std::string_view b);
 

@@ -5,7 +5,9 @@
 #include <boost/url/parse_query.hpp>
 #include <regex>
 
+#include "tests/emulator/crypto/emulator_crypto.hpp"
 #include "tests/emulator/telegram/bot_html.hpp"
+#include "tests/emulator/webhook_sender.hpp"
 
 namespace araldo::emulator::telegram {
 namespace {
@@ -93,11 +95,201 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
           return bot_error(401, "Unauthorized");
         }
         if (method == "sendMessage") return send_message(token, request);
+        if (method == "setWebhook") return set_webhook(token, request);
+        if (method == "deleteWebhook") return delete_webhook(token, request);
+        if (method == "getUpdates") return get_updates(token, request);
         if (method == "editMessageText" || method == "deleteMessage") {
           return edit_or_delete(method, request);
         }
         return bot_error(404, "Not Found");
       });
+}
+
+http::Response TelegramApi::set_webhook(const std::string& token, const http::Request& request) {
+  std::string error;
+  auto params = read_params(request, error);
+  if (!params) return bot_error(400, error);
+  const auto url = (*params)["url"];
+  const auto secret = params->contains("secret_token") ? (*params)["secret_token"] : "";
+  if (!secret.empty()) {
+    if (secret.size() > 256) return bot_error(400, "Bad Request: secret token is too long");
+    static const std::regex allowed("[A-Za-z0-9_-]+");
+    if (!std::regex_match(secret, allowed)) {
+      return bot_error(400, "Bad Request: secret token contains unallowed characters");
+    }
+  }
+  if (!url.empty()) {
+    // Telegram wants HTTPS on 443, 80, 88 or 8443; the emulator also takes plain HTTP on
+    // loopback, where the tests' daemon listens.
+    static const std::regex https(R"(https://[^/:]+(:(443|80|88|8443))?(/.*)?)");
+    static const std::regex loopback(R"(http://127\.0\.0\.1:[0-9]+(/.*)?)");
+    if (!std::regex_match(url, https) && !std::regex_match(url, loopback)) {
+      return bot_error(400,
+                       "Bad Request: bad webhook: Webhook can be set up only on ports 80, "
+                       "88, 443 or 8443");
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto& bot = bots_[token];
+    bot.webhook_url = url;
+    bot.secret_token = secret;
+    ++bot.poll_generation;
+  }
+  updates_changed_.notify_all();
+  state_.record("telegram", {{"method", "setWebhook"}, {"url", url}});
+  return http::Response::json(200, R"({"ok":true,"result":true,"description":"Webhook was set"})");
+}
+
+http::Response TelegramApi::delete_webhook(const std::string& token, const http::Request& request) {
+  std::string error;
+  auto params = read_params(request, error);
+  if (!params) return bot_error(400, error);
+  {
+    std::lock_guard lock(mutex_);
+    auto& bot = bots_[token];
+    bot.webhook_url.clear();
+    bot.secret_token.clear();
+    if ((*params)["drop_pending_updates"] == "true") bot.pending.clear();
+  }
+  state_.record("telegram", {{"method", "deleteWebhook"}});
+  return http::Response::json(200,
+                              R"({"ok":true,"result":true,"description":"Webhook was deleted"})");
+}
+
+http::Response TelegramApi::get_updates(const std::string& token, const http::Request& request) {
+  std::string error;
+  auto params = read_params(request, error);
+  if (!params) return bot_error(400, error);
+  const auto number = [&](const char* k, long long fallback) {
+    const auto it = params->find(k);
+    return it == params->end() || it->second.empty() ? fallback : std::stoll(it->second);
+  };
+  const long long offset = number("offset", 0);
+  const long long limit = std::clamp(number("limit", 100), 1LL, 100LL);
+  const long long timeout = std::clamp(number("timeout", 0), 0LL, 50LL);
+  std::unique_lock lock(mutex_);
+  auto& bot = bots_[token];
+  if (!bot.webhook_url.empty()) {
+    return bot_error(409,
+                     "Conflict: can't use getUpdates method while webhook is active; use "
+                     "deleteWebhook to delete the webhook first");
+  }
+  const long long generation = ++bot.poll_generation;
+  updates_changed_.notify_all();
+  // An offset confirms every update before it.
+  while (!bot.pending.empty() && bot.pending.front().at("update_id").as_int64() < offset) {
+    bot.pending.pop_front();
+  }
+  updates_changed_.wait_for(lock, std::chrono::seconds(timeout), [&] {
+    return !bot.pending.empty() || bot.poll_generation != generation;
+  });
+  if (bot.poll_generation != generation) {
+    return bot_error(409,
+                     "Conflict: terminated by other getUpdates request; make sure that only "
+                     "one bot instance is running");
+  }
+  boost::json::array result;
+  for (const auto& u : bot.pending) {
+    if (static_cast<long long>(result.size()) >= limit) break;
+    result.push_back(u);
+  }
+  return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                       {"ok", true}, {"result", std::move(result)}}));
+}
+
+std::optional<http::Response> TelegramApi::control(const http::Request& request) {
+  if (request.path() != "/_emulator/telegram/updates" || request.method != "POST") {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(request.body, ec);
+  if (ec || !doc.is_object()) {
+    return http::Response::json(400, R"({"ok":false,"error":"expected a JSON object"})");
+  }
+  const auto& how = doc.as_object();
+  const auto get = [&](const char* k) -> const boost::json::value* { return how.if_contains(k); };
+  std::string token = *options_.tokens.begin();
+  if (const auto* t = get("token"); t && t->is_string()) token = std::string(t->as_string());
+  const auto* chat_v = get("chat_id");
+  if (!chat_v || !chat_v->is_int64() || chat_v->as_int64() <= 0) {
+    return http::Response::json(400, R"({"ok":false,"error":"chat_id: a user id"})");
+  }
+  const long long chat = chat_v->as_int64();
+  const boost::json::object user{
+      {"id", chat},
+      {"is_bot", false},
+      {"first_name", "Cittadino"},
+      {"language_code", get("language_code") && get("language_code")->is_string()
+                            ? get("language_code")->as_string()
+                            : "it"}};
+  const boost::json::object chat_obj{
+      {"id", chat}, {"first_name", "Cittadino"}, {"type", "private"}};
+  const long long now = unix_millis() / 1000;
+  const bool blocks = get("blocked") && get("blocked")->is_bool() && get("blocked")->as_bool();
+  boost::json::object update;
+  std::string url, secret;
+  long long update_id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto& bot = bots_[token];
+    update_id = bot.next_update_id++;
+    update["update_id"] = update_id;
+    if (blocks) {
+      blocked_.insert(std::to_string(chat));
+      update["my_chat_member"] = {
+          {"chat", chat_obj},
+          {"from", user},
+          {"date", now},
+          {"old_chat_member", {{"user", {{"id", 1}, {"is_bot", true}}}, {"status", "member"}}},
+          {"new_chat_member",
+           {{"user", {{"id", 1}, {"is_bot", true}}}, {"status", "kicked"}, {"until_date", 0}}}};
+    } else {
+      const std::string text =
+          get("text") && get("text")->is_string() ? std::string(get("text")->as_string()) : "";
+      started_.insert(std::to_string(chat));
+      blocked_.erase(std::to_string(chat));
+      boost::json::object message{{"message_id", update_id},
+                                  {"from", user},
+                                  {"chat", chat_obj},
+                                  {"date", now},
+                                  {"text", text}};
+      if (text.starts_with("/")) {
+        const auto end = text.find(' ');
+        message["entities"] = {{{"offset", 0},
+                                {"length", end == std::string::npos ? text.size() : end},
+                                {"type", "bot_command"}}};
+      }
+      update["message"] = std::move(message);
+    }
+    url = bot.webhook_url;
+    secret = bot.secret_token;
+    if (url.empty()) bot.pending.push_back(update);
+  }
+  if (url.empty()) {
+    updates_changed_.notify_all();
+    return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                         {"update_id", update_id}, {"queued", true}}));
+  }
+  http::Headers headers;
+  headers.set("Content-Type", "application/json");
+  const bool forge = get("forge") && get("forge")->is_bool() && get("forge")->as_bool();
+  if (!secret.empty()) {
+    headers.set("X-Telegram-Bot-Api-Secret-Token", forge ? secret + "x" : secret);
+  }
+  const int attempts = get("attempts") && get("attempts")->is_int64()
+                           ? static_cast<int>(get("attempts")->as_int64())
+                           : 5;
+  const auto body = boost::json::serialize(update);
+  auto answers = post_webhook(url, headers, body, attempts);
+  if (get("duplicate") && get("duplicate")->is_bool() && get("duplicate")->as_bool()) {
+    const auto again = post_webhook(url, headers, body, attempts);
+    answers.insert(answers.end(), again.begin(), again.end());
+  }
+  boost::json::array a;
+  for (int s : answers) a.push_back(s);
+  return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                       {"update_id", update_id}, {"answers", std::move(a)}}));
 }
 
 std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat) {
@@ -124,10 +316,17 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
   const auto chat = (*params)["chat_id"];
   static const std::regex chat_shape("@[A-Za-z][A-Za-z0-9_]{3,31}|-?[0-9]{1,20}");
   if (chat.empty()) return bot_error(400, "Bad Request: chat_id is empty");
+  bool started = false, blocked = false;
+  {
+    std::lock_guard lock(mutex_);
+    started = started_.contains(chat);
+    blocked = blocked_.contains(chat);
+  }
   if (!std::regex_match(chat, chat_shape) ||
-      (!options_.chats.empty() && !options_.chats.contains(chat))) {
+      (!options_.chats.empty() && !options_.chats.contains(chat) && !started)) {
     return bot_error(400, "Bad Request: chat not found");
   }
+  if (blocked) return bot_error(403, "Forbidden: bot was blocked by the user");
   if (auto moved = options_.migrated_chats.find(chat); moved != options_.migrated_chats.end()) {
     boost::json::object o{
         {"ok", false},

@@ -4,6 +4,9 @@
 // HTML is parsed like Telegram parses it, over-long text is refused, flood limits answer
 // 429 with parameters.retry_after; a reply, an edit or a deletion must name a message the
 // bot sent to that chat (and not deleted); an edit must change the text.
+#include <boost/json/object.hpp>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -29,13 +32,36 @@ struct Options {
   double group_per_minute = 20;   // per group or channel
 };
 
+// Updates, as the Bot API hands them out: queued per bot with sequential update_ids, and
+// either pushed to the webhook set with setWebhook (with its secret token, repeated while
+// not answered 2xx) or returned by getUpdates long polls (which the webhook excludes, and
+// a second poller terminates with 409). /_emulator/telegram/updates makes a user write or
+// block the bot.
 class TelegramApi {
  public:
   TelegramApi(Options options, EmulatorState& state);
   // Answers /bot<token>/<method>; nullopt for any other path.
   std::optional<http::Response> handle(const http::Request& request);
+  // /_emulator/telegram/updates; nullopt for any other path.
+  std::optional<http::Response> control(const http::Request& request);
 
  private:
+  http::Response set_webhook(const std::string& token, const http::Request& request);
+  http::Response delete_webhook(const std::string& token, const http::Request& request);
+  http::Response get_updates(const std::string& token, const http::Request& request);
+
+  struct Bot {
+    std::string webhook_url;
+    std::string secret_token;
+    std::deque<boost::json::object> pending;  // for getUpdates
+    long long next_update_id = 100000;
+    long long poll_generation = 0;  // a newer getUpdates terminates the one waiting
+  };
+  std::map<std::string, Bot> bots_;
+  std::condition_variable updates_changed_;
+  std::set<std::string> started_;  // private chats that wrote to the bot
+  std::set<std::string> blocked_;  // users who blocked it since
+
   http::Response send_message(const std::string& token, const http::Request& request);
   http::Response edit_or_delete(const std::string& method, const http::Request& request);
   std::optional<long long> throttle(const std::string& token, const std::string& chat);

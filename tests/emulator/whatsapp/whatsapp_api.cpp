@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "tests/emulator/crypto/emulator_crypto.hpp"
 #include "tests/emulator/graph/graph_emulation.hpp"
+#include "tests/emulator/webhook_sender.hpp"
 
 namespace araldo::emulator::whatsapp {
 namespace {
@@ -82,12 +84,7 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
     return graph::error(400, 131009, "(#131009) Parameter value is not valid: to");
   }
   const auto type = string_at(doc, {"type"});
-  if (type == "text") {
-    // No conversation is open with a citizen who never wrote first.
-    return graph::error(400, 131047,
-                        "Re-engagement message: more than 24 hours have passed since the "
-                        "recipient last replied to the sender number.");
-  }
+  if (type == "text") return send_text(to, doc);
   if (type != "template") return graph::error(400, 100, "(#100) Param type must be template");
   const auto name = string_at(doc, {"template", "name"});
   const auto language = string_at(doc, {"template", "language", "code"});
@@ -139,6 +136,7 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
       }
     }
     id = "wamid.EMU" + std::to_string(next_id_++);
+    sent_.emplace_back(id, to);
   }
   state_.record("whatsapp", {{"id", id},
                              {"to", to},
@@ -149,6 +147,197 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
                             {"contacts", {{{"input", to}, {"wa_id", to}}}},
                             {"messages", {{{"id", id}, {"message_status", "accepted"}}}}};
   return http::Response::json(200, boost::json::serialize(reply));
+}
+
+http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::value& doc) {
+  const auto body = string_at(doc, {"text", "body"});
+  if (body.empty()) return graph::error(400, 131008, "(#131008) Required parameter is missing");
+  if (body.size() > 4096) {
+    return graph::error(400, 100, "(#100) Param text['body'] must be at most 4096 characters");
+  }
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    // Free text only inside the customer-service window the citizen's last message opened.
+    const auto it = window_.find(to);
+    if (it == window_.end() || unix_millis() / 1000 - it->second > 24 * 3600) {
+      return graph::error(400, 131047,
+                          "Re-engagement message: more than 24 hours have passed since the "
+                          "recipient last replied to the sender number.");
+    }
+    id = "wamid.EMU" + std::to_string(next_id_++);
+    sent_.emplace_back(id, to);
+  }
+  state_.record("whatsapp", {{"id", id}, {"to", to}, {"type", "text"}, {"text", body}});
+  boost::json::object reply{{"messaging_product", "whatsapp"},
+                            {"contacts", {{{"input", to}, {"wa_id", to}}}},
+                            {"messages", {{{"id", id}}}}};
+  return http::Response::json(200, boost::json::serialize(reply));
+}
+
+std::vector<int> WhatsAppApi::deliver(const boost::json::object& value,
+                                      const boost::json::object& how) {
+  boost::json::object v = value;
+  v["messaging_product"] = "whatsapp";
+  v["metadata"] = {{"display_phone_number", "15550783881"},
+                   {"phone_number_id", options_.phone_number_id}};
+  const boost::json::object envelope{
+      {"object", "whatsapp_business_account"},
+      {"entry",
+       {{{"id", "102290129340398"}, {"changes", {{{"value", v}, {"field", "messages"}}}}}}}};
+  const auto body = boost::json::serialize(envelope);
+  std::string url, secret;
+  {
+    std::lock_guard lock(mutex_);
+    url = webhook_url_;
+    secret = webhook_secret_;
+  }
+  http::Headers headers;
+  headers.set("Content-Type", "application/json");
+  const auto flag = [&](const char* k) {
+    const auto* f = how.if_contains(k);
+    return f && f->is_bool() && f->as_bool();
+  };
+  if (!flag("unsigned")) {
+    // A forgery: signed, but not with this app's secret.
+    headers.set("X-Hub-Signature-256",
+                crypto::hub_signature(flag("forge") ? secret + "-forged" : secret, body));
+  }
+  const auto* a = how.if_contains("attempts");
+  const int attempts = a && a->is_int64() ? static_cast<int>(a->as_int64()) : 5;
+  {
+    std::lock_guard lock(mutex_);
+    webhooks_.emplace_back(body, headers);
+  }
+  auto answers = post_webhook(url, headers, body, attempts);
+  if (flag("duplicate")) {
+    // Meta delivers to every subscribed app, and retries: the same body, again.
+    const auto again = post_webhook(url, headers, body, attempts);
+    answers.insert(answers.end(), again.begin(), again.end());
+  }
+  return answers;
+}
+
+std::optional<http::Response> WhatsAppApi::control(const http::Request& request) {
+  const std::string path(request.path());
+  if (!path.starts_with("/_emulator/whatsapp/") || request.method != "POST") return std::nullopt;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(request.body.empty() ? "{}" : request.body, ec);
+  if (ec || !doc.is_object()) {
+    return http::Response::json(400, R"({"ok":false,"error":"expected a JSON object"})");
+  }
+  const auto& how = doc.as_object();
+  const auto answers_json = [](const std::vector<int>& answers) {
+    boost::json::array a;
+    for (int s : answers) a.push_back(s);
+    return a;
+  };
+  if (path == "/_emulator/whatsapp/webhook") {
+    std::lock_guard lock(mutex_);
+    webhook_url_ = string_at(doc, {"url"});
+    webhook_secret_ = string_at(doc, {"secret"});
+    if (webhook_secret_.empty() && options_.app_secret) webhook_secret_ = *options_.app_secret;
+    return http::Response::json(200, R"({"ok":true})");
+  }
+  if (path == "/_emulator/whatsapp/inbound") {
+    // A citizen writes: that opens the customer-service window, and Meta tells the app.
+    const auto from = string_at(doc, {"from"});
+    const auto text = string_at(doc, {"text"});
+    const long long now = unix_millis() / 1000;
+    std::string id;
+    {
+      std::lock_guard lock(mutex_);
+      window_[from] = now;
+      id = "wamid.IN" + std::to_string(next_inbound_++);
+    }
+    boost::json::object value{
+        {"contacts", {{{"profile", {{"name", "Cittadino"}}}, {"wa_id", from}}}},
+        {"messages",
+         {{{"from", from},
+           {"id", id},
+           {"timestamp", std::to_string(now)},
+           {"type", "text"},
+           {"text", {{"body", text}}}}}}};
+    const auto answers = deliver(value, how);
+    return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                         {"id", id}, {"answers", answers_json(answers)}}));
+  }
+  if (path == "/_emulator/whatsapp/statuses") {
+    // Receipts for messages sent: all of them, or those named; in batches, in order or
+    // reversed, each batch once or twice.
+    const auto status = string_at(doc, {"status"});
+    std::vector<std::pair<std::string, std::string>> chosen;
+    {
+      std::lock_guard lock(mutex_);
+      if (const auto* ids = how.if_contains("ids"); ids && ids->is_array()) {
+        for (const auto& want : ids->as_array()) {
+          for (const auto& s : sent_) {
+            if (want.is_string() && s.first == want.as_string()) chosen.push_back(s);
+          }
+        }
+      } else {
+        chosen = sent_;
+      }
+    }
+    if (const auto* r = how.if_contains("reverse"); r && r->is_bool() && r->as_bool()) {
+      std::reverse(chosen.begin(), chosen.end());
+    }
+    const auto* b = how.if_contains("batch");
+    const std::size_t batch = b && b->is_int64() ? static_cast<std::size_t>(b->as_int64()) : 1000;
+    const auto now = std::to_string(unix_millis() / 1000);
+    std::vector<int> answers;
+    long long posts = 0;
+    for (std::size_t start = 0; start < chosen.size(); start += batch) {
+      boost::json::array statuses;
+      for (std::size_t i = start; i < std::min(chosen.size(), start + batch); ++i) {
+        boost::json::object st{{"id", chosen[i].first},
+                               {"status", status},
+                               {"timestamp", now},
+                               {"recipient_id", chosen[i].second}};
+        if (status == "failed") {
+          st["errors"] = {{{"code", 131049},
+                           {"title",
+                            "This message was not delivered to maintain healthy ecosystem "
+                            "engagement."},
+                           {"message",
+                            "This message was not delivered to maintain healthy "
+                            "ecosystem engagement."},
+                           {"error_data",
+                            {{"details",
+                              "In order to maintain a healthy ecosystem "
+                              "engagement, the message failed to be "
+                              "delivered."}}}}};
+        } else {
+          st["pricing"] = {{"billable", true}, {"pricing_model", "PMP"}, {"category", "utility"}};
+        }
+        statuses.push_back(std::move(st));
+      }
+      const auto a = deliver({{"statuses", std::move(statuses)}}, how);
+      answers.insert(answers.end(), a.begin(), a.end());
+      ++posts;
+    }
+    return http::Response::json(
+        200,
+        boost::json::serialize(boost::json::object{
+            {"posts", posts}, {"statuses", chosen.size()}, {"answers", answers_json(answers)}}));
+  }
+  if (path == "/_emulator/whatsapp/replay") {
+    // The last webhook again, byte for byte and with its signature: a replay.
+    std::pair<std::string, http::Headers> last;
+    std::string url;
+    {
+      std::lock_guard lock(mutex_);
+      url = webhook_url_;
+      if (webhooks_.empty()) {
+        return http::Response::json(409, R"({"ok":false,"error":"no webhook sent yet"})");
+      }
+      last = webhooks_.back();
+    }
+    const auto answers = post_webhook(url, last.second, last.first, 1);
+    return http::Response::json(
+        200, boost::json::serialize(boost::json::object{{"answers", answers_json(answers)}}));
+  }
+  return std::nullopt;
 }
 
 }  // namespace araldo::emulator::whatsapp

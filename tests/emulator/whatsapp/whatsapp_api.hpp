@@ -10,6 +10,10 @@
 #include <set>
 #include <string>
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <vector>
+
 #include "daemon/http/http_message.hpp"
 #include "tests/emulator/emulator_state.hpp"
 #include "tests/emulator/token_bucket.hpp"
@@ -33,14 +37,30 @@ struct Options {
   double pair_seconds = 6;  // one message per recipient every N seconds
 };
 
+// Webhooks, as Meta sends them (shared/inbound.md): signed with the app secret over the raw
+// body, retried while not answered 200, and on request duplicated, reordered, forged or
+// unsigned. Control endpoints under /_emulator/whatsapp/ make citizens write and messages
+// be delivered or read.
 class WhatsAppApi {
  public:
   WhatsAppApi(Options options, EmulatorState& state);
   // Answers /vN.N/{id}/messages; nullopt for any other path.
   std::optional<http::Response> handle(const http::Request& request);
+  // /_emulator/whatsapp/{webhook,inbound,statuses,replay}; nullopt for any other path.
+  std::optional<http::Response> control(const http::Request& request);
 
  private:
   http::Response send_message(const std::string& phone_id, const http::Request& request);
+  http::Response send_text(const std::string& to, const boost::json::value& doc);
+  // Sends one envelope holding `values` (each a change's value: messages or statuses).
+  std::vector<int> deliver(const boost::json::object& value, const boost::json::object& how);
+
+  std::string webhook_url_;
+  std::string webhook_secret_;
+  std::map<std::string, long long> window_;                // number -> when it last wrote (Unix s)
+  std::vector<std::pair<std::string, std::string>> sent_;  // (wamid, to), in sending order
+  std::vector<std::pair<std::string, http::Headers>> webhooks_;  // what was delivered
+  long long next_inbound_ = 1;
 
   Options options_;
   EmulatorState& state_;

@@ -1,0 +1,114 @@
+#pragma once
+// What a platform tells Araldo, as plain values. A plugin that takes webhooks or polls
+// implements Inbound: it authenticates a webhook and cuts it into items (one status, one
+// message, one update), each with the key that makes it unique, and later says what an
+// item means. It never touches SQL or does I/O: the daemon stores items first (so a burst
+// is absorbed and a replay is a no-op), then applies their meaning.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "channels/http_exchange.hpp"
+
+namespace araldo::channels {
+
+// One unit of a webhook body or a poll, stored once per (channel, kind, key).
+struct InboundItem {
+  std::string kind;     // "status", "message", "update"
+  std::string key;      // what makes it unique: "wamid.X:delivered", a message wamid, update_id
+  std::string payload;  // the item's JSON, as the platform sent it
+  std::optional<long long> sequence;  // Telegram's update_id: where polling resumes
+};
+
+// Why a webhook was refused: the HTTP status, a short verdict for metrics and the audit
+// log ("unsigned", "bad_signature", "malformed", "too_large"), and what was wrong.
+struct Refusal {
+  int status = 400;
+  std::string verdict;
+  std::string detail;
+};
+
+using Received = std::variant<std::vector<InboundItem>, Refusal>;
+
+// A platform's receipt for a message Araldo sent, found by the id the platform gave it.
+struct Receipt {
+  std::string platform_id;  // a wamid
+  std::string state;        // sent, delivered, read, failed
+  long long at = 0;         // Unix seconds, as the platform stamped it
+  std::string error;        // with failed: code and title
+};
+
+// A citizen subscribing or leaving, on the channel itself.
+struct SubscriptionChange {
+  std::string address;  // the citizen's number or chat id
+  bool subscribe = false;
+  std::string language;  // with subscribe: the language they chose
+  long long at = 0;      // when they asked (Unix seconds): the consent or withdrawal time
+  std::string evidence;  // what they wrote, or "blocked the bot"
+  std::optional<std::string> confirmation;  // text to answer them with, if any
+  // The same text in other languages: leaving is confirmed in the language the citizen
+  // subscribed in, when that is one of these.
+  std::map<std::string, std::string> confirmation_in;
+  long long answer_by = 0;  // Unix seconds after which a free-form answer is refused (0: never)
+};
+
+struct Ignored {
+  std::string why;
+};
+
+using InboundMeaning = std::variant<Receipt, SubscriptionChange, Ignored>;
+
+// The answer to a webhook verification handshake (WhatsApp's GET with hub.challenge).
+struct HandshakeAnswer {
+  int status = 200;
+  std::string body;
+};
+
+class Inbound {
+ public:
+  virtual ~Inbound() = default;
+
+  // GET on the webhook path, with its decoded query parameters.
+  virtual HandshakeAnswer handshake(const std::map<std::string, std::string>& /*query*/) const {
+    return {405, "this webhook takes POST only"};
+  }
+  // Authenticates a webhook POST against the raw body (never a re-serialised one) and cuts
+  // it into items. Must compare secrets in constant time.
+  virtual Received receive(const http::Headers& headers, std::string_view body) const = 0;
+  virtual InboundMeaning interpret(const InboundItem& item) const = 0;
+  // A free-form text message to one address (a confirmation).
+  virtual OutgoingRequest answer(const std::string& address, const std::string& text) const = 0;
+
+  // Polling (Telegram's getUpdates): true when the config chose it over a webhook.
+  virtual bool polls() const { return false; }
+  virtual OutgoingRequest poll(long long /*offset*/, int /*timeout_seconds*/) const { return {}; }
+  virtual Received polled(const HttpReply& /*reply*/) const {
+    return Refusal{502, "unsupported", "this channel does not poll"};
+  }
+  // Called once at start: tells the platform where to deliver (setWebhook), or to stop
+  // (deleteWebhook, before polling). nullopt: nothing to say.
+  virtual std::optional<OutgoingRequest> registration() const { return std::nullopt; }
+};
+
+// Constant-time equality for secrets and signatures.
+bool same_secret(std::string_view a, std::string_view b);
+
+// The opt-in and opt-out words of a channel, per language: matched after trimming and
+// case folding, so "stop", " Stop " and "STOP" are the same word.
+class KeywordSet {
+ public:
+  void add(const std::string& language, const std::string& word);
+  // The language whose list holds `text`, if any.
+  std::optional<std::string> match(std::string_view text) const;
+  bool empty() const { return words_.empty(); }
+
+ private:
+  std::map<std::string, std::string> words_;  // folded word -> language
+};
+
+std::string fold_keyword(std::string_view text);
+
+}  // namespace araldo::channels

@@ -1,0 +1,243 @@
+#include "channels/telegram/telegram_inbound.hpp"
+
+#include <boost/json.hpp>
+#include <regex>
+
+namespace araldo::channels::telegram {
+namespace {
+
+const boost::json::value* at(const boost::json::value& v, std::initializer_list<const char*> path) {
+  const boost::json::value* cur = &v;
+  for (const char* key : path) {
+    if (!cur->is_object()) return nullptr;
+    cur = cur->as_object().if_contains(key);
+    if (!cur) return nullptr;
+  }
+  return cur;
+}
+
+std::string string_at(const boost::json::value& v, std::initializer_list<const char*> path) {
+  const auto* s = at(v, path);
+  return s && s->is_string() ? std::string(s->as_string()) : std::string();
+}
+
+std::optional<long long> int_at(const boost::json::value& v,
+                                std::initializer_list<const char*> path) {
+  const auto* s = at(v, path);
+  if (!s || !s->is_int64()) return std::nullopt;
+  return s->as_int64();
+}
+
+class TelegramInbound final : public Inbound {
+ public:
+  TelegramInbound(InboundConfig config,
+                  std::function<OutgoingRequest(const std::string&, const std::string&)> api)
+      : config_(std::move(config)), api_(std::move(api)) {}
+
+  Received receive(const http::Headers& headers, std::string_view body) const override {
+    if (config_.polling || !config_.secret_token) {
+      return Refusal{404, "not_configured", "this channel polls for updates; it takes no webhook"};
+    }
+    const auto token = headers.find("X-Telegram-Bot-Api-Secret-Token");
+    if (!token) {
+      return Refusal{401, "unsigned", "the X-Telegram-Bot-Api-Secret-Token header is missing"};
+    }
+    if (!same_secret(*token, config_.secret_token->reveal())) {
+      return Refusal{403, "bad_signature", "the secret token is wrong"};
+    }
+    boost::system::error_code ec;
+    const auto update = boost::json::parse(body, ec);
+    if (ec || !update.is_object())
+      return Refusal{400, "malformed", "the body is not a JSON object"};
+    auto item = item_of(update);
+    if (!item) return Refusal{400, "malformed", "/update_id: expected an integer"};
+    return std::vector<InboundItem>{std::move(*item)};
+  }
+
+  InboundMeaning interpret(const InboundItem& item) const override {
+    boost::system::error_code ec;
+    const auto u = boost::json::parse(item.payload, ec);
+    if (ec) return Ignored{"not JSON"};
+    if (const auto* m = at(u, {"message"})) return message(*m);
+    if (const auto* m = at(u, {"my_chat_member"})) return member(*m);
+    return Ignored{"not a message or a membership change"};
+  }
+
+  OutgoingRequest answer(const std::string& address, const std::string& text) const override {
+    boost::json::object body{{"chat_id", std::stoll(address)}, {"text", text}};
+    return api_("sendMessage", boost::json::serialize(body));
+  }
+
+  bool polls() const override { return config_.polling; }
+
+  OutgoingRequest poll(long long offset, int timeout_seconds) const override {
+    boost::json::object body{{"timeout", timeout_seconds},
+                             {"limit", 100},
+                             {"allowed_updates", {"message", "my_chat_member"}}};
+    if (offset > 0) body["offset"] = offset;
+    return api_("getUpdates", boost::json::serialize(body));
+  }
+
+  Received polled(const HttpReply& reply) const override {
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(reply.body, ec);
+    if (ec || !doc.is_object()) {
+      return Refusal{502, "malformed", "getUpdates answered HTTP " + std::to_string(reply.status)};
+    }
+    const auto* ok = at(doc, {"ok"});
+    if (reply.status != 200 || !ok || !ok->is_bool() || !ok->as_bool()) {
+      return Refusal{static_cast<int>(reply.status), "refused",
+                     "getUpdates: " + string_at(doc, {"description"})};
+    }
+    std::vector<InboundItem> items;
+    if (const auto* result = at(doc, {"result"}); result && result->is_array()) {
+      for (const auto& u : result->as_array()) {
+        if (auto item = item_of(u)) items.push_back(std::move(*item));
+      }
+    }
+    return items;
+  }
+
+  std::optional<OutgoingRequest> registration() const override {
+    if (config_.polling) {
+      // getUpdates answers 409 while a webhook is set; pending updates are kept.
+      return api_("deleteWebhook", R"({"drop_pending_updates":false})");
+    }
+    if (!config_.webhook_url) return std::nullopt;  // the operator registers it
+    boost::json::object body{{"url", *config_.webhook_url},
+                             {"secret_token", config_.secret_token->reveal()},
+                             {"allowed_updates", {"message", "my_chat_member"}}};
+    return api_("setWebhook", boost::json::serialize(body));
+  }
+
+ private:
+  static std::optional<InboundItem> item_of(const boost::json::value& update) {
+    const auto id = int_at(update, {"update_id"});
+    if (!id) return std::nullopt;
+    return InboundItem{"update", std::to_string(*id), boost::json::serialize(update), *id};
+  }
+
+  InboundMeaning message(const boost::json::value& m) const {
+    if (string_at(m, {"chat", "type"}) != "private") return Ignored{"not a private chat"};
+    const auto chat = int_at(m, {"chat", "id"});
+    if (!chat || *chat <= 0) return Ignored{"no chat id"};
+    const auto text = string_at(m, {"text"});
+    // "/start", "/start@BotName", "/start payload"
+    static const std::regex command(R"(/([A-Za-z0-9_]{1,32})(@[A-Za-z0-9_]+)?(?:\s+(\S+))?\s*)");
+    std::smatch match;
+    if (!std::regex_match(text, match, command)) return Ignored{"not a command"};
+    const std::string name = match[1];
+    SubscriptionChange change;
+    change.address = std::to_string(*chat);
+    change.at = int_at(m, {"date"}).value_or(0);
+    change.evidence = text;
+    if (name == "stop") {
+      change.subscribe = false;
+      change.language = language_for("", string_at(m, {"from", "language_code"}));
+      change.confirmation = text_in(config_.unsubscribed_text, change.language);
+      change.confirmation_in = config_.unsubscribed_text;
+      return change;
+    }
+    if (name != "start") return Ignored{"the command /" + name};
+    change.subscribe = true;
+    change.language = language_for(match[3].matched ? match[3].str() : "",
+                                   string_at(m, {"from", "language_code"}));
+    change.confirmation = text_in(config_.subscribed_text, change.language);
+    return change;
+  }
+
+  InboundMeaning member(const boost::json::value& m) const {
+    if (string_at(m, {"chat", "type"}) != "private") return Ignored{"not a private chat"};
+    const auto chat = int_at(m, {"chat", "id"});
+    if (!chat || *chat <= 0) return Ignored{"no chat id"};
+    if (string_at(m, {"new_chat_member", "status"}) != "kicked") {
+      return Ignored{"unblocked: the user subscribes again with /start"};
+    }
+    SubscriptionChange change;
+    change.address = std::to_string(*chat);
+    change.at = int_at(m, {"date"}).value_or(0);
+    change.evidence = "blocked the bot";
+    return change;  // no answer: a blocked bot cannot write
+  }
+
+  // A deep-link payload naming a language wins; then the app's language; then the default.
+  std::string language_for(const std::string& payload, const std::string& app_language) const {
+    if (config_.languages.contains(payload)) return payload;
+    const auto primary = app_language.substr(0, app_language.find('-'));
+    if (config_.languages.contains(primary)) return primary;
+    return config_.default_language;
+  }
+
+  std::optional<std::string> text_in(const std::map<std::string, std::string>& texts,
+                                     const std::string& language) const {
+    auto it = texts.find(language);
+    if (it == texts.end()) it = texts.find(config_.default_language);
+    if (it == texts.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  }
+
+  InboundConfig config_;
+  std::function<OutgoingRequest(const std::string&, const std::string&)> api_;
+};
+
+std::map<std::string, std::string> read_texts(config::Section& parent, const std::string& key,
+                                              std::map<std::string, std::string> fallback) {
+  if (!parent.has(key)) return fallback;
+  auto s = parent.section(key);
+  std::map<std::string, std::string> out;
+  for (const auto& language : s.keys()) out[language] = s.required_string(language);
+  s.reject_unknown_keys();
+  return out;
+}
+
+}  // namespace
+
+InboundConfig read_inbound_config(config::Section& section, std::string default_language) {
+  InboundConfig c;
+  const auto mode = section.optional_string("mode", "webhook");
+  if (mode != "webhook" && mode != "polling") {
+    throw config::ConfigError(section.path() + ".mode: expected webhook or polling, got '" + mode +
+                              "'");
+  }
+  c.polling = mode == "polling";
+  if (!c.polling) {
+    auto secret = section.secret("secret_token");
+    static const std::regex shape("[A-Za-z0-9_-]{1,256}");
+    if (!std::regex_match(secret.reveal(), shape)) {
+      // Telegram refuses anything else (a bot token, with its ':', is a common mistake).
+      throw config::ConfigError(section.path() +
+                                ".secret_token: 1 to 256 characters A-Z a-z 0-9 _ -");
+    }
+    c.secret_token = std::move(secret);
+    if (section.has("webhook_url")) c.webhook_url = section.required_string("webhook_url");
+  }
+  c.default_language = std::move(default_language);
+  c.languages.insert(c.default_language);
+  for (auto& l : section.string_list("languages")) c.languages.insert(l);
+  auto confirmations = section.section("confirmations");
+  c.subscribed_text = read_texts(
+      confirmations, "subscribed",
+      {{"it",
+        "Iscrizione confermata: riceverai qui gli avvisi di protezione civile. Per cancellarti "
+        "scrivi /stop."},
+       {"en", "Subscribed: you will receive civil-protection alerts here. To stop, send /stop."}});
+  c.unsubscribed_text = read_texts(
+      confirmations, "unsubscribed",
+      {{"it",
+        "Non riceverai più gli avvisi di protezione civile. Per iscriverti di nuovo scrivi "
+        "/start."},
+       {"en",
+        "You will no longer receive civil-protection alerts. To subscribe again, send "
+        "/start."}});
+  confirmations.reject_unknown_keys();
+  section.reject_unknown_keys();
+  return c;
+}
+
+std::unique_ptr<Inbound> make_inbound(
+    InboundConfig config,
+    std::function<OutgoingRequest(const std::string& method, const std::string& body)> api) {
+  return std::make_unique<TelegramInbound>(std::move(config), std::move(api));
+}
+
+}  // namespace araldo::channels::telegram

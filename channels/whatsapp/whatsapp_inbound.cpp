@@ -1,0 +1,274 @@
+#include "channels/whatsapp/whatsapp_inbound.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <regex>
+
+#include "daemon/text/digest.hpp"
+
+namespace araldo::channels::whatsapp {
+namespace {
+
+constexpr long long customer_service_window = 24 * 3600;
+
+const boost::json::value* at(const boost::json::value& v, std::initializer_list<const char*> path) {
+  const boost::json::value* cur = &v;
+  for (const char* key : path) {
+    if (!cur->is_object()) return nullptr;
+    cur = cur->as_object().if_contains(key);
+    if (!cur) return nullptr;
+  }
+  return cur;
+}
+
+std::string string_at(const boost::json::value& v, std::initializer_list<const char*> path) {
+  const auto* s = at(v, path);
+  return s && s->is_string() ? std::string(s->as_string()) : std::string();
+}
+
+long long unix_seconds(const std::string& s) {
+  long long v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size() ? v : 0;
+}
+
+class WhatsAppInbound final : public Inbound {
+ public:
+  WhatsAppInbound(InboundConfig config,
+                  std::function<OutgoingRequest(const std::string&, const std::string&)> send)
+      : config_(std::move(config)), send_(std::move(send)) {}
+
+  HandshakeAnswer handshake(const std::map<std::string, std::string>& query) const override {
+    const auto get = [&](const char* k) {
+      const auto it = query.find(k);
+      return it == query.end() ? std::string() : it->second;
+    };
+    if (get("hub.mode") != "subscribe") return {400, "hub.mode must be subscribe"};
+    if (!same_secret(get("hub.verify_token"), config_.verify_token.reveal())) {
+      return {403, "hub.verify_token does not match"};
+    }
+    return {200, get("hub.challenge")};
+  }
+
+  Received receive(const http::Headers& headers, std::string_view body) const override {
+    const auto signature = headers.find("X-Hub-Signature-256");
+    if (!signature) {
+      return Refusal{401, "unsigned", "the X-Hub-Signature-256 header is missing"};
+    }
+    const std::string expected =
+        "sha256=" + text::hmac_sha256_hex(config_.app_secret.reveal(), body);
+    if (!same_secret(*signature, expected)) {
+      return Refusal{403, "bad_signature",
+                     "X-Hub-Signature-256 is not the HMAC-SHA256 of the body with the app "
+                     "secret"};
+    }
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(body, ec);
+    if (ec || !doc.is_object()) {
+      return Refusal{400, "malformed", "the body is not a JSON object"};
+    }
+    if (string_at(doc, {"object"}) != "whatsapp_business_account") {
+      return Refusal{400, "malformed", "/object: expected \"whatsapp_business_account\""};
+    }
+    const auto* entries = at(doc, {"entry"});
+    if (!entries || !entries->is_array()) {
+      return Refusal{400, "malformed", "/entry: expected an array"};
+    }
+    // Every entry, change, status and message: batching is not guaranteed either way.
+    std::vector<InboundItem> items;
+    for (const auto& entry : entries->as_array()) {
+      const auto* changes = at(entry, {"changes"});
+      if (!changes || !changes->is_array()) continue;
+      for (const auto& change : changes->as_array()) {
+        if (string_at(change, {"field"}) != "messages") continue;
+        const auto* value = at(change, {"value"});
+        if (!value) continue;
+        if (string_at(*value, {"metadata", "phone_number_id"}) != config_.phone_number_id) {
+          continue;  // another business number on the same app
+        }
+        if (const auto* statuses = at(*value, {"statuses"}); statuses && statuses->is_array()) {
+          for (const auto& s : statuses->as_array()) {
+            const auto id = string_at(s, {"id"});
+            const auto state = string_at(s, {"status"});
+            if (id.empty() || state.empty()) {
+              return Refusal{400, "malformed", "a status has no id or no status"};
+            }
+            items.push_back({"status", id + ":" + state, boost::json::serialize(s), {}});
+          }
+        }
+        if (const auto* messages = at(*value, {"messages"}); messages && messages->is_array()) {
+          for (const auto& m : messages->as_array()) {
+            const auto id = string_at(m, {"id"});
+            if (id.empty()) return Refusal{400, "malformed", "a message has no id"};
+            items.push_back({"message", id, boost::json::serialize(m), {}});
+          }
+        }
+      }
+    }
+    return items;
+  }
+
+  InboundMeaning interpret(const InboundItem& item) const override {
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(item.payload, ec);
+    if (ec) return Ignored{"not JSON"};
+    if (item.kind == "status") return receipt(v);
+    if (item.kind == "message") return message(v);
+    return Ignored{"unknown kind " + item.kind};
+  }
+
+  OutgoingRequest answer(const std::string& address, const std::string& text) const override {
+    return send_(address, text);
+  }
+
+ private:
+  InboundMeaning receipt(const boost::json::value& s) const {
+    Receipt r;
+    r.platform_id = string_at(s, {"id"});
+    r.state = string_at(s, {"status"});
+    r.at = unix_seconds(string_at(s, {"timestamp"}));
+    if (r.state != "sent" && r.state != "delivered" && r.state != "read" && r.state != "failed") {
+      return Ignored{"status '" + r.state + "' is not a delivery receipt"};
+    }
+    if (const auto* errors = at(s, {"errors"}); errors && errors->is_array()) {
+      for (const auto& e : errors->as_array()) {
+        const auto* code = at(e, {"code"});
+        if (!r.error.empty()) r.error += "; ";
+        r.error += "(#" + (code && code->is_int64() ? std::to_string(code->as_int64()) : "?") +
+                   ") " + string_at(e, {"title"});
+        const auto details = string_at(e, {"error_data", "details"});
+        if (!details.empty()) r.error += ": " + details;
+      }
+    }
+    return r;
+  }
+
+  InboundMeaning message(const boost::json::value& m) const {
+    static const std::regex e164("[1-9][0-9]{6,14}");
+    const auto from = string_at(m, {"from"});
+    if (!std::regex_match(from, e164)) return Ignored{"the sender is not a phone number"};
+    const auto type = string_at(m, {"type"});
+    std::string text;
+    if (type == "text") {
+      text = string_at(m, {"text", "body"});
+    } else if (type == "button") {
+      text = string_at(m, {"button", "text"});
+    } else if (type == "interactive") {
+      text = string_at(m, {"interactive", "button_reply", "title"});
+      if (text.empty()) text = string_at(m, {"interactive", "list_reply", "title"});
+    } else {
+      return Ignored{"a " + type + " message"};
+    }
+    SubscriptionChange change;
+    change.address = from;
+    change.at = unix_seconds(string_at(m, {"timestamp"}));
+    change.evidence = text;
+    change.answer_by = change.at + customer_service_window;
+    // Leaving wins: a word in both lists unsubscribes.
+    if (auto language = config_.opt_out.match(text)) {
+      change.subscribe = false;
+      change.language = *language;
+      change.confirmation = text_in(config_.opted_out_text, *language);
+      change.confirmation_in = config_.opted_out_text;
+      return change;
+    }
+    if (auto language = config_.opt_in.match(text)) {
+      change.subscribe = true;
+      change.language = *language;
+      change.confirmation = text_in(config_.opted_in_text, *language);
+      return change;
+    }
+    return Ignored{"not an opt-in or opt-out word"};
+  }
+
+  std::optional<std::string> text_in(const std::map<std::string, std::string>& texts,
+                                     const std::string& language) const {
+    auto it = texts.find(language);
+    if (it == texts.end()) it = texts.find(config_.default_language);
+    if (it == texts.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  }
+
+  InboundConfig config_;
+  std::function<OutgoingRequest(const std::string&, const std::string&)> send_;
+};
+
+void read_words(config::Section& parent, const std::string& key, KeywordSet& out,
+                const std::map<std::string, std::vector<std::string>>& fallback) {
+  if (!parent.has(key)) {
+    for (const auto& [language, words] : fallback) {
+      for (const auto& w : words) out.add(language, w);
+    }
+    return;
+  }
+  auto s = parent.section(key);
+  for (const auto& language : s.keys()) {
+    const auto words = s.string_list(language);
+    for (const auto& w : words) {
+      if (fold_keyword(w).empty()) {
+        throw config::ConfigError(s.path() + "." + language + ": a word is empty");
+      }
+      out.add(language, w);
+    }
+  }
+  s.reject_unknown_keys();
+}
+
+std::map<std::string, std::string> read_texts(config::Section& parent, const std::string& key,
+                                              std::map<std::string, std::string> fallback) {
+  if (!parent.has(key)) return fallback;
+  auto s = parent.section(key);
+  std::map<std::string, std::string> out;
+  for (const auto& language : s.keys()) out[language] = s.required_string(language);
+  s.reject_unknown_keys();
+  return out;
+}
+
+}  // namespace
+
+InboundConfig read_inbound_config(config::Section& section, config::Secret app_secret,
+                                  std::string phone_number_id, std::string default_language) {
+  InboundConfig c{section.secret("verify_token"),
+                  std::move(app_secret),
+                  std::move(phone_number_id),
+                  std::move(default_language),
+                  {},
+                  {},
+                  {},
+                  {}};
+  if (c.verify_token.reveal().empty()) {
+    throw config::ConfigError(section.path() + ".verify_token: must not be empty");
+  }
+  read_words(section, "opt_out", c.opt_out,
+             {{"it", {"STOP", "BASTA", "CANCELLAMI"}}, {"en", {"UNSUBSCRIBE", "STOP ALERTS"}}});
+  read_words(section, "opt_in", c.opt_in,
+             {{"it", {"ISCRIVIMI", "ALLERTE ON"}}, {"en", {"SUBSCRIBE", "ALERTS ON"}}});
+  auto confirmations = section.section("confirmations");
+  c.opted_out_text = read_texts(
+      confirmations, "opted_out",
+      {{"it",
+        "Non riceverai più gli avvisi di protezione civile su questo numero. Per iscriverti di "
+        "nuovo scrivi ISCRIVIMI."},
+       {"en",
+        "You will no longer receive civil-protection alerts on this number. To subscribe again, "
+        "write SUBSCRIBE."}});
+  c.opted_in_text = read_texts(
+      confirmations, "opted_in",
+      {{"it",
+        "Iscrizione confermata: riceverai gli avvisi di protezione civile su questo numero. Per "
+        "cancellarti scrivi STOP."},
+       {"en",
+        "Subscribed: you will receive civil-protection alerts on this number. To stop, write "
+        "UNSUBSCRIBE."}});
+  confirmations.reject_unknown_keys();
+  section.reject_unknown_keys();
+  return c;
+}
+
+std::unique_ptr<Inbound> make_inbound(
+    InboundConfig config,
+    std::function<OutgoingRequest(const std::string& to, const std::string& text)> send_text) {
+  return std::make_unique<WhatsAppInbound>(std::move(config), std::move(send_text));
+}
+
+}  // namespace araldo::channels::whatsapp

@@ -1,0 +1,49 @@
+#include "daemon/api/status_api.hpp"
+
+#include <boost/json.hpp>
+
+#include "daemon/store/operations_store.hpp"
+
+namespace araldo::api {
+
+StatusApi::StatusApi(store::Database& db,
+                     std::function<std::map<std::string, ChannelState>()> channels)
+    : db_(db), channels_(std::move(channels)) {}
+
+http::Response StatusApi::me(const Call& call) const {
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{
+               {"name", call.caller.name}, {"role", std::string(to_string(call.caller.role))}}));
+}
+
+http::Response StatusApi::status(const Call&) const {
+  const auto ops = store::operations_snapshot(db_);
+  boost::json::object channels;
+  for (const auto& [name, c] : channels_()) {
+    const auto count = [&](const char* state) {
+      const auto it = ops.unfinished.find({name, state});
+      return it == ops.unfinished.end() ? 0LL : it->second;
+    };
+    const auto due = ops.due.find(name);
+    const auto age = ops.oldest_due_seconds.find(name);
+    channels[name] = {
+        {"type", c.type},
+        {"state", c.state},
+        {"reason", c.reason},
+        {"resumes_in_ms", c.resumes_in_ms},
+        {"due", due == ops.due.end() ? 0 : due->second},
+        {"oldest_due_seconds",
+         age == ops.oldest_due_seconds.end() ? 0.0 : std::max(0.0, std::round(age->second))},
+        {"pending", count("pending")},
+        {"retrying", count("retrying")},
+        {"sending", count("sending")}};
+  }
+  return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                       {"channels", std::move(channels)},
+                                       {"audit",
+                                        {{"unsealed_events", ops.unsealed_events},
+                                         {"sealing_lag_seconds", ops.sealing_lag_seconds}}},
+                                       {"inbound_waiting", ops.inbound_waiting}}));
+}
+
+}  // namespace araldo::api

@@ -1,0 +1,91 @@
+#include "daemon/inbound/webhook_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/url/parse.hpp>
+
+#include "daemon/http/problem.hpp"
+#include "daemon/store/inbound_store.hpp"
+
+namespace araldo::inbound {
+
+WebhookApi::WebhookApi(store::Database& db, const channels::ChannelSet& channels,
+                       metrics::Registry& metrics, std::function<void()> new_items)
+    : db_(db), channels_(channels), metrics_(metrics), new_items_(std::move(new_items)) {}
+
+const channels::Inbound* WebhookApi::inbound_of(const std::string& channel) const {
+  const auto* c = channels_.find(channel);
+  return c ? c->inbound() : nullptr;
+}
+
+http::Response WebhookApi::verify(const api::Call& call) {
+  const auto& channel = call.params.at("channel");
+  const auto* inbound = inbound_of(channel);
+  if (!inbound) {
+    return http::not_found("channel '" + channel + "' takes no webhooks").to_response();
+  }
+  std::map<std::string, std::string> query;
+  if (auto url = boost::urls::parse_origin_form(call.request.target)) {
+    for (const auto& p : url->params()) query[p.key] = p.value;
+  }
+  const auto answer = inbound->handshake(query);
+  metrics_.inc("araldo_webhook_notifications_total",
+               {{"channel", channel},
+                {"kind", "handshake"},
+                {"verdict", answer.status == 200 ? "accepted" : "refused"}});
+  if (answer.status != 200) {
+    spdlog::warn("event=webhook.handshake_refused channel={} status={}", channel, answer.status);
+    return http::Problem{answer.status,
+                         "webhook-handshake-refused",
+                         "The webhook handshake was refused",
+                         answer.body,
+                         {}}
+        .to_response();
+  }
+  http::Response r;
+  r.status = 200;
+  r.headers.set("Content-Type", "text/plain; charset=utf-8");
+  r.body = answer.body;  // hub.challenge, echoed verbatim
+  return r;
+}
+
+http::Response WebhookApi::receive(const api::Call& call) {
+  const auto& channel = call.params.at("channel");
+  const auto* inbound = inbound_of(channel);
+  if (!inbound) {
+    return http::not_found("channel '" + channel + "' takes no webhooks").to_response();
+  }
+  auto received = inbound->receive(call.request.headers, call.request.body);
+  if (const auto* refused = std::get_if<channels::Refusal>(&received)) {
+    metrics_.inc("araldo_webhook_notifications_total",
+                 {{"channel", channel}, {"kind", "body"}, {"verdict", refused->verdict}});
+    spdlog::warn("event=webhook.refused channel={} verdict={} bytes={}", channel, refused->verdict,
+                 call.request.body.size());
+    store::audit_refused_webhook(db_, channel, refused->verdict, refused->detail,
+                                 call.request.body);
+    return http::Problem{refused->status,
+                         "webhook-" + refused->verdict,
+                         "The webhook was refused",
+                         refused->detail,
+                         {}}
+        .to_response();
+  }
+  const auto& items = std::get<std::vector<channels::InboundItem>>(received);
+  // Stored before answering: a 200 promises the platform it need not send this again.
+  const auto stored = store::store_inbound(db_, channel, call.request.body, items);
+  std::map<std::string, long long> fresh_by_kind;
+  for (const auto& i : items) ++fresh_by_kind[i.kind];
+  for (const auto& [kind, n] : fresh_by_kind) {
+    metrics_.inc("araldo_webhook_notifications_total",
+                 {{"channel", channel}, {"kind", kind}, {"verdict", "accepted"}},
+                 static_cast<double>(n));
+  }
+  if (stored.duplicate > 0) {
+    metrics_.inc("araldo_webhook_duplicates_total", {{"channel", channel}},
+                 static_cast<double>(stored.duplicate));
+  }
+  if (stored.fresh > 0) new_items_();
+  return http::Response::json(200, R"({"ok":true})");
+}
+
+}  // namespace araldo::inbound

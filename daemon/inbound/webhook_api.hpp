@@ -1,0 +1,33 @@
+#pragma once
+// The platforms' webhooks, at /webhooks/{channel}, without an API key: each platform's
+// own authentication (WhatsApp's body signature, Telegram's secret token) is checked by
+// the channel's plugin, in constant time. An accepted body is stored, items and all,
+// before the 200, and applied later by the inbound worker: a burst is absorbed, and a
+// duplicate or a replay changes nothing. A refusal is audited and changes nothing else.
+#include <functional>
+
+#include "channels/registry.hpp"
+#include "daemon/api/route_table.hpp"
+#include "daemon/metrics/registry.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::inbound {
+
+class WebhookApi {
+ public:
+  WebhookApi(store::Database& db, const channels::ChannelSet& channels, metrics::Registry& metrics,
+             std::function<void()> new_items);
+
+  http::Response verify(const api::Call& call);   // GET: the subscription handshake
+  http::Response receive(const api::Call& call);  // POST: notifications
+
+ private:
+  const channels::Inbound* inbound_of(const std::string& channel) const;
+
+  store::Database& db_;
+  const channels::ChannelSet& channels_;
+  metrics::Registry& metrics_;
+  std::function<void()> new_items_;
+};
+
+}  // namespace araldo::inbound

@@ -1,0 +1,173 @@
+// The web console in a real browser: headless Chromium driven through WebDriver against
+// araldod, the emulator and PostgreSQL. Screenshots are kept in the build tree
+// (test-artifacts/console/) for a person to look at.
+#include <boost/json.hpp>
+
+#include "tests/e2e/daemon_fixture.hpp"
+#include "tests/support/webdriver.hpp"
+
+using namespace araldo::test_support;
+using namespace std::chrono;
+
+namespace {
+
+const std::filesystem::path kArtifacts = ARALDO_ARTIFACTS_DIR;
+
+}  // namespace
+
+class ConsoleBrowser : public DaemonTest {
+ protected:
+  void SetUp() override {
+    DaemonTest::SetUp();
+    browser_ = std::make_unique<WebDriver>();
+  }
+  void TearDown() override {
+    browser_.reset();
+    DaemonTest::TearDown();
+  }
+  // Polls a script in the page until it returns true.
+  bool page_until(const std::string& script, milliseconds timeout = seconds(20)) {
+    return wait_until(
+        [&] {
+          const auto v = browser_->run(script);
+          return v.is_bool() && v.as_bool();
+        },
+        timeout);
+  }
+  std::string text_of(const std::string& css) {
+    return std::string(
+        browser_->run("return document.querySelector(arguments[0]).textContent;", {css.c_str()})
+            .as_string());
+  }
+  void sign_in(const std::string& key) {
+    browser_->go(daemon_url_ + "/console?lang=it");
+    // Keyboard only: the key, then Enter submits the form.
+    browser_->type(browser_->find("#key"), key + "\ue007");
+  }
+  void shot(const std::string& name) { browser_->screenshot(kArtifacts / (name + ".png")); }
+
+  std::unique_ptr<WebDriver> browser_;
+};
+
+TEST_F(ConsoleBrowser, AnOperatorComposesWithALivePreviewSendsAndFollowsTheDeliveries) {
+  start_daemon(x_channel(emulator_url_) + facebook_channel(emulator_url_));
+  browser_->go(daemon_url_ + "/console?lang=it");
+  shot("01-sign-in");
+  EXPECT_EQ(browser_->run("return document.documentElement.lang;").as_string(), "it");
+  // Every form control has a label, every button a name.
+  EXPECT_EQ(boost::json::serialize(browser_->run(
+                "return [...document.querySelectorAll('input,select,textarea')]"
+                ".filter(e => e.labels.length === 0 && !e.closest('fieldset')).map(e => e.id);")),
+            "[]");
+  EXPECT_EQ(boost::json::serialize(browser_->run("return [...document.querySelectorAll('button')]"
+                                                 ".filter(b => !b.textContent.trim()).length;")),
+            "0");
+
+  sign_in("not-a-key");
+  ASSERT_TRUE(page_until("return document.querySelector('#error').textContent.length > 0;"));
+  EXPECT_EQ(text_of("#error"), "Chiave non valida o revocata.");
+
+  browser_->run("document.querySelector('#key').value = '';");
+  browser_->type(browser_->find("#key"), api_key_ + "\ue007");
+  ASSERT_TRUE(page_until("return document.querySelector('#who').textContent.includes('e2e');"));
+  EXPECT_EQ(text_of("#who"), "Accesso come e2e (operator)");
+  // The status view lists every channel and its queue.
+  ASSERT_TRUE(
+      page_until("return document.querySelectorAll('#status-table tbody tr').length === 3;"));
+
+  browser_->type(browser_->find("#tabs [data-view=compose]"), "\ue007");  // Enter on the tab
+  browser_->type(browser_->find("#headline"), "Esondazione Seveso");
+  browser_->type(browser_->find("#area"), "Niguarda");
+  browser_->type(browser_->find("#instruction"), "Salire ai piani alti");
+  // The preview shows what each platform would publish, measured as it measures.
+  ASSERT_TRUE(page_until(
+      "return document.querySelectorAll('#preview-channels .preview-channel').length === 3 && "
+      "document.querySelector('#preview-channels').textContent.includes('Esondazione Seveso');"));
+  EXPECT_NE(text_of("#preview-channels").find("weighted_characters"), std::string::npos);
+  EXPECT_NE(text_of("#preview-channels").find("utf16_units"), std::string::npos);
+  EXPECT_TRUE(emulator_messages("telegram").empty());  // a preview sends nothing
+  shot("02-compose-preview");
+
+  browser_->click(browser_->find("#send"));
+  ASSERT_TRUE(
+      page_until("const rows = [...document.querySelectorAll('#deliveries-table tbody tr')];"
+                 "return rows.length > 0 && rows.every(r => r.dataset.state === 'sent');",
+                 seconds(60)))
+      << text_of("#alert-detail") << text_of("#error");
+  EXPECT_NE(text_of("#notice").find("Allerta accettata"), std::string::npos);
+  const auto rows =
+      browser_->run("return document.querySelectorAll('#deliveries-table tbody tr').length;");
+  long long published = 0;
+  for (const auto* p : {"telegram", "x", "facebook"}) {
+    published += static_cast<long long>(emulator_messages(p).size());
+  }
+  EXPECT_EQ(rows.as_int64(), published);
+  shot("03-deliveries");
+
+  // English, everywhere, without reloading.
+  browser_->run(
+      "const s = document.querySelector('#language'); s.value = 'en';"
+      "s.dispatchEvent(new Event('change'));");
+  EXPECT_EQ(browser_->run("return document.documentElement.lang;").as_string(), "en");
+  EXPECT_EQ(text_of("#compose-title"), "New alert");
+  EXPECT_EQ(text_of("#who"), "Signed in as e2e (operator)");
+  shot("04-english");
+}
+
+TEST_F(ConsoleBrowser, AnAuditorReadsTheLogWhereCitizensWordsStayTextAndCannotCompose) {
+  const std::string channel =
+      "  telegram-citizens:\n    type: telegram\n    base_url: " + emulator_url_ +
+      "\n    bot_token: ${TELEGRAM_TOKEN}\n    subscribers: true\n"
+      "    inbound: {secret_token: s3cret}\n";
+  start_daemon(channel);
+  const auto set = http_request(
+      "POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
+      {{"Content-Type", "application/json"}},
+      R"({"url":")" + daemon_url_ + R"(/webhooks/telegram-citizens","secret_token":"s3cret"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  // A deep-link payload is whatever the citizen's link said: here, markup.
+  const std::string hostile = "/start <img/src=x/onerror=document.title='owned'>";
+  boost::json::object update{{"chat_id", 6660001}, {"text", hostile}};
+  const auto sent =
+      http_request("POST", emulator_url_ + "/_emulator/telegram/updates",
+                   {{"Content-Type", "application/json"}}, boost::json::serialize(update));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'subscriber.opted_in'") ==
+           "1";
+  }));
+
+  const auto auditor = create_key("auditor-1", "auditor");
+  sign_in(auditor);
+  ASSERT_TRUE(
+      page_until("return document.querySelector('#who').textContent.includes('auditor-1');"));
+  // An auditor has no compose tab, and the API would refuse a send anyway.
+  EXPECT_TRUE(browser_->run("return document.querySelector('#tabs [data-view=compose]').hidden;")
+                  .as_bool());
+  browser_->click(browser_->find("#tabs [data-view=audit]"));
+  browser_->type(browser_->find("#audit-kind"), "subscriber.opted_in\ue007");
+  ASSERT_TRUE(
+      page_until("const rows = document.querySelectorAll('#audit-table tbody tr');"
+                 "return rows.length === 1 && rows[0].textContent.includes('onerror');"));
+  EXPECT_EQ(
+      browser_->run("return document.querySelectorAll('#audit-table img').length;").as_int64(), 0);
+  EXPECT_EQ(browser_->run("return document.title;").as_string(), "Araldo");
+  EXPECT_NE(text_of("#audit-table tbody").find(hostile), std::string::npos);
+
+  browser_->click(browser_->find("#audit-verify"));
+  ASSERT_TRUE(
+      page_until("return document.querySelector('#verify-result').textContent.length > 0;"));
+  EXPECT_NE(text_of("#verify-result").find("Catena integra"), std::string::npos)
+      << text_of("#verify-result");
+  shot("05-audit-log");
+
+  // Without a key, or with the wrong role, the API the console uses refuses.
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/v1/status").status, 401);
+  const auto as_auditor = http_request(
+      "POST", daemon_url_ + "/v1/alerts",
+      {{"Authorization", "Bearer " + auditor}, {"Content-Type", "application/json"}}, "{}");
+  EXPECT_EQ(as_auditor.status, 403);
+  const auto page = http_request("GET", daemon_url_ + "/console");
+  EXPECT_NE(page.headers.find("Content-Security-Policy").value_or("").find("script-src 'self'"),
+            std::string::npos);
+}
