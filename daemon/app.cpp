@@ -273,8 +273,11 @@ int serve(config::Config& cfg) {
                                              [] { return false; });
     }
   });
-  std::jthread inbound_thread([&](std::stop_token st) { inbound_worker.run(st); });
-  inbound::register_inbound(cfg.channels.enabled());
+  // Telling the platforms where webhooks go may wait on them: not on the start's path.
+  std::jthread inbound_thread([&](std::stop_token st) {
+    inbound::register_inbound(cfg.channels.enabled());
+    inbound_worker.run(st);
+  });
   const auto poll_owner =
       cfg.dispatch.worker_id.empty() ? dispatch::make_worker_id() : cfg.dispatch.worker_id;
   std::vector<std::unique_ptr<inbound::UpdatePoller>> pollers;

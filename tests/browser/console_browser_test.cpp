@@ -104,6 +104,20 @@ TEST_F(ConsoleBrowser, AnOperatorComposesWithALivePreviewSendsAndFollowsTheDeliv
   EXPECT_EQ(rows.as_int64(), published);
   shot("03-deliveries");
 
+  // Cancel, confirmed in the dialog: the published posts are corrected on the platforms.
+  browser_->click(browser_->find("#cancel"));
+  browser_->accept_dialog();
+  ASSERT_TRUE(
+      page_until("return document.querySelector('#notice').textContent === 'Allerta revocata.';"))
+      << text_of("#error");
+  ASSERT_TRUE(wait_until([&] {
+    int edits = 0;
+    for (const auto& m : emulator_messages("telegram")) {
+      if (m.at("method") == "editMessageText") ++edits;
+    }
+    return edits == 2;  // both chats' posts now say the alert was cancelled
+  }));
+
   // English, everywhere, without reloading.
   browser_->run(
       "const s = document.querySelector('#language'); s.value = 'en';"
@@ -137,6 +151,11 @@ TEST_F(ConsoleBrowser, AnAuditorReadsTheLogWhereCitizensWordsStayTextAndCannotCo
            "1";
   }));
 
+  const auto status = post_and_wait(
+      R"({"headline":"Prova sirene","event":"Test","category":"Safety","severity":"Minor",)"
+      R"("urgency":"Expected","certainty":"Observed","channels":["telegram-main"]})",
+      {"sent"});
+  ASSERT_FALSE(status.empty());
   const auto auditor = create_key("auditor-1", "auditor");
   sign_in(auditor);
   ASSERT_TRUE(
@@ -153,6 +172,13 @@ TEST_F(ConsoleBrowser, AnAuditorReadsTheLogWhereCitizensWordsStayTextAndCannotCo
       browser_->run("return document.querySelectorAll('#audit-table img').length;").as_int64(), 0);
   EXPECT_EQ(browser_->run("return document.title;").as_string(), "Araldo");
   EXPECT_NE(text_of("#audit-table tbody").find(hostile), std::string::npos);
+
+  // The delivery log, filtered by state.
+  browser_->run("const s = document.querySelector('#dlog-state'); s.value = 'sent';");
+  browser_->click(browser_->find("#dlog-filter button[type=submit]"));
+  ASSERT_TRUE(page_until("return document.querySelectorAll('#dlog-table tbody tr').length === 2;"))
+      << text_of("#dlog-table") << text_of("#error");
+  EXPECT_NE(text_of("#dlog-table tbody").find("@allerta_comune"), std::string::npos);
 
   browser_->click(browser_->find("#audit-verify"));
   ASSERT_TRUE(

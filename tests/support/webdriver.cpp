@@ -101,6 +101,10 @@ boost::json::value WebDriver::run(const std::string& script, boost::json::array 
               boost::json::object{{"script", script}, {"args", std::move(args)}});
 }
 
+void WebDriver::accept_dialog() {
+  call("POST", "/session/" + session_ + "/alert/accept", boost::json::object{});
+}
+
 void WebDriver::screenshot(const std::filesystem::path& png) {
   const auto v = call("GET", "/session/" + session_ + "/screenshot");
   const std::string b64(v.as_string());

@@ -23,6 +23,8 @@ class WebDriver {
   // Runs `script` (a function body; arguments[0...] are `args`) in the page.
   boost::json::value run(const std::string& script, boost::json::array args = {});
   void screenshot(const std::filesystem::path& png);
+  // Accepts the page's confirm() dialog.
+  void accept_dialog();
 
  private:
   boost::json::value call(const std::string& method, const std::string& path,

@@ -22,6 +22,7 @@ const TEXT = {
     audit_title: "Registro di controllo", kind: "Tipo", actor: "Autore", since: "Dal (UTC)",
     until: "Al (UTC)", filter: "Filtra", export: "Esporta CSV", verify: "Verifica la catena",
     audit_caption: "Eventi", at: "Quando", detail: "Dettaglio",
+    dlog_title: "Registro delle consegne",
     signed_in: (n, r) => `Accesso come ${n} (${r})`, bad_key: "Chiave non valida o revocata.",
     sent_ok: (id) => `Allerta accettata: ${id}. Le consegne si aggiornano qui sotto.`,
     not_sendable: "Non inviabile: correggi gli errori dell'anteprima.",
@@ -50,6 +51,7 @@ const TEXT = {
     audit_title: "Audit log", kind: "Kind", actor: "Actor", since: "Since (UTC)",
     until: "Until (UTC)", filter: "Filter", export: "Export CSV", verify: "Verify the chain",
     audit_caption: "Events", at: "When", detail: "Detail",
+    dlog_title: "Delivery log",
     signed_in: (n, r) => `Signed in as ${n} (${r})`, bad_key: "The key is wrong or revoked.",
     sent_ok: (id) => `Alert accepted: ${id}. Its deliveries update below.`,
     not_sendable: "Not sendable: fix the preview's errors.",
@@ -143,7 +145,7 @@ function show(view) {
   for (const s of document.querySelectorAll(".view")) s.hidden = s.id !== "view-" + view;
   if (view === "status") loadStatus();
   if (view === "alerts") loadAlerts();
-  if (view === "audit") loadAudit();
+  if (view === "audit") { loadAudit(); loadDeliveries(); }
   if (view === "compose") loadChannels();
 }
 
@@ -396,6 +398,26 @@ async function loadAudit(event) {
   } catch (e) { fail(e.message); }
 }
 
+async function loadDeliveries(event) {
+  if (event) event.preventDefault();
+  try {
+    const q = new URLSearchParams({ state: $("#dlog-state").value, limit: "200" });
+    for (const [id, name] of [["dlog-channel", "channel"], ["dlog-target", "target"]]) {
+      const v = $("#" + id).value.trim();
+      if (v) q.set(name, v);
+    }
+    const r = await api("GET", "/v1/deliveries?" + q);
+    fill($("#dlog-table tbody"), r.deliveries, (tr, d) => {
+      cell(tr, d.id);
+      cell(tr, d.channel);
+      cell(tr, d.target);
+      cell(tr, d.state);
+      cell(tr, d.attempts);
+      cell(tr, d.updated_at);
+    });
+  } catch (e) { fail(e.message); }
+}
+
 async function exportAudit() {
   try {
     const q = auditQuery();
@@ -443,6 +465,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#cancel").addEventListener("click", () => { if (confirm(t("confirm_cancel"))) act("cancel", undefined, "cancelled"); });
   $("#update").addEventListener("click", startUpdate);
   $("#audit-filter").addEventListener("submit", loadAudit);
+  $("#dlog-filter").addEventListener("submit", loadDeliveries);
   $("#audit-export").addEventListener("click", exportAudit);
   $("#audit-verify").addEventListener("click", verifyAudit);
   if (key) signIn(key);
