@@ -2,7 +2,7 @@
 # Every benchmark in one command: builds optimised, starts a private PostgreSQL (fsync on),
 # runs each scenario (end-to-end latency and a burst, the 100k fan-out, claim-and-record,
 # dispatch to WhatsApp subscribers at several rates, intake beside Prometheus
-# Alertmanager), prints their tables and writes every figure to bench-results.jsonl (one
+# Alertmanager, a burst of WhatsApp receipts beside a do-nothing peer), prints their tables and writes every figure to bench-results.jsonl (one
 # JSON object per scenario). Not part of the test suite: numbers depend on the machine.
 #   ./bench/run-bench.sh [seconds per intake run, default 15]
 set -euo pipefail
@@ -25,11 +25,12 @@ echo "| workers | batch | deliveries | time | claim and record | claim per batch
 echo "|---|---|---|---|---|---|---|---|---|"
 ARALDO_TEST_PG="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
   build-bench/bench/claim_record_bench 100000 256
-# The next three start and stop the same private cluster themselves.
+# The next ones start and stop the same private cluster themselves.
 ./deploy/pg-cluster.sh stop "$dir"
 trap - EXIT
 ./bench/dispatch-bench.sh
 ./bench/intake-bench.sh "${1:-15}"
 ./bench/export-bench.sh build-bench/araldod
+./bench/receipts-bench.sh
 echo
 echo "every figure, as JSON Lines: $ARALDO_BENCH_JSON"

@@ -13,6 +13,7 @@ packages=(
   libical-dev tzdata  # schedules: RFC 5545 recurrence, and the IANA zones libical reads
   libclang-rt-14-dev  # the sanitizer and libFuzzer runtimes: only a Recommends of clang-14
   chromium chromium-driver fonts-dejavu-core  # the console, tested in a real browser (WebDriver)
+  prometheus  # promtool checks deploy/prometheus (Debian enables its server: disable it if unwanted)
   postgresql-15 clang-format openssl
 )
 

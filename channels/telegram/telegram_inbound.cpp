@@ -3,27 +3,14 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "channels/inbound/inbound_parts.hpp"
+
 namespace araldo::channels::telegram {
 namespace {
 
-const boost::json::value* at(const boost::json::value& v, std::initializer_list<const char*> path) {
-  const boost::json::value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    cur = cur->as_object().if_contains(key);
-    if (!cur) return nullptr;
-  }
-  return cur;
-}
-
-std::string string_at(const boost::json::value& v, std::initializer_list<const char*> path) {
-  const auto* s = at(v, path);
-  return s && s->is_string() ? std::string(s->as_string()) : std::string();
-}
-
 std::optional<long long> int_at(const boost::json::value& v,
                                 std::initializer_list<const char*> path) {
-  const auto* s = at(v, path);
+  const auto* s = json_at(v, path);
   if (!s || !s->is_int64()) return std::nullopt;
   return s->as_int64();
 }
@@ -58,8 +45,8 @@ class TelegramInbound final : public Inbound {
     boost::system::error_code ec;
     const auto u = boost::json::parse(item.payload, ec);
     if (ec) return Ignored{"not JSON"};
-    if (const auto* m = at(u, {"message"})) return message(*m);
-    if (const auto* m = at(u, {"my_chat_member"})) return member(*m);
+    if (const auto* m = json_at(u, {"message"})) return message(*m);
+    if (const auto* m = json_at(u, {"my_chat_member"})) return member(*m);
     return Ignored{"not a message or a membership change"};
   }
 
@@ -84,13 +71,13 @@ class TelegramInbound final : public Inbound {
     if (ec || !doc.is_object()) {
       return Refusal{502, "malformed", "getUpdates answered HTTP " + std::to_string(reply.status)};
     }
-    const auto* ok = at(doc, {"ok"});
+    const auto* ok = json_at(doc, {"ok"});
     if (reply.status != 200 || !ok || !ok->is_bool() || !ok->as_bool()) {
       return Refusal{static_cast<int>(reply.status), "refused",
-                     "getUpdates: " + string_at(doc, {"description"})};
+                     "getUpdates: " + json_string(doc, {"description"})};
     }
     std::vector<InboundItem> items;
-    if (const auto* result = at(doc, {"result"}); result && result->is_array()) {
+    if (const auto* result = json_at(doc, {"result"}); result && result->is_array()) {
       for (const auto& u : result->as_array()) {
         if (auto item = item_of(u)) items.push_back(std::move(*item));
       }
@@ -118,10 +105,10 @@ class TelegramInbound final : public Inbound {
   }
 
   InboundMeaning message(const boost::json::value& m) const {
-    if (string_at(m, {"chat", "type"}) != "private") return Ignored{"not a private chat"};
+    if (json_string(m, {"chat", "type"}) != "private") return Ignored{"not a private chat"};
     const auto chat = int_at(m, {"chat", "id"});
     if (!chat || *chat <= 0) return Ignored{"no chat id"};
-    const auto text = string_at(m, {"text"});
+    const auto text = json_string(m, {"text"});
     // "/start", "/start@BotName", "/start payload"
     static const std::regex command(R"(/([A-Za-z0-9_]{1,32})(@[A-Za-z0-9_]+)?(?:\s+(\S+))?\s*)");
     std::smatch match;
@@ -133,24 +120,26 @@ class TelegramInbound final : public Inbound {
     change.evidence = text;
     if (name == "stop") {
       change.subscribe = false;
-      change.language = language_for("", string_at(m, {"from", "language_code"}));
-      change.confirmation = text_in(config_.unsubscribed_text, change.language);
+      change.language = language_for("", json_string(m, {"from", "language_code"}));
+      change.confirmation =
+          text_in(config_.unsubscribed_text, change.language, config_.default_language);
       change.confirmation_in = config_.unsubscribed_text;
       return change;
     }
     if (name != "start") return Ignored{"the command /" + name};
     change.subscribe = true;
     change.language = language_for(match[3].matched ? match[3].str() : "",
-                                   string_at(m, {"from", "language_code"}));
-    change.confirmation = text_in(config_.subscribed_text, change.language);
+                                   json_string(m, {"from", "language_code"}));
+    change.confirmation =
+        text_in(config_.subscribed_text, change.language, config_.default_language);
     return change;
   }
 
   InboundMeaning member(const boost::json::value& m) const {
-    if (string_at(m, {"chat", "type"}) != "private") return Ignored{"not a private chat"};
+    if (json_string(m, {"chat", "type"}) != "private") return Ignored{"not a private chat"};
     const auto chat = int_at(m, {"chat", "id"});
     if (!chat || *chat <= 0) return Ignored{"no chat id"};
-    if (string_at(m, {"new_chat_member", "status"}) != "kicked") {
+    if (json_string(m, {"new_chat_member", "status"}) != "kicked") {
       return Ignored{"unblocked: the user subscribes again with /start"};
     }
     SubscriptionChange change;
@@ -168,27 +157,9 @@ class TelegramInbound final : public Inbound {
     return config_.default_language;
   }
 
-  std::optional<std::string> text_in(const std::map<std::string, std::string>& texts,
-                                     const std::string& language) const {
-    auto it = texts.find(language);
-    if (it == texts.end()) it = texts.find(config_.default_language);
-    if (it == texts.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  }
-
   InboundConfig config_;
   std::function<OutgoingRequest(const std::string&, const std::string&)> api_;
 };
-
-std::map<std::string, std::string> read_texts(config::Section& parent, const std::string& key,
-                                              std::map<std::string, std::string> fallback) {
-  if (!parent.has(key)) return fallback;
-  auto s = parent.section(key);
-  std::map<std::string, std::string> out;
-  for (const auto& language : s.keys()) out[language] = s.required_string(language);
-  s.reject_unknown_keys();
-  return out;
-}
 
 }  // namespace
 

@@ -4,27 +4,13 @@
 #include <charconv>
 #include <regex>
 
+#include "channels/inbound/inbound_parts.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::channels::whatsapp {
 namespace {
 
 constexpr long long customer_service_window = 24 * 3600;
-
-const boost::json::value* at(const boost::json::value& v, std::initializer_list<const char*> path) {
-  const boost::json::value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    cur = cur->as_object().if_contains(key);
-    if (!cur) return nullptr;
-  }
-  return cur;
-}
-
-std::string string_at(const boost::json::value& v, std::initializer_list<const char*> path) {
-  const auto* s = at(v, path);
-  return s && s->is_string() ? std::string(s->as_string()) : std::string();
-}
 
 long long unix_seconds(const std::string& s) {
   long long v = 0;
@@ -67,38 +53,40 @@ class WhatsAppInbound final : public Inbound {
     if (ec || !doc.is_object()) {
       return Refusal{400, "malformed", "the body is not a JSON object"};
     }
-    if (string_at(doc, {"object"}) != "whatsapp_business_account") {
+    if (json_string(doc, {"object"}) != "whatsapp_business_account") {
       return Refusal{400, "malformed", "/object: expected \"whatsapp_business_account\""};
     }
-    const auto* entries = at(doc, {"entry"});
+    const auto* entries = json_at(doc, {"entry"});
     if (!entries || !entries->is_array()) {
       return Refusal{400, "malformed", "/entry: expected an array"};
     }
     // Every entry, change, status and message: batching is not guaranteed either way.
     std::vector<InboundItem> items;
     for (const auto& entry : entries->as_array()) {
-      const auto* changes = at(entry, {"changes"});
+      const auto* changes = json_at(entry, {"changes"});
       if (!changes || !changes->is_array()) continue;
       for (const auto& change : changes->as_array()) {
-        if (string_at(change, {"field"}) != "messages") continue;
-        const auto* value = at(change, {"value"});
+        if (json_string(change, {"field"}) != "messages") continue;
+        const auto* value = json_at(change, {"value"});
         if (!value) continue;
-        if (string_at(*value, {"metadata", "phone_number_id"}) != config_.phone_number_id) {
+        if (json_string(*value, {"metadata", "phone_number_id"}) != config_.phone_number_id) {
           continue;  // another business number on the same app
         }
-        if (const auto* statuses = at(*value, {"statuses"}); statuses && statuses->is_array()) {
+        if (const auto* statuses = json_at(*value, {"statuses"});
+            statuses && statuses->is_array()) {
           for (const auto& s : statuses->as_array()) {
-            const auto id = string_at(s, {"id"});
-            const auto state = string_at(s, {"status"});
+            const auto id = json_string(s, {"id"});
+            const auto state = json_string(s, {"status"});
             if (id.empty() || state.empty()) {
               return Refusal{400, "malformed", "a status has no id or no status"};
             }
             items.push_back({"status", id + ":" + state, boost::json::serialize(s), {}});
           }
         }
-        if (const auto* messages = at(*value, {"messages"}); messages && messages->is_array()) {
+        if (const auto* messages = json_at(*value, {"messages"});
+            messages && messages->is_array()) {
           for (const auto& m : messages->as_array()) {
-            const auto id = string_at(m, {"id"});
+            const auto id = json_string(m, {"id"});
             if (id.empty()) return Refusal{400, "malformed", "a message has no id"};
             items.push_back({"message", id, boost::json::serialize(m), {}});
           }
@@ -124,19 +112,19 @@ class WhatsAppInbound final : public Inbound {
  private:
   InboundMeaning receipt(const boost::json::value& s) const {
     Receipt r;
-    r.platform_id = string_at(s, {"id"});
-    r.state = string_at(s, {"status"});
-    r.at = unix_seconds(string_at(s, {"timestamp"}));
+    r.platform_id = json_string(s, {"id"});
+    r.state = json_string(s, {"status"});
+    r.at = unix_seconds(json_string(s, {"timestamp"}));
     if (r.state != "sent" && r.state != "delivered" && r.state != "read" && r.state != "failed") {
       return Ignored{"status '" + r.state + "' is not a delivery receipt"};
     }
-    if (const auto* errors = at(s, {"errors"}); errors && errors->is_array()) {
+    if (const auto* errors = json_at(s, {"errors"}); errors && errors->is_array()) {
       for (const auto& e : errors->as_array()) {
-        const auto* code = at(e, {"code"});
+        const auto* code = json_at(e, {"code"});
         if (!r.error.empty()) r.error += "; ";
         r.error += "(#" + (code && code->is_int64() ? std::to_string(code->as_int64()) : "?") +
-                   ") " + string_at(e, {"title"});
-        const auto details = string_at(e, {"error_data", "details"});
+                   ") " + json_string(e, {"title"});
+        const auto details = json_string(e, {"error_data", "details"});
         if (!details.empty()) r.error += ": " + details;
       }
     }
@@ -145,48 +133,40 @@ class WhatsAppInbound final : public Inbound {
 
   InboundMeaning message(const boost::json::value& m) const {
     static const std::regex e164("[1-9][0-9]{6,14}");
-    const auto from = string_at(m, {"from"});
+    const auto from = json_string(m, {"from"});
     if (!std::regex_match(from, e164)) return Ignored{"the sender is not a phone number"};
-    const auto type = string_at(m, {"type"});
+    const auto type = json_string(m, {"type"});
     std::string text;
     if (type == "text") {
-      text = string_at(m, {"text", "body"});
+      text = json_string(m, {"text", "body"});
     } else if (type == "button") {
-      text = string_at(m, {"button", "text"});
+      text = json_string(m, {"button", "text"});
     } else if (type == "interactive") {
-      text = string_at(m, {"interactive", "button_reply", "title"});
-      if (text.empty()) text = string_at(m, {"interactive", "list_reply", "title"});
+      text = json_string(m, {"interactive", "button_reply", "title"});
+      if (text.empty()) text = json_string(m, {"interactive", "list_reply", "title"});
     } else {
       return Ignored{"a " + type + " message"};
     }
     SubscriptionChange change;
     change.address = from;
-    change.at = unix_seconds(string_at(m, {"timestamp"}));
+    change.at = unix_seconds(json_string(m, {"timestamp"}));
     change.evidence = text;
     change.answer_by = change.at + customer_service_window;
     // Leaving wins: a word in both lists unsubscribes.
     if (auto language = config_.opt_out.match(text)) {
       change.subscribe = false;
       change.language = *language;
-      change.confirmation = text_in(config_.opted_out_text, *language);
+      change.confirmation = text_in(config_.opted_out_text, *language, config_.default_language);
       change.confirmation_in = config_.opted_out_text;
       return change;
     }
     if (auto language = config_.opt_in.match(text)) {
       change.subscribe = true;
       change.language = *language;
-      change.confirmation = text_in(config_.opted_in_text, *language);
+      change.confirmation = text_in(config_.opted_in_text, *language, config_.default_language);
       return change;
     }
     return Ignored{"not an opt-in or opt-out word"};
-  }
-
-  std::optional<std::string> text_in(const std::map<std::string, std::string>& texts,
-                                     const std::string& language) const {
-    auto it = texts.find(language);
-    if (it == texts.end()) it = texts.find(config_.default_language);
-    if (it == texts.end() || it->second.empty()) return std::nullopt;
-    return it->second;
   }
 
   InboundConfig config_;
@@ -212,16 +192,6 @@ void read_words(config::Section& parent, const std::string& key, KeywordSet& out
     }
   }
   s.reject_unknown_keys();
-}
-
-std::map<std::string, std::string> read_texts(config::Section& parent, const std::string& key,
-                                              std::map<std::string, std::string> fallback) {
-  if (!parent.has(key)) return fallback;
-  auto s = parent.section(key);
-  std::map<std::string, std::string> out;
-  for (const auto& language : s.keys()) out[language] = s.required_string(language);
-  s.reject_unknown_keys();
-  return out;
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "daemon/store/inbound_store.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <map>
 
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
@@ -29,37 +31,51 @@ StoredItems insert_items(pqxx::work& tx, const std::string& channel, std::string
   return {fresh, static_cast<long long>(items.size()) - fresh};
 }
 
-// Applies one receipt; returns the outcome, or nullopt when no delivery has that id yet.
-std::optional<std::string> apply_receipt(pqxx::work& tx, const std::string& channel,
-                                         const channels::Receipt& r, const std::string& key) {
-  // Ranked sent < delivered < read < failed: a late "sent" never undoes a "read".
-  const auto updated = tx.exec_params(
-      "UPDATE deliveries SET receipt = $3,"
-      "   receipt_at = CASE WHEN $4::bigint > 0 THEN to_timestamp($4::bigint) ELSE now() END,"
-      "   receipt_error = NULLIF($5, ''), updated_at = now()"
-      " WHERE channel = $1 AND platform_id = $2"
-      "   AND coalesce(array_position(ARRAY['sent','delivered','read','failed'], receipt), 0)"
-      "       < array_position(ARRAY['sent','delivered','read','failed'], $3::text)"
-      " RETURNING id, alert_id::text",
-      channel, r.platform_id, r.state, r.at, r.error);
-  if (updated.empty()) {
-    const auto known =
-        tx.exec_params("SELECT 1 FROM deliveries WHERE channel = $1 AND platform_id = $2 LIMIT 1",
-                       channel, r.platform_id);
-    if (known.empty()) return std::nullopt;
-    return std::string("stale");  // the delivery already has this receipt or a later one
-  }
-  std::vector<AuditEvent> events;
-  for (const auto& row : updated) {
-    boost::json::object detail{
-        {"channel", channel}, {"platform_id", r.platform_id}, {"receipt", r.state}, {"key", key}};
-    if (r.at > 0) detail["platform_time"] = r.at;
-    if (!r.error.empty()) detail["error"] = r.error;
-    events.push_back({system_actor, "delivery.receipt", row[1].as<std::string>(),
-                      row[0].as<long long>(), std::move(detail)});
-  }
-  append_audit_events(tx, events);
-  return std::string("applied");
+// Applies a batch of receipts in one statement: for each platform id the batch's
+// highest-ranked receipt (sent < delivered < read < failed) updates its deliveries unless
+// they already have that one or a later one, and each change is audited. Returns each
+// item's outcome: applied, stale (the delivery already knew as much), or unknown (no
+// delivery has that id, yet).
+std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::json::array& rows) {
+  static const std::string rank = "array_position(ARRAY['sent','delivered','read','failed'], ";
+  const auto result = tx.exec_params(
+      "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(item bigint, channel text,"
+      "             platform_id text, state text, at bigint, error text, key text)),"
+      " best AS (SELECT DISTINCT ON (channel, platform_id) *, " +
+          rank +
+          "state) AS rank"
+          "            FROM r ORDER BY channel, platform_id, " +
+          rank +
+          "state) DESC, item),"
+          " upd AS (UPDATE deliveries d SET receipt = b.state,"
+          "           receipt_at = CASE WHEN b.at > 0 THEN to_timestamp(b.at) ELSE now() END,"
+          "           receipt_error = NULLIF(b.error, ''), updated_at = now()"
+          "           FROM best b WHERE d.channel = b.channel AND d.platform_id = b.platform_id"
+          "            AND coalesce(" +
+          rank +
+          "d.receipt), 0) < b.rank"
+          "         RETURNING d.id AS delivery_id, d.alert_id, b.item, b.channel, b.platform_id,"
+          "                   b.state, b.at, b.error, b.key),"
+          " logged AS (" +
+          append_audit_sql(
+              "SELECT row_number() OVER (ORDER BY item, delivery_id) AS n, 'system' AS actor,"
+              "       'delivery.receipt' AS kind, alert_id, delivery_id,"
+              "       jsonb_build_object('channel', channel, 'platform_id', platform_id,"
+              "                          'receipt', state, 'key', key)"
+              "       || CASE WHEN at > 0 THEN jsonb_build_object('platform_time', at)"
+              "               ELSE '{}'::jsonb END"
+              "       || CASE WHEN error <> '' THEN jsonb_build_object('error', error)"
+              "               ELSE '{}'::jsonb END AS detail"
+              "  FROM upd") +
+          ")"
+          " SELECT r.item, CASE WHEN r.item IN (SELECT item FROM upd) THEN 'applied'"
+          "   WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.channel = r.channel"
+          "                   AND d.platform_id = r.platform_id) THEN 'stale'"
+          "   ELSE 'unknown' END FROM r",
+      boost::json::serialize(rows));
+  std::map<long long, std::string> out;
+  for (const auto& row : result) out[row[0].as<long long>()] = row[1].as<std::string>();
+  return out;
 }
 
 // The outcome, and the language the citizen had subscribed in (when leaving).
@@ -164,6 +180,19 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
         "  FROM inbound_items WHERE processed_at IS NULL AND next_try_at <= now()"
         " ORDER BY next_try_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit);
+    boost::json::array done, waiting, receipts;
+    std::map<long long, std::pair<std::string, std::chrono::seconds>> receipt_items;  // kind, age
+    // Tried again after a pause that grows with the item's age (a quarter of it, at least
+    // `retry`, at most a minute): a receipt Araldo cannot match (one for a confirmation it
+    // sent, say) costs a dozen tries over `give_up`, not hundreds.
+    const auto later = [&](long long id, std::chrono::seconds age) {
+      const auto pause = std::clamp<std::chrono::seconds>(age / 4, retry, std::chrono::seconds(60));
+      waiting.push_back({{"id", id}, {"pause", pause.count()}});
+    };
+    const auto finish = [&](long long id, const std::string& kind, const std::string& outcome) {
+      done.push_back({{"id", id}, {"outcome", outcome}});
+      out.outcomes.emplace_back(kind, outcome.substr(0, outcome.find(':')));
+    };
     for (const auto& row : rows) {
       const auto id = row[0].as<long long>();
       const auto channel = row[1].as<std::string>();
@@ -172,41 +201,53 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
       const auto age = std::chrono::seconds(row[5].as<long long>());
       const auto m = meaning(channel, item);
       if (!m) {
-        tx.exec_params(
-            "UPDATE inbound_items SET next_try_at = now() + make_interval(secs => $2) WHERE id = "
-            "$1",
-            id, static_cast<double>(retry.count()));
-        ++out.waiting;
-        continue;
-      }
-      std::string outcome;
-      if (const auto* r = std::get_if<channels::Receipt>(&*m)) {
-        auto applied = apply_receipt(tx, channel, *r, item.key);
-        if (!applied && age < give_up) {
-          tx.exec_params(
-              "UPDATE inbound_items SET next_try_at = now() + make_interval(secs => $2)"
-              " WHERE id = $1",
-              id, static_cast<double>(retry.count()));
-          ++out.waiting;
-          continue;
-        }
-        outcome = applied.value_or("unknown_message");
+        later(id, age);
+      } else if (const auto* r = std::get_if<channels::Receipt>(&*m)) {
+        receipts.push_back({{"item", id},
+                            {"channel", channel},
+                            {"platform_id", r->platform_id},
+                            {"state", r->state},
+                            {"at", r->at},
+                            {"error", r->error},
+                            {"key", item.key}});
+        receipt_items[id] = {item.kind, age};
       } else if (const auto* s = std::get_if<channels::SubscriptionChange>(&*m)) {
         const auto [applied, language] = apply_subscription(tx, channel, *s, item.key);
-        outcome = applied;
         auto text = s->confirmation;
         if (const auto it = s->confirmation_in.find(language); it != s->confirmation_in.end()) {
           text = it->second;
         }
         if (text) out.answers.push_back({channel, s->address, *text, s->answer_by, item.key});
+        finish(id, item.kind, applied);
       } else {
-        outcome = "ignored: " + std::get<channels::Ignored>(*m).why;
+        finish(id, item.kind, "ignored: " + std::get<channels::Ignored>(*m).why);
       }
-      tx.exec_params("UPDATE inbound_items SET processed_at = now(), outcome = $2 WHERE id = $1",
-                     id, outcome);
-      out.outcomes.emplace_back(item.kind, outcome.substr(0, outcome.find(':')));
-      ++out.processed;
     }
+    if (!receipts.empty()) {
+      for (const auto& [id, outcome] : apply_receipts(tx, receipts)) {
+        const auto& [kind, age] = receipt_items.at(id);
+        if (outcome == "unknown" && age < give_up) {
+          later(id, age);
+        } else {
+          finish(id, kind, outcome == "unknown" ? "unknown_message" : outcome);
+        }
+      }
+    }
+    if (!done.empty()) {
+      tx.exec_params0(
+          "UPDATE inbound_items i SET processed_at = now(), outcome = d.outcome"
+          "  FROM jsonb_to_recordset($1::jsonb) AS d(id bigint, outcome text) WHERE i.id = d.id",
+          boost::json::serialize(done));
+    }
+    if (!waiting.empty()) {
+      tx.exec_params0(
+          "UPDATE inbound_items i SET next_try_at = now() + make_interval(secs => d.pause)"
+          "  FROM jsonb_to_recordset($1::jsonb) AS d(id bigint, pause double precision)"
+          " WHERE i.id = d.id",
+          boost::json::serialize(waiting));
+    }
+    out.processed = static_cast<long long>(done.size());
+    out.waiting = static_cast<long long>(waiting.size());
     tx.commit();
     return out;
   });

@@ -57,8 +57,8 @@ using MeaningOf = std::function<std::optional<channels::InboundMeaning>(
 
 // Claims up to `limit` due items, applies what `meaning` says each is (nullopt: the
 // channel is gone from the config; the item stays), and marks them processed, in one
-// transaction. A receipt for an unknown platform id waits `retry` and is tried again until
-// it is `give_up` old, then is kept as "unknown_message".
+// transaction. A receipt for an unknown platform id waits (`retry` at first, longer as it
+// ages) and is tried again until it is `give_up` old, then is kept as "unknown_message".
 ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning,
                                std::chrono::seconds retry, std::chrono::seconds give_up);
 

@@ -416,3 +416,46 @@ TEST_F(InboundE2E, MetricsCountWhatHappenedInThePrometheusFormat) {
   EXPECT_GE(at("araldo_audit_sealing_lag_seconds"), 0);
   EXPECT_GE(at("araldo_audit_unsealed_events"), 0);
 }
+
+TEST_F(InboundE2E, ReceiptsInOneBodyApplyTheHighestOnceAndKeepTheRestAsStale) {
+  start_daemon(whatsapp_channel(emulator_url_, kWhatsAppInbound));
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(1)).status, 200);
+  const auto status = post_and_wait(kAlert + R"(,"channels":["whatsapp-comune"]})", {"sent"});
+  ASSERT_FALSE(status.empty());
+  const auto wamid = db_->scalar("SELECT platform_id FROM deliveries");
+  // read, delivered and sent for one message, in one body, out of order; and a status for
+  // a message araldod never sent.
+  boost::json::array statuses;
+  for (const auto* s : {"read", "delivered", "sent"}) {
+    statuses.push_back({{"id", wamid}, {"status", s}, {"timestamp", "1750000000"}});
+  }
+  statuses.push_back({{"id", "wamid.NOT-OURS"}, {"status", "read"}, {"timestamp", "1"}});
+  const boost::json::object envelope{
+      {"object", "whatsapp_business_account"},
+      {"entry",
+       {{{"id", "1"},
+         {"changes",
+          {{{"field", "messages"},
+            {"value",
+             {{"metadata", {{"phone_number_id", "1055555"}}}, {"statuses", statuses}}}}}}}}}};
+  const auto body = boost::json::serialize(envelope);
+  const auto r = http_request("POST", daemon_url_ + "/webhooks/whatsapp-comune",
+                              {{"Content-Type", "application/json"},
+                               {"X-Hub-Signature-256", hub_signature("wsecret", body)}},
+                              body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NOT NULL") == "3";
+  }));
+  EXPECT_EQ(db_->scalar("SELECT receipt || ' ' || to_char(receipt_at AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD') FROM deliveries"),
+            "read 2025-06-15");
+  EXPECT_EQ(db_->scalar("SELECT string_agg(outcome, ',' ORDER BY key) FROM inbound_items"
+                        " WHERE processed_at IS NOT NULL"),
+            "stale,applied,stale");  // delivered, read, sent
+  EXPECT_EQ(audit_count("delivery.receipt"), 1);
+  // The unknown one waits for a send that may not be recorded yet.
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NULL"
+                        " AND next_try_at > received_at"),
+            "1");
+}

@@ -71,6 +71,8 @@ std::optional<http::Response> handle_control(EmulatorState& state, const http::R
     state.revoke(m[1]);
     return ok();
   }
+  // A receiver that does nothing: the peer a webhook benchmark measures araldod against.
+  if (req.method == "POST" && path == "/_emulator/null") return ok();
   if (req.method == "GET" && path == "/_emulator/stats") {
     return http::Response::json(200, boost::json::serialize(state.stats()));
   }
