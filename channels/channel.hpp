@@ -92,6 +92,9 @@ struct Message {
   std::optional<std::string> previous_part_id;
   Action action = Action::send;
   std::optional<std::string> subject_id;  // the published post an edit/remove/reply acts on
+  // Araldo's id for this delivery, for platforms that echo a tag back in their receipts
+  // (WhatsApp's biz_opaque_callback_data): a receipt then finds its delivery by key.
+  std::optional<long long> delivery_id;
 };
 
 // The parts of one rendered text, in sending order, or why it cannot be sent.

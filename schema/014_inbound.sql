@@ -36,12 +36,12 @@ CREATE TABLE inbound_offsets (
 
 -- What the platform reported after accepting a message; ranked sent < delivered < read <
 -- failed, and never moved down.
+-- A receipt finds its delivery by the id Araldo tagged the message with
+-- (biz_opaque_callback_data), so no index on platform ids slows every send.
 ALTER TABLE deliveries
   ADD COLUMN receipt       text CHECK (receipt IN ('sent','delivered','read','failed')),
   ADD COLUMN receipt_at    timestamptz,
   ADD COLUMN receipt_error text;
-CREATE INDEX deliveries_platform_id ON deliveries (channel, platform_id)
-  WHERE platform_id IS NOT NULL;
 
 -- Telegram private chats subscribe too: their address is a chat id, not a phone number.
 -- Each channel's own input checks still apply (E.164 for WhatsApp).

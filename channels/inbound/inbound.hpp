@@ -36,9 +36,12 @@ using Received = std::variant<std::vector<InboundItem>, Refusal>;
 // A platform's receipt for a message Araldo sent, found by the id the platform gave it.
 struct Receipt {
   std::string platform_id;  // a wamid
-  std::string state;        // sent, delivered, read, failed
-  long long at = 0;         // Unix seconds, as the platform stamped it
-  std::string error;        // with failed: code and title
+  // The delivery it is about, when the platform echoed Araldo's tag (nullopt: a message
+  // Araldo did not send as a delivery, such as a confirmation).
+  std::optional<long long> delivery_id;
+  std::string state;  // sent, delivered, read, failed
+  long long at = 0;   // Unix seconds, as the platform stamped it
+  std::string error;  // with failed: code and title
 };
 
 // A citizen subscribing or leaving, on the channel itself.

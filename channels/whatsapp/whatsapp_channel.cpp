@@ -143,6 +143,9 @@ class WhatsAppChannel final : public Channel {
          {{"name", shaped.at("name")},
           {"language", {{"code", shaped.at("language")}}},
           {"components", {{{"type", "body"}, {"parameters", std::move(parameters)}}}}}}};
+    // Echoed in every status webhook about this message: how its receipt finds it.
+    if (message.delivery_id)
+      body["biz_opaque_callback_data"] = std::to_string(*message.delivery_id);
     return request(body);
   }
 

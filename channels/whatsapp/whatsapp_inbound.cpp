@@ -12,7 +12,8 @@ namespace {
 
 constexpr long long customer_service_window = 24 * 3600;
 
-long long unix_seconds(const std::string& s) {
+// A decimal string's value (timestamps, Araldo's tag), 0 when it is not one.
+long long number_of(const std::string& s) {
   long long v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() && end == s.data() + s.size() ? v : 0;
@@ -114,7 +115,10 @@ class WhatsAppInbound final : public Inbound {
     Receipt r;
     r.platform_id = json_string(s, {"id"});
     r.state = json_string(s, {"status"});
-    r.at = unix_seconds(json_string(s, {"timestamp"}));
+    r.at = number_of(json_string(s, {"timestamp"}));
+    if (const auto tag = number_of(json_string(s, {"biz_opaque_callback_data"})); tag > 0) {
+      r.delivery_id = tag;
+    }
     if (r.state != "sent" && r.state != "delivered" && r.state != "read" && r.state != "failed") {
       return Ignored{"status '" + r.state + "' is not a delivery receipt"};
     }
@@ -149,7 +153,7 @@ class WhatsAppInbound final : public Inbound {
     }
     SubscriptionChange change;
     change.address = from;
-    change.at = unix_seconds(json_string(m, {"timestamp"}));
+    change.at = number_of(json_string(m, {"timestamp"}));
     change.evidence = text;
     change.answer_by = change.at + customer_service_window;
     // Leaving wins: a word in both lists unsubscribes.

@@ -100,6 +100,7 @@ void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& ch
     channels::Message message{delivery.target,    delivery.rendered_text,    delivery.part,
                               delivery.parts,     delivery.previous_part_id, *action,
                               delivery.subject_id};
+    message.delivery_id = delivery.id;
     request = channel.build_request(message);
   } catch (const std::exception& e) {
     // A row the plugin cannot turn into a request would fail the same way on every

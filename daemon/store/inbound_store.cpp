@@ -31,26 +31,32 @@ StoredItems insert_items(pqxx::work& tx, const std::string& channel, std::string
   return {fresh, static_cast<long long>(items.size()) - fresh};
 }
 
-// Applies a batch of receipts in one statement: for each platform id the batch's
-// highest-ranked receipt (sent < delivered < read < failed) updates its deliveries unless
-// they already have that one or a later one, and each change is audited. Returns each
-// item's outcome: applied, stale (the delivery already knew as much), or unknown (no
-// delivery has that id, yet).
+// Applies a batch of receipts in one statement. A receipt names its delivery by the tag
+// Araldo sent with the message (found by primary key, no index on platform ids to keep up
+// on every send) and the platform's id for it, which must match. For each delivery the
+// batch's highest-ranked receipt (sent < delivered < read < failed) is applied unless the
+// delivery already has that one or a later one, and each change is audited. Returns each
+// item's outcome: applied; stale (the delivery already knew as much); untagged (not
+// about a delivery: a confirmation, say); or unknown (no such delivery with that platform
+// id, yet).
 std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::json::array& rows) {
   static const std::string rank = "array_position(ARRAY['sent','delivered','read','failed'], ";
   const auto result = tx.exec_params(
       "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(item bigint, channel text,"
-      "             platform_id text, state text, at bigint, error text, key text)),"
-      " best AS (SELECT DISTINCT ON (channel, platform_id) *, " +
+      "             delivery_id bigint, platform_id text, state text, at bigint, error text,"
+      "             key text)),"
+      " best AS (SELECT DISTINCT ON (delivery_id) *, " +
           rank +
           "state) AS rank"
-          "            FROM r ORDER BY channel, platform_id, " +
+          "            FROM r WHERE delivery_id IS NOT NULL"
+          "           ORDER BY delivery_id, " +
           rank +
           "state) DESC, item),"
           " upd AS (UPDATE deliveries d SET receipt = b.state,"
           "           receipt_at = CASE WHEN b.at > 0 THEN to_timestamp(b.at) ELSE now() END,"
           "           receipt_error = NULLIF(b.error, ''), updated_at = now()"
-          "           FROM best b WHERE d.channel = b.channel AND d.platform_id = b.platform_id"
+          "           FROM best b WHERE d.id = b.delivery_id AND d.channel = b.channel"
+          "            AND d.platform_id = b.platform_id"
           "            AND coalesce(" +
           rank +
           "d.receipt), 0) < b.rank"
@@ -58,7 +64,7 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
           "                   b.state, b.at, b.error, b.key),"
           " logged AS (" +
           append_audit_sql(
-              "SELECT row_number() OVER (ORDER BY item, delivery_id) AS n, 'system' AS actor,"
+              "SELECT row_number() OVER (ORDER BY item) AS n, 'system' AS actor,"
               "       'delivery.receipt' AS kind, alert_id, delivery_id,"
               "       jsonb_build_object('channel', channel, 'platform_id', platform_id,"
               "                          'receipt', state, 'key', key)"
@@ -68,9 +74,11 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
               "               ELSE '{}'::jsonb END AS detail"
               "  FROM upd") +
           ")"
-          " SELECT r.item, CASE WHEN r.item IN (SELECT item FROM upd) THEN 'applied'"
-          "   WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.channel = r.channel"
-          "                   AND d.platform_id = r.platform_id) THEN 'stale'"
+          " SELECT r.item, CASE WHEN r.delivery_id IS NULL THEN 'untagged'"
+          "   WHEN r.item IN (SELECT item FROM upd) THEN 'applied'"
+          "   WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.id = r.delivery_id"
+          "                   AND d.channel = r.channel AND d.platform_id = r.platform_id)"
+          "     THEN 'stale'"
           "   ELSE 'unknown' END FROM r",
       boost::json::serialize(rows));
   std::map<long long, std::string> out;
@@ -183,8 +191,8 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
     boost::json::array done, waiting, receipts;
     std::map<long long, std::pair<std::string, std::chrono::seconds>> receipt_items;  // kind, age
     // Tried again after a pause that grows with the item's age (a quarter of it, at least
-    // `retry`, at most a minute): a receipt Araldo cannot match (one for a confirmation it
-    // sent, say) costs a dozen tries over `give_up`, not hundreds.
+    // `retry`, at most a minute): a receipt that never matches costs a dozen tries over
+    // `give_up`, not hundreds.
     const auto later = [&](long long id, std::chrono::seconds age) {
       const auto pause = std::clamp<std::chrono::seconds>(age / 4, retry, std::chrono::seconds(60));
       waiting.push_back({{"id", id}, {"pause", pause.count()}});
@@ -205,6 +213,8 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
       } else if (const auto* r = std::get_if<channels::Receipt>(&*m)) {
         receipts.push_back({{"item", id},
                             {"channel", channel},
+                            {"delivery_id", r->delivery_id ? boost::json::value(*r->delivery_id)
+                                                           : boost::json::value(nullptr)},
                             {"platform_id", r->platform_id},
                             {"state", r->state},
                             {"at", r->at},
@@ -227,9 +237,10 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
       for (const auto& [id, outcome] : apply_receipts(tx, receipts)) {
         const auto& [kind, age] = receipt_items.at(id);
         if (outcome == "unknown" && age < give_up) {
-          later(id, age);
+          later(id, age);  // its send may not be recorded yet
         } else {
-          finish(id, kind, outcome == "unknown" ? "unknown_message" : outcome);
+          finish(id, kind,
+                 outcome == "unknown" || outcome == "untagged" ? "unknown_message" : outcome);
         }
       }
     }

@@ -423,13 +423,24 @@ TEST_F(InboundE2E, ReceiptsInOneBodyApplyTheHighestOnceAndKeepTheRestAsStale) {
   const auto status = post_and_wait(kAlert + R"(,"channels":["whatsapp-comune"]})", {"sent"});
   ASSERT_FALSE(status.empty());
   const auto wamid = db_->scalar("SELECT platform_id FROM deliveries");
-  // read, delivered and sent for one message, in one body, out of order; and a status for
-  // a message araldod never sent.
+  const auto tag = db_->scalar("SELECT id FROM deliveries");
+  // The message went out tagged with its delivery id, which Meta echoes in receipts.
+  EXPECT_EQ(emulator_messages("whatsapp").size(), 1u);
+  // read, delivered and sent for one message, in one body, out of order; a receipt with a
+  // tag whose delivery has another platform id (not yet recorded, as far as araldod can
+  // tell); and one without a tag (a message araldod sent that is not a delivery).
   boost::json::array statuses;
   for (const auto* s : {"read", "delivered", "sent"}) {
-    statuses.push_back({{"id", wamid}, {"status", s}, {"timestamp", "1750000000"}});
+    statuses.push_back({{"id", wamid},
+                        {"status", s},
+                        {"timestamp", "1750000000"},
+                        {"biz_opaque_callback_data", tag}});
   }
-  statuses.push_back({{"id", "wamid.NOT-OURS"}, {"status", "read"}, {"timestamp", "1"}});
+  statuses.push_back({{"id", "wamid.OTHER"},
+                      {"status", "read"},
+                      {"timestamp", "1"},
+                      {"biz_opaque_callback_data", tag}});
+  statuses.push_back({{"id", "wamid.UNTAGGED"}, {"status", "read"}, {"timestamp", "1"}});
   const boost::json::object envelope{
       {"object", "whatsapp_business_account"},
       {"entry",
@@ -445,17 +456,18 @@ TEST_F(InboundE2E, ReceiptsInOneBodyApplyTheHighestOnceAndKeepTheRestAsStale) {
                               body);
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(wait_until([&] {
-    return db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NOT NULL") == "3";
+    return db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NOT NULL") == "4";
   }));
   EXPECT_EQ(db_->scalar("SELECT receipt || ' ' || to_char(receipt_at AT TIME ZONE 'UTC', "
                         "'YYYY-MM-DD') FROM deliveries"),
             "read 2025-06-15");
-  EXPECT_EQ(db_->scalar("SELECT string_agg(outcome, ',' ORDER BY key) FROM inbound_items"
-                        " WHERE processed_at IS NOT NULL"),
-            "stale,applied,stale");  // delivered, read, sent
+  EXPECT_EQ(db_->scalar("SELECT string_agg(key || '=' || outcome, ',' ORDER BY key)"
+                        " FROM inbound_items WHERE processed_at IS NOT NULL"),
+            wamid + ":delivered=stale," + wamid + ":read=applied," + wamid +
+                ":sent=stale,wamid.UNTAGGED:read=unknown_message");
   EXPECT_EQ(audit_count("delivery.receipt"), 1);
-  // The unknown one waits for a send that may not be recorded yet.
-  EXPECT_EQ(db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NULL"
+  // The mismatched one waits, in case its send is not recorded yet.
+  EXPECT_EQ(db_->scalar("SELECT key FROM inbound_items WHERE processed_at IS NULL"
                         " AND next_try_at > received_at"),
-            "1");
+            "wamid.OTHER:read");
 }

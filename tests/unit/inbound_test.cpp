@@ -87,27 +87,29 @@ TEST(WhatsAppInbound, TheDocumentedSignatureIsAcceptedOverTheRawBodyOnly) {
 
 TEST(WhatsAppInbound, EveryStatusAndMessageOfABatchIsAnItemAndMeansWhatItSays) {
   const auto ch = whatsapp();
-  boost::json::object value{
-      {"messaging_product", "whatsapp"},
-      {"metadata", {{"phone_number_id", "106540352242922"}}},
-      {"statuses",
-       {{{"id", "wamid.A"}, {"status", "delivered"}, {"timestamp", "1750000100"}},
-        {{"id", "wamid.B"},
-         {"status", "failed"},
-         {"timestamp", "1750000200"},
-         {"errors", {{{"code", 131049}, {"title", "not delivered"}}}}},
-        {{"id", "wamid.C"}, {"status", "played"}, {"timestamp", "1"}}}},
-      {"messages",
-       {{{"from", "393331234567"},
-         {"id", "wamid.M1"},
-         {"timestamp", "1750000300"},
-         {"type", "text"},
-         {"text", {{"body", " iscrivimi "}}}},
-        {{"from", "393331234568"},
-         {"id", "wamid.M2"},
-         {"timestamp", "1750000300"},
-         {"type", "button"},
-         {"button", {{"text", "Stop"}, {"payload", "x"}}}}}}};
+  boost::json::object value{{"messaging_product", "whatsapp"},
+                            {"metadata", {{"phone_number_id", "106540352242922"}}},
+                            {"statuses",
+                             {{{"id", "wamid.A"},
+                               {"status", "delivered"},
+                               {"timestamp", "1750000100"},
+                               {"biz_opaque_callback_data", "4242"}},
+                              {{"id", "wamid.B"},
+                               {"status", "failed"},
+                               {"timestamp", "1750000200"},
+                               {"errors", {{{"code", 131049}, {"title", "not delivered"}}}}},
+                              {{"id", "wamid.C"}, {"status", "played"}, {"timestamp", "1"}}}},
+                            {"messages",
+                             {{{"from", "393331234567"},
+                               {"id", "wamid.M1"},
+                               {"timestamp", "1750000300"},
+                               {"type", "text"},
+                               {"text", {{"body", " iscrivimi "}}}},
+                              {{"from", "393331234568"},
+                               {"id", "wamid.M2"},
+                               {"timestamp", "1750000300"},
+                               {"type", "button"},
+                               {"button", {{"text", "Stop"}, {"payload", "x"}}}}}}};
   const boost::json::object other{{"metadata", {{"phone_number_id", "999"}}},
                                   {"statuses", {{{"id", "wamid.Z"}, {"status", "read"}}}}};
   const boost::json::object doc{
@@ -131,6 +133,8 @@ TEST(WhatsAppInbound, EveryStatusAndMessageOfABatchIsAnItemAndMeansWhatItSays) {
   EXPECT_EQ(a.platform_id, "wamid.A");
   EXPECT_EQ(a.state, "delivered");
   EXPECT_EQ(a.at, 1750000100);
+  EXPECT_EQ(a.delivery_id, 4242);  // Araldo's tag, echoed
+  EXPECT_FALSE(std::get<Receipt>(ch->inbound()->interpret(items[1])).delivery_id);
   const auto b = std::get<Receipt>(ch->inbound()->interpret(items[1]));
   EXPECT_EQ(b.error, "(#131049) not delivered");
   EXPECT_TRUE(std::holds_alternative<Ignored>(ch->inbound()->interpret(items[2])));

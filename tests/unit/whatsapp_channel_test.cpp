@@ -94,6 +94,12 @@ TEST(WhatsAppChannel, RequestIsAcceptedByTheStrictEmulator) {
   EXPECT_EQ(
       body.at("template").at("components").at(0).at("parameters").at(3).at("text").as_string(),
       "Salire");
+  EXPECT_FALSE(body.as_object().contains("biz_opaque_callback_data"));
+  // A delivery's message carries its id, for the receipts to find it by.
+  channels::Message tagged{"393331234567", shaped(*ch, "Allerta\nNiguarda\nEsonda\nSalire", "it")};
+  tagged.delivery_id = 1234;
+  EXPECT_EQ(boost::json::parse(ch->build_request(tagged).body).at("biz_opaque_callback_data"),
+            "1234");
 
   emulator::EmulatorState state;
   emulator::whatsapp::WhatsAppApi api(number(), state);

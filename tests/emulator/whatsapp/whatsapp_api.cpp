@@ -136,7 +136,7 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
       }
     }
     id = "wamid.EMU" + std::to_string(next_id_++);
-    sent_.emplace_back(id, to);
+    sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"})});
   }
   state_.record("whatsapp", {{"id", id},
                              {"to", to},
@@ -166,7 +166,7 @@ http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::
                           "recipient last replied to the sender number.");
     }
     id = "wamid.EMU" + std::to_string(next_id_++);
-    sent_.emplace_back(id, to);
+    sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"})});
   }
   state_.record("whatsapp", {{"id", id}, {"to", to}, {"type", "text"}, {"text", body}});
   boost::json::object reply{{"messaging_product", "whatsapp"},
@@ -266,13 +266,13 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
     // Receipts for messages sent: all of them, or those named; in batches, in order or
     // reversed, each batch once or twice.
     const auto status = string_at(doc, {"status"});
-    std::vector<std::pair<std::string, std::string>> chosen;
+    std::vector<Sent> chosen;
     {
       std::lock_guard lock(mutex_);
       if (const auto* ids = how.if_contains("ids"); ids && ids->is_array()) {
         for (const auto& want : ids->as_array()) {
           for (const auto& s : sent_) {
-            if (want.is_string() && s.first == want.as_string()) chosen.push_back(s);
+            if (want.is_string() && s.id == want.as_string()) chosen.push_back(s);
           }
         }
       } else {
@@ -290,10 +290,11 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
     for (std::size_t start = 0; start < chosen.size(); start += batch) {
       boost::json::array statuses;
       for (std::size_t i = start; i < std::min(chosen.size(), start + batch); ++i) {
-        boost::json::object st{{"id", chosen[i].first},
+        boost::json::object st{{"id", chosen[i].id},
                                {"status", status},
                                {"timestamp", now},
-                               {"recipient_id", chosen[i].second}};
+                               {"recipient_id", chosen[i].to}};
+        if (!chosen[i].tag.empty()) st["biz_opaque_callback_data"] = chosen[i].tag;
         if (status == "failed") {
           st["errors"] = {{{"code", 131049},
                            {"title",

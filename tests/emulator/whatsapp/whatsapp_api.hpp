@@ -57,8 +57,13 @@ class WhatsAppApi {
 
   std::string webhook_url_;
   std::string webhook_secret_;
-  std::map<std::string, long long> window_;                // number -> when it last wrote (Unix s)
-  std::vector<std::pair<std::string, std::string>> sent_;  // (wamid, to), in sending order
+  std::map<std::string, long long> window_;  // number -> when it last wrote (Unix s)
+  struct Sent {
+    std::string id;  // wamid
+    std::string to;
+    std::string tag;  // biz_opaque_callback_data, echoed in its statuses
+  };
+  std::vector<Sent> sent_;                                       // in sending order
   std::vector<std::pair<std::string, http::Headers>> webhooks_;  // what was delivered
   long long next_inbound_ = 1;
 
