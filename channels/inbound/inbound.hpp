@@ -106,7 +106,6 @@ class KeywordSet {
   void add(const std::string& language, const std::string& word);
   // The language whose list holds `text`, if any.
   std::optional<std::string> match(std::string_view text) const;
-  bool empty() const { return words_.empty(); }
 
  private:
   std::map<std::string, std::string> words_;  // folded word -> language

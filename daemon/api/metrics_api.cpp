@@ -12,7 +12,8 @@ MetricsApi::MetricsApi(store::Database& db, metrics::Registry& metrics,
 
 http::Response MetricsApi::scrape(const Call&) {
   auto& m = metrics_;
-  for (const auto& [channel, state] : channel_states_()) {
+  const auto states = channel_states_();
+  for (const auto& [channel, state] : states) {
     for (const char* s : {"ok", "throttled", "stopped"}) {
       m.set("araldo_channel_state", {{"channel", channel}, {"state", s}}, state == s ? 1 : 0);
     }
@@ -35,7 +36,7 @@ http::Response MetricsApi::scrape(const Call&) {
     }
     // Every channel with a state gets a queue sample, 0 when nothing is due: an alert
     // rule on a growing queue needs the series to exist before it grows.
-    for (const auto& [channel, state] : channel_states_()) {
+    for (const auto& [channel, state] : states) {
       const auto due = ops.due.find(channel);
       m.set("araldo_queue_due", {{"channel", channel}},
             due == ops.due.end() ? 0 : static_cast<double>(due->second));

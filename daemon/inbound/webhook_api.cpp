@@ -73,9 +73,9 @@ http::Response WebhookApi::receive(const api::Call& call) {
   const auto& items = std::get<std::vector<channels::InboundItem>>(received);
   // Stored before answering: a 200 promises the platform it need not send this again.
   const auto stored = store::store_inbound(db_, channel, call.request.body, items);
-  std::map<std::string, long long> fresh_by_kind;
-  for (const auto& i : items) ++fresh_by_kind[i.kind];
-  for (const auto& [kind, n] : fresh_by_kind) {
+  std::map<std::string, long long> by_kind;
+  for (const auto& i : items) ++by_kind[i.kind];
+  for (const auto& [kind, n] : by_kind) {
     metrics_.inc("araldo_webhook_notifications_total",
                  {{"channel", channel}, {"kind", kind}, {"verdict", "accepted"}},
                  static_cast<double>(n));

@@ -258,7 +258,6 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
           boost::json::serialize(waiting));
     }
     out.processed = static_cast<long long>(done.size());
-    out.waiting = static_cast<long long>(waiting.size());
     tx.commit();
     return out;
   });

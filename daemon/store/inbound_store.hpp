@@ -47,7 +47,6 @@ struct PendingAnswer {
 
 struct ProcessedBatch {
   long long processed = 0;
-  long long waiting = 0;  // receipts for a message not recorded yet: tried again later
   std::vector<std::pair<std::string, std::string>> outcomes;  // (kind, outcome), for metrics
   std::vector<PendingAnswer> answers;
 };
