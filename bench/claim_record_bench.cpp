@@ -14,8 +14,9 @@
 #include <thread>
 
 #include "bench/bench_support.hpp"
+#include "daemon/delivery/lifecycle.hpp"
 #include "daemon/store/alert_store.hpp"
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_queue_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -57,15 +58,16 @@ WorkerTotals work(const std::string& dsn, const std::string& owner, int batch) {
                              .claimed;
     t.claim_s += seconds_since(started);
     if (claimed.empty()) return t;
-    std::vector<store::AttemptRecord> records;
+    std::vector<delivery::AttemptRecord> records;
     records.reserve(claimed.size());
     for (const auto& d : claimed) {
-      auto r = store::record_for(d);
+      auto r = delivery::record_for(d);
       r.outcome = "delivered";
       r.http_status = 200;
       r.latency_ms = 1;
       r.platform_id = "wamid." + std::to_string(d.id);
-      r.next_state = model::DeliveryState::sent;
+      r.effects = delivery::plan(d, channels::Outcome::delivered(*r.platform_id), {}, 0.5,
+                                 std::chrono::milliseconds(1));
       records.push_back(std::move(r));
     }
     started = Clock::now();

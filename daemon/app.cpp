@@ -93,8 +93,12 @@ int serve(config::Config& cfg) {
 
   metrics::Registry metrics;
   metrics::describe_all(metrics);
-  dispatcher.observe(
-      [&](const store::AttemptRecord& rec) { metrics::count_attempt(metrics, rec); });
+  dispatcher.observe([&](const delivery::AttemptRecord& rec, const delivery::Recorded& recorded) {
+    metrics::count_attempt(metrics, rec, recorded);
+  });
+  dispatcher.observe_refusals([&](int n) {
+    metrics.inc("araldo_store_refused_rows_total", {{"statement", "claim_or_sweep"}}, n);
+  });
   inbound::InboundWorker inbound_worker(db, cfg.channels, metrics);
   inbound::WebhookApi webhooks(db, cfg.channels, metrics, [&] { inbound_worker.notify(); });
 

@@ -9,7 +9,7 @@
 #include "daemon/api/query_params.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_actions_store.hpp"
 
 namespace araldo::api {
 namespace {

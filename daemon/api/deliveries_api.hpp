@@ -12,7 +12,7 @@
 #include "daemon/api/query_params.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_actions_store.hpp"
 
 namespace araldo::api {
 

@@ -9,6 +9,8 @@
 #include <random>
 #include <thread>
 
+#include "daemon/store/database_unavailable.hpp"
+
 namespace araldo::dispatch {
 
 using std::chrono::milliseconds;
@@ -36,7 +38,7 @@ int stock_for(const channels::RateLimit& limit, milliseconds lookahead, int max_
 
 }  // namespace
 
-Dispatcher::Dispatcher(DispatchOptions options, std::unique_ptr<DeliveryQueue> queue,
+Dispatcher::Dispatcher(DispatchOptions options, std::unique_ptr<delivery::DeliveryQueue> queue,
                        const channels::ChannelSet& channels)
     : options_(std::move(options)),
       queue_(std::move(queue)),
@@ -150,26 +152,47 @@ void Dispatcher::flush_records() {
   if (unwritten_.empty() || !queue_->is_open()) return;
   // One transaction for everything finished since the last turn.
   const auto started = Clock::now();
-  const auto updated = queue_->record(options_.worker_id, unwritten_);
+  const auto recorded = queue_->record(options_.worker_id, unwritten_);
   const auto now = Clock::now();
   stats_.flushing += now - started;
   stats_.records += static_cast<long long>(unwritten_.size());
   for (std::size_t i = 0; i < unwritten_.size(); ++i) {
     const auto& rec = unwritten_[i];
-    if (updated[i] && observer_) observer_(rec);
-    if (!updated[i]) {
+    const auto& result = recorded[i];
+    if (!result.written) {
       spdlog::warn("event=delivery.lease_lost delivery_id={} worker={}", rec.delivery_id,
                    options_.worker_id);
-    } else if (rec.retry_in) {
-      // Wake for the retry itself rather than at the next sweep.
-      const auto due = now + *rec.retry_in;
-      next_due_ = next_due_ ? std::min(*next_due_, due) : due;
-    } else if ((rec.next_state == model::DeliveryState::sent && rec.part < rec.parts) ||
-               rec.fall_back) {
+      continue;
+    }
+    if (observer_) observer_(rec, result);
+    if (result.refused) {
+      spdlog::error(
+          "event=delivery.refused_by_database delivery_id={} alert_id={} channel={} "
+          "error=\"{}\"",
+          rec.delivery_id, rec.alert_id, rec.channel, *result.refused);
+      continue;
+    }
+    const auto& effects = rec.effects;
+    if (effects.wake_channel) {
       if (auto it = queues_.find(rec.channel); it != queues_.end()) it->second.wanted = true;
+    }
+    if (effects.due_in && effects.due_in->count() > 0) {
+      // Wake for the retry itself rather than at the next sweep.
+      const auto due = now + *effects.due_in;
+      next_due_ = next_due_ ? std::min(*next_due_, due) : due;
     }
   }
   unwritten_.clear();
+}
+
+void Dispatcher::count_refusals() {
+  if (const int n = queue_->take_refused_rows(); n > 0) {
+    spdlog::error(
+        "event=deliveries.refused_by_database count={} reason=\"each failed alone, "
+        "with what the database said; the rest went on\"",
+        n);
+    if (refusal_observer_) refusal_observer_(n);
+  }
 }
 
 void Dispatcher::new_work() {
@@ -224,6 +247,8 @@ void Dispatcher::turn(bool draining) {
     claim(entry->first, entry->second, now);
     if (was_wanted && !entry->second.wanted) drained.push_back(entry->first);
   }
+
+  count_refusals();
 
   // A channel whose queue ran dry: when is its next retry due (or a lease to expire)?
   if (!drained.empty()) {

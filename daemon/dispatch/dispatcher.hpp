@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "channels/registry.hpp"
-#include "daemon/dispatch/delivery_queue.hpp"
+#include "daemon/delivery/delivery_queue.hpp"
+#include "daemon/delivery/retry_policy.hpp"
 #include "daemon/dispatch/handoff.hpp"
-#include "daemon/dispatch/retry_policy.hpp"
 #include "daemon/dispatch/send_loop.hpp"
 
 namespace araldo::dispatch {
@@ -35,14 +35,14 @@ struct DispatchOptions {
   // How far ahead send slots are claimed: a database turn shorter than this loses no
   // share of the platform's rate.
   std::chrono::milliseconds lookahead{1'000};
-  RetryPolicy retry;
+  delivery::RetryPolicy retry;
 };
 
 std::string make_worker_id();
 
 class Dispatcher {
  public:
-  Dispatcher(DispatchOptions options, std::unique_ptr<DeliveryQueue> queue,
+  Dispatcher(DispatchOptions options, std::unique_ptr<delivery::DeliveryQueue> queue,
              const channels::ChannelSet& channels);
   ~Dispatcher();
 
@@ -54,8 +54,15 @@ class Dispatcher {
 
   // Called on the store thread with each attempt once it is written (metrics). Set before
   // run().
-  void observe(std::function<void(const store::AttemptRecord&)> observer) {
+  void observe(
+      std::function<void(const delivery::AttemptRecord&, const delivery::Recorded&)> observer) {
     observer_ = std::move(observer);
+  }
+
+  // Called on the store thread with how many rows claims and sweeps found refused by the
+  // database and failed, one by one (metrics). Set before run().
+  void observe_refusals(std::function<void(int)> observer) {
+    refusal_observer_ = std::move(observer);
   }
 
   // Work was committed here (an alert accepted, a retry requested): this dispatcher
@@ -76,7 +83,7 @@ class Dispatcher {
   using Clock = std::chrono::steady_clock;
   // What the store thread knows of one channel's queue.
   struct ChannelQueue {
-    store::PacedClaimRate rate;
+    delivery::PacedClaimRate rate;
     int stock = 1;                   // at most this many claimed and not reported yet
     bool wanted = true;              // due work may be waiting
     Clock::time_point not_before{};  // its slots are granted up to the lookahead
@@ -93,7 +100,7 @@ class Dispatcher {
   std::chrono::milliseconds next_wait() const;
 
   DispatchOptions options_;
-  std::unique_ptr<DeliveryQueue> queue_;
+  std::unique_ptr<delivery::DeliveryQueue> queue_;
   const channels::ChannelSet& channels_;
   Handoff handoff_;
   SendLoop send_loop_;
@@ -104,8 +111,10 @@ class Dispatcher {
   Clock::time_point next_sweep_{};
   std::map<std::string, ChannelQueue> queues_;  // per configured channel
   std::size_t rotation_ = 0;                    // which channel claims first, in turn
-  std::vector<store::AttemptRecord> unwritten_;
-  std::function<void(const store::AttemptRecord&)> observer_;
+  std::vector<delivery::AttemptRecord> unwritten_;
+  std::function<void(const delivery::AttemptRecord&, const delivery::Recorded&)> observer_;
+  std::function<void(int)> refusal_observer_;
+  void count_refusals();
   std::atomic<bool> local_work_{false};
   bool announce_ = false;  // other daemons have not been told of local work yet
   Clock::time_point last_announce_{};

@@ -17,7 +17,7 @@ Handoff::~Handoff() {
   close(wake_fd_);
 }
 
-void Handoff::hand_over(std::vector<store::ClaimedDelivery> claimed) {
+void Handoff::hand_over(std::vector<delivery::ClaimedDelivery> claimed) {
   if (claimed.empty()) return;
   {
     std::lock_guard lock(mutex_);
@@ -29,12 +29,12 @@ void Handoff::hand_over(std::vector<store::ClaimedDelivery> claimed) {
   if (wake_sender_) wake_sender_();
 }
 
-std::vector<store::ClaimedDelivery> Handoff::take_claimed() {
+std::vector<delivery::ClaimedDelivery> Handoff::take_claimed() {
   std::lock_guard lock(mutex_);
   return std::exchange(claimed_, {});
 }
 
-void Handoff::report(store::AttemptRecord record) {
+void Handoff::report(delivery::AttemptRecord record) {
   {
     std::lock_guard lock(mutex_);
     if (auto it = held_.find(record.channel); it != held_.end() && it->second > 0) --it->second;
@@ -43,7 +43,7 @@ void Handoff::report(store::AttemptRecord record) {
   wake_store();
 }
 
-std::vector<store::AttemptRecord> Handoff::take_records() {
+std::vector<delivery::AttemptRecord> Handoff::take_records() {
   std::lock_guard lock(mutex_);
   return std::exchange(records_, {});
 }

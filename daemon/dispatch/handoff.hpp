@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/store/delivery_types.hpp"
+#include "daemon/delivery/delivery_records.hpp"
 
 namespace araldo::dispatch {
 
@@ -25,12 +25,12 @@ class Handoff {
 
   // Store → sender. The sender's wake-up is set once, before either thread starts.
   void set_sender_wakeup(std::function<void()> wake) { wake_sender_ = std::move(wake); }
-  void hand_over(std::vector<store::ClaimedDelivery> claimed);
-  std::vector<store::ClaimedDelivery> take_claimed();
+  void hand_over(std::vector<delivery::ClaimedDelivery> claimed);
+  std::vector<delivery::ClaimedDelivery> take_claimed();
 
   // Sender → store: one outcome per claimed delivery, sent or not.
-  void report(store::AttemptRecord record);
-  std::vector<store::AttemptRecord> take_records();
+  void report(delivery::AttemptRecord record);
+  std::vector<delivery::AttemptRecord> take_records();
   // Readable when the store thread has something to do; drain() after waking.
   int store_wake_fd() const { return wake_fd_; }
   void drain_store_wakeups();
@@ -54,8 +54,8 @@ class Handoff {
 
  private:
   mutable std::mutex mutex_;
-  std::vector<store::ClaimedDelivery> claimed_;
-  std::vector<store::AttemptRecord> records_;
+  std::vector<delivery::ClaimedDelivery> claimed_;
+  std::vector<delivery::AttemptRecord> records_;
   std::map<std::string, int> held_;
   std::map<std::string, Pause> pauses_;
   std::function<void()> wake_sender_;

@@ -5,14 +5,17 @@
 #include <algorithm>
 #include <optional>
 
+#include "daemon/delivery/lifecycle.hpp"
+#include "daemon/delivery/storable.hpp"
+
 namespace araldo::dispatch {
 
 using std::chrono::milliseconds;
 
 namespace {
 
-RateClock since_epoch(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<RateClock>(t.time_since_epoch());
+delivery::RateClock since_epoch(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<delivery::RateClock>(t.time_since_epoch());
 }
 
 }  // namespace
@@ -24,7 +27,7 @@ SendLoop::SendLoop(SendOptions options, const channels::ChannelSet& channels, Ha
       pacing_(options_.lease / 2) {
   for (const auto& c : channels_.all()) {
     const auto limit = c->rate_limit();
-    gates_.emplace(c->name(), RateGate({limit.per_second, limit.burst}));
+    gates_.emplace(c->name(), delivery::RateGate({limit.per_second, limit.burst}));
   }
 }
 
@@ -88,7 +91,7 @@ void SendLoop::release_due(Clock::time_point now) {
   }
 }
 
-void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& channel) {
+void SendLoop::send(delivery::ClaimedDelivery delivery, const channels::Channel& channel) {
   const auto tag = next_tag_++;
   channels::OutgoingRequest request;
   try {
@@ -112,23 +115,23 @@ void SendLoop::send(store::ClaimedDelivery delivery, const channels::Channel& ch
   in_flight_.emplace(tag, InFlight{std::move(delivery), &channel});
 }
 
-void SendLoop::hand_back(const store::ClaimedDelivery& d, const std::string& reason,
+void SendLoop::hand_back(const delivery::ClaimedDelivery& d, const std::string& reason,
                          milliseconds retry_in) {
-  auto rec = store::record_for(d);
+  auto rec = delivery::record_for(d);
   rec.outcome = "deferred";
   rec.error = reason;
-  rec.next_state = model::DeliveryState::retrying;
-  rec.retry_in = retry_in;
+  rec.effects = delivery::deferred(retry_in, reason);
   handoff_.report(std::move(rec));
 }
 
-void SendLoop::fail_unsent(const store::ClaimedDelivery& d, const std::string& reason) {
+void SendLoop::fail_unsent(const delivery::ClaimedDelivery& d, const std::string& reason) {
+  const auto why = delivery::storable_text(reason);
   spdlog::error("event=delivery.failed delivery_id={} alert_id={} channel={} reason=\"{}\"", d.id,
-                d.alert_id, d.channel, reason);
-  auto rec = store::record_for(d);
+                d.alert_id, d.channel, why);
+  auto rec = delivery::record_for(d);
   rec.outcome = "permanent";
-  rec.error = reason;
-  rec.next_state = model::DeliveryState::failed;
+  rec.error = why;
+  rec.effects = delivery::failed_unsent(d, why);
   handoff_.report(std::move(rec));
 }
 
@@ -158,31 +161,19 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
     outcome = channels::Outcome::permanent(
         std::string("the platform's answer could not be read: ") + e.what());
   }
+  // At the edge: nothing a platform answers can poison a write of the store.
+  outcome = delivery::storable(std::move(outcome));
   // The time spent on this attempt comes off the alert's remaining validity.
-  const auto decision =
-      decide(options_.retry, outcome, d.attempt,
-             std::uniform_real_distribution<double>(0.0, 1.0)(rng_), d.valid_for - latency);
+  const auto effects = delivery::plan(
+      d, outcome, options_.retry, std::uniform_real_distribution<double>(0.0, 1.0)(rng_), latency);
 
-  auto rec = store::record_for(d);
+  auto rec = delivery::record_for(d);
   rec.outcome = std::string(channels::to_string(outcome.kind));
   if (const auto* reply = std::get_if<channels::HttpReply>(&answer))
     rec.http_status = reply->status;
   rec.latency_ms = static_cast<long>(latency.count());
   if (!outcome.platform_id.empty()) rec.platform_id = outcome.platform_id;
-  // An edit or a removal answers without a new id: the post it acted on is the one.
-  if (outcome.kind == channels::Outcome::Kind::delivered && outcome.platform_id.empty()) {
-    rec.platform_id = d.subject_id;
-  }
-  if (!decision.reason.empty()) rec.error = decision.reason;
-  rec.next_state = decision.next_state;
-  rec.retry_in = decision.retry_in;
-  rec.moved_to = outcome.moved_to;
-  // The platform refused to edit or remove this post (too old, say): the notice goes
-  // out as a reply instead.
-  rec.fall_back = decision.next_state == model::DeliveryState::failed && d.has_fallback &&
-                  outcome.kind == channels::Outcome::Kind::permanent &&
-                  outcome.scope == channels::Scope::target &&
-                  (d.action == "edit" || d.action == "remove");
+  if (!effects.reason.empty()) rec.error = effects.reason;
 
   using Kind = channels::Outcome::Kind;
   if (outcome.kind == Kind::delivered) {
@@ -190,26 +181,27 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
     if (handoff_.recovered(channel.name())) {
       spdlog::info("event=channel.recovered channel={}", channel.name());
     }
-  } else if (outcome.scope == channels::Scope::channel && decision.retry_in &&
+  } else if (outcome.scope == channels::Scope::channel && effects.due_in &&
              (outcome.kind == Kind::retry_after || outcome.kind == Kind::permanent)) {
-    pause_channel(channel, outcome, *decision.retry_in);
-  } else if (outcome.kind == Kind::retry_after && decision.retry_in && !outcome.moved_to) {
+    pause_channel(channel, outcome, *effects.due_in);
+  } else if (outcome.kind == Kind::retry_after && effects.due_in && !effects.move) {
     // The platform limits this one target: the others go on.
-    pacing_.hold_until({d.channel, d.target}, Clock::now() + *decision.retry_in);
+    pacing_.hold_until({d.channel, d.target}, Clock::now() + *effects.due_in);
   }
 
   using State = model::DeliveryState;
-  const auto log_level = decision.next_state == State::sent     ? spdlog::level::info
-                         : decision.next_state == State::failed ? spdlog::level::err
-                                                                : spdlog::level::warn;
-  spdlog::log(log_level,
-              "event=delivery.{} delivery_id={} alert_id={} channel={} target={} part={}/{} "
-              "attempt={} outcome={} http_status={} latency_ms={} platform_id={} retry_in_ms={} "
-              "reason=\"{}\"",
-              model::to_string(decision.next_state), d.id, d.alert_id, d.channel, d.target, d.part,
-              d.parts, d.attempt, rec.outcome, rec.http_status.value_or(0), rec.latency_ms,
-              rec.platform_id.value_or("-"), rec.retry_in ? rec.retry_in->count() : 0,
-              decision.reason);
+  const auto log_level = effects.next_state == State::sent     ? spdlog::level::info
+                         : effects.next_state == State::failed ? spdlog::level::err
+                                                               : spdlog::level::warn;
+  // The target is a chat id or a phone number: personal data stays out of the log.
+  spdlog::log(
+      log_level,
+      "event=delivery.{} delivery_id={} alert_id={} channel={} part={}/{} attempt={} outcome={} "
+      "http_status={} latency_ms={} platform_id={} retry_in_ms={} reason=\"{}\"",
+      model::to_string(effects.next_state), d.id, d.alert_id, d.channel, d.part, d.parts, d.attempt,
+      rec.outcome, rec.http_status.value_or(0), rec.latency_ms, effects.platform_id.value_or("-"),
+      effects.due_in ? effects.due_in->count() : 0, effects.reason);
+  rec.effects = effects;
   handoff_.report(std::move(rec));
 }
 

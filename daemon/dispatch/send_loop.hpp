@@ -12,10 +12,10 @@
 #include <utility>
 
 #include "channels/registry.hpp"
+#include "daemon/delivery/rate_slots.hpp"
+#include "daemon/delivery/retry_policy.hpp"
 #include "daemon/dispatch/curl_multi_sender.hpp"
 #include "daemon/dispatch/handoff.hpp"
-#include "daemon/dispatch/rate_slots.hpp"
-#include "daemon/dispatch/retry_policy.hpp"
 #include "daemon/dispatch/target_pacing.hpp"
 
 namespace araldo::dispatch {
@@ -25,7 +25,7 @@ struct SendOptions {
   std::chrono::milliseconds lease{60'000};
   std::chrono::milliseconds request_timeout{15'000};
   std::chrono::milliseconds shutdown_grace{10'000};
-  RetryPolicy retry;
+  delivery::RetryPolicy retry;
 };
 
 class SendLoop {
@@ -39,17 +39,17 @@ class SendLoop {
  private:
   using Clock = std::chrono::steady_clock;
   struct InFlight {
-    store::ClaimedDelivery delivery;
+    delivery::ClaimedDelivery delivery;
     const channels::Channel* channel = nullptr;
   };
 
   void take_claimed();
   void release_due(Clock::time_point now);
-  void send(store::ClaimedDelivery delivery, const channels::Channel& channel);
+  void send(delivery::ClaimedDelivery delivery, const channels::Channel& channel);
   void finish(std::uint64_t tag, const channels::Answer& answer, std::chrono::milliseconds latency);
-  void hand_back(const store::ClaimedDelivery& delivery, const std::string& reason,
+  void hand_back(const delivery::ClaimedDelivery& delivery, const std::string& reason,
                  std::chrono::milliseconds retry_in);
-  void fail_unsent(const store::ClaimedDelivery& delivery, const std::string& reason);
+  void fail_unsent(const delivery::ClaimedDelivery& delivery, const std::string& reason);
   void pause_channel(const channels::Channel& channel, const channels::Outcome& outcome,
                      std::chrono::milliseconds wait);
   std::chrono::milliseconds next_wait(Clock::time_point now) const;
@@ -59,11 +59,11 @@ class SendLoop {
   Handoff& handoff_;
   CurlMultiSender sender_;
   struct Waiting {
-    store::ClaimedDelivery delivery;
+    delivery::ClaimedDelivery delivery;
     TargetPacing::Waiting pacing;
   };
   std::multimap<Clock::time_point, Waiting> waiting_;  // by release time
-  std::map<std::string, RateGate> gates_;              // per channel
+  std::map<std::string, delivery::RateGate> gates_;    // per channel
   TargetPacing pacing_;
   Clock::time_point forgot_idle_at_;
   std::map<std::uint64_t, InFlight> in_flight_;

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "daemon/model/json_body.hpp"
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_actions_store.hpp"
 
 namespace araldo::intake {
 namespace {

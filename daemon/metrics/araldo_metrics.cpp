@@ -37,18 +37,30 @@ void describe_all(Registry& r) {
              "Confirmations sent to citizens, by channel and outcome class.");
   r.describe("araldo_db_pool_connections", Type::gauge,
              "Database pool connections, by state (open, idle, size, waiting).");
+  r.describe(
+      "araldo_store_refused_rows_total", Type::counter,
+      "Rows the database refused on the dispatch path, by statement (record,"
+      " claim_or_sweep): each ended its own delivery as failed, explained; the rest went on.");
   r.describe("araldo_audit_unsealed_events", Type::gauge,
              "Audit events written and not sealed into the Merkle log yet.");
   r.describe("araldo_audit_sealing_lag_seconds", Type::gauge,
              "Age of the oldest audit event not sealed yet (0 when all are sealed).");
 }
 
-void count_attempt(Registry& r, const store::AttemptRecord& rec) {
+void count_attempt(Registry& r, const delivery::AttemptRecord& rec,
+                   const delivery::Recorded& recorded) {
   r.inc("araldo_delivery_attempts_total", {{"channel", rec.channel}, {"outcome", rec.outcome}});
   r.observe("araldo_send_latency_seconds", {{"channel", rec.channel}},
             static_cast<double>(rec.latency_ms) / 1000.0);
-  const bool sent = rec.next_state == model::DeliveryState::sent;
-  if (sent || rec.next_state == model::DeliveryState::failed) {
+  if (recorded.refused) {
+    // Written as failed instead: what the database refused is in its reason.
+    r.inc("araldo_store_refused_rows_total", {{"statement", "record"}});
+    r.inc("araldo_deliveries_finished_total", {{"channel", rec.channel}, {"state", "failed"}});
+    return;
+  }
+  const auto state = rec.effects.next_state;
+  const bool sent = state == model::DeliveryState::sent;
+  if (sent || state == model::DeliveryState::failed) {
     r.inc("araldo_deliveries_finished_total",
           {{"channel", rec.channel}, {"state", sent ? "sent" : "failed"}});
   }

@@ -1,7 +1,7 @@
 #include "daemon/store/pg_delivery_queue.hpp"
 
 #include "daemon/store/alert_store.hpp"
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_queue_store.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
@@ -80,45 +80,105 @@ void PgDeliveryQueue::announce() {
   run([&](pqxx::connection& c) { announce_new_work(c); });
 }
 
-PacedClaim PgDeliveryQueue::claim(const std::string& owner, int limit,
-                                  std::chrono::milliseconds lease, const std::string& channel,
-                                  const PacedClaimRate& rate,
-                                  std::chrono::milliseconds validity_without_expiry) {
+delivery::PacedClaim PgDeliveryQueue::claim(const std::string& owner, int limit,
+                                            std::chrono::milliseconds lease,
+                                            const std::string& channel,
+                                            const delivery::PacedClaimRate& rate,
+                                            std::chrono::milliseconds validity_without_expiry) {
   return run([&](pqxx::connection& c) {
-    return claim_paced(c, owner, limit, lease, channel, rate, validity_without_expiry);
+    try {
+      return claim_paced(c, owner, limit, lease, channel, rate, validity_without_expiry);
+    } catch (const pqxx::sql_error& e) {
+      if (!c.is_open() || !is_row_refusal(e)) throw;
+    }
+    // One row is refused: claim one at a time, failing each row refused, so the rest of
+    // the channel's queue goes on at once.
+    delivery::PacedClaim out;
+    for (int i = 0; i < limit; ++i) {
+      try {
+        auto one = claim_paced(c, owner, 1, lease, channel, rate, validity_without_expiry);
+        const bool none = one.claimed.empty();
+        for (auto& d : one.claimed) out.claimed.push_back(std::move(d));
+        out.limited_by_rate = one.limited_by_rate;
+        out.next_claim_in = one.next_claim_in;
+        if (none) break;
+      } catch (const pqxx::sql_error& e) {
+        if (!c.is_open() || !is_row_refusal(e)) throw;
+        const auto ids = first_claimable(c, channel);
+        if (ids.empty() || !fail_refused_row(c, ids.front(), e.what(), "its claim")) throw;
+        ++refused_rows_;
+      }
+    }
+    return out;
   });
 }
 
-std::vector<ClaimedDelivery> PgDeliveryQueue::claim_unconfigured(
+std::vector<delivery::ClaimedDelivery> PgDeliveryQueue::claim_unconfigured(
     const std::string& owner, int limit, std::chrono::milliseconds lease,
     const std::vector<std::string>& configured) {
   return run([&](pqxx::connection& c) {
-    return claim_due(c, owner, limit, lease, ChannelFilter{configured, false});
+    return claim_due(c, owner, limit, lease, delivery::ChannelFilter{configured, false});
   });
 }
 
-std::vector<bool> PgDeliveryQueue::record(const std::string& owner,
-                                          const std::vector<AttemptRecord>& records) {
-  return run([&](pqxx::connection& c) { return record_attempts(c, owner, records); });
+namespace {
+
+// Writes records[first, last) in one transaction; a batch the database refuses is split
+// in halves down to the row it refuses, which is written as failed on its own.
+void record_isolating(pqxx::connection& c, const std::string& owner,
+                      const std::vector<delivery::AttemptRecord>& records, std::size_t first,
+                      std::size_t last, std::vector<delivery::Recorded>& out) {
+  if (first >= last) return;
+  try {
+    const std::vector<delivery::AttemptRecord> batch(records.begin() + first,
+                                                     records.begin() + last);
+    const auto written = record_attempts(c, owner, batch);
+    for (std::size_t i = 0; i < written.size(); ++i) out[first + i].written = written[i];
+    return;
+  } catch (const pqxx::sql_error& e) {
+    if (!c.is_open() || !is_row_refusal(e)) throw;
+    if (last - first == 1) {
+      out[first].written = record_refused(c, owner, records[first], e.what());
+      out[first].refused = e.what();
+      return;
+    }
+  }
+  const auto middle = first + (last - first) / 2;
+  record_isolating(c, owner, records, first, middle, out);
+  record_isolating(c, owner, records, middle, last, out);
+}
+
+}  // namespace
+
+std::vector<delivery::Recorded> PgDeliveryQueue::record(
+    const std::string& owner, const std::vector<delivery::AttemptRecord>& records) {
+  return run([&](pqxx::connection& c) {
+    std::vector<delivery::Recorded> out(records.size());
+    record_isolating(c, owner, records, 0, records.size(), out);
+    return out;
+  });
 }
 
 std::optional<std::chrono::milliseconds> PgDeliveryQueue::time_until_next_due(
     const std::vector<std::string>& channels) {
   return run([&](pqxx::connection& c) {
-    return store::time_until_next_due(c, ChannelFilter{channels, true});
+    return store::time_until_next_due(c, delivery::ChannelFilter{channels, true});
   });
 }
 
 int PgDeliveryQueue::expire_due() {
-  return run([&](pqxx::connection& c) { return store::expire_due(c); });
+  return run([&](pqxx::connection& c) { return store::expire_due(c, [&] { ++refused_rows_; }); });
 }
 
 int PgDeliveryQueue::fail_abandoned() {
-  return run([&](pqxx::connection& c) { return store::fail_abandoned(c); });
+  return run(
+      [&](pqxx::connection& c) { return store::fail_abandoned(c, [&] { ++refused_rows_; }); });
 }
 
 int PgDeliveryQueue::release_leases(const std::string& owner) {
-  return run([&](pqxx::connection& c) { return store::release_leases(c, owner); });
+  return run([&](pqxx::connection& c) {
+    return store::release_leases(c, owner, [&] { ++refused_rows_; });
+  });
 }
 
 }  // namespace araldo::store

@@ -4,13 +4,14 @@
 // (libpqxx allows both on one connection). Connection trouble becomes
 // DatabaseUnavailable; a failed statement on a live connection, std::runtime_error.
 #include <memory>
+#include <utility>
 
 #include "daemon/config/secret.hpp"
-#include "daemon/dispatch/delivery_queue.hpp"
+#include "daemon/delivery/delivery_queue.hpp"
 
 namespace araldo::store {
 
-class PgDeliveryQueue final : public dispatch::DeliveryQueue {
+class PgDeliveryQueue final : public delivery::DeliveryQueue {
  public:
   explicit PgDeliveryQueue(config::Secret dsn);
   ~PgDeliveryQueue() override;
@@ -22,19 +23,20 @@ class PgDeliveryQueue final : public dispatch::DeliveryQueue {
   bool take_announcements() override;
   void announce() override;
 
-  PacedClaim claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
-                   const std::string& channel, const PacedClaimRate& rate,
-                   std::chrono::milliseconds validity_without_expiry) override;
-  std::vector<ClaimedDelivery> claim_unconfigured(
+  delivery::PacedClaim claim(const std::string& owner, int limit, std::chrono::milliseconds lease,
+                             const std::string& channel, const delivery::PacedClaimRate& rate,
+                             std::chrono::milliseconds validity_without_expiry) override;
+  std::vector<delivery::ClaimedDelivery> claim_unconfigured(
       const std::string& owner, int limit, std::chrono::milliseconds lease,
       const std::vector<std::string>& configured) override;
-  std::vector<bool> record(const std::string& owner,
-                           const std::vector<AttemptRecord>& records) override;
+  std::vector<delivery::Recorded> record(
+      const std::string& owner, const std::vector<delivery::AttemptRecord>& records) override;
   std::optional<std::chrono::milliseconds> time_until_next_due(
       const std::vector<std::string>& channels) override;
   int expire_due() override;
   int fail_abandoned() override;
   int release_leases(const std::string& owner) override;
+  int take_refused_rows() override { return std::exchange(refused_rows_, 0); }
 
  private:
   struct Listener;
@@ -43,6 +45,7 @@ class PgDeliveryQueue final : public dispatch::DeliveryQueue {
 
   config::Secret dsn_;
   std::unique_ptr<Listener> listener_;
+  int refused_rows_ = 0;  // by claims and sweeps (records report their own)
 };
 
 }  // namespace araldo::store

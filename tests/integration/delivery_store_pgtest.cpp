@@ -3,8 +3,10 @@
 #include <functional>
 #include <thread>
 
+#include "daemon/delivery/lifecycle.hpp"
 #include "daemon/store/alert_store.hpp"
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_actions_store.hpp"
+#include "daemon/store/delivery_queue_store.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace araldo;
@@ -30,9 +32,9 @@ std::vector<store::NewDelivery> targets(const std::string& channel, int n) {
   return out;
 }
 
-store::AttemptRecord outcome(const store::ClaimedDelivery& d, std::string state,
-                             std::optional<milliseconds> retry_in = std::nullopt) {
-  store::AttemptRecord r;
+delivery::AttemptRecord outcome(const delivery::ClaimedDelivery& d, std::string state,
+                                std::optional<milliseconds> retry_in = std::nullopt) {
+  delivery::AttemptRecord r;
   r.delivery_id = d.id;
   r.alert_id = d.alert_id;
   r.attempt = d.attempt;
@@ -41,8 +43,12 @@ store::AttemptRecord outcome(const store::ClaimedDelivery& d, std::string state,
   r.latency_ms = 5;
   if (state == "sent") r.platform_id = "77";
   if (state != "sent") r.error = "HTTP 500";
-  r.next_state = model::delivery_state_from_db(state);
-  r.retry_in = retry_in;
+  // The effects as the send thread plans them, from the answer the state stands for.
+  const auto answer = state == "sent"     ? channels::Outcome::delivered("77")
+                      : state == "failed" ? channels::Outcome::permanent("HTTP 500")
+                                          : channels::Outcome::transient("HTTP 500");
+  r.effects = delivery::plan(d, answer, {}, 0.5, milliseconds(0));
+  if (retry_in) r.effects.due_in = retry_in;
   return r;
 }
 }  // namespace
@@ -125,7 +131,7 @@ TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
   ASSERT_EQ(crashed.size(), 1u);
   EXPECT_TRUE(store::claim_due(c, "w2", 1, seconds(60), {}).empty());  // still leased
 
-  std::vector<store::ClaimedDelivery> rescued;
+  std::vector<delivery::ClaimedDelivery> rescued;
   ASSERT_TRUE(eventually(
       [&] { return !(rescued = store::claim_due(c, "w2", 1, seconds(60), {})).empty(); }));
   ASSERT_EQ(rescued.size(), 1u);
@@ -160,7 +166,7 @@ TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
   EXPECT_LE(*wait, milliseconds(401));
   // Claimed again, but never before the time the retry was scheduled for (both read
   // from the database clock, so no assumption about how fast this machine is).
-  std::vector<store::ClaimedDelivery> again;
+  std::vector<delivery::ClaimedDelivery> again;
   ASSERT_TRUE(
       eventually([&] { return !(again = store::claim_due(c, "w", 1, seconds(60), {})).empty(); }));
   EXPECT_EQ(again[0].attempt, 2);
@@ -263,7 +269,7 @@ TEST(DeliveryStore, PacedClaimsShareOneRateAndGiveEachDeliveryItsSlot) {
   store::insert_alert(a, alert_with("Severe", "Immediate"), targets("wa", 100), {}, "ops");
   // 10/s with a burst of 2, slots granted one second ahead: the burst (2) plus the
   // slots 100 ms apart up to a second from now (10).
-  const store::PacedClaimRate rate{{10, 2}, milliseconds(1000)};
+  const delivery::PacedClaimRate rate{{10, 2}, milliseconds(1000)};
   const auto first = store::claim_paced(a, "daemon-a", 100, seconds(60), "wa", rate);
   ASSERT_EQ(first.claimed.size(), 12u);
   EXPECT_TRUE(first.limited_by_rate);
@@ -293,7 +299,7 @@ TEST(DeliveryStore, ARowWhoseWorkersKeepDyingIsFailedNotClaimedForever) {
   ASSERT_EQ(store::claim_due(c, "worker-0", 1, milliseconds(1), {}).size(), 1u);
   // Each claim's worker dies holding it; its lease expires and the next one takes it.
   for (int i = 1; i <= store::max_lease_expiries; ++i) {
-    std::vector<store::ClaimedDelivery> again;
+    std::vector<delivery::ClaimedDelivery> again;
     ASSERT_TRUE(eventually([&] {
       return !(again = store::claim_due(c, "worker-" + std::to_string(i), 1, milliseconds(1), {}))
                   .empty();

@@ -1,5 +1,5 @@
 // The dispatcher without a database: an in-memory queue stands in for PostgreSQL (behind
-// dispatch::DeliveryQueue, as store::PgDeliveryQueue does in the daemon), and the
+// delivery::DeliveryQueue, as store::PgDeliveryQueue does in the daemon), and the
 // emulator for Telegram, over loopback. What is claimed is sent, its outcome recorded;
 // outcomes that cannot be written while the queue is down are kept and written once it
 // is back, without sending anything twice.
@@ -11,6 +11,7 @@
 
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/store/database_unavailable.hpp"
 #include "tests/emulator/emulator_state.hpp"
 #include "tests/emulator/telegram/telegram_api.hpp"
 #include "tests/support/channel_support.hpp"
@@ -24,11 +25,11 @@ namespace {
 
 const std::string token = "555:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
-class MemoryQueue final : public dispatch::DeliveryQueue {
+class MemoryQueue final : public delivery::DeliveryQueue {
  public:
   void add(const std::string& channel, const std::string& target, const std::string& text) {
     std::lock_guard lock(mutex_);
-    store::ClaimedDelivery d;
+    delivery::ClaimedDelivery d;
     d.id = next_id_++;
     d.alert_id = "00000000-0000-4000-8000-000000000001";
     d.channel = channel;
@@ -37,7 +38,7 @@ class MemoryQueue final : public dispatch::DeliveryQueue {
     d.valid_for = hours(1);
     due_.push_back(std::move(d));
   }
-  std::map<long long, store::AttemptRecord> recorded() const {
+  std::map<long long, delivery::AttemptRecord> recorded() const {
     std::lock_guard lock(mutex_);
     return recorded_;
   }
@@ -59,11 +60,12 @@ class MemoryQueue final : public dispatch::DeliveryQueue {
   int wake_fd() const override { return -1; }
   bool take_announcements() override { return false; }
   void announce() override { check(); }
-  store::PacedClaim claim(const std::string&, int limit, milliseconds, const std::string& channel,
-                          const store::PacedClaimRate&, milliseconds) override {
+  delivery::PacedClaim claim(const std::string&, int limit, milliseconds,
+                             const std::string& channel, const delivery::PacedClaimRate&,
+                             milliseconds) override {
     check();
     std::lock_guard lock(mutex_);
-    store::PacedClaim out;
+    delivery::PacedClaim out;
     for (auto it = due_.begin();
          it != due_.end() && static_cast<int>(out.claimed.size()) < limit;) {
       if (it->channel != channel) {
@@ -77,17 +79,17 @@ class MemoryQueue final : public dispatch::DeliveryQueue {
     if (!out.claimed.empty() && down_after_claim) up = false;
     return out;
   }
-  std::vector<store::ClaimedDelivery> claim_unconfigured(const std::string&, int, milliseconds,
-                                                         const std::vector<std::string>&) override {
+  std::vector<delivery::ClaimedDelivery> claim_unconfigured(
+      const std::string&, int, milliseconds, const std::vector<std::string>&) override {
     check();
     return {};
   }
-  std::vector<bool> record(const std::string&,
-                           const std::vector<store::AttemptRecord>& records) override {
+  std::vector<delivery::Recorded> record(
+      const std::string&, const std::vector<delivery::AttemptRecord>& records) override {
     check();
     std::lock_guard lock(mutex_);
     for (const auto& r : records) recorded_[r.delivery_id] = r;
-    return std::vector<bool>(records.size(), true);
+    return std::vector<delivery::Recorded>(records.size(), delivery::Recorded{true, {}});
   }
   std::optional<milliseconds> time_until_next_due(const std::vector<std::string>&) override {
     check();
@@ -111,8 +113,8 @@ class MemoryQueue final : public dispatch::DeliveryQueue {
     if (!up) throw store::DatabaseUnavailable("the database went away");
   }
   mutable std::mutex mutex_;
-  std::vector<store::ClaimedDelivery> due_;
-  std::map<long long, store::AttemptRecord> recorded_;
+  std::vector<delivery::ClaimedDelivery> due_;
+  std::map<long long, delivery::AttemptRecord> recorded_;
   long long next_id_ = 1;
   std::atomic<bool> open_{false};
 };
@@ -172,7 +174,7 @@ TEST_F(DispatcherWithoutDatabase, WhatIsClaimedIsSentAndItsOutcomeRecorded) {
 
   ASSERT_TRUE(wait_until([&] { return queue_->recorded().size() == 5; }));
   for (const auto& [id, r] : queue_->recorded()) {
-    EXPECT_EQ(r.next_state, model::DeliveryState::sent) << id;
+    EXPECT_EQ(r.effects.next_state, model::DeliveryState::sent) << id;
     EXPECT_EQ(r.http_status.value_or(0), 200) << id;
     EXPECT_TRUE(r.platform_id) << id;
     EXPECT_EQ(r.attempt, 1) << id;
@@ -206,7 +208,7 @@ TEST_F(DispatcherWithoutDatabase, OutcomesWaitForTheDatabaseAndAreWrittenOnceItI
   queue_->up = true;
   ASSERT_TRUE(wait_until([&] { return queue_->recorded().size() == 5; }));
   for (const auto& [id, r] : queue_->recorded()) {
-    EXPECT_EQ(r.next_state, model::DeliveryState::sent) << id;
+    EXPECT_EQ(r.effects.next_state, model::DeliveryState::sent) << id;
   }
   EXPECT_EQ(state_.messages("telegram").size(), 5u);  // nothing sent twice
 }

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "daemon/dispatch/rate_slots.hpp"
+#include "daemon/delivery/rate_slots.hpp"
 
-using namespace araldo::dispatch;
+using namespace araldo::delivery;
 using namespace std::chrono;
 
 namespace {

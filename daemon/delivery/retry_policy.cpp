@@ -1,9 +1,9 @@
-#include "daemon/dispatch/retry_policy.hpp"
+#include "daemon/delivery/retry_policy.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace araldo::dispatch {
+namespace araldo::delivery {
 
 std::chrono::milliseconds backoff(const RetryPolicy& p, int attempt, double random01) {
   const double exponent = std::clamp(attempt - 1, 0, 40);
@@ -40,4 +40,4 @@ Decision decide(const RetryPolicy& p, const channels::Outcome& o, int attempt, d
   return {State::failed, std::nullopt, "unknown outcome"};
 }
 
-}  // namespace araldo::dispatch
+}  // namespace araldo::delivery

@@ -1,42 +1,16 @@
 #pragma once
-// The queue: claiming due deliveries under a lease, and recording what happened.
-// Every statement here takes its time from the database clock, so several daemons on
-// one database agree on what is due and when a lease has expired.
+// The operators' actions on deliveries and their reads: retrying what failed, cancelling
+// what an alert has not sent, listing the delivery log. The queue's own statements
+// (claim, record, sweep) are in delivery_queue_store.hpp.
 #include <boost/json/object.hpp>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "daemon/store/delivery_types.hpp"
-
+#include "daemon/model/delivery_state.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::store {
-
-// Locks up to `limit` due deliveries of the filtered channels (highest priority first,
-// skipping rows other workers hold), marks them sending under a lease for `owner`, and
-// logs the claim, in one statement. Expired leases are claimed again like due work.
-std::vector<ClaimedDelivery> claim_due(
-    pqxx::connection& conn, const std::string& owner, int limit, std::chrono::milliseconds lease,
-    const ChannelFilter& filter,
-    std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
-
-// claim_due for one channel, taking at most as many as it has send slots up to
-// now + lookahead. The channel's next free slot lives in one row (channel_buckets), locked
-// for the claim, so every daemon on the database draws from the same rate.
-PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
-                       std::chrono::milliseconds lease, const std::string& channel,
-                       const PacedClaimRate& rate,
-                       std::chrono::milliseconds validity_without_expiry = std::chrono::hours(24));
-
-// Writes each attempt and its consequence, only if `owner` still holds the lease (a
-// worker whose lease expired must not overwrite the one that took over); the attempt is
-// logged either way. A delivered part makes the next part due; a failed part fails the
-// later ones, so a thread is never posted out of order. One transaction for the batch.
-// Returns, per record, whether its delivery row was updated.
-std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
-                                  const std::vector<AttemptRecord>& records);
 
 // Dead letters: puts failed deliveries back in the queue, due now, for an operator
 // (`actor`, audited with the error each had). Either one delivery (with the later parts
@@ -82,22 +56,6 @@ std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const DeliveryF
 
 // One delivery's row, if it exists.
 std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id);
-
-// Marks as expired every delivery not yet sent whose alert's expiry has passed (and
-// audits each). Returns how many.
-int expire_due(pqxx::connection& conn);
-
-// A delivery whose lease expired this many times (each time its worker died while sending
-// it) is not claimed again: fail_abandoned() fails it, for an operator to look at.
-inline constexpr int max_lease_expiries = 5;
-int fail_abandoned(pqxx::connection& conn);
-
-// Hands back what `owner` still holds (shutdown): due again now, nothing lost.
-int release_leases(pqxx::connection& conn, const std::string& owner);
-
-// Time until the next delivery falls due or a lease expires; nullopt when nothing waits.
-std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& conn,
-                                                             const ChannelFilter& filter);
 
 // An operator's actions and reads, each on a pooled connection.
 std::vector<DeliveryRow> list_deliveries(Database& db, const DeliveryFilter& filter,

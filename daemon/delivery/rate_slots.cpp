@@ -1,9 +1,9 @@
-#include "daemon/dispatch/rate_slots.hpp"
+#include "daemon/delivery/rate_slots.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace araldo::dispatch {
+namespace araldo::delivery {
 
 RateClock RateShape::spacing() const {
   return RateClock(std::max<long long>(1, std::llround(1e6 / per_second)));
@@ -34,4 +34,4 @@ void RateGate::take(RateClock now) {
   next_free_ = std::max(next_free_, now - shape_.tolerance()) + shape_.spacing();
 }
 
-}  // namespace araldo::dispatch
+}  // namespace araldo::delivery

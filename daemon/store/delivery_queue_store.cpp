@@ -1,15 +1,19 @@
-#include "daemon/store/delivery_store.hpp"
+#include "daemon/store/delivery_queue_store.hpp"
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <functional>
 #include <map>
 
-#include "daemon/dispatch/rate_slots.hpp"
+#include "daemon/delivery/lifecycle.hpp"
+#include "daemon/delivery/storable.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
+
+using delivery::Event;
+using delivery::sql_states;
+
 namespace {
 
 std::string json_list(const std::vector<std::string>& items) {
@@ -19,7 +23,7 @@ std::string json_list(const std::vector<std::string>& items) {
 }
 
 // "channel = ANY (...)" or "channel <> ALL (...)", for a jsonb array parameter $n.
-std::string channel_condition(const ChannelFilter& filter, int n) {
+std::string channel_condition(const delivery::ChannelFilter& filter, int n) {
   return std::string(filter.only_these ? "channel = ANY" : "channel <> ALL") +
          " (ARRAY(SELECT jsonb_array_elements_text($" + std::to_string(n) + "::jsonb)))";
 }
@@ -35,19 +39,19 @@ namespace {
 
 // Two index-ordered walks, each cut at `limit`: due work (highest priority first) and
 // leases a dead worker left behind. One OR over both would sort every due row instead.
-std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, int limit,
-                                      std::chrono::milliseconds lease,
-                                      const std::string& channel_sql,
-                                      const std::string& channel_arg,
-                                      std::chrono::milliseconds validity_without_expiry) {
+std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, int limit,
+                                                std::chrono::milliseconds lease,
+                                                const std::string& channel_sql,
+                                                const std::string& channel_arg,
+                                                std::chrono::milliseconds validity_without_expiry) {
   // Expired alerts are never sent (expire_due() marks them). A per-row subplan, not NOT
   // EXISTS: as an anti-join the planner sorted all due rows instead of walking the index.
   const std::string not_expired = " AND NOT " + std::string(alert_expired);
   const std::string sql =
       "WITH fresh AS ("
       "  SELECT id, state AS previous_state FROM deliveries"
-      "   WHERE state IN ('pending','retrying') AND next_attempt_at <= now() AND " +
-      channel_sql + not_expired +
+      "   WHERE state IN (" +
+      sql_states(Event::claim) + ") AND next_attempt_at <= now() AND " + channel_sql + not_expired +
       "   ORDER BY priority DESC, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
       " stale AS ("
       "  SELECT id, state AS previous_state FROM deliveries"
@@ -99,10 +103,10 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
       tx.exec_prepared(name, owner, limit, static_cast<long long>(lease.count()), channel_arg,
                        static_cast<long long>(validity_without_expiry.count()), max_lease_expiries);
 
-  std::vector<ClaimedDelivery> out;
+  std::vector<delivery::ClaimedDelivery> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    ClaimedDelivery d;
+    delivery::ClaimedDelivery d;
     d.id = r[0].as<long long>();
     d.alert_id = r[1].as<std::string>();
     d.channel = r[2].as<std::string>();
@@ -126,9 +130,9 @@ std::vector<ClaimedDelivery> claim_in(pqxx::work& tx, const std::string& owner, 
 
 }  // namespace
 
-std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string& owner, int limit,
-                                       std::chrono::milliseconds lease, const ChannelFilter& filter,
-                                       std::chrono::milliseconds validity_without_expiry) {
+std::vector<delivery::ClaimedDelivery> claim_due(
+    pqxx::connection& conn, const std::string& owner, int limit, std::chrono::milliseconds lease,
+    const delivery::ChannelFilter& filter, std::chrono::milliseconds validity_without_expiry) {
   pqxx::work tx(conn);
   auto out = claim_in(tx, owner, limit, lease, channel_condition(filter, 4),
                       json_list(filter.channels), validity_without_expiry);
@@ -136,10 +140,10 @@ std::vector<ClaimedDelivery> claim_due(pqxx::connection& conn, const std::string
   return out;
 }
 
-PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
-                       std::chrono::milliseconds lease, const std::string& channel,
-                       const PacedClaimRate& rate,
-                       std::chrono::milliseconds validity_without_expiry) {
+delivery::PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int limit,
+                                 std::chrono::milliseconds lease, const std::string& channel,
+                                 const delivery::PacedClaimRate& rate,
+                                 std::chrono::milliseconds validity_without_expiry) {
   using std::chrono::microseconds;
   pqxx::work tx(conn);
   // Locked until commit: daemons sharing the channel take its slots one at a time.
@@ -152,8 +156,8 @@ PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int lim
   const auto local_now = std::chrono::steady_clock::now();
   const microseconds next_free(bucket[0].as<long long>());
   const microseconds db_now(bucket[1].as<long long>());
-  const auto grant = dispatch::grant_slots(next_free, db_now, rate.shape, rate.lookahead, limit);
-  PacedClaim result;
+  const auto grant = delivery::grant_slots(next_free, db_now, rate.shape, rate.lookahead, limit);
+  delivery::PacedClaim result;
   if (grant.count >= 1) {
     result.claimed =
         claim_in(tx, owner, grant.count, lease, "channel = $4", channel, validity_without_expiry);
@@ -177,7 +181,7 @@ PacedClaim claim_paced(pqxx::connection& conn, const std::string& owner, int lim
 namespace {
 
 // Parts after a failed one fail with it, so a thread is never posted out of order.
-void withhold_later_parts(pqxx::work& tx, const AttemptRecord& rec, const std::string& target) {
+void withhold_later_parts(pqxx::work& tx, const delivery::AttemptRecord& rec) {
   const std::string reason = "not sent: part " + std::to_string(rec.part) + " of " +
                              std::to_string(rec.parts) +
                              " failed, and later parts would be out of order";
@@ -186,65 +190,84 @@ void withhold_later_parts(pqxx::work& tx, const AttemptRecord& rec, const std::s
       "  UPDATE deliveries SET state = 'failed', last_error = $5, finished_at = now(),"
       "         updated_at = now()"
       "   WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part > $4"
-      "     AND state IN ('pending','retrying')"
-      "  RETURNING id, alert_id) " +
+      "     AND state IN (" +
+          sql_states(Event::withhold) +
+          ")"
+          "  RETURNING id, alert_id) " +
           append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.failed' AS kind,"
                            "       alert_id, id AS delivery_id,"
                            "       jsonb_build_object('reason', $5::text) AS detail"
                            "  FROM withheld"),
-      rec.alert_id, rec.channel, target, rec.part, reason);
+      rec.alert_id, rec.channel, rec.target, rec.part, reason);
+}
+
+// The target moved for good (migrate_to_chat_id): the delivery and its later parts follow
+// it, unless the alert already reaches the new address, which would get the message
+// twice: then they end as cancelled, saying why. The move is remembered for later alerts.
+void move_target(pqxx::work& tx, const delivery::AttemptRecord& rec,
+                 const delivery::Effects::Move& move) {
+  tx.exec_params0(
+      "WITH thread AS ("
+      "  SELECT id FROM deliveries WHERE alert_id = $1::uuid AND channel = $2 AND target = $3"
+      "     AND part >= $4 AND state IN (" +
+          sql_states(Event::claim) +
+          ")),"
+          " taken AS (SELECT EXISTS (SELECT 1 FROM deliveries WHERE alert_id = $1::uuid"
+          "                             AND channel = $2 AND target = $5) AS yes),"
+          " moved AS ("
+          "  UPDATE deliveries d SET target = $5, updated_at = now() FROM thread, taken"
+          "   WHERE d.id = thread.id AND NOT taken.yes RETURNING d.id, d.alert_id),"
+          " cancelled AS ("
+          "  UPDATE deliveries d SET state = 'cancelled', finished_at = now(), updated_at = now(),"
+          "         last_error = $6 FROM thread, taken"
+          "   WHERE d.id = thread.id AND taken.yes RETURNING d.id, d.alert_id),"
+          " remembered AS ("
+          "  INSERT INTO target_migrations (channel, from_target, to_target) VALUES ($2, $3, $5)"
+          "  ON CONFLICT (channel, from_target) DO UPDATE SET to_target = excluded.to_target,"
+          "     migrated_at = now() RETURNING 1) " +
+          append_audit_sql(
+              "SELECT id AS n, 'system' AS actor, 'delivery.moved' AS kind, alert_id,"
+              "       id AS delivery_id, jsonb_build_object('from', $3::text, 'to', $5::text)"
+              "  FROM moved"
+              " UNION ALL "
+              "SELECT id, 'system', 'delivery.cancelled', alert_id, id,"
+              "       jsonb_build_object('reason', $6::text) FROM cancelled"),
+      rec.alert_id, rec.channel, move.from, rec.part, move.to, move.taken_reason);
 }
 
 }  // namespace
 
-AttemptRecord record_for(const ClaimedDelivery& d) {
-  AttemptRecord rec;
-  rec.delivery_id = d.id;
-  rec.alert_id = d.alert_id;
-  rec.channel = d.channel;
-  rec.target = d.target;
-  rec.part = d.part;
-  rec.parts = d.parts;
-  rec.attempt = d.attempt;
-  rec.action = d.action;
-  rec.has_fallback = d.has_fallback;
-  rec.accepted_at = d.accepted_at;
-  return rec;
-}
-
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
-                                  const std::vector<AttemptRecord>& records) {
+                                  const std::vector<delivery::AttemptRecord>& records) {
   // A fixed number of statements per batch, whatever its size: the outcome updates, the
-  // audit events and the parts made due are each one set-based statement.
+  // audit events and the parts made due are each one set-based statement. Only a moved
+  // target or a failed part of a thread adds one statement for itself.
   boost::json::array outcomes;
   for (const auto& rec : records) {
+    const auto& e = rec.effects;
     boost::json::object o{{"id", rec.delivery_id},
-                          {"state", rec.fall_back ? "pending" : model::to_string(rec.next_state)},
-                          {"fall_back", rec.fall_back}};
-    if (rec.retry_in) o["retry_ms"] = rec.retry_in->count();
-    if (rec.platform_id) o["platform_id"] = *rec.platform_id;
-    if (rec.error) o["error"] = *rec.error;
-    if (rec.moved_to) o["moved_to"] = *rec.moved_to;
+                          {"state", model::to_string(e.next_state)},
+                          {"fall_back", e.fall_back_to_reply}};
+    if (e.due_in) o["due_ms"] = e.due_in->count();
+    if (e.platform_id) o["platform_id"] = *e.platform_id;
+    if (!e.reason.empty()) o["error"] = e.reason;
     outcomes.push_back(std::move(o));
   }
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
       "UPDATE deliveries d SET state = r.state,"
-      " next_attempt_at = CASE WHEN r.fall_back THEN now()"
-      "                        WHEN r.retry_ms IS NULL THEN d.next_attempt_at"
-      "                        ELSE now() + r.retry_ms * interval '1 millisecond' END,"
+      " next_attempt_at = CASE WHEN r.due_ms IS NULL THEN d.next_attempt_at"
+      "                        ELSE now() + r.due_ms * interval '1 millisecond' END,"
       // A refused edit or removal becomes a reply holding the notice, due at once.
       " action = CASE WHEN r.fall_back THEN 'reply' ELSE d.action END,"
       " rendered_text = CASE WHEN r.fall_back THEN d.fallback_text ELSE d.rendered_text END,"
       " fallback_text = CASE WHEN r.fall_back THEN NULL ELSE d.fallback_text END,"
       " lease_owner = NULL, lease_expires_at = NULL,"
       " platform_id = coalesce(r.platform_id, d.platform_id),"
-      " last_error = coalesce(r.error, d.last_error),"
-      " target = coalesce(r.moved_to, d.target), updated_at = now(),"
+      " last_error = coalesce(r.error, d.last_error), updated_at = now(),"
       " finished_at = CASE WHEN r.state IN ('sent','failed') THEN now() END"
-      " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, retry_ms bigint,"
-      "                                        platform_id text, error text, moved_to text,"
-      "                                        fall_back boolean)"
+      " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, due_ms bigint,"
+      "                                        platform_id text, error text, fall_back boolean)"
       // lease_owner is set exactly while a delivery is 'sending' (a CHECK says so). Naming
       // only it keeps the planner on the primary key: with `state = 'sending'` and
       // statistics from before a broadcast was claimed, it walked the leased index and
@@ -260,8 +283,8 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
   std::vector<AuditEvent> events;
   events.reserve(records.size() * 2);
   boost::json::array next_parts;
-  std::vector<std::pair<const AttemptRecord*, std::string>> withheld;
   for (const auto& rec : records) {
+    const auto& e = rec.effects;
     const auto found = next_attempt_at.find(rec.delivery_id);
     const bool ok = found != next_attempt_at.end();
     updated.push_back(ok);
@@ -277,45 +300,30 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
         {system_actor, "delivery.attempt", rec.alert_id, rec.delivery_id, std::move(attempt)});
     if (!ok) continue;  // the worker that took over records what happens next
 
-    const std::string target = rec.moved_to.value_or(rec.target);
-    if (rec.moved_to) {
-      // The later parts follow the target to its new address.
-      tx.exec_params0(
-          "UPDATE deliveries SET target = $4, updated_at = now()"
-          " WHERE alert_id = $1::uuid AND channel = $2 AND target = $3",
-          rec.alert_id, rec.channel, rec.target, *rec.moved_to);
-      events.push_back({system_actor, "delivery.moved", rec.alert_id, rec.delivery_id,
-                        boost::json::object{{"from", rec.target}, {"to", *rec.moved_to}}});
-    }
     boost::json::object detail;
-    std::string kind;
-    if (rec.fall_back) {
-      events.push_back(
-          {system_actor, "delivery.fell_back", rec.alert_id, rec.delivery_id,
-           boost::json::object{
-               {"from", rec.action}, {"to", "reply"}, {"reason", rec.error.value_or("")}}});
+    if (e.move) {
+      move_target(tx, rec, *e.move);  // audits the move, or the cancellation
       continue;
     }
-    if (rec.next_state == model::DeliveryState::sent) {
-      kind = "delivery.sent";
-      if (rec.platform_id) detail["platform_id"] = *rec.platform_id;
-      if (rec.part < rec.parts) {
-        next_parts.push_back(boost::json::object{{"alert_id", rec.alert_id},
-                                                 {"channel", rec.channel},
-                                                 {"target", target},
-                                                 {"part", rec.part + 1}});
-      }
-    } else if (rec.next_state == model::DeliveryState::failed) {
-      kind = "delivery.failed";
-      detail["reason"] = rec.error.value_or("");
-      if (rec.part < rec.parts) withheld.emplace_back(&rec, target);
+    if (e.fall_back_to_reply) {
+      detail = {{"from", rec.action}, {"to", "reply"}, {"reason", e.reason}};
+    } else if (e.next_state == model::DeliveryState::sent) {
+      if (e.platform_id) detail["platform_id"] = *e.platform_id;
+    } else if (e.next_state == model::DeliveryState::failed) {
+      detail["reason"] = e.reason;
     } else {
-      kind = "delivery.retry_scheduled";
       detail["next_attempt_at"] = found->second;
-      if (rec.error) detail["reason"] = *rec.error;
+      if (!e.reason.empty()) detail["reason"] = e.reason;
     }
     events.push_back(
-        {system_actor, std::move(kind), rec.alert_id, rec.delivery_id, std::move(detail)});
+        {system_actor, e.audit_kind, rec.alert_id, rec.delivery_id, std::move(detail)});
+    if (e.next_part_due) {
+      next_parts.push_back(boost::json::object{{"alert_id", rec.alert_id},
+                                               {"channel", rec.channel},
+                                               {"target", rec.target},
+                                               {"part", rec.part + 1}});
+    }
+    if (e.withhold_later_parts) withhold_later_parts(tx, rec);
   }
   append_audit_events(tx, events);
   if (!next_parts.empty()) {
@@ -328,137 +336,126 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
         "   AND d.part = n.part AND d.state = 'pending'",
         boost::json::serialize(next_parts));
   }
-  for (const auto& [rec, target] : withheld) withhold_later_parts(tx, *rec, target);
   tx.commit();
   return updated;
 }
 
-std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& actor,
-                                    std::optional<long long> delivery_id,
-                                    std::optional<std::string> alert_id) {
+bool record_refused(pqxx::connection& conn, const std::string& owner,
+                    const delivery::AttemptRecord& rec, const std::string& refusal) {
+  // Only what is certain to be storable: the database's own message made storable, and
+  // the platform's answer as far as it can be kept, all re-checked here.
+  const auto why = delivery::storable_text(refusal, 512);
+  const std::string reason = "the database refused to record this attempt (" + why + ")";
+  boost::json::object detail{{"reason", reason},
+                             {"outcome", delivery::storable_text(rec.outcome, 64)}};
+  if (rec.http_status) detail["http_status"] = *rec.http_status;
+  if (rec.platform_id && delivery::is_storable_id(*rec.platform_id)) {
+    detail["platform_id"] = *rec.platform_id;
+  }
+  if (rec.error) detail["platform_answer"] = delivery::storable_text(*rec.error, 512);
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
-      "WITH picked AS ("
-      "  SELECT alert_id, channel, target, part FROM deliveries WHERE id = $1),"
-      " chosen AS ("
-      "  SELECT d.id, d.alert_id, d.channel, d.target, d.part, d.last_error"
-      "    FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
-      "   WHERE d.state = 'failed' AND (a.expires_at IS NULL OR a.expires_at > now())"
-      "     AND ($2::uuid IS NULL OR d.alert_id = $2::uuid)"
-      "     AND ($1::bigint IS NULL OR d.id = $1 OR EXISTS (SELECT 1 FROM picked p"
-      "          WHERE p.alert_id = d.alert_id AND p.channel = d.channel"
-      "            AND p.target = d.target AND d.part > p.part))"
-      "   FOR UPDATE OF d),"
-      // The first failed part of each target goes now; later parts wait for it.
-      " first AS (SELECT alert_id, channel, target, min(part) AS part FROM chosen"
-      "            GROUP BY alert_id, channel, target),"
-      " retried AS ("
-      "  UPDATE deliveries d SET state = 'pending', finished_at = NULL, updated_at = now(),"
-      "         next_attempt_at = CASE WHEN d.part = f.part THEN now() ELSE 'infinity' END"
-      "    FROM chosen c JOIN first f ON f.alert_id = c.alert_id AND f.channel = c.channel"
-      "                              AND f.target = c.target"
-      "   WHERE d.id = c.id"
-      "  RETURNING d.id, d.alert_id, c.last_error) " +
-          append_audit_sql("SELECT id AS n, $3::text AS actor,"
-                           "       'delivery.retry_requested' AS kind, alert_id,"
-                           "       id AS delivery_id,"
-                           "       jsonb_build_object('previous_error', last_error) AS detail"
-                           "  FROM retried") +
-          " RETURNING delivery_id",
-      delivery_id, alert_id, actor);
+      "UPDATE deliveries SET state = 'failed', finished_at = now(), updated_at = now(),"
+      "       lease_owner = NULL, lease_expires_at = NULL, last_error = $3"
+      " WHERE id = $1 AND lease_owner = $2 RETURNING 1",
+      rec.delivery_id, owner, reason);
+  if (rows.empty()) return false;
+  append_audit_event(
+      tx, {system_actor, "delivery.failed", rec.alert_id, rec.delivery_id, std::move(detail)});
+  if (rec.part < rec.parts) withhold_later_parts(tx, rec);
   tx.commit();
-  std::vector<long long> ids;
-  for (const auto& r : rows) ids.push_back(r[0].as<long long>());
-  std::sort(ids.begin(), ids.end());
-  return ids;
+  return true;
 }
 
-int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id,
-                 const std::string& kind, const boost::json::object& detail) {
+bool is_row_refusal(const pqxx::sql_error& e) {
+  // 22: a value the database cannot keep (a NUL, bad UTF-8, too long); 23: a constraint;
+  // P0: a trigger's RAISE. Anything else (permissions, a timeout, a deadlock, a lost
+  // connection) is not one row's fault: splitting would only fail good rows.
+  const auto& state = e.sqlstate();
+  return state.starts_with("22") || state.starts_with("23") || state.starts_with("P0");
+}
+
+bool fail_refused_row(pqxx::connection& conn, long long id, const std::string& refusal,
+                      const std::string& statement) {
+  const std::string reason = "the database refused this delivery's row during " + statement + " (" +
+                             delivery::storable_text(refusal, 512) + ")";
   pqxx::work tx(conn);
-  const std::string why =
-      (kind == "alert.superseded" ? "superseded by an update from " : "cancelled by ") + actor;
   const auto rows = tx.exec_params(
-      "WITH cancelled AS ("
-      "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"
-      "         last_error = $3"
-      "   WHERE alert_id = $1::uuid AND state IN ('pending','retrying')"
+      "WITH refused AS ("
+      "  UPDATE deliveries SET state = 'failed', finished_at = now(), updated_at = now(),"
+      "         lease_owner = NULL, lease_expires_at = NULL, last_error = $2"
+      "   WHERE id = $1 AND state IN ('pending','retrying','sending')"
       "  RETURNING id, alert_id) " +
-          append_audit_sql("SELECT id AS n, $2::text AS actor, 'delivery.cancelled' AS kind,"
+          append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.failed' AS kind,"
                            "       alert_id, id AS delivery_id,"
-                           "       jsonb_build_object('reason', $3::text) AS detail"
-                           "  FROM cancelled") +
+                           "       jsonb_build_object('reason', $2::text) AS detail"
+                           "  FROM refused") +
           " RETURNING 1",
-      alert_id, actor, why);
-  // The operator's act is recorded even when nothing was left to stop.
-  auto event = detail;
-  event["stopped"] = rows.size();
-  append_audit_event(tx, {actor, kind, alert_id, std::nullopt, std::move(event)});
+      id, reason);
   tx.commit();
-  return static_cast<int>(rows.size());
+  return !rows.empty();
+}
+
+std::vector<long long> first_claimable(pqxx::connection& conn, const std::string& channel) {
+  // The row a claim of one takes: a dead worker's lease first, then the most urgent due.
+  pqxx::read_transaction tx(conn);
+  const auto stale = tx.exec_params(
+      "SELECT id FROM deliveries WHERE state = 'sending' AND lease_expires_at <= now()"
+      "   AND lease_expiries < $2 AND channel = $1 ORDER BY lease_expires_at LIMIT 1",
+      channel, max_lease_expiries);
+  if (!stale.empty()) return {stale[0][0].as<long long>()};
+  const auto fresh =
+      tx.exec_params("SELECT id FROM deliveries WHERE state IN (" + sql_states(Event::claim) +
+                         ") AND next_attempt_at <= now() AND channel = $1"
+                         " ORDER BY priority DESC, next_attempt_at, id LIMIT 1",
+                     channel);
+  if (!fresh.empty()) return {fresh[0][0].as<long long>()};
+  return {};
 }
 
 namespace {
 
-DeliveryRow read_row(const pqxx::row& r) {
-  DeliveryRow d;
-  d.id = r[0].as<long long>();
-  d.alert_id = r[1].as<std::string>();
-  d.channel = r[2].as<std::string>();
-  d.target = r[3].as<std::string>();
-  d.part = r[4].as<int>();
-  d.parts = r[5].as<int>();
-  d.state = model::delivery_state_from_db(r[6].c_str());
-  d.attempts = r[7].as<int>();
-  if (!r[8].is_null()) d.last_error = r[8].as<std::string>();
-  d.updated_at = r[9].as<std::string>();
-  d.created_at = r[10].as<std::string>();
-  if (!r[11].is_null()) d.first_attempt_at = r[11].as<std::string>();
-  if (!r[12].is_null()) d.finished_at = r[12].as<std::string>();
-  if (!r[13].is_null()) d.platform_id = r[13].as<std::string>();
-  d.text = r[14].as<std::string>();
-  return d;
-}
+// A sweep's statement over one row (`id`) or all of them (null); and the rows it would
+// touch, to go one by one when a row is refused.
+struct Sweep {
+  const char* name;
+  std::string sql;         // $1: the id or null; $2: the sweep's own parameter
+  std::string candidates;  // $1: the sweep's own parameter
+};
 
-constexpr const char* row_columns =
-    "SELECT id, alert_id::text, channel, target, part, parts, state, attempts, last_error,"
-    " to_json(updated_at)#>>'{}', to_json(created_at)#>>'{}', to_json(first_attempt_at)#>>'{}',"
-    " to_json(finished_at)#>>'{}', platform_id, rendered_text FROM deliveries ";
-
-}  // namespace
-
-std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const DeliveryFilter& f,
-                                         long long after_id, int limit) {
-  boost::json::array states;
-  for (const auto s : f.states) states.emplace_back(model::to_string(s));
-  pqxx::read_transaction tx(conn);
-  std::vector<DeliveryRow> out;
-  for (const auto& r : tx.exec_params(
-           std::string(row_columns) +
-               "WHERE (jsonb_array_length($1::jsonb) = 0"
-               "       OR state IN (SELECT jsonb_array_elements_text($1::jsonb)))"
-               "  AND ($2::uuid IS NULL OR alert_id = $2::uuid)"
-               "  AND ($3::text IS NULL OR channel = $3) AND ($4::text IS NULL OR target = $4)"
-               "  AND ($5::timestamptz IS NULL OR created_at >= $5)"
-               "  AND ($6::timestamptz IS NULL OR created_at < $6)"
-               "  AND id > $7 ORDER BY id LIMIT $8",
-           boost::json::serialize(states), f.alert_id, f.channel, f.target, f.since, f.until,
-           after_id, limit)) {
-    out.push_back(read_row(r));
+template <typename Param>
+int run_sweep(pqxx::connection& conn, const Sweep& sweep, const Param& param,
+              const std::function<void()>& on_refused) {
+  try {
+    pqxx::work tx(conn);
+    const auto rows = tx.exec_params(sweep.sql, std::optional<long long>(), param);
+    tx.commit();
+    return static_cast<int>(rows.size());
+  } catch (const pqxx::sql_error& e) {
+    if (!conn.is_open() || !is_row_refusal(e)) throw;
   }
-  return out;
+  std::vector<long long> ids;
+  {
+    pqxx::read_transaction tx(conn);
+    for (const auto& r : tx.exec_params(sweep.candidates, param))
+      ids.push_back(r[0].template as<long long>());
+  }
+  int done = 0;
+  for (const auto id : ids) {
+    try {
+      pqxx::work tx(conn);
+      done += static_cast<int>(tx.exec_params(sweep.sql, id, param).size());
+      tx.commit();
+    } catch (const pqxx::sql_error& e) {
+      if (!conn.is_open() || !is_row_refusal(e)) throw;
+      if (fail_refused_row(conn, id, e.what(), sweep.name)) on_refused();
+    }
+  }
+  return done;
 }
 
-std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id) {
-  pqxx::read_transaction tx(conn);
-  const auto rows = tx.exec_params(std::string(row_columns) + "WHERE id = $1", id);
-  if (rows.empty()) return std::nullopt;
-  return read_row(rows[0]);
-}
-
-int expire_due(pqxx::connection& conn) {
-  pqxx::work tx(conn);
-  const auto rows = tx.exec(
+const std::string& expire_sweep_sql() {
+  static const std::string sql =
       "WITH expired AS ("
       "  UPDATE deliveries d SET state = 'expired', finished_at = now(), updated_at = now(),"
       "         lease_owner = NULL, lease_expires_at = NULL,"
@@ -466,60 +463,76 @@ int expire_due(pqxx::connection& conn) {
       "                      to_char(a.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
       "                      || ' UTC'"
       "    FROM alerts a"
-      "   WHERE a.id = d.alert_id AND a.expires_at <= now()"
-      "     AND (d.state IN ('pending','retrying')"
+      "   WHERE a.id = d.alert_id AND a.expires_at <= now() AND ($1::bigint IS NULL OR d.id = $1)"
+      "     AND $2::int = $2::int"  // no parameter of its own
+      "     AND (d.state IN (" +
+      sql_states(Event::claim) +
+      ")"
       "          OR (d.state = 'sending' AND d.lease_expires_at <= now()))"
       "  RETURNING d.id, d.alert_id, a.expires_at) " +
-      append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.expired' AS kind,"
-                       "       alert_id, id AS delivery_id,"
-                       "       jsonb_build_object('expires_at', expires_at) AS detail"
-                       "  FROM expired") +
-      " RETURNING 1");
-  tx.commit();
-  return static_cast<int>(rows.size());
+      append_audit_sql(
+          "SELECT id AS n, 'system' AS actor, 'delivery.expired' AS kind,"
+          "       alert_id, id AS delivery_id,"
+          "       jsonb_build_object('expires_at', expires_at) AS detail"
+          "  FROM expired") +
+      " RETURNING 1";
+  return sql;
 }
 
-int fail_abandoned(pqxx::connection& conn) {
-  pqxx::work tx(conn);
-  const auto rows = tx.exec_params(
+}  // namespace
+
+int expire_due(pqxx::connection& conn, const std::function<void()>& on_refused) {
+  static const Sweep sweep{
+      "the expiry sweep", expire_sweep_sql(),
+      "SELECT d.id FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+      " WHERE a.expires_at <= now() AND $1::int = $1::int"
+      "   AND (d.state IN ('pending','retrying')"
+      "        OR (d.state = 'sending' AND d.lease_expires_at <= now())) ORDER BY d.id"};
+  return run_sweep(conn, sweep, 0, on_refused);
+}
+
+int fail_abandoned(pqxx::connection& conn, const std::function<void()>& on_refused) {
+  static const Sweep sweep{
+      "the abandoned-lease sweep",
       "WITH abandoned AS ("
       "  UPDATE deliveries SET state = 'failed', finished_at = now(), updated_at = now(),"
       "         lease_owner = NULL, lease_expires_at = NULL,"
       "         last_error = 'not sent again: its lease expired ' || lease_expiries + 1 ||"
       " ' times, each time because its worker stopped while sending it; the platform may"
       " have it. Retry it by hand if it did not arrive.'"
-      "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries >= $1"
+      "   WHERE state = 'sending' AND lease_expires_at <= now() AND lease_expiries >= $2"
+      "     AND ($1::bigint IS NULL OR id = $1)"
       "  RETURNING id, alert_id, last_error) " +
           append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.failed' AS kind,"
                            "       alert_id, id AS delivery_id,"
                            "       jsonb_build_object('reason', last_error) AS detail"
                            "  FROM abandoned") +
           " RETURNING 1",
-      max_lease_expiries);
-  tx.commit();
-  return static_cast<int>(rows.size());
+      "SELECT id FROM deliveries WHERE state = 'sending' AND lease_expires_at <= now()"
+      "   AND lease_expiries >= $1 ORDER BY id"};
+  return run_sweep(conn, sweep, max_lease_expiries, on_refused);
 }
 
-int release_leases(pqxx::connection& conn, const std::string& owner) {
-  pqxx::work tx(conn);
-  const auto rows = tx.exec_params(
+int release_leases(pqxx::connection& conn, const std::string& owner,
+                   const std::function<void()>& on_refused) {
+  static const Sweep sweep{
+      "the release of leases at shutdown",
       "WITH released AS ("
       "  UPDATE deliveries SET state = 'retrying', next_attempt_at = now(),"
       "         lease_owner = NULL, lease_expires_at = NULL, updated_at = now()"
-      "   WHERE lease_owner = $1 AND state = 'sending'"
+      "   WHERE lease_owner = $2 AND state = 'sending' AND ($1::bigint IS NULL OR id = $1)"
       "  RETURNING id, alert_id) " +
           append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.released' AS kind,"
                            "       alert_id, id AS delivery_id,"
-                           "       jsonb_build_object('worker', $1::text) AS detail"
+                           "       jsonb_build_object('worker', $2::text) AS detail"
                            "  FROM released") +
           " RETURNING 1",
-      owner);
-  tx.commit();
-  return static_cast<int>(rows.size());
+      "SELECT id FROM deliveries WHERE lease_owner = $1 AND state = 'sending' ORDER BY id"};
+  return run_sweep(conn, sweep, owner, on_refused);
 }
 
-std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& conn,
-                                                             const ChannelFilter& filter) {
+std::optional<std::chrono::milliseconds> time_until_next_due(
+    pqxx::connection& conn, const delivery::ChannelFilter& filter) {
   pqxx::read_transaction tx(conn);
   const auto row = tx.exec_params1(
       // greatest() skips NULLs: without the CASE, "nothing waits" would read as "due now"
@@ -528,55 +541,14 @@ std::optional<std::chrono::milliseconds> time_until_next_due(pqxx::connection& c
       "            THEN greatest(0, ceil(extract(epoch FROM (min(t) - now())) * 1000))::bigint"
       "       END FROM ("
       "  SELECT min(next_attempt_at) AS t FROM deliveries"
-      "   WHERE state IN ('pending','retrying') AND next_attempt_at < 'infinity' AND " +
+      "   WHERE state IN (" +
+          sql_states(Event::claim) + ") AND next_attempt_at < 'infinity' AND " +
           channel_condition(filter, 1) + "     AND NOT " + alert_expired +
           "  UNION ALL"
           "  SELECT min(lease_expires_at) FROM deliveries WHERE state = 'sending') due",
       json_list(filter.channels));
   if (row[0].is_null()) return std::nullopt;
   return std::chrono::milliseconds(row[0].as<long long>());
-}
-
-std::vector<DeliveryRow> list_deliveries(Database& db, const DeliveryFilter& filter,
-                                         long long after_id, int limit) {
-  return db.with_connection(
-      [&](pqxx::connection& c) { return list_deliveries(c, filter, after_id, limit); });
-}
-
-namespace {
-
-bool alert_exists(pqxx::connection& c, const std::string& alert_id) {
-  pqxx::read_transaction tx(c);
-  return !tx.exec_params("SELECT 1 FROM alerts WHERE id = $1::uuid", alert_id).empty();
-}
-
-}  // namespace
-
-std::optional<std::vector<long long>> retry_failed_alert(Database& db, const std::string& actor,
-                                                         const std::string& alert_id) {
-  return db.with_connection([&](pqxx::connection& c) -> std::optional<std::vector<long long>> {
-    if (!alert_exists(c, alert_id)) return std::nullopt;
-    return retry_failed(c, actor, std::nullopt, alert_id);
-  });
-}
-
-DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long delivery_id) {
-  return db.with_connection([&](pqxx::connection& c) {
-    DeliveryRetry out;
-    out.found = find_delivery(c, delivery_id);
-    if (out.found && out.found->state == model::DeliveryState::failed) {
-      out.queued = retry_failed(c, actor, delivery_id, std::nullopt);
-    }
-    return out;
-  });
-}
-
-std::optional<int> cancel_alert(Database& db, const std::string& actor, const std::string& alert_id,
-                                const std::string& kind, const boost::json::object& detail) {
-  return db.with_connection([&](pqxx::connection& c) -> std::optional<int> {
-    if (!alert_exists(c, alert_id)) return std::nullopt;
-    return cancel_alert(c, actor, alert_id, kind, detail);
-  });
 }
 
 }  // namespace araldo::store

@@ -10,7 +10,7 @@
 // shared by several daemons.
 #include <chrono>
 
-namespace araldo::dispatch {
+namespace araldo::delivery {
 
 using RateClock = std::chrono::microseconds;  // time since any fixed epoch
 
@@ -50,4 +50,4 @@ class RateGate {
   RateClock next_free_{RateClock::min() / 2};
 };
 
-}  // namespace araldo::dispatch
+}  // namespace araldo::delivery

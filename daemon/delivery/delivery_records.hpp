@@ -1,16 +1,16 @@
 #pragma once
 // What the queue of deliveries hands out and takes back: claimed deliveries, their send
 // slots, and the record of each attempt. Plain data, shared by the dispatcher (which
-// sees only this and dispatch/delivery_queue.hpp) and the SQL in delivery_store.
+// sees only this and delivery_queue.hpp) and the store that keeps the queue.
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "daemon/dispatch/rate_slots.hpp"
-#include "daemon/model/delivery_state.hpp"
+#include "daemon/delivery/effects.hpp"
+#include "daemon/delivery/rate_slots.hpp"
 
-namespace araldo::store {
+namespace araldo::delivery {
 
 struct ClaimedDelivery {
   long long id = 0;
@@ -46,7 +46,7 @@ struct ChannelFilter {
 
 // A channel's rate, and how far ahead send slots are granted.
 struct PacedClaimRate {
-  dispatch::RateShape shape;
+  delivery::RateShape shape;
   std::chrono::microseconds lookahead{500'000};
 };
 
@@ -56,6 +56,8 @@ struct PacedClaim {
   std::chrono::milliseconds next_claim_in{0};  // when more slots fall within the lookahead
 };
 
+// One attempt as it is written: the facts (for the delivery.attempt audit event and the
+// metrics) and what they do (Effects, from lifecycle.hpp's plan()).
 struct AttemptRecord {
   long long delivery_id = 0;
   std::string alert_id;
@@ -65,22 +67,21 @@ struct AttemptRecord {
   int parts = 1;
   int attempt = 0;
   std::string action = "send";
-  bool has_fallback = false;
-  // A refused edit or removal with a fallback: tried again at once as a reply.
-  bool fall_back = false;
-  std::string outcome;  // delivered / retry_after / transient / permanent
+  std::string outcome;  // delivered / retry_after / transient / permanent / deferred
   std::optional<long> http_status;
   long latency_ms = 0;
-  std::optional<std::string> platform_id;
-  std::optional<std::string> error;
-  // What follows: sent, retrying (after retry_in) or failed.
-  model::DeliveryState next_state = model::DeliveryState::failed;
-  std::optional<std::chrono::milliseconds> retry_in;
-  std::optional<std::string> moved_to;  // the target's new address, for this and later parts
+  std::optional<std::string> platform_id;  // as the platform gave it (storable)
+  std::optional<std::string> error;        // the platform's answer, when it refused
+  Effects effects;
   std::chrono::system_clock::time_point accepted_at{};
 };
 
-// A record naming the claimed delivery, its outcome still to fill in.
-AttemptRecord record_for(const ClaimedDelivery& delivery);
+// What became of one record.
+struct Recorded {
+  bool written = false;  // false: the lease was lost, the worker that took over records
+  // The database refused the record (a value it cannot keep, a constraint): the delivery
+  // was written as failed with this reason instead.
+  std::optional<std::string> refused;
+};
 
-}  // namespace araldo::store
+}  // namespace araldo::delivery

@@ -8,7 +8,7 @@
 #include "channels/outcome.hpp"
 #include "daemon/model/delivery_state.hpp"
 
-namespace araldo::dispatch {
+namespace araldo::delivery {
 
 struct RetryPolicy {
   std::chrono::milliseconds base{1000};
@@ -35,4 +35,4 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt, double
 Decision decide(const RetryPolicy& policy, const channels::Outcome& outcome, int attempt,
                 double random01, std::chrono::milliseconds valid_for);
 
-}  // namespace araldo::dispatch
+}  // namespace araldo::delivery

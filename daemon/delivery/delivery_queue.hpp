@@ -3,18 +3,18 @@
 // kept. store/pg_delivery_queue is the real one (PostgreSQL, LISTEN/NOTIFY); the tests
 // drive the dispatcher with one in memory, without a database.
 //
-// Losing the queue (the database) is store::DatabaseUnavailable, which the dispatcher
-// waits out with backoff; any other exception is a failed statement, reported and
-// retried at the next sweep.
+// Losing the queue (the database) is store::DatabaseUnavailable (store/
+// database_unavailable.hpp), which the dispatcher waits out with backoff. A row the
+// database refuses never fails a whole call: the queue isolates it, ends that delivery
+// as failed with what the database said, and goes on with the rest.
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "daemon/store/database_unavailable.hpp"
-#include "daemon/store/delivery_types.hpp"
+#include "daemon/delivery/delivery_records.hpp"
 
-namespace araldo::dispatch {
+namespace araldo::delivery {
 
 class DeliveryQueue {
  public:
@@ -33,17 +33,18 @@ class DeliveryQueue {
 
   // Up to `limit` due deliveries of `channel`, each with its send slot from the
   // channel's shared rate, leased to `owner`.
-  virtual store::PacedClaim claim(const std::string& owner, int limit,
-                                  std::chrono::milliseconds lease, const std::string& channel,
-                                  const store::PacedClaimRate& rate,
-                                  std::chrono::milliseconds validity_without_expiry) = 0;
+  virtual delivery::PacedClaim claim(const std::string& owner, int limit,
+                                     std::chrono::milliseconds lease, const std::string& channel,
+                                     const delivery::PacedClaimRate& rate,
+                                     std::chrono::milliseconds validity_without_expiry) = 0;
   // Due deliveries of channels not in `configured` (to be failed with the reason).
-  virtual std::vector<store::ClaimedDelivery> claim_unconfigured(
+  virtual std::vector<delivery::ClaimedDelivery> claim_unconfigured(
       const std::string& owner, int limit, std::chrono::milliseconds lease,
       const std::vector<std::string>& configured) = 0;
-  // Per record, whether `owner` still held the lease and the outcome was written.
-  virtual std::vector<bool> record(const std::string& owner,
-                                   const std::vector<store::AttemptRecord>& records) = 0;
+  // Per record: whether `owner` still held the lease and the outcome was written, and
+  // whether the database refused it (then the delivery was written as failed instead).
+  virtual std::vector<Recorded> record(const std::string& owner,
+                                       const std::vector<AttemptRecord>& records) = 0;
   // How long until one of `channels` has a delivery due; nothing waiting: nullopt.
   virtual std::optional<std::chrono::milliseconds> time_until_next_due(
       const std::vector<std::string>& channels) = 0;
@@ -52,6 +53,8 @@ class DeliveryQueue {
   virtual int fail_abandoned() = 0;
   // Hands back every lease `owner` holds (at shutdown).
   virtual int release_leases(const std::string& owner) = 0;
+  // Rows claims and sweeps found refused and failed since the last call (for /metrics).
+  virtual int take_refused_rows() { return 0; }
 };
 
-}  // namespace araldo::dispatch
+}  // namespace araldo::delivery

@@ -1,0 +1,184 @@
+#include "daemon/store/delivery_actions_store.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "daemon/delivery/lifecycle.hpp"
+#include "daemon/store/audit_writer.hpp"
+#include "daemon/store/pq.hpp"
+
+namespace araldo::store {
+
+using delivery::Event;
+using delivery::sql_states;
+
+std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& actor,
+                                    std::optional<long long> delivery_id,
+                                    std::optional<std::string> alert_id) {
+  pqxx::work tx(conn);
+  const auto rows = tx.exec_params(
+      "WITH picked AS ("
+      "  SELECT alert_id, channel, target, part FROM deliveries WHERE id = $1),"
+      " chosen AS ("
+      "  SELECT d.id, d.alert_id, d.channel, d.target, d.part, d.last_error"
+      "    FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+      "   WHERE d.state IN (" +
+          sql_states(Event::operator_retry) +
+          ") AND (a.expires_at IS NULL OR a.expires_at > now())"
+          "     AND ($2::uuid IS NULL OR d.alert_id = $2::uuid)"
+          "     AND ($1::bigint IS NULL OR d.id = $1 OR EXISTS (SELECT 1 FROM picked p"
+          "          WHERE p.alert_id = d.alert_id AND p.channel = d.channel"
+          "            AND p.target = d.target AND d.part > p.part))"
+          "   FOR UPDATE OF d),"
+          // The first failed part of each target goes now; later parts wait for it.
+          " first AS (SELECT alert_id, channel, target, min(part) AS part FROM chosen"
+          "            GROUP BY alert_id, channel, target),"
+          " retried AS ("
+          "  UPDATE deliveries d SET state = 'pending', finished_at = NULL, updated_at = now(),"
+          "         next_attempt_at = CASE WHEN d.part = f.part THEN now() ELSE 'infinity' END"
+          "    FROM chosen c JOIN first f ON f.alert_id = c.alert_id AND f.channel = c.channel"
+          "                              AND f.target = c.target"
+          "   WHERE d.id = c.id"
+          "  RETURNING d.id, d.alert_id, c.last_error) " +
+          append_audit_sql("SELECT id AS n, $3::text AS actor,"
+                           "       'delivery.retry_requested' AS kind, alert_id,"
+                           "       id AS delivery_id,"
+                           "       jsonb_build_object('previous_error', last_error) AS detail"
+                           "  FROM retried") +
+          " RETURNING delivery_id",
+      delivery_id, alert_id, actor);
+  tx.commit();
+  std::vector<long long> ids;
+  for (const auto& r : rows) ids.push_back(r[0].as<long long>());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::string& alert_id,
+                 const std::string& kind, const boost::json::object& detail) {
+  pqxx::work tx(conn);
+  const std::string why =
+      (kind == "alert.superseded" ? "superseded by an update from " : "cancelled by ") + actor;
+  const auto rows = tx.exec_params(
+      "WITH cancelled AS ("
+      "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"
+      "         last_error = $3"
+      "   WHERE alert_id = $1::uuid AND state IN (" +
+          sql_states(Event::cancel) +
+          ")"
+          "  RETURNING id, alert_id) " +
+          append_audit_sql("SELECT id AS n, $2::text AS actor, 'delivery.cancelled' AS kind,"
+                           "       alert_id, id AS delivery_id,"
+                           "       jsonb_build_object('reason', $3::text) AS detail"
+                           "  FROM cancelled") +
+          " RETURNING 1",
+      alert_id, actor, why);
+  // The operator's act is recorded even when nothing was left to stop.
+  auto event = detail;
+  event["stopped"] = rows.size();
+  append_audit_event(tx, {actor, kind, alert_id, std::nullopt, std::move(event)});
+  tx.commit();
+  return static_cast<int>(rows.size());
+}
+
+namespace {
+
+DeliveryRow read_row(const pqxx::row& r) {
+  DeliveryRow d;
+  d.id = r[0].as<long long>();
+  d.alert_id = r[1].as<std::string>();
+  d.channel = r[2].as<std::string>();
+  d.target = r[3].as<std::string>();
+  d.part = r[4].as<int>();
+  d.parts = r[5].as<int>();
+  d.state = model::delivery_state_from_db(r[6].c_str());
+  d.attempts = r[7].as<int>();
+  if (!r[8].is_null()) d.last_error = r[8].as<std::string>();
+  d.updated_at = r[9].as<std::string>();
+  d.created_at = r[10].as<std::string>();
+  if (!r[11].is_null()) d.first_attempt_at = r[11].as<std::string>();
+  if (!r[12].is_null()) d.finished_at = r[12].as<std::string>();
+  if (!r[13].is_null()) d.platform_id = r[13].as<std::string>();
+  d.text = r[14].as<std::string>();
+  return d;
+}
+
+constexpr const char* row_columns =
+    "SELECT id, alert_id::text, channel, target, part, parts, state, attempts, last_error,"
+    " to_json(updated_at)#>>'{}', to_json(created_at)#>>'{}', to_json(first_attempt_at)#>>'{}',"
+    " to_json(finished_at)#>>'{}', platform_id, rendered_text FROM deliveries ";
+
+}  // namespace
+
+std::vector<DeliveryRow> list_deliveries(pqxx::connection& conn, const DeliveryFilter& f,
+                                         long long after_id, int limit) {
+  boost::json::array states;
+  for (const auto s : f.states) states.emplace_back(model::to_string(s));
+  pqxx::read_transaction tx(conn);
+  std::vector<DeliveryRow> out;
+  for (const auto& r : tx.exec_params(
+           std::string(row_columns) +
+               "WHERE (jsonb_array_length($1::jsonb) = 0"
+               "       OR state IN (SELECT jsonb_array_elements_text($1::jsonb)))"
+               "  AND ($2::uuid IS NULL OR alert_id = $2::uuid)"
+               "  AND ($3::text IS NULL OR channel = $3) AND ($4::text IS NULL OR target = $4)"
+               "  AND ($5::timestamptz IS NULL OR created_at >= $5)"
+               "  AND ($6::timestamptz IS NULL OR created_at < $6)"
+               "  AND id > $7 ORDER BY id LIMIT $8",
+           boost::json::serialize(states), f.alert_id, f.channel, f.target, f.since, f.until,
+           after_id, limit)) {
+    out.push_back(read_row(r));
+  }
+  return out;
+}
+
+std::optional<DeliveryRow> find_delivery(pqxx::connection& conn, long long id) {
+  pqxx::read_transaction tx(conn);
+  const auto rows = tx.exec_params(std::string(row_columns) + "WHERE id = $1", id);
+  if (rows.empty()) return std::nullopt;
+  return read_row(rows[0]);
+}
+
+std::vector<DeliveryRow> list_deliveries(Database& db, const DeliveryFilter& filter,
+                                         long long after_id, int limit) {
+  return db.with_connection(
+      [&](pqxx::connection& c) { return list_deliveries(c, filter, after_id, limit); });
+}
+
+namespace {
+
+bool alert_exists(pqxx::connection& c, const std::string& alert_id) {
+  pqxx::read_transaction tx(c);
+  return !tx.exec_params("SELECT 1 FROM alerts WHERE id = $1::uuid", alert_id).empty();
+}
+
+}  // namespace
+
+std::optional<std::vector<long long>> retry_failed_alert(Database& db, const std::string& actor,
+                                                         const std::string& alert_id) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<std::vector<long long>> {
+    if (!alert_exists(c, alert_id)) return std::nullopt;
+    return retry_failed(c, actor, std::nullopt, alert_id);
+  });
+}
+
+DeliveryRetry retry_delivery(Database& db, const std::string& actor, long long delivery_id) {
+  return db.with_connection([&](pqxx::connection& c) {
+    DeliveryRetry out;
+    out.found = find_delivery(c, delivery_id);
+    if (out.found && out.found->state == model::DeliveryState::failed) {
+      out.queued = retry_failed(c, actor, delivery_id, std::nullopt);
+    }
+    return out;
+  });
+}
+
+std::optional<int> cancel_alert(Database& db, const std::string& actor, const std::string& alert_id,
+                                const std::string& kind, const boost::json::object& detail) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<int> {
+    if (!alert_exists(c, alert_id)) return std::nullopt;
+    return cancel_alert(c, actor, alert_id, kind, detail);
+  });
+}
+
+}  // namespace araldo::store
