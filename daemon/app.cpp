@@ -229,10 +229,13 @@ int serve(config::Config& cfg) {
     const auto status = dispatcher.channel_status();
     for (const auto* c : cfg.channels.enabled()) {
       const auto it = status.find(c->name());
-      out[c->name()] = it == status.end()
-                           ? api::ChannelState{c->settings().type, "ok", "", 0}
-                           : api::ChannelState{c->settings().type, it->second.state,
-                                               it->second.reason, it->second.resumes_in_ms};
+      std::vector<std::string> targets;
+      for (const auto& t : c->targets()) targets.push_back(t.address);
+      out[c->name()] =
+          it == status.end()
+              ? api::ChannelState{c->settings().type, "ok", "", 0, std::move(targets)}
+              : api::ChannelState{c->settings().type, it->second.state, it->second.reason,
+                                  it->second.resumes_in_ms, std::move(targets)};
     }
     return out;
   });

@@ -1,5 +1,6 @@
 #include "daemon/api/status_api.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "daemon/store/operations_store.hpp"
@@ -38,8 +39,29 @@ http::Response StatusApi::status(const Call&) const {
         {"retrying", count("retrying")},
         {"sending", count("sending")}};
   }
+  // A target that moved for good: sent to its new address meanwhile, but the admin should
+  // name that in the configuration (and drop the old one).
+  boost::json::array migrations;
+  const auto configured = channels_();
+  for (const auto& m : ops.migrations) {
+    const auto c = configured.find(m.channel);
+    const bool old_named = c != configured.end() &&
+                           std::find(c->second.targets.begin(), c->second.targets.end(), m.from) !=
+                               c->second.targets.end();
+    boost::json::object o{{"channel", m.channel},
+                          {"from", m.from},
+                          {"to", m.to},
+                          {"at", m.at},
+                          {"configuration_names_old_address", old_named}};
+    if (old_named) {
+      o["action"] = "replace " + m.from + " with " + m.to + " in the configuration of channel " +
+                    m.channel + " (alerts already go to " + m.to + ")";
+    }
+    migrations.push_back(std::move(o));
+  }
   return http::Response::json(200, boost::json::serialize(boost::json::object{
                                        {"channels", std::move(channels)},
+                                       {"target_migrations", std::move(migrations)},
                                        {"audit",
                                         {{"unsealed_events", ops.unsealed_events},
                                          {"sealing_lag_seconds", ops.sealing_lag_seconds}}},

@@ -3,6 +3,8 @@
 // channel's state with its queue (GET /v1/status).
 #include <functional>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
@@ -14,6 +16,7 @@ struct ChannelState {
   std::string state;  // ok, throttled, stopped
   std::string reason;
   long long resumes_in_ms = 0;
+  std::vector<std::string> targets;  // the addresses its configuration names
 };
 
 class StatusApi {

@@ -210,6 +210,7 @@ void Dispatcher::announce() {
 
 void Dispatcher::turn(bool draining) {
   if (!ensure_connected()) return;
+  if (Clock::now() < turn_not_before_) return;
   flush_records();
   if (draining) return;
   announce();
@@ -257,6 +258,7 @@ void Dispatcher::turn(bool draining) {
       next_due_ = next_due_ ? std::min(*next_due_, due) : due;
     }
   }
+  store_backoff_ = milliseconds(250);
 }
 
 milliseconds Dispatcher::next_wait() const {
@@ -267,6 +269,9 @@ milliseconds Dispatcher::next_wait() const {
     return std::max(
         milliseconds(0),
         std::chrono::duration_cast<milliseconds>(next_connect_try_ - now) + milliseconds(1));
+  }
+  if (now < turn_not_before_) {
+    return std::chrono::duration_cast<milliseconds>(turn_not_before_ - now) + milliseconds(1);
   }
   auto until = next_sweep_;
   if (next_due_) until = std::min(until, *next_due_);
@@ -340,10 +345,14 @@ void Dispatcher::run(std::stop_token stop) {
     } catch (const store::DatabaseUnavailable& e) {
       drop_connection(e.what());
     } catch (const std::exception& e) {
-      // A statement failed on a live connection: a bug or a schema mismatch. Say so and
-      // keep the loop alive; the sweep retries.
-      spdlog::error("event=dispatcher.sql_error error=\"{}\"", e.what());
-      for (auto& [name, q] : queues_) q.wanted = false;
+      // A statement failed on a live connection and not because of one row (the queue
+      // isolates those): a bug, a schema mismatch, a permission. Say so, keep the loop
+      // alive, and try again after a growing pause rather than hammering the database.
+      const auto pause = store_backoff_;
+      store_backoff_ = std::min(store_backoff_ * 2, options_.reconnect_max);
+      turn_not_before_ = Clock::now() + pause;
+      spdlog::error("event=dispatcher.sql_error retry_in_ms={} error=\"{}\"", pause.count(),
+                    e.what());
     }
     if (sender_done) break;
     wait_for_work(draining ? milliseconds(100) : next_wait());

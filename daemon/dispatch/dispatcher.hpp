@@ -107,6 +107,9 @@ class Dispatcher {
   std::atomic<bool> connected_{false};
   Clock::time_point next_connect_try_{};
   std::chrono::milliseconds reconnect_delay_{250};
+  // After a statement failed for a reason no row explains: no turn before this.
+  Clock::time_point turn_not_before_{};
+  std::chrono::milliseconds store_backoff_{250};
   std::optional<Clock::time_point> next_due_;  // a retry or an expiring lease
   Clock::time_point next_sweep_{};
   std::map<std::string, ChannelQueue> queues_;  // per configured channel

@@ -225,13 +225,13 @@ void move_target(pqxx::work& tx, const delivery::AttemptRecord& rec,
           "  INSERT INTO target_migrations (channel, from_target, to_target) VALUES ($2, $3, $5)"
           "  ON CONFLICT (channel, from_target) DO UPDATE SET to_target = excluded.to_target,"
           "     migrated_at = now() RETURNING 1) " +
-          append_audit_sql(
-              "SELECT id AS n, 'system' AS actor, 'delivery.moved' AS kind, alert_id,"
-              "       id AS delivery_id, jsonb_build_object('from', $3::text, 'to', $5::text)"
-              "  FROM moved"
-              " UNION ALL "
-              "SELECT id, 'system', 'delivery.cancelled', alert_id, id,"
-              "       jsonb_build_object('reason', $6::text) FROM cancelled"),
+          append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.moved' AS kind, alert_id,"
+                           "       id AS delivery_id,"
+                           "       jsonb_build_object('from', $3::text, 'to', $5::text) AS detail"
+                           "  FROM moved"
+                           " UNION ALL "
+                           "SELECT id, 'system', 'delivery.cancelled', alert_id, id,"
+                           "       jsonb_build_object('reason', $6::text) FROM cancelled"),
       rec.alert_id, rec.channel, move.from, rec.part, move.to, move.taken_reason);
 }
 

@@ -40,6 +40,12 @@ OperationsSnapshot operations_snapshot(Database& db) {
     out.inbound_waiting =
         tx.exec1("SELECT count(*) FROM inbound_items WHERE processed_at IS NULL")[0]
             .as<long long>();
+    for (const auto& r : tx.exec("SELECT channel, from_target, to_target,"
+                                 "       to_json(migrated_at)#>>'{}' FROM target_migrations"
+                                 " ORDER BY channel, from_target")) {
+      out.migrations.push_back({r[0].as<std::string>(), r[1].as<std::string>(),
+                                r[2].as<std::string>(), r[3].as<std::string>()});
+    }
     return out;
   });
 }

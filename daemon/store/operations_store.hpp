@@ -5,10 +5,16 @@
 // inbound items not applied yet. Every figure comes from an index, not a table scan.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "daemon/store/database.hpp"
 
 namespace araldo::store {
+
+// A target that moved for good (a Telegram group became a supergroup), as remembered.
+struct TargetMigration {
+  std::string channel, from, to, at;
+};
 
 struct OperationsSnapshot {
   std::map<std::pair<std::string, std::string>, long long> unfinished;  // (channel, state)
@@ -18,6 +24,7 @@ struct OperationsSnapshot {
   long long unsealed_events = 0;
   double sealing_lag_seconds = 0;  // age of the oldest event not sealed yet
   long long inbound_waiting = 0;   // webhook items stored, not applied yet
+  std::vector<TargetMigration> migrations;
 };
 
 OperationsSnapshot operations_snapshot(Database& db);

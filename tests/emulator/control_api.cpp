@@ -34,6 +34,20 @@ std::variant<Fault, std::string> read_fault(const std::string& body) {
     if (o.contains("drop")) f.drop = o.at("drop").as_bool();
     if (o.contains("skip")) f.skip = static_cast<int>(o.at("skip").to_number<long long>());
     if (o.contains("description")) f.description = std::string(o.at("description").as_string());
+    if (o.contains("body")) f.body = std::string(o.at("body").as_string());
+    if (o.contains("body_hex")) {
+      const std::string hex(o.at("body_hex").as_string());
+      if (hex.size() % 2 != 0) return std::string("body_hex must have an even length");
+      std::string bytes;
+      for (std::size_t i = 0; i < hex.size(); i += 2)
+        bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+      f.body = bytes;
+    }
+    if (o.contains("fill_bytes") && f.body) {
+      const auto n = static_cast<std::size_t>(o.at("fill_bytes").to_number<long long>());
+      if (const auto at = f.body->find("@FILL@"); at != std::string::npos)
+        f.body->replace(at, 6, std::string(n, 'x'));
+    }
   } catch (const std::exception& e) {
     return std::string("bad fault field: ") + e.what();
   }

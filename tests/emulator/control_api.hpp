@@ -3,7 +3,8 @@
 //   GET    /_emulator/{platform}/messages   received messages, in arrival order
 //   DELETE /_emulator/messages              forget messages and answer counts
 //   POST   /_emulator/faults                {"platform","count","status","retry_after",
-//                                            "latency_ms","drop","description"}
+//                                            "latency_ms","drop","description","body",
+//                                            "body_hex","fill_bytes"}
 //   DELETE /_emulator/faults                clear scripted faults
 //   GET    /_emulator/stats                 answers given, by platform and status
 #include <optional>

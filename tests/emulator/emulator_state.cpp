@@ -63,7 +63,11 @@ http::Response EmulatorState::answer(
     count_answer(platform, 0);
     return response;
   }
-  response = fault && fault->status ? error_answer(*fault) : real_answer();
+  if (fault && fault->body) {
+    response = http::Response::json(fault->status.value_or(200), *fault->body);
+  } else {
+    response = fault && fault->status ? error_answer(*fault) : real_answer();
+  }
   if (fault) response.delay = fault->latency;
   count_answer(platform, response.status);
   return response;

@@ -27,6 +27,10 @@ struct Fault {
   std::optional<std::string> description;
   std::chrono::milliseconds latency{0};
   bool drop = false;  // reset the connection instead of answering
+  // Answer exactly this body (with `status`, 200 if unset) instead of the platform's: an
+  // unexpected 200, malformed JSON, a NUL or bytes that are not UTF-8 ("body_hex"), a
+  // huge error ("@FILL@" in it becomes fill_bytes of 'x').
+  std::optional<std::string> body;
 };
 
 class EmulatorState {

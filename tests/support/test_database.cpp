@@ -53,6 +53,12 @@ std::string TestDatabase::scalar(const std::string& sql) const {
   return r[0].is_null() ? "" : r[0].as<std::string>();
 }
 
+void TestDatabase::exec(const std::string& sql) const {
+  pqxx::connection c(dsn_);
+  pqxx::nontransaction tx(c);
+  tx.exec0(sql);
+}
+
 long long TestDatabase::count(const std::string& table) const {
   return std::stoll(scalar("SELECT count(*) FROM " + table));
 }

@@ -22,6 +22,8 @@ class TestDatabase {
   // A one-off query returning the first column of the first row as text ("" if NULL).
   std::string scalar(const std::string& sql) const;
   long long count(const std::string& table) const;
+  // Runs statements that return nothing (DDL, a trigger a test installs).
+  void exec(const std::string& sql) const;
 
  private:
   std::string name_;

@@ -10,7 +10,10 @@ const TEXT = {
     tab_compose: "Nuova allerta", tab_alerts: "Allerte", tab_audit: "Registro",
     status_title: "Stato dei canali e della coda", refresh: "Aggiorna", status_caption: "Canali",
     channel: "Canale", state: "Stato", due: "In coda", oldest: "Attesa massima (s)",
-    sending: "In invio", reason: "Motivo", compose_title: "Nuova allerta", headline: "Titolo",
+    sending: "In invio", reason: "Motivo",
+    migrated: (c, from, to, act) => `Canale ${c}: la chat ${from} è diventata ${to}; le allerte vanno già a ${to}.` +
+      (act ? ` Sostituire ${from} con ${to} nella configurazione.` : ""),
+    compose_title: "Nuova allerta", headline: "Titolo",
     event: "Evento", category: "Categoria", severity: "Gravità", urgency: "Urgenza",
     certainty: "Certezza", area: "Zona", description: "Descrizione", instruction: "Cosa fare",
     channels: "Canali (nessuno: tutti)", send: "Invia", preview_title: "Anteprima per piattaforma",
@@ -39,7 +42,10 @@ const TEXT = {
     tab_compose: "New alert", tab_alerts: "Alerts", tab_audit: "Audit log",
     status_title: "Channels and queue", refresh: "Refresh", status_caption: "Channels",
     channel: "Channel", state: "State", due: "Queued", oldest: "Longest wait (s)",
-    sending: "Sending", reason: "Reason", compose_title: "New alert", headline: "Headline",
+    sending: "Sending", reason: "Reason",
+    migrated: (c, from, to, act) => `Channel ${c}: chat ${from} became ${to}; alerts already go to ${to}.` +
+      (act ? ` Replace ${from} with ${to} in the configuration.` : ""),
+    compose_title: "New alert", headline: "Headline",
     event: "Event", category: "Category", severity: "Severity", urgency: "Urgency",
     certainty: "Certainty", area: "Area", description: "Description", instruction: "What to do",
     channels: "Channels (none: all)", send: "Send", preview_title: "Preview per platform",
@@ -181,6 +187,14 @@ async function loadStatus() {
       cell(tr, c.sending);
       cell(tr, c.reason || "");
     });
+    // A chat that moved for good: the admin should name its new id in the configuration.
+    const notices = $("#status-migrations");
+    notices.replaceChildren();
+    for (const m of s.target_migrations || []) {
+      const li = document.createElement("li");
+      li.textContent = t("migrated", m.channel, m.from, m.to, m.configuration_names_old_address);
+      notices.appendChild(li);
+    }
   } catch (e) { fail(e.message); }
 }
 
