@@ -1,6 +1,6 @@
 #pragma once
 // Builds araldod's parts in order and runs them: store, renderer, HTTP API, dispatcher.
-#include "daemon/config/config.hpp"
+#include "daemon/app_config.hpp"
 
 namespace araldo {
 

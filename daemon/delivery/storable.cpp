@@ -41,7 +41,7 @@ bool is_storable_id(std::string_view id) {
   if (id.empty() || id.size() > max_id_bytes) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == ':';
+           c == '_' || c == '.' || c == ':' || c == '=' || c == '+' || c == '/';
   });
 }
 

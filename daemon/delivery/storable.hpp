@@ -6,7 +6,8 @@
 // - Texts (error descriptions, reasons): NUL becomes U+FFFD like any byte that is not
 //   UTF-8, and they are cut at a code point to max_reason_bytes, saying how much was cut.
 // - Ids (a post's platform id, a chat's new address): 1 to max_id_bytes of
-//   A-Z a-z 0-9 and - _ . : (every id the four platforms give). Anything else is refused:
+//   A-Z a-z 0-9 and - _ . : = + / (every id the four platforms give: numbers, Facebook's
+//   page_post, WhatsApp's base64 wamid.…=). Anything else is refused:
 //   a success with such an id fails its delivery, explained, and is not sent again.
 #include <cstddef>
 #include <string>

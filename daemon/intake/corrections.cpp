@@ -66,7 +66,8 @@ std::optional<Cancelled> Corrections::cancel(const std::string& alert_id,
     }
     const auto& texts = std::get<std::vector<std::string>>(split);
     auto action = channel->on_cancel();
-    if (action == Action::edit && texts.size() > 1) action = Action::reply;  // does not fit
+    // Each post is edited to its part of the notice: more parts than posts do not fit.
+    if (action == Action::edit && texts.size() > posts.size()) action = Action::reply;
     store::NewDelivery d{key.first, channel->settings().type, key.second, {}};
     if (action == Action::remove) {
       for (const auto& post : posts) {
@@ -75,8 +76,17 @@ std::optional<Cancelled> Corrections::cancel(const std::string& alert_id,
         d.parts.push_back(std::move(part));
       }
     } else if (action == Action::edit) {
-      d.parts.push_back(
-          {rendered.language, texts.front(), "edit", posts.front().delivery_id, texts.front()});
+      // Every part of a long message is corrected, not only the first: each post becomes
+      // its part of the notice, and posts beyond the notice's length are removed where
+      // the platform can (else they repeat its last part). A refused first edit falls
+      // back to a reply holding the notice's first part.
+      const bool removable = channel->supports(Action::remove);
+      for (std::size_t k = 0; k < posts.size(); ++k) {
+        const bool has_text = k < texts.size();
+        d.parts.push_back({rendered.language, has_text ? texts[k] : (removable ? "" : texts.back()),
+                           has_text || !removable ? "edit" : "remove", posts[k].delivery_id,
+                           k == 0 ? std::optional<std::string>(texts.front()) : std::nullopt});
+      }
     } else {
       for (std::size_t k = 0; k < texts.size(); ++k) {
         d.parts.push_back(

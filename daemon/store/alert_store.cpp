@@ -64,20 +64,24 @@ const std::string insert_batch_sql =
         "   msg_type, references_alerts, approval, approval_expires_at FROM i"
         " RETURNING accepted_at),"
         // A target that moved for good (target_migrations) is sent to where it went; when
-        // the configuration names both, the new address gets the alert once.
+        // the configuration names both, the new address gets the alert once. Rows keep
+        // their order (ordinality): parts and targets get ids in the order given.
         " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
         "   parts, priority, rendered_text, action, refers_to, fallback_text, next_attempt_at)"
-        " SELECT DISTINCT ON (r.alert_id, r.channel, coalesce(m.to_target, r.target), r.part)"
-        "   r.alert_id, r.channel, r.channel_type, coalesce(m.to_target, r.target), r.language,"
-        "   r.part, r.parts, r.priority, r.text, r.action, r.refers_to, r.fallback_text, ") +
+        " SELECT r.alert_id, r.channel, r.channel_type, coalesce(m.to_target, r.target),"
+        "   r.language, r.part, r.parts, r.priority, r.text, r.action, r.refers_to,"
+        "   r.fallback_text, ") +
     first_part_due +
-    " FROM jsonb_to_recordset($2::jsonb) AS r(alert_id uuid, channel text, channel_type text,"
-    "   target text, language text, part int, parts int, priority int, text text,"
-    "   send_at timestamptz, held boolean, action text, refers_to bigint, fallback_text text)"
+    " FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (alert_id uuid, channel text,"
+    "   channel_type text, target text, language text, part int, parts int, priority int,"
+    "   text text, send_at timestamptz, held boolean, action text, refers_to bigint,"
+    "   fallback_text text)) WITH ORDINALITY AS r"
     " LEFT JOIN target_migrations m ON m.channel = r.channel AND m.from_target = r.target"
     "   AND r.action = 'send'"
-    " ORDER BY r.alert_id, r.channel, coalesce(m.to_target, r.target), r.part,"
-    "   m.to_target IS NOT NULL"
+    " WHERE m.to_target IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb)"
+    "   AS o(alert_id uuid, channel text, target text, part int) WHERE o.alert_id = r.alert_id"
+    "   AND o.channel = r.channel AND o.target = m.to_target AND o.part = r.part)"
+    " ORDER BY r.ordinality"
     " RETURNING alert_id),"
     " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
     "   channel text, channel_type text, priority int, key text, language text, part int,"

@@ -6,7 +6,12 @@ namespace araldo::store {
 
 std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn) {
   try {
-    return std::make_unique<pqxx::connection>(dsn.reveal());
+    auto conn = std::make_unique<pqxx::connection>(dsn.reveal());
+    // Sealing the audit log waits for the oldest open transaction of the whole cluster: a
+    // session of ours left idle inside one (a stalled export's client) must not hold it
+    // back for long. Auditors' and other logins need the same: README, "Sealing".
+    pqxx::nontransaction(*conn).exec0("SET idle_in_transaction_session_timeout = '60s'");
+    return conn;
   } catch (const pqxx::broken_connection& e) {
     // libpq's message names host and port, never the password.
     throw DatabaseUnavailable(std::string("cannot connect to the database: ") + e.what());

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <fstream>
 
+#include <set>
+
 #include "tests/e2e/daemon_fixture.hpp"
 
 using namespace araldo::test_support;
@@ -309,6 +311,44 @@ TEST_F(CorrectionsE2E, ACancelEditsTelegramAndFacebookAndAnswersOnXAndWhatsApp) 
                         "'alert.cancelled' AND alert_id = '" +
                         id + "' AND actor = 'e2e'"),
             "0");
+}
+
+TEST_F(CorrectionsE2E, ACancelEditsEveryPartOfALongTelegramMessage) {
+  start_daemon();
+  std::string description, instruction;
+  while (description.size() < 3900)
+    description += "acqua" + std::to_string(description.size()) + " ";
+  while (instruction.size() < 900)
+    instruction += "salire" + std::to_string(instruction.size()) + " ";
+  const auto original =
+      post_and_wait(alert(R"("description":")" + description + R"(","instruction":")" +
+                          instruction + R"(","channels":["telegram-main"])"),
+                    {"sent"});
+  ASSERT_FALSE(original.empty());
+  const auto parts = original.at("deliveries").as_array().size() / 2;  // two chats
+  ASSERT_GE(parts, 2u);
+
+  const auto done = cancel(std::string(original.at("id").as_string()));
+  SCOPED_TRACE(boost::json::serialize(done.at("cancel_alert").at("summary")));
+  // Every post of every chat now says the alert is cancelled: none is left saying it.
+  const auto edits = records("telegram", "editMessageText");
+  ASSERT_EQ(edits.size(), 2 * parts);
+  std::set<std::pair<std::string, long long>> edited;
+  for (const auto& e : edits) {
+    edited.insert({std::string(e.at("chat_id").as_string()), e.at("message_id").as_int64()});
+  }
+  for (const auto& d : original.at("deliveries").as_array()) {
+    const std::pair<std::string, long long> post{
+        std::string(d.at("target").as_string()),
+        std::stoll(std::string(d.at("platform_message_id").as_string()))};
+    EXPECT_TRUE(edited.contains(post)) << post.first << " " << post.second;
+  }
+  // The first part of each chat's message starts with the notice.
+  int starts = 0;
+  for (const auto& e : edits) {
+    starts += std::string(e.at("plain_text").as_string()).starts_with("🟠 REVOCATO");
+  }
+  EXPECT_EQ(starts, 2);
 }
 
 TEST_F(CorrectionsE2E, ACancelRemovesPostsAndFallsBackToANoticeWhereRemovalIsRefused) {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "daemon/config/config.hpp"
+#include "daemon/app_config.hpp"
 
 using namespace araldo;
 

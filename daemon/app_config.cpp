@@ -1,4 +1,4 @@
-#include "daemon/config/config.hpp"
+#include "daemon/app_config.hpp"
 #include "daemon/model/alert.hpp"
 
 #include <algorithm>

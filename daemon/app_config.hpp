@@ -1,6 +1,9 @@
 #pragma once
-// araldod's configuration, read from YAML. Unknown keys and missing ${ENV} variables
-// fail at start with the offending path; secrets stay masked.
+// araldod's whole configuration, read from YAML: the one place that knows every
+// component's settings, so it sits at the top beside app.cpp (daemon/config/ keeps only
+// the section reader, secrets and ${VAR} expansion, which every layer may use). Unknown
+// keys and missing ${ENV} variables fail at start with the offending path; secrets stay
+// masked.
 #include <filesystem>
 #include <optional>
 #include <string>
