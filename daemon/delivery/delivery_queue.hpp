@@ -55,6 +55,9 @@ class DeliveryQueue {
   virtual int release_leases(const std::string& owner) = 0;
   // Rows claims and sweeps found refused and failed since the last call (for /metrics).
   virtual int take_refused_rows() { return 0; }
+  // Channels with work made due by a record or a sweep (a correction that waited for a
+  // post in flight), to claim at once.
+  virtual std::vector<std::string> take_woken_channels() { return {}; }
 };
 
 }  // namespace araldo::delivery

@@ -183,6 +183,13 @@ void Dispatcher::flush_records() {
     }
   }
   unwritten_.clear();
+  wake_released();
+}
+
+void Dispatcher::wake_released() {
+  for (const auto& name : queue_->take_woken_channels()) {
+    if (auto it = queues_.find(name); it != queues_.end()) it->second.wanted = true;
+  }
 }
 
 void Dispatcher::count_refusals() {
@@ -227,6 +234,7 @@ void Dispatcher::turn(bool draining) {
       spdlog::error("event=deliveries.abandoned count={} reason=\"their workers kept dying\"", n);
     }
     fail_unconfigured();
+    wake_released();
   }
   if (next_due_ && now >= *next_due_) {
     everything = true;

@@ -118,6 +118,7 @@ class Dispatcher {
   std::function<void(const delivery::AttemptRecord&, const delivery::Recorded&)> observer_;
   std::function<void(int)> refusal_observer_;
   void count_refusals();
+  void wake_released();
   std::atomic<bool> local_work_{false};
   bool announce_ = false;  // other daemons have not been told of local work yet
   Clock::time_point last_announce_{};

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "daemon/model/json_body.hpp"
@@ -20,6 +21,11 @@ PostsByTarget by_target(const std::vector<store::PublishedPost>& posts) {
   PostsByTarget out;
   for (const auto& p : posts) out[{p.channel, p.target}].push_back(p);
   return out;
+}
+
+// A post whose send is in flight has no platform id yet: its correction waits for it.
+bool in_flight(const Posts& posts) {
+  return std::any_of(posts.begin(), posts.end(), [](const auto& p) { return p.in_flight; });
 }
 
 }  // namespace
@@ -95,6 +101,7 @@ std::optional<Cancelled> Corrections::cancel(const std::string& alert_id,
              std::nullopt});
       }
     }
+    d.waits_for_post = in_flight(posts);
     out.follow_ups += static_cast<int>(d.parts.size());
     cancel.deliveries.push_back(std::move(d));
   }
@@ -129,6 +136,7 @@ IntakeResult Corrections::update(const std::string& alert_id, std::string_view b
     if (found == posts.end() || !channel || d.parts.empty()) continue;
     auto& first = d.parts.front();
     first.refers_to = found->second.front().delivery_id;
+    d.waits_for_post = in_flight(found->second);
     if (channel->on_update() == Action::edit && d.parts.size() == 1) {
       first.action = "edit";
       first.fallback_text = first.text;

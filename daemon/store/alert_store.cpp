@@ -67,15 +67,17 @@ const std::string insert_batch_sql =
         // the configuration names both, the new address gets the alert once. Rows keep
         // their order (ordinality): parts and targets get ids in the order given.
         " d AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
-        "   parts, priority, rendered_text, action, refers_to, fallback_text, next_attempt_at)"
+        "   parts, priority, rendered_text, action, refers_to, fallback_text, waits_for_post,"
+        "   next_attempt_at)"
         " SELECT r.alert_id, r.channel, r.channel_type, coalesce(m.to_target, r.target),"
         "   r.language, r.part, r.parts, r.priority, r.text, r.action, r.refers_to,"
-        "   r.fallback_text, ") +
+        "   r.fallback_text, coalesce(r.waits, false),"
+        "   CASE WHEN r.waits THEN 'infinity'::timestamptz ELSE ") +
     first_part_due +
-    " FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (alert_id uuid, channel text,"
+    " END FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (alert_id uuid, channel text,"
     "   channel_type text, target text, language text, part int, parts int, priority int,"
     "   text text, send_at timestamptz, held boolean, action text, refers_to bigint,"
-    "   fallback_text text)) WITH ORDINALITY AS r"
+    "   fallback_text text, waits boolean)) WITH ORDINALITY AS r"
     " LEFT JOIN target_migrations m ON m.channel = r.channel AND m.from_target = r.target"
     "   AND r.action = 'send'"
     " WHERE m.to_target IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb)"
@@ -202,7 +204,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                                 : boost::json::value(nullptr)},
              {"fallback_text", d.parts[p].fallback_text
                                    ? boost::json::value(*d.parts[p].fallback_text)
-                                   : boost::json::value(nullptr)}});
+                                   : boost::json::value(nullptr)},
+             {"waits", d.waits_for_post && p == 0}});
       }
     }
     for (const auto& f : n.fanouts) {
@@ -401,12 +404,15 @@ std::vector<PublishedPost> published_posts(Database& db, const std::string& aler
     pqxx::read_transaction tx(c);
     std::vector<PublishedPost> out;
     for (const auto& r :
-         tx.exec_params("SELECT id, channel, target, language, part, platform_id FROM deliveries"
-                        " WHERE alert_id = $1::uuid AND state = 'sent' AND platform_id IS NOT NULL"
-                        "   AND action <> 'remove' ORDER BY channel, target, part",
+         tx.exec_params("SELECT id, channel, target, language, part, coalesce(platform_id, ''),"
+                        "       state = 'sending' FROM deliveries"
+                        " WHERE alert_id = $1::uuid AND action <> 'remove'"
+                        "   AND ((state = 'sent' AND platform_id IS NOT NULL) OR state = 'sending')"
+                        " ORDER BY channel, target, part",
                         alert_id)) {
       out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                     r[3].as<std::string>(), r[4].as<int>(), r[5].as<std::string>()});
+                     r[3].as<std::string>(), r[4].as<int>(), r[5].as<std::string>(),
+                     r[6].as<bool>()});
     }
     return out;
   });

@@ -45,6 +45,9 @@ struct NewDelivery {
   std::string channel_type;
   std::string target;
   std::vector<RenderedPart> parts;
+  // A correction of posts whose send was still in flight: nothing goes until every post
+  // it acts on has its outcome (then release_waiting_corrections makes it due).
+  bool waits_for_post = false;
 };
 
 // Every subscriber of a channel, each in its language: `by_language` holds the parts
@@ -183,9 +186,10 @@ struct PublishedPost {
   std::string target;
   std::string language;
   int part = 1;
-  std::string platform_id;
+  std::string platform_id;  // empty while in flight
+  bool in_flight = false;   // being sent: its outcome is not recorded yet
 };
-// The sent parts of alert `alert_id`, by channel, target and part.
+// The sent parts of alert `alert_id`, and those being sent, by channel, target and part.
 std::vector<PublishedPost> published_posts(Database& db, const std::string& alert_id);
 
 }  // namespace araldo::store

@@ -73,6 +73,10 @@ int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::st
                            "  FROM cancelled") +
           " RETURNING 1",
       alert_id, actor, why);
+  // Remembered on the alert: a send in flight now is not retried once its outcome is
+  // recorded, and a correction of it waits for that outcome.
+  tx.exec_params0("UPDATE alerts SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = $1",
+                  alert_id);
   // The operator's act is recorded even when nothing was left to stop.
   auto event = detail;
   event["stopped"] = rows.size();

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "daemon/delivery/lifecycle.hpp"
 #include "daemon/delivery/storable.hpp"
@@ -254,29 +255,45 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
     outcomes.push_back(std::move(o));
   }
   pqxx::work tx(conn);
+  // An attempt that would go on (a retry, a fall back) of an alert cancelled while it was
+  // in flight ends cancelled instead: after(state, Event::cancel).
+  const std::string late_cancel =
+      "(r.state IN (" + sql_states(Event::cancel) + ") AND a.cancelled_at IS NOT NULL)";
   const auto rows = tx.exec_params(
-      "UPDATE deliveries d SET state = r.state,"
-      " next_attempt_at = CASE WHEN r.due_ms IS NULL THEN d.next_attempt_at"
-      "                        ELSE now() + r.due_ms * interval '1 millisecond' END,"
-      // A refused edit or removal becomes a reply holding the notice, due at once.
-      " action = CASE WHEN r.fall_back THEN 'reply' ELSE d.action END,"
-      " rendered_text = CASE WHEN r.fall_back THEN d.fallback_text ELSE d.rendered_text END,"
-      " fallback_text = CASE WHEN r.fall_back THEN NULL ELSE d.fallback_text END,"
-      " lease_owner = NULL, lease_expires_at = NULL,"
-      " platform_id = coalesce(r.platform_id, d.platform_id),"
-      " last_error = coalesce(r.error, d.last_error), updated_at = now(),"
-      " finished_at = CASE WHEN r.state IN ('sent','failed') THEN now() END"
-      " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, due_ms bigint,"
-      "                                        platform_id text, error text, fall_back boolean)"
-      // lease_owner is set exactly while a delivery is 'sending' (a CHECK says so). Naming
-      // only it keeps the planner on the primary key: with `state = 'sending'` and
-      // statistics from before a broadcast was claimed, it walked the leased index and
-      // rescanned the JSON once per row (15 of 18 ms for 256 outcomes).
-      " WHERE d.id = r.id AND d.lease_owner = $1"
-      " RETURNING d.id, to_json(d.next_attempt_at)#>>'{}'",
+      "UPDATE deliveries d SET state = CASE WHEN " + late_cancel +
+          " THEN 'cancelled' ELSE r.state END,"
+          " next_attempt_at = CASE WHEN r.due_ms IS NULL THEN d.next_attempt_at"
+          "                        ELSE now() + r.due_ms * interval '1 millisecond' END,"
+          // A refused edit or removal becomes a reply holding the notice, due at once.
+          " action = CASE WHEN r.fall_back THEN 'reply' ELSE d.action END,"
+          " rendered_text = CASE WHEN r.fall_back THEN d.fallback_text ELSE d.rendered_text END,"
+          " fallback_text = CASE WHEN r.fall_back THEN NULL ELSE d.fallback_text END,"
+          " lease_owner = NULL, lease_expires_at = NULL,"
+          " platform_id = coalesce(r.platform_id, d.platform_id),"
+          " last_error = CASE WHEN " +
+          late_cancel +
+          " THEN 'not sent again: the alert was cancelled while this attempt was in flight'"
+          " ELSE coalesce(r.error, d.last_error) END, updated_at = now(),"
+          " finished_at = CASE WHEN r.state IN ('sent','failed') OR " +
+          late_cancel +
+          " THEN now() END"
+          " FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, state text, due_ms bigint,"
+          "                                        platform_id text, error text, fall_back "
+          "boolean),"
+          "      alerts a"
+          // lease_owner is set exactly while a delivery is 'sending' (a CHECK says so). Naming
+          // only it keeps the planner on the primary key: with `state = 'sending'` and
+          // statistics from before a broadcast was claimed, it walked the leased index and
+          // rescanned the JSON once per row (15 of 18 ms for 256 outcomes).
+          " WHERE d.id = r.id AND d.lease_owner = $1 AND a.id = d.alert_id"
+          " RETURNING d.id, to_json(d.next_attempt_at)#>>'{}', d.state = 'cancelled'",
       owner, boost::json::serialize(outcomes));
   std::map<long long, std::string> next_attempt_at;
-  for (const auto& r : rows) next_attempt_at[r[0].as<long long>()] = r[1].as<std::string>();
+  std::set<long long> cancelled_late;
+  for (const auto& r : rows) {
+    next_attempt_at[r[0].as<long long>()] = r[1].as<std::string>();
+    if (r[2].as<bool>()) cancelled_late.insert(r[0].as<long long>());
+  }
 
   std::vector<bool> updated;
   updated.reserve(records.size());
@@ -301,6 +318,13 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
     if (!ok) continue;  // the worker that took over records what happens next
 
     boost::json::object detail;
+    if (cancelled_late.contains(rec.delivery_id)) {
+      events.push_back({system_actor, "delivery.cancelled", rec.alert_id, rec.delivery_id,
+                        boost::json::object{{"reason",
+                                             "not sent again: the alert was cancelled while this"
+                                             " attempt was in flight"}}});
+      continue;
+    }
     if (e.move) {
       move_target(tx, rec, *e.move);  // audits the move, or the cancellation
       continue;
@@ -365,6 +389,51 @@ bool record_refused(pqxx::connection& conn, const std::string& owner,
   if (rec.part < rec.parts) withhold_later_parts(tx, rec);
   tx.commit();
   return true;
+}
+
+std::vector<std::string> release_waiting_corrections(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  const auto rows = tx.exec(
+      // Corrections whose posts all have their outcome now (none is being sent).
+      "WITH waiting AS ("
+      "  SELECT f.id, f.alert_id, f.channel, f.target FROM deliveries f"
+      "   WHERE f.waits_for_post AND f.state = 'pending'"
+      "     AND NOT EXISTS (SELECT 1 FROM deliveries t JOIN deliveries s ON s.id = t.refers_to"
+      "                      WHERE t.alert_id = f.alert_id AND t.channel = f.channel"
+      "                        AND t.target = f.target AND s.state = 'sending')"
+      "   FOR UPDATE OF f SKIP LOCKED),"
+      // Posts are published in order: from the first that never was, nothing is corrected.
+      " unpublished AS ("
+      "  SELECT w.id AS waiting_id, min(t.part) AS part FROM waiting w"
+      "    JOIN deliveries t ON t.alert_id = w.alert_id AND t.channel = w.channel"
+      "                     AND t.target = w.target"
+      "    JOIN deliveries s ON s.id = t.refers_to"
+      "   WHERE s.state <> 'sent' OR s.platform_id IS NULL GROUP BY w.id),"
+      " dropped AS ("
+      "  UPDATE deliveries t SET state = 'cancelled', finished_at = now(), updated_at = now(),"
+      "         waits_for_post = false,"
+      "         last_error = 'not sent: the post it corrects was never published'"
+      "    FROM waiting w JOIN unpublished u ON u.waiting_id = w.id"
+      "   WHERE t.alert_id = w.alert_id AND t.channel = w.channel AND t.target = w.target"
+      "     AND t.part >= u.part AND t.state = 'pending'"
+      "  RETURNING t.id, t.alert_id, t.last_error),"
+      " released AS ("
+      "  UPDATE deliveries d SET waits_for_post = false, next_attempt_at = now(),"
+      "         updated_at = now()"
+      "    FROM waiting w WHERE d.id = w.id"
+      "     AND NOT EXISTS (SELECT 1 FROM unpublished u WHERE u.waiting_id = w.id AND u.part = 1)"
+      "  RETURNING d.id, d.channel),"
+      " logged AS (" +
+      append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.cancelled' AS kind,"
+                       "       alert_id, id AS delivery_id,"
+                       "       jsonb_build_object('reason', last_error) AS detail"
+                       "  FROM dropped") +
+      ")"
+      " SELECT DISTINCT channel FROM released");
+  tx.commit();
+  std::vector<std::string> channels;
+  for (const auto& r : rows) channels.push_back(r[0].as<std::string>());
+  return channels;
 }
 
 bool is_row_refusal(const pqxx::sql_error& e) {

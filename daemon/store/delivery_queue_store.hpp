@@ -52,6 +52,11 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
 bool record_refused(pqxx::connection& conn, const std::string& owner,
                     const delivery::AttemptRecord& rec, const std::string& refusal);
 
+// Corrections that waited for posts being sent when the alert was cancelled or updated:
+// due now once every such post has its outcome, or cancelled, explained, from the first
+// post that was never published. Returns the channels with corrections due.
+std::vector<std::string> release_waiting_corrections(pqxx::connection& conn);
+
 // Whether an error is one row's fault (a value or a constraint the database refuses),
 // as opposed to the statement's or the server's, which splitting a batch cannot help.
 bool is_row_refusal(const pqxx::sql_error& error);

@@ -60,6 +60,14 @@ void PgDeliveryQueue::open() {
   listener_ = std::move(listener);
 }
 
+void PgDeliveryQueue::release_corrections(pqxx::connection& c) {
+  for (auto& channel : release_waiting_corrections(c)) woken_.push_back(std::move(channel));
+}
+
+std::vector<std::string> PgDeliveryQueue::take_woken_channels() {
+  return std::exchange(woken_, {});
+}
+
 void PgDeliveryQueue::close() {
   listener_.reset();
 }
@@ -155,6 +163,7 @@ std::vector<delivery::Recorded> PgDeliveryQueue::record(
   return run([&](pqxx::connection& c) {
     std::vector<delivery::Recorded> out(records.size());
     record_isolating(c, owner, records, 0, records.size(), out);
+    release_corrections(c);
     return out;
   });
 }
@@ -167,12 +176,19 @@ std::optional<std::chrono::milliseconds> PgDeliveryQueue::time_until_next_due(
 }
 
 int PgDeliveryQueue::expire_due() {
-  return run([&](pqxx::connection& c) { return store::expire_due(c, [&] { ++refused_rows_; }); });
+  return run([&](pqxx::connection& c) {
+    const int n = store::expire_due(c, [&] { ++refused_rows_; });
+    release_corrections(c);
+    return n;
+  });
 }
 
 int PgDeliveryQueue::fail_abandoned() {
-  return run(
-      [&](pqxx::connection& c) { return store::fail_abandoned(c, [&] { ++refused_rows_; }); });
+  return run([&](pqxx::connection& c) {
+    const int n = store::fail_abandoned(c, [&] { ++refused_rows_; });
+    release_corrections(c);
+    return n;
+  });
 }
 
 int PgDeliveryQueue::release_leases(const std::string& owner) {

@@ -8,6 +8,7 @@
 
 #include "daemon/config/secret.hpp"
 #include "daemon/delivery/delivery_queue.hpp"
+#include "daemon/store/database.hpp"  // pqxx::connection
 
 namespace araldo::store {
 
@@ -37,6 +38,7 @@ class PgDeliveryQueue final : public delivery::DeliveryQueue {
   int fail_abandoned() override;
   int release_leases(const std::string& owner) override;
   int take_refused_rows() override { return std::exchange(refused_rows_, 0); }
+  std::vector<std::string> take_woken_channels() override;
 
  private:
   struct Listener;
@@ -45,7 +47,9 @@ class PgDeliveryQueue final : public delivery::DeliveryQueue {
 
   config::Secret dsn_;
   std::unique_ptr<Listener> listener_;
-  int refused_rows_ = 0;  // by claims and sweeps (records report their own)
+  int refused_rows_ = 0;            // by claims and sweeps (records report their own)
+  std::vector<std::string> woken_;  // channels whose corrections were released
+  void release_corrections(pqxx::connection& c);
 };
 
 }  // namespace araldo::store

@@ -351,6 +351,78 @@ TEST_F(CorrectionsE2E, ACancelEditsEveryPartOfALongTelegramMessage) {
   EXPECT_EQ(starts, 2);
 }
 
+// A send in flight when the alert is cancelled: once its outcome is recorded, a post
+// that went out gets its correction, and one that failed is not tried again.
+TEST_F(CorrectionsE2E, ACancelReachesAPostWhoseSendWasInFlight) {
+  start_daemon();
+  // The first message is published but answered 4 s late; the second is answered at once.
+  emulator_fault(R"({"platform":"telegram","latency_ms":4000,"count":1})");
+  const auto r = post_alert(alert(R"("channels":["telegram-main"])"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+  boost::json::object status;
+  ASSERT_TRUE(wait_until([&] {
+    status = get_alert(id);
+    const auto& s = status.at("summary").as_object();
+    return s.contains("sent") && s.contains("sending");
+  })) << boost::json::serialize(status);
+
+  const auto done = cancel(id);  // waits for every correction to be final
+  const auto original = get_alert(id);
+  ASSERT_TRUE(all_in(original, {"sent"})) << boost::json::serialize(original);
+  std::set<std::pair<std::string, long long>> edited;
+  for (const auto& e : records("telegram", "editMessageText")) {
+    edited.insert({std::string(e.at("chat_id").as_string()), e.at("message_id").as_int64()});
+  }
+  ASSERT_EQ(edited.size(), 2u) << boost::json::serialize(done);
+  for (const auto& d : original.at("deliveries").as_array()) {
+    EXPECT_TRUE(
+        edited.contains({std::string(d.at("target").as_string()),
+                         std::stoll(std::string(d.at("platform_message_id").as_string()))}));
+  }
+}
+
+TEST_F(CorrectionsE2E, ASendInFlightThatFailsAfterTheCancelIsNotTriedAgain) {
+  start_daemon();
+  // The first message fails (HTTP 500: worth another try) 4 s after the cancel began.
+  emulator_fault(R"({"platform":"telegram","status":500,"latency_ms":4000,"count":1})");
+  const auto r = post_alert(alert(R"("channels":["telegram-main"])"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id(boost::json::parse(r.body).at("id").as_string());
+  boost::json::object status;
+  ASSERT_TRUE(wait_until([&] {
+    status = get_alert(id);
+    const auto& s = status.at("summary").as_object();
+    return s.contains("sent") && s.contains("sending");
+  })) << boost::json::serialize(status);
+
+  const auto answer = call("/v1/alerts/" + id + "/cancel");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  const auto done = boost::json::parse(answer.body).as_object();
+  boost::json::object original;
+  ASSERT_TRUE(wait_until([&] {
+    return all_in(original = get_alert(id), {"sent", "cancelled"});
+  })) << boost::json::serialize(original);
+  int cancelled = 0;
+  for (const auto& d : original.at("deliveries").as_array()) {
+    if (d.at("state").as_string() != "cancelled") continue;
+    ++cancelled;
+    EXPECT_EQ(d.at("attempts").as_int64(), 1);  // never tried again
+    EXPECT_NE(std::string(d.at("last_error").as_string()).find("cancelled while this attempt"),
+              std::string::npos);
+  }
+  EXPECT_EQ(cancelled, 1);
+  // The post that went out is corrected; the one that never did has nothing to correct.
+  EXPECT_EQ(records("telegram", "editMessageText").size(), 1u);
+  EXPECT_EQ(records("telegram", "sendMessage").size(), 1u);
+  ASSERT_TRUE(wait_until([&] {
+    return all_in(get_alert(std::string(done.at("cancel_id").as_string())), {"sent", "cancelled"});
+  }));
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'cancelled'"
+                        " AND last_error = 'not sent: the post it corrects was never published'"),
+            "1");
+}
+
 TEST_F(CorrectionsE2E, ACancelRemovesPostsAndFallsBackToANoticeWhereRemovalIsRefused) {
   start_daemon("  telegram-remove:\n    type: telegram\n    base_url: " + emulator_url_ +
                "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['-1004001', '-1005005']\n"

@@ -10,3 +10,11 @@ CREATE TABLE target_migrations (
 );
 GRANT SELECT, INSERT, UPDATE ON target_migrations TO araldo_daemon;
 GRANT SELECT ON target_migrations TO araldo_auditor;
+
+-- A cancel reaches posts still in flight: the alert remembers when it was cancelled, so
+-- an attempt recorded after it is not retried, and a correction of a post whose send was
+-- in flight waits (at infinity) for that post's outcome instead of acting on nothing.
+ALTER TABLE alerts ADD COLUMN cancelled_at timestamptz;
+ALTER TABLE deliveries ADD COLUMN waits_for_post boolean NOT NULL DEFAULT false;
+CREATE INDEX deliveries_waiting_for_post ON deliveries (id) WHERE waits_for_post;
+CREATE INDEX alerts_cancelled ON alerts (id) WHERE cancelled_at IS NOT NULL;
