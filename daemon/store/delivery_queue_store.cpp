@@ -436,14 +436,6 @@ std::vector<std::string> release_waiting_corrections(pqxx::connection& conn) {
   return channels;
 }
 
-bool is_row_refusal(const pqxx::sql_error& e) {
-  // 22: a value the database cannot keep (a NUL, bad UTF-8, too long); 23: a constraint;
-  // P0: a trigger's RAISE. Anything else (permissions, a timeout, a deadlock, a lost
-  // connection) is not one row's fault: splitting would only fail good rows.
-  const auto& state = e.sqlstate();
-  return state.starts_with("22") || state.starts_with("23") || state.starts_with("P0");
-}
-
 bool fail_refused_row(pqxx::connection& conn, long long id, const std::string& refusal,
                       const std::string& statement) {
   const std::string reason = "the database refused this delivery's row during " + statement + " (" +

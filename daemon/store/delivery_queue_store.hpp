@@ -5,8 +5,9 @@
 // due and when a lease has expired. What a state change means is decided in
 // daemon/delivery/lifecycle; these statements only execute it.
 //
-// One row never stops the rest: a row the database refuses (is_row_refusal) is isolated
-// by the caller (PgDeliveryQueue) and ends, alone, as failed with what the database said.
+// One row never stops the rest: a row the database refuses (pq.hpp's is_row_refusal) is
+// isolated by the caller (PgDeliveryQueue) and ends, alone, as failed with what the
+// database said.
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -15,10 +16,6 @@
 
 #include "daemon/delivery/delivery_records.hpp"
 #include "daemon/store/database.hpp"  // pqxx::connection
-
-namespace pqxx {
-class sql_error;
-}  // namespace pqxx
 
 namespace araldo::store {
 
@@ -56,10 +53,6 @@ bool record_refused(pqxx::connection& conn, const std::string& owner,
 // due now once every such post has its outcome, or cancelled, explained, from the first
 // post that was never published. Returns the channels with corrections due.
 std::vector<std::string> release_waiting_corrections(pqxx::connection& conn);
-
-// Whether an error is one row's fault (a value or a constraint the database refuses),
-// as opposed to the statement's or the server's, which splitting a batch cannot help.
-bool is_row_refusal(const pqxx::sql_error& error);
 
 // Fails one unsent or leased delivery that `statement` could not change, audited.
 bool fail_refused_row(pqxx::connection& conn, long long id, const std::string& refusal,

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "daemon/delivery/storable.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
 #include "daemon/text/digest.hpp"
@@ -177,9 +178,13 @@ void audit_refused_webhook(Database& db, const std::string& channel, const std::
   });
 }
 
-ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning,
-                               std::chrono::seconds retry, std::chrono::seconds give_up) {
-  return db.with_connection([&](pqxx::connection& c) {
+namespace {
+
+// One batch in one transaction; `selected` says how many items were due.
+ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& meaning,
+                             std::chrono::seconds retry, std::chrono::seconds give_up,
+                             int& selected) {
+  {
     ProcessedBatch out;
     pqxx::work tx(c);
     const auto rows = tx.exec_params(
@@ -188,6 +193,7 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
         "  FROM inbound_items WHERE processed_at IS NULL AND next_try_at <= now()"
         " ORDER BY next_try_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit);
+    selected = static_cast<int>(rows.size());
     boost::json::array done, waiting, receipts;
     std::map<long long, std::pair<std::string, std::chrono::seconds>> receipt_items;  // kind, age
     // Tried again after a pause that grows with the item's age (a quarter of it, at least
@@ -259,6 +265,59 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
     }
     out.processed = static_cast<long long>(done.size());
     tx.commit();
+    return out;
+  }
+}
+
+// The item a batch of one would take, set aside as processed with what the database
+// refused, and audited: it will not be tried again.
+void set_aside_refused(pqxx::connection& c, const std::string& refusal) {
+  const auto why = delivery::storable_text(refusal, 512);
+  pqxx::work tx(c);
+  const auto rows = tx.exec_params(
+      "UPDATE inbound_items SET processed_at = now(), outcome = 'refused: ' || $1"
+      " WHERE id = (SELECT id FROM inbound_items WHERE processed_at IS NULL"
+      "               AND next_try_at <= now() ORDER BY next_try_at, id LIMIT 1"
+      "               FOR UPDATE SKIP LOCKED)"
+      " RETURNING id, channel, kind",
+      why);
+  if (rows.empty()) return;
+  append_audit_event(tx,
+                     {system_actor, "inbound.refused", std::nullopt, std::nullopt,
+                      boost::json::object{{"item", rows[0][0].as<long long>()},
+                                          {"channel", rows[0][1].as<std::string>()},
+                                          {"kind", rows[0][2].as<std::string>()},
+                                          {"reason", "the database refused to apply it: " + why}}});
+  tx.commit();
+}
+
+}  // namespace
+
+ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning,
+                               std::chrono::seconds retry, std::chrono::seconds give_up) {
+  return db.with_connection([&](pqxx::connection& c) {
+    int selected = 0;
+    try {
+      return process_batch(c, limit, meaning, retry, give_up, selected);
+    } catch (const pqxx::sql_error& e) {
+      if (!c.is_open() || !is_row_refusal(e)) throw;
+    }
+    // One item is refused: one at a time, each refused one set aside, the rest applied.
+    ProcessedBatch out;
+    for (int i = 0; i < limit; ++i) {
+      try {
+        auto one = process_batch(c, 1, meaning, retry, give_up, selected);
+        if (selected == 0) break;
+        out.processed += one.processed;
+        for (auto& o : one.outcomes) out.outcomes.push_back(std::move(o));
+        for (auto& a : one.answers) out.answers.push_back(std::move(a));
+      } catch (const pqxx::sql_error& e) {
+        if (!c.is_open() || !is_row_refusal(e)) throw;
+        set_aside_refused(c, e.what());
+        out.outcomes.emplace_back("unknown", "refused");
+        ++out.processed;
+      }
+    }
     return out;
   });
 }

@@ -17,6 +17,15 @@ using Snapshot =
 // Opens one connection; throws DatabaseUnavailable (never a message with the password).
 std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn);
 
+// Whether an error is one row's fault, which splitting a batch isolates: 22, a value the
+// database cannot keep (a NUL, bad UTF-8, too long); 23, a constraint; P0, a trigger's
+// RAISE. Anything else (permissions, a timeout, a deadlock, a lost connection) is not one
+// row's fault: splitting would only fail good rows.
+inline bool is_row_refusal(const pqxx::sql_error& e) {
+  const auto& state = e.sqlstate();
+  return state.starts_with("22") || state.starts_with("23") || state.starts_with("P0");
+}
+
 template <typename Fn>
 auto Database::with_connection(Fn&& fn) {
   for (int round = 0;; ++round) {

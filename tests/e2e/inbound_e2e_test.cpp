@@ -471,3 +471,33 @@ TEST_F(InboundE2E, ReceiptsInOneBodyApplyTheHighestOnceAndKeepTheRestAsStale) {
                         " AND next_try_at > received_at"),
             "wamid.OTHER:read");
 }
+
+// A receipt the database refuses to apply (a trigger stands in for any value it cannot
+// keep) is set aside, explained and audited; the other receipts of the batch apply.
+TEST_F(InboundE2E, AReceiptTheDatabaseRefusesIsSetAsideAndTheOthersApply) {
+  start_daemon(whatsapp_channel(emulator_url_, kWhatsAppInbound));
+  point_whatsapp_webhook();
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(3)).status, 200);
+  ASSERT_FALSE(post_and_wait(kAlert + R"(,"channels":["whatsapp-comune"]})", {"sent"}).empty());
+  const auto poisoned = db_->scalar("SELECT min(id) FROM deliveries");
+  db_->exec(
+      "CREATE FUNCTION refuse_receipt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+      "  IF NEW.id = " +
+      poisoned +
+      " AND NEW.receipt IS DISTINCT FROM OLD.receipt THEN"
+      "    RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'check_violation';"
+      "  END IF; RETURN NEW; END $$;"
+      "CREATE TRIGGER refuse_receipt BEFORE UPDATE ON deliveries"
+      "  FOR EACH ROW EXECUTE FUNCTION refuse_receipt();");
+  ASSERT_EQ(emulator_post("/_emulator/whatsapp/statuses", R"({"status":"delivered"})").status, 200);
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NOT NULL") == "3";
+  })) << daemon_->output();
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE receipt = 'delivered'"), "2");
+  EXPECT_EQ(db_->scalar("SELECT receipt IS NULL FROM deliveries WHERE id = " + poisoned), "t");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM inbound_items WHERE outcome LIKE"
+                        " 'refused: %refused for the test%'"),
+            "1");
+  EXPECT_EQ(audit_count("inbound.refused"), 1);
+  EXPECT_EQ(audit_count("delivery.receipt"), 2);
+}

@@ -144,6 +144,10 @@ TEST_F(CrashE2E, SigkillMidDispatchLosesNothingAndDuplicatesOnlyWhatWasInFlight)
       duplicates);
   EXPECT_EQ(received.size(), static_cast<std::size_t>(recipients));  // zero lost
   EXPECT_LE(duplicates, in_flight_at_kill);
+  // The bound README states: what can go out twice is what was claimed and not yet
+  // written, at most the channel's stock: its slots for one lookahead plus its burst,
+  // never more than 8 × max_in_flight (512 with the default 64), whatever the rate.
+  EXPECT_LE(in_flight_at_kill, 8 * 64);
   EXPECT_GT(in_flight_at_kill, 0);  // the kill really was mid-send
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.claimed'"
                         " AND (detail->>'reclaimed_expired_lease')::boolean"),
