@@ -203,42 +203,34 @@ int serve(config::Config& cfg) {
   routes.add({"GET", "/public/alerts.atom", {}, "", 0, handler(archive, &api::ArchiveApi::feed)});
   routes.add(
       {"GET", "/public/alerts/{name}", {}, "", 0, handler(archive, &api::ArchiveApi::alert)});
+  // Each channel as /readyz, /metrics and /v1/status show it: one type, made here.
+  const api::ChannelStates channel_states = [&] {
+    std::map<std::string, api::ChannelState> out;
+    const auto status = dispatcher.channel_status();
+    for (const auto& c : cfg.channels.all()) {
+      auto& state = out[c->name()];
+      state.type = c->settings().type;
+      state.enabled = c->settings().enabled;
+      if (const auto it = status.find(c->name()); it != status.end()) {
+        state.state = it->second.state;
+        state.reason = it->second.reason;
+        state.resumes_in_ms = it->second.resumes_in_ms;
+      }
+      for (const auto& t : c->targets()) state.targets.push_back(t.address);
+    }
+    return out;
+  };
   routes.add({"GET", "/readyz", {}, "", 0, [&](const api::Call&) {
                 return api::readyz(
-                    db, [&] { return dispatcher.database_connected(); },
-                    [&] {
-                      std::map<std::string, api::ChannelHealth> out;
-                      for (const auto& [name, s] : dispatcher.channel_status()) {
-                        out[name] = {s.state, s.reason, s.resumes_in_ms};
-                      }
-                      return out;
-                    });
+                    db, [&] { return dispatcher.database_connected(); }, channel_states);
               }});
 
   // For Prometheus: no key, like /readyz (it names channels, never targets or secrets).
-  api::MetricsApi metrics_api(db, metrics, [&] {
-    std::map<std::string, std::string> out;
-    for (const auto& [name, s] : dispatcher.channel_status()) out[name] = s.state;
-    return out;
-  });
+  api::MetricsApi metrics_api(db, metrics, channel_states);
   routes.add({"GET", "/metrics", {}, "", 0, handler(metrics_api, &api::MetricsApi::scrape)});
   // The console: its files need no key; what it shows comes from the API, under the key
   // its user typed.
-  api::StatusApi status_api(db, [&] {
-    std::map<std::string, api::ChannelState> out;
-    const auto status = dispatcher.channel_status();
-    for (const auto* c : cfg.channels.enabled()) {
-      const auto it = status.find(c->name());
-      std::vector<std::string> targets;
-      for (const auto& t : c->targets()) targets.push_back(t.address);
-      out[c->name()] =
-          it == status.end()
-              ? api::ChannelState{c->settings().type, "ok", "", 0, std::move(targets)}
-              : api::ChannelState{c->settings().type, it->second.state, it->second.reason,
-                                  it->second.resumes_in_ms, std::move(targets)};
-    }
-    return out;
-  });
+  api::StatusApi status_api(db, channel_states);
   const std::vector<Role> everyone{Role::Operator, Role::Scheduler, Role::Auditor, Role::Admin};
   routes.add({"GET", "/v1/me", everyone, "", 0, handler(status_api, &api::StatusApi::me)});
   routes.add({"GET", "/v1/status", everyone, "", 0, handler(status_api, &api::StatusApi::status)});

@@ -12,7 +12,7 @@ http::Response healthz() {
 }
 
 http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected,
-                      const std::function<std::map<std::string, ChannelHealth>()>& channels) {
+                      const ChannelStates& channels) {
   int version = 0;
   try {
     version = store::current_schema_version(db);

@@ -5,21 +5,17 @@
 #include <map>
 #include <string>
 
+#include "daemon/api/channel_state.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
 
 http::Response healthz();
-struct ChannelHealth {
-  std::string state;  // ok / throttled / stopped
-  std::string reason;
-  long long resumes_in_ms = 0;
-};
 
 // A stopped channel (its credentials refused) makes the answer "degraded" but still 200:
 // intake and the other channels work, and a balancer must not take the daemon away.
 http::Response readyz(store::Database& db, const std::function<bool()>& dispatcher_connected,
-                      const std::function<std::map<std::string, ChannelHealth>()>& channels = {});
+                      const ChannelStates& channels = {});
 
 }  // namespace araldo::api

@@ -7,7 +7,7 @@
 namespace araldo::api {
 
 MetricsApi::MetricsApi(store::Database& db, metrics::Registry& metrics,
-                       std::function<std::map<std::string, std::string>()> channel_states)
+                       ChannelStates channel_states)
     : db_(db), metrics_(metrics), channel_states_(std::move(channel_states)) {}
 
 http::Response MetricsApi::scrape(const Call&) {
@@ -15,7 +15,7 @@ http::Response MetricsApi::scrape(const Call&) {
   const auto states = channel_states_();
   for (const auto& [channel, state] : states) {
     for (const char* s : {"ok", "throttled", "stopped"}) {
-      m.set("araldo_channel_state", {{"channel", channel}, {"state", s}}, state == s ? 1 : 0);
+      m.set("araldo_channel_state", {{"channel", channel}, {"state", s}}, state.state == s ? 1 : 0);
     }
   }
   const auto pool = db_.pool_stats();

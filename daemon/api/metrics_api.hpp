@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "daemon/api/channel_state.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/metrics/registry.hpp"
 #include "daemon/store/database.hpp"
@@ -14,14 +15,13 @@ namespace araldo::api {
 class MetricsApi {
  public:
   // channel_states: each channel's state now (ok, throttled, stopped).
-  MetricsApi(store::Database& db, metrics::Registry& metrics,
-             std::function<std::map<std::string, std::string>()> channel_states);
+  MetricsApi(store::Database& db, metrics::Registry& metrics, ChannelStates channel_states);
   http::Response scrape(const Call& call);
 
  private:
   store::Database& db_;
   metrics::Registry& metrics_;
-  std::function<std::map<std::string, std::string>()> channel_states_;
+  ChannelStates channel_states_;
 };
 
 }  // namespace araldo::api

@@ -7,8 +7,7 @@
 
 namespace araldo::api {
 
-StatusApi::StatusApi(store::Database& db,
-                     std::function<std::map<std::string, ChannelState>()> channels)
+StatusApi::StatusApi(store::Database& db, ChannelStates channels)
     : db_(db), channels_(std::move(channels)) {}
 
 http::Response StatusApi::me(const Call& call) const {
@@ -20,7 +19,9 @@ http::Response StatusApi::me(const Call& call) const {
 http::Response StatusApi::status(const Call&) const {
   const auto ops = store::operations_snapshot(db_);
   boost::json::object channels;
-  for (const auto& [name, c] : channels_()) {
+  const auto configured = channels_();
+  for (const auto& [name, c] : configured) {
+    if (!c.enabled) continue;  // the console offers what can be sent to
     const auto count = [&](const char* state) {
       const auto it = ops.unfinished.find({name, state});
       return it == ops.unfinished.end() ? 0LL : it->second;
@@ -42,7 +43,6 @@ http::Response StatusApi::status(const Call&) const {
   // A target that moved for good: sent to its new address meanwhile, but the admin should
   // name that in the configuration (and drop the old one).
   boost::json::array migrations;
-  const auto configured = channels_();
   for (const auto& m : ops.migrations) {
     const auto c = configured.find(m.channel);
     const bool old_named = c != configured.end() &&

@@ -6,28 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "daemon/api/channel_state.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
 
-struct ChannelState {
-  std::string type;
-  std::string state;  // ok, throttled, stopped
-  std::string reason;
-  long long resumes_in_ms = 0;
-  std::vector<std::string> targets;  // the addresses its configuration names
-};
-
 class StatusApi {
  public:
-  StatusApi(store::Database& db, std::function<std::map<std::string, ChannelState>()> channels);
+  StatusApi(store::Database& db, ChannelStates channels);
   http::Response me(const Call& call) const;
   http::Response status(const Call& call) const;
 
  private:
   store::Database& db_;
-  std::function<std::map<std::string, ChannelState>()> channels_;
+  ChannelStates channels_;
 };
 
 }  // namespace araldo::api

@@ -547,8 +547,10 @@ int expire_due(pqxx::connection& conn, const std::function<void()>& on_refused) 
       "the expiry sweep", expire_sweep_sql(),
       "SELECT d.id FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
       " WHERE a.expires_at <= now() AND $1::int = $1::int"
-      "   AND (d.state IN ('pending','retrying')"
-      "        OR (d.state = 'sending' AND d.lease_expires_at <= now())) ORDER BY d.id"};
+      "   AND (d.state IN (" +
+          sql_states(Event::claim) +
+          ")"
+          "        OR (d.state = 'sending' AND d.lease_expires_at <= now())) ORDER BY d.id"};
   return run_sweep(conn, sweep, 0, on_refused);
 }
 
