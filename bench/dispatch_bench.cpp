@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
                         << "    type: whatsapp\n    base_url: " << emulator_url
                         << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
                         << "    app_secret: wsecret\n"
-                        << "    template: {name: allerta_comune, parameters: 3, languages: {it: "
+                        << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
                            "it, en: en_US}}\n"
                         << "    rate_limit: " << rate << "\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(60));

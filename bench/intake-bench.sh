@@ -68,7 +68,7 @@ channels:
              page_access_token: EAAPage, $lifted}
   whatsapp: {type: whatsapp, base_url: 'http://127.0.0.1:18081', phone_number_id: '1055555',
              access_token: EAAWa, $lifted,
-             template: {name: allerta_comune, parameters: 3, languages: {it: it, en: en_US}}}
+             template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}}}
 YAML
 build-bench/araldod -c "$work/araldo.yaml" migrate >/dev/null
 psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench -c \

@@ -40,8 +40,11 @@ delivery::PacedClaim claim_paced(
 // logged either way. A delivered part makes the next part due; a failed part fails the
 // later ones, so a thread is never posted out of order. One transaction for the batch.
 // Returns, per record, whether its delivery row was updated.
+// `of_cancelled_alert`, when given, is set if a written record's alert was cancelled or
+// updated (only then can a correction be waiting for it: release_waiting_corrections).
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
-                                  const std::vector<delivery::AttemptRecord>& records);
+                                  const std::vector<delivery::AttemptRecord>& records,
+                                  bool* of_cancelled_alert = nullptr);
 
 // Writes what the database refused of `rec` instead: the delivery failed, the reason
 // naming the refusal, the platform's answer kept as far as it is certainly storable,

@@ -135,12 +135,13 @@ namespace {
 // in halves down to the row it refuses, which is written as failed on its own.
 void record_isolating(pqxx::connection& c, const std::string& owner,
                       const std::vector<delivery::AttemptRecord>& records, std::size_t first,
-                      std::size_t last, std::vector<delivery::Recorded>& out) {
+                      std::size_t last, std::vector<delivery::Recorded>& out,
+                      bool& of_cancelled_alert) {
   if (first >= last) return;
   try {
     const std::vector<delivery::AttemptRecord> batch(records.begin() + first,
                                                      records.begin() + last);
-    const auto written = record_attempts(c, owner, batch);
+    const auto written = record_attempts(c, owner, batch, &of_cancelled_alert);
     for (std::size_t i = 0; i < written.size(); ++i) out[first + i].written = written[i];
     return;
   } catch (const pqxx::sql_error& e) {
@@ -152,8 +153,8 @@ void record_isolating(pqxx::connection& c, const std::string& owner,
     }
   }
   const auto middle = first + (last - first) / 2;
-  record_isolating(c, owner, records, first, middle, out);
-  record_isolating(c, owner, records, middle, last, out);
+  record_isolating(c, owner, records, first, middle, out, of_cancelled_alert);
+  record_isolating(c, owner, records, middle, last, out, of_cancelled_alert);
 }
 
 }  // namespace
@@ -162,8 +163,10 @@ std::vector<delivery::Recorded> PgDeliveryQueue::record(
     const std::string& owner, const std::vector<delivery::AttemptRecord>& records) {
   return run([&](pqxx::connection& c) {
     std::vector<delivery::Recorded> out(records.size());
-    record_isolating(c, owner, records, 0, records.size(), out);
-    release_corrections(c);
+    bool of_cancelled_alert = false;
+    record_isolating(c, owner, records, 0, records.size(), out, of_cancelled_alert);
+    // Corrections wait only for posts of a cancelled or updated alert.
+    if (of_cancelled_alert) release_corrections(c);
     return out;
   });
 }
