@@ -25,6 +25,7 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
       "   WHERE d.state IN (" +
           sql_states(Event::operator_retry) +
           ") AND (a.expires_at IS NULL OR a.expires_at > now())"
+          "     AND a.cancelled_at IS NULL"
           "     AND ($2::uuid IS NULL OR d.alert_id = $2::uuid)"
           "     AND ($1::bigint IS NULL OR d.id = $1 OR EXISTS (SELECT 1 FROM picked p"
           "          WHERE p.alert_id = d.alert_id AND p.channel = d.channel"

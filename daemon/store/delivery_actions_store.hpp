@@ -14,8 +14,9 @@ namespace araldo::store {
 
 // Dead letters: puts failed deliveries back in the queue, due now, for an operator
 // (`actor`, audited with the error each had). Either one delivery (with the later parts
-// its failure withheld) or every failed delivery of an alert. An alert that has expired
-// is not retried. Returns the ids queued again (the caller wakes the dispatchers).
+// its failure withheld) or every failed delivery of an alert. An alert that has expired,
+// or was cancelled or updated, is not retried. Returns the ids queued again (the caller
+// wakes the dispatchers).
 std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& actor,
                                     std::optional<long long> delivery_id,
                                     std::optional<std::string> alert_id);

@@ -557,6 +557,32 @@ int expire_due(pqxx::connection& conn, const std::function<void()>& on_refused) 
   return run_sweep(conn, sweep, 0, on_refused);
 }
 
+int cancel_late(pqxx::connection& conn, const std::function<void()>& on_refused) {
+  // A cancel that committed while a record statement ran can leave an attempt of the
+  // cancelled alert to be tried again: the sweep ends it as the record would have.
+  static const Sweep sweep{
+      "the sweep of cancelled alerts",
+      "WITH late AS ("
+      "  UPDATE deliveries d SET state = 'cancelled', finished_at = now(), updated_at = now(),"
+      "         last_error = 'not sent again: the alert was cancelled while this attempt was"
+      " in flight'"
+      "    FROM alerts a"
+      "   WHERE a.id = d.alert_id AND a.cancelled_at IS NOT NULL AND $2::int = $2::int"
+      "     AND ($1::bigint IS NULL OR d.id = $1) AND d.state IN (" +
+          sql_states(Event::cancel) +
+          ")"
+          "  RETURNING d.id, d.alert_id, d.last_error) " +
+          append_audit_sql("SELECT id AS n, 'system' AS actor, 'delivery.cancelled' AS kind,"
+                           "       alert_id, id AS delivery_id,"
+                           "       jsonb_build_object('reason', last_error) AS detail"
+                           "  FROM late") +
+          " RETURNING 1",
+      "SELECT d.id FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+      " WHERE a.cancelled_at IS NOT NULL AND $1::int = $1::int AND d.state IN (" +
+          sql_states(Event::cancel) + ") ORDER BY d.id"};
+  return run_sweep(conn, sweep, 0, on_refused);
+}
+
 int fail_abandoned(pqxx::connection& conn, const std::function<void()>& on_refused) {
   static const Sweep sweep{
       "the abandoned-lease sweep",

@@ -69,6 +69,11 @@ std::vector<long long> first_claimable(pqxx::connection& conn, const std::string
 int expire_due(
     pqxx::connection& conn, const std::function<void()>& on_refused = [] {});
 
+// Ends as cancelled what is still to send of an alert that was cancelled or updated (an
+// attempt recorded in the instant the cancel committed). Returns how many.
+int cancel_late(
+    pqxx::connection& conn, const std::function<void()>& on_refused = [] {});
+
 // A delivery whose lease expired this many times (each time its worker died while sending
 // it) is not claimed again: fail_abandoned() fails it, for an operator to look at.
 inline constexpr int max_lease_expiries = 5;

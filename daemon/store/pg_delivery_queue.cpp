@@ -180,7 +180,8 @@ std::optional<std::chrono::milliseconds> PgDeliveryQueue::time_until_next_due(
 
 int PgDeliveryQueue::expire_due() {
   return run([&](pqxx::connection& c) {
-    const int n = store::expire_due(c, [&] { ++refused_rows_; });
+    const int n = store::expire_due(c, [&] { ++refused_rows_; }) +
+                  store::cancel_late(c, [&] { ++refused_rows_; });
     release_corrections(c);
     return n;
   });

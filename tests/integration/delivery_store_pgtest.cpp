@@ -331,3 +331,31 @@ TEST(DeliveryStore, NothingWaitingMeansNoWakeUpTime) {
   EXPECT_EQ(store::time_until_next_due(c, {{"tg"}, true}), milliseconds(0));
   EXPECT_EQ(store::time_until_next_due(c, {{"other"}, true}), std::nullopt);
 }
+
+// A cancel that commits while an attempt's outcome is being recorded: what the record left
+// to retry is ended by the sweep, and an operator cannot retry a cancelled alert.
+TEST(DeliveryStore, NothingOfACancelledAlertIsSentAgainEvenInTheRaceWithItsRecord) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  const auto accepted =
+      store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 2), {}, "ops");
+  const auto claimed = store::claim_due(c, "w", 10, seconds(60), {});
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(store::cancel_alert(c, "ops", accepted.id), 0);  // both in flight
+  // The race: one record was written as if the cancel had not happened yet.
+  pqxx::nontransaction(c).exec_params0(
+      "UPDATE deliveries SET state = 'retrying', lease_owner = NULL, lease_expires_at = NULL"
+      " WHERE id = $1",
+      claimed[0].id);
+  // The other failed for good: an operator's retry must not bring it back.
+  ASSERT_TRUE(store::record_attempts(c, "w", {outcome(claimed[1], "failed")})[0]);
+  EXPECT_EQ(store::cancel_late(c), 1);
+  EXPECT_EQ(db.scalar("SELECT state || ': ' || last_error FROM deliveries WHERE id = " +
+                      std::to_string(claimed[0].id)),
+            "cancelled: not sent again: the alert was cancelled while this attempt was in flight");
+  EXPECT_TRUE(store::retry_failed(c, "ops", std::nullopt, accepted.id).empty());
+  EXPECT_EQ(db.scalar("SELECT state FROM deliveries WHERE id = " + std::to_string(claimed[1].id)),
+            "failed");
+  EXPECT_EQ(store::cancel_late(c), 0);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE kind = 'delivery.cancelled'"), "1");
+}
