@@ -512,7 +512,7 @@ int run_sweep(pqxx::connection& conn, const Sweep& sweep, const Param& param,
       tx.commit();
     } catch (const pqxx::sql_error& e) {
       if (!conn.is_open() || !is_row_refusal(e)) throw;
-      if (fail_refused_row(conn, id, e.what(), sweep.name)) on_refused();
+      if (fail_refused_row(conn, id, refusal_message(e), sweep.name)) on_refused();
     }
   }
   return done;

@@ -313,7 +313,7 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
         for (auto& a : one.answers) out.answers.push_back(std::move(a));
       } catch (const pqxx::sql_error& e) {
         if (!c.is_open() || !is_row_refusal(e)) throw;
-        set_aside_refused(c, e.what());
+        set_aside_refused(c, refusal_message(e));
         out.outcomes.emplace_back("unknown", "refused");
         ++out.processed;
       }

@@ -113,7 +113,8 @@ delivery::PacedClaim PgDeliveryQueue::claim(const std::string& owner, int limit,
       } catch (const pqxx::sql_error& e) {
         if (!c.is_open() || !is_row_refusal(e)) throw;
         const auto ids = first_claimable(c, channel);
-        if (ids.empty() || !fail_refused_row(c, ids.front(), e.what(), "its claim")) throw;
+        if (ids.empty() || !fail_refused_row(c, ids.front(), refusal_message(e), "its claim"))
+          throw;
         ++refused_rows_;
       }
     }
@@ -147,8 +148,8 @@ void record_isolating(pqxx::connection& c, const std::string& owner,
   } catch (const pqxx::sql_error& e) {
     if (!c.is_open() || !is_row_refusal(e)) throw;
     if (last - first == 1) {
-      out[first].written = record_refused(c, owner, records[first], e.what());
-      out[first].refused = e.what();
+      out[first].written = record_refused(c, owner, records[first], refusal_message(e));
+      out[first].refused = refusal_message(e);
       return;
     }
   }

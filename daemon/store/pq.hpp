@@ -26,6 +26,14 @@ inline bool is_row_refusal(const pqxx::sql_error& e) {
   return state.starts_with("22") || state.starts_with("23") || state.starts_with("P0");
 }
 
+// What a refusal says, without PostgreSQL's DETAIL line: for a constraint that line quotes
+// the row's values (a subscriber's number, a chat id), which must not reach a log or the
+// audit log. The first line names the constraint or the trigger's message.
+inline std::string refusal_message(const pqxx::sql_error& e) {
+  const std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
 template <typename Fn>
 auto Database::with_connection(Fn&& fn) {
   for (int round = 0;; ++round) {
