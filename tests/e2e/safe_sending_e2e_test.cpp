@@ -243,6 +243,18 @@ class CorrectionsE2E : public DaemonTest {
     doc["cancel_alert"] = get_alert(cancel_id);
     return doc;
   }
+  // Until one delivery of the alert is sent while another is still being sent.
+  ::testing::AssertionResult one_sent_one_in_flight(const std::string& id) {
+    boost::json::object status;
+    if (wait_until([&] {
+          status = get_alert(id);
+          const auto& s = status.at("summary").as_object();
+          return s.contains("sent") && s.contains("sending");
+        })) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << boost::json::serialize(status);
+  }
   std::vector<boost::json::object> records(const std::string& platform, const std::string& method) {
     std::vector<boost::json::object> out;
     for (const auto& m : emulator_messages(platform)) {
@@ -360,12 +372,7 @@ TEST_F(CorrectionsE2E, ACancelReachesAPostWhoseSendWasInFlight) {
   const auto r = post_alert(alert(R"("channels":["telegram-main"])"));
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id(boost::json::parse(r.body).at("id").as_string());
-  boost::json::object status;
-  ASSERT_TRUE(wait_until([&] {
-    status = get_alert(id);
-    const auto& s = status.at("summary").as_object();
-    return s.contains("sent") && s.contains("sending");
-  })) << boost::json::serialize(status);
+  ASSERT_TRUE(one_sent_one_in_flight(id));
 
   const auto done = cancel(id);  // waits for every correction to be final
   const auto original = get_alert(id);
@@ -389,12 +396,7 @@ TEST_F(CorrectionsE2E, ASendInFlightThatFailsAfterTheCancelIsNotTriedAgain) {
   const auto r = post_alert(alert(R"("channels":["telegram-main"])"));
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id(boost::json::parse(r.body).at("id").as_string());
-  boost::json::object status;
-  ASSERT_TRUE(wait_until([&] {
-    status = get_alert(id);
-    const auto& s = status.at("summary").as_object();
-    return s.contains("sent") && s.contains("sending");
-  })) << boost::json::serialize(status);
+  ASSERT_TRUE(one_sent_one_in_flight(id));
 
   const auto answer = call("/v1/alerts/" + id + "/cancel");
   ASSERT_EQ(answer.status, 200) << answer.body;
