@@ -26,6 +26,10 @@ SlotGrant grant_slots(RateClock next_free, RateClock now, const RateShape& shape
   return g;
 }
 
+RateShape catch_up_shape(RateShape platform) {
+  return {platform.per_second, std::max(1.0, std::floor(platform.burst / 2))};
+}
+
 RateClock RateGate::next_conforming(RateClock now) const {
   return std::max(now, next_free_);
 }

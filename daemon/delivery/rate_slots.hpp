@@ -34,9 +34,16 @@ struct SlotGrant {
 SlotGrant grant_slots(RateClock next_free, RateClock now, const RateShape& shape,
                       RateClock lookahead, int wanted);
 
+// What one sender's gate allows at once: half the platform's burst (at least one). A
+// batch the gate releases together reaches the wire only when curl next runs, which a
+// stalled send thread may put off until the next batch is released: the two then arrive
+// together, and two half bursts still fit the platform's bucket. (With a burst of 1 there
+// is no half to keep: such a channel relies on the platform's own tolerance.)
+RateShape catch_up_shape(RateShape platform);
+
 // The same algorithm, in memory, for one sender: whether a send may go at `now`, and if
 // not, when. It keeps the granted slots from going out all at once if the process was
-// starved of CPU past several of them.
+// starved of CPU past several of them. The sender builds it from catch_up_shape().
 class RateGate {
  public:
   explicit RateGate(RateShape shape) : shape_(shape) {}

@@ -27,7 +27,8 @@ SendLoop::SendLoop(SendOptions options, const channels::ChannelSet& channels, Ha
       pacing_(options_.lease / 2) {
   for (const auto& c : channels_.all()) {
     const auto limit = c->rate_limit();
-    gates_.emplace(c->name(), delivery::RateGate({limit.per_second, limit.burst}));
+    gates_.emplace(c->name(),
+                   delivery::RateGate(delivery::catch_up_shape({limit.per_second, limit.burst})));
   }
 }
 
@@ -77,7 +78,7 @@ void SendLoop::release_due(Clock::time_point now) {
       continue;
     }
     // The slot came from the shared rate; the gate keeps a starved process from
-    // sending a backlog of slots all at once.
+    // sending a backlog of slots all at once (half a burst at most: catch_up_shape).
     auto& gate = gates_.at(d.channel);
     const auto conforming = gate.next_conforming(since_epoch(now));
     if (conforming > since_epoch(now)) {

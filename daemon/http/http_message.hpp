@@ -36,6 +36,8 @@ struct Request {
   std::string target;  // path and query as sent
   Headers headers;
   std::string body;
+  // When its header was read, or its first byte arrived (ServerOptions::arrival_times).
+  std::chrono::steady_clock::time_point received_at;
 
   std::string_view path() const;
 };

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/http/arrival_time.hpp"
 #include "daemon/http/problem.hpp"
 
 namespace araldo::http {
@@ -117,6 +118,12 @@ struct HttpServer::Impl {
     const std::string remote = peer.address().to_string() + ":" + std::to_string(peer.port());
 
     for (;;) {
+      std::optional<std::chrono::steady_clock::time_point> arrived;
+      if (options.arrival_times && buffer.size() == 0) {
+        auto [wec] = co_await stream.socket().async_wait(tcp::socket::wait_read, use_tuple);
+        if (wec) break;
+        arrived = peek_arrival_time(stream.socket().native_handle());
+      }
       bhttp::request_parser<bhttp::string_body> parser;
       // The limit depends on the path, known only once the header is in.
       parser.body_limit(std::max(options.body_limit, options.import_body_limit));
@@ -149,6 +156,7 @@ struct HttpServer::Impl {
       }
 
       auto request = head_of(parser.get());
+      request.received_at = arrived.value_or(std::chrono::steady_clock::now());
       Admission admission;
       try {
         admission = admit(request);
@@ -299,6 +307,9 @@ std::uint16_t HttpServer::start() {
   s.acceptor.open(endpoint.protocol());
   s.acceptor.set_option(asio::socket_base::reuse_address(true));
   s.acceptor.bind(endpoint);
+  // On the listener too: accepted sockets inherit it, and a request that arrives before
+  // its connection is accepted is stamped already.
+  if (s.options.arrival_times) enable_arrival_times(s.acceptor.native_handle());
   s.acceptor.listen(asio::socket_base::max_listen_connections);
   const auto port = s.acceptor.local_endpoint().port();
   asio::co_spawn(s.ioc, s.accept_loop(), asio::detached);

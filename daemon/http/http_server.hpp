@@ -24,6 +24,10 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{15'000};  // also the keep-alive idle time
   std::chrono::milliseconds body_timeout{30'000};
   int threads = 2;
+  // Stamp each request with the kernel's arrival time of its first byte (the emulator's
+  // rate limits count by arrival). An idle keep-alive connection then waits for its
+  // client to close it, without the header timeout.
+  bool arrival_times = false;
 };
 
 // Handlers may block (the store is synchronous): the server runs them on its own

@@ -10,9 +10,12 @@ long long unix_millis() {
       .count();
 }
 
-void EmulatorState::record(const std::string& platform, boost::json::object message) {
+void EmulatorState::record(const std::string& platform, boost::json::object message,
+                           std::chrono::steady_clock::time_point received_at) {
+  const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - received_at);
   std::lock_guard lock(mutex_);
-  message["received_at_ms"] = unix_millis();
+  message["received_at_ms"] = unix_millis() - std::max<long long>(0, age.count());
   messages_[platform].push_back(std::move(message));
 }
 

@@ -35,7 +35,10 @@ struct Fault {
 
 class EmulatorState {
  public:
-  void record(const std::string& platform, boost::json::object message);
+  // `received_at`: the request's arrival (http::Request::received_at), kept as
+  // received_at_ms, the wall-clock time tests compare rates with.
+  void record(const std::string& platform, boost::json::object message,
+              std::chrono::steady_clock::time_point received_at);
   boost::json::array messages(const std::string& platform) const;
   void clear_messages();
 

@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   options.address = host;
   options.port = port;
-  options.threads = 8;  // long polls hold a thread each
+  options.threads = 8;           // long polls hold a thread each
+  options.arrival_times = true;  // the limits count by arrival, as the platforms' do
   options.body_limit = 1 << 20;
   http::HttpServer server(options, [&](const http::Request& req) {
     if (auto r = whatsapp.control(req)) return *r;

@@ -39,7 +39,7 @@ TEST(Config, LoadsWithDefaultsAndExpandsEnvironment) {
   EXPECT_EQ(c.database.url.reveal(), "host=db password=hunter2");
   ASSERT_EQ(c.channels.all().size(), 1u);
   EXPECT_EQ(c.channels.find("tg")->settings().type, "telegram");
-  EXPECT_EQ(c.alert_defaults.language, "it");
+  EXPECT_EQ(c.alerts.defaults.language, "it");
 }
 
 TEST(Config, SecretsNeverFormatTheirValue) {
@@ -116,7 +116,8 @@ TEST(Config, OnCancelAndOnUpdateMustBeWhatThePlatformCanDo) {
 }
 
 TEST(Config, ThePublicUrlIsAnAbsoluteHttpUrl) {
-  EXPECT_EQ(load("alerts: {public_url: 'https://allerta.comune.example'}\n" + base).public_url,
+  EXPECT_EQ(load("alerts: {public_url: 'https://allerta.comune.example'}\n" + base)
+                .alerts.defaults.public_url,
             "https://allerta.comune.example");
   for (const auto* bad : {"allerta.comune.example", "ftp://x.example", "https://x.example/",
                           "https://x.example/?a=1"}) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "daemon/api/route_table.hpp"
 #include "daemon/http/http_server.hpp"
@@ -216,4 +217,64 @@ TEST(ProblemDocument, QuotedBytesStayValidUtf8AndWhereIsNamedByKind) {
   EXPECT_FALSE(errors.at(0).as_object().contains("pointer"));
   EXPECT_EQ(errors.at(1).at("header").as_string(), "Idempotency-Key");
   EXPECT_EQ(errors.at(2).at("pointer").as_string(), "/severity");
+}
+
+namespace {
+
+struct BusyServerRun {
+  std::chrono::steady_clock::time_point busy_returned;  // the only thread was free again
+  std::chrono::steady_clock::time_point received_at;    // of the request sent meanwhile
+};
+
+// The server's only thread is held by one request while another arrives; returns when
+// the busy one was let go and what the second request says of its own arrival.
+BusyServerRun a_request_arrives_while_the_server_is_busy(bool arrival_times) {
+  std::atomic<bool> busy_started{false}, second_sent{false};
+  BusyServerRun run;
+  http::ServerOptions o;
+  o.threads = 1;
+  o.arrival_times = arrival_times;
+  http::HttpServer server(o, [&](const http::Request& r) {
+    if (r.path() == "/busy") {
+      busy_started = true;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (!second_sent && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      run.busy_returned = std::chrono::steady_clock::now();
+    } else {
+      run.received_at = r.received_at;
+    }
+    return http::Response::json(200, "{}");
+  });
+  const auto port = server.start();
+  std::thread busy([&] {
+    send_and_read_to_close(port, "GET /busy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  });
+  while (!busy_started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Once its write returned, the kernel holds the second request's bytes (loopback hands
+  // them over within the write): only then may the busy handler end.
+  const int fd = raw_connect(port);
+  const std::string second = "GET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  EXPECT_EQ(write(fd, second.data(), second.size()), static_cast<ssize_t>(second.size()));
+  second_sent = true;
+  char buf[4096];
+  timeval deadline{60, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline));
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+  close(fd);
+  busy.join();
+  return run;
+}
+
+}  // namespace
+
+// The emulator counts the platforms' rate limits by arrival: a request that arrived while
+// it was busy keeps the time it arrived, not the time a thread got to it.
+TEST(ServerArrivalTimes, ARequestKeepsTheTimeItArrivedNotTheTimeItWasRead) {
+  const auto stamped = a_request_arrives_while_the_server_is_busy(true);
+  EXPECT_LT(stamped.received_at, stamped.busy_returned);
+  const auto plain = a_request_arrives_while_the_server_is_busy(false);
+  EXPECT_GT(plain.received_at, plain.busy_returned);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 #include "daemon/delivery/rate_slots.hpp"
@@ -118,4 +119,60 @@ TEST(RateSlots, AStarvedSenderSendsAtMostOneBurstOfItsBacklog) {
   }
   EXPECT_EQ(at_once, 10);
   EXPECT_EQ(gate.next_conforming(now), now + ms(5));
+}
+
+namespace {
+
+// A send thread with an endless backlog that the scheduler starves at random: each turn
+// releases what its gate allows, and curl writes that batch only when the next turn
+// begins (the worst a stall between release and write can do). Returns the write times,
+// and in `running` the time the thread was not stalled.
+std::vector<RateClock> writes_of_a_starved_sender(RateGate gate, unsigned seed,
+                                                  RateClock* running = nullptr) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> stall_ms(1, 300);
+  std::bernoulli_distribution stalls(0.005);
+  std::vector<RateClock> writes;
+  int batch = 0;  // released in the previous turn, written now
+  for (RateClock now = ms(1'000); now < ms(61'000);) {
+    writes.insert(writes.end(), batch, now);
+    batch = 0;
+    while (gate.next_conforming(now) <= now) {
+      gate.take(now);
+      ++batch;
+    }
+    const bool stalled = stalls(rng);
+    if (!stalled && running) *running += ms(1);
+    now += stalled ? ms(stall_ms(rng)) : ms(1);
+  }
+  return writes;
+}
+
+}  // namespace
+
+TEST(RateSlots, AStallBetweenReleaseAndWriteStillFitsThePlatformsBucket) {
+  const RateShape platform{200, 20};
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    RateClock running{0};
+    const auto writes =
+        writes_of_a_starved_sender(RateGate(catch_up_shape(platform)), seed, &running);
+    EXPECT_EQ(refused_by_token_bucket(writes, 200, 20), 0) << "seed " << seed;
+    // The rate is kept whenever the thread runs: a stall costs its own time, no more.
+    EXPECT_GE(static_cast<double>(writes.size()), 200 * duration<double>(running).count())
+        << "seed " << seed;
+  }
+  // The gate that allows the platform's whole burst at once is refused in the same case.
+  int refused = 0;
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    refused +=
+        refused_by_token_bucket(writes_of_a_starved_sender(RateGate(platform), seed), 200, 20);
+  }
+  EXPECT_GT(refused, 0);
+}
+
+TEST(RateSlots, TheCatchUpBurstIsHalfThePlatformsAndNeverZero) {
+  EXPECT_EQ(catch_up_shape({200, 20}).burst, 10);
+  EXPECT_EQ(catch_up_shape({200, 3}).burst, 1);
+  EXPECT_EQ(catch_up_shape({200, 1}).burst, 1);
+  EXPECT_EQ(catch_up_shape({200, 20}).per_second, 200);
 }

@@ -116,7 +116,7 @@ http::Response FacebookApi::edit_or_delete_post(const std::string& id,
   }
   boost::json::object recorded{{"method", request.method}, {"id", id}};
   if (editing) recorded["message"] = params["message"];
-  state_.record("facebook", std::move(recorded));
+  state_.record("facebook", std::move(recorded), request.received_at);
   return http::Response::json(200, R"({"success":true})");
 }
 
@@ -137,7 +137,7 @@ http::Response FacebookApi::create_post(const std::string& page, const http::Req
   {
     std::lock_guard lock(mutex_);
     if (options_.rate_limits) {
-      if (const auto wait = bucket_.take(); wait.count() > 0) {
+      if (const auto wait = bucket_.take(request.received_at); wait.count() > 0) {
         auto r = graph::error(400, 32, "(#32) Page request limit reached");
         const long long minutes = (wait.count() + 59'999) / 60'000;
         r.headers.set(
@@ -154,7 +154,8 @@ http::Response FacebookApi::create_post(const std::string& page, const http::Req
     posts_[id] = message;
   }
   state_.record("facebook",
-                {{"method", "POST"}, {"id", id}, {"page_id", page}, {"message", message}});
+                {{"method", "POST"}, {"id", id}, {"page_id", page}, {"message", message}},
+                request.received_at);
   return http::Response::json(200, boost::json::serialize(boost::json::object{{"id", id}}));
 }
 

@@ -137,7 +137,7 @@ http::Response TelegramApi::set_webhook(const std::string& token, const http::Re
     ++bot.poll_generation;
   }
   updates_changed_.notify_all();
-  state_.record("telegram", {{"method", "setWebhook"}, {"url", url}});
+  state_.record("telegram", {{"method", "setWebhook"}, {"url", url}}, request.received_at);
   return http::Response::json(200, R"({"ok":true,"result":true,"description":"Webhook was set"})");
 }
 
@@ -152,7 +152,7 @@ http::Response TelegramApi::delete_webhook(const std::string& token, const http:
     bot.secret_token.clear();
     if ((*params)["drop_pending_updates"] == "true") bot.pending.clear();
   }
-  state_.record("telegram", {{"method", "deleteWebhook"}});
+  state_.record("telegram", {{"method", "deleteWebhook"}}, request.received_at);
   return http::Response::json(200,
                               R"({"ok":true,"result":true,"description":"Webhook was deleted"})");
 }
@@ -292,10 +292,10 @@ std::optional<http::Response> TelegramApi::control(const http::Request& request)
                                        {"update_id", update_id}, {"answers", std::move(a)}}));
 }
 
-std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat) {
+std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat,
+                                               TokenBucket::Clock::time_point now) {
   if (!options_.rate_limits) return std::nullopt;
   std::lock_guard lock(mutex_);
-  const auto now = TokenBucket::Clock::now();
   auto& global =
       buckets_.try_emplace("bot:" + token, options_.global_per_second, options_.global_per_second)
           .first->second;
@@ -358,7 +358,7 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
   if (visible.utf16_length > max_text_length) {
     return bot_error(400, "Bad Request: message is too long");
   }
-  if (auto retry_after = throttle(token, chat)) {
+  if (auto retry_after = throttle(token, chat, request.received_at)) {
     return bot_error(429, "Too Many Requests: retry after " + std::to_string(*retry_after),
                      retry_after);
   }
@@ -392,7 +392,7 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
       {"message_id", message_id}, {"text", text},     {"parse_mode", parse_mode},
       {"plain_text", plain}};
   if (reply_to) recorded["reply_to_message_id"] = *reply_to;
-  state_.record("telegram", std::move(recorded));
+  state_.record("telegram", std::move(recorded), request.received_at);
 
   boost::json::object chat_obj{{"id", chat}, {"type", chat_type(chat)}};
   const auto now_s = unix_millis() / 1000;
@@ -454,7 +454,7 @@ http::Response TelegramApi::edit_or_delete(const std::string& method,
   }
   boost::json::object recorded{{"method", method}, {"chat_id", chat}, {"message_id", message_id}};
   if (!plain.empty()) recorded["plain_text"] = plain;
-  state_.record("telegram", std::move(recorded));
+  state_.record("telegram", std::move(recorded), request.received_at);
   if (method == "deleteMessage") {
     return http::Response::json(200, R"({"ok":true,"result":true})");
   }

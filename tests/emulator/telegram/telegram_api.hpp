@@ -64,7 +64,9 @@ class TelegramApi {
 
   http::Response send_message(const std::string& token, const http::Request& request);
   http::Response edit_or_delete(const std::string& method, const http::Request& request);
-  std::optional<long long> throttle(const std::string& token, const std::string& chat);
+  // `now`: the request's arrival, which the limits count by.
+  std::optional<long long> throttle(const std::string& token, const std::string& chat,
+                                    TokenBucket::Clock::time_point now);
 
   Options options_;
   EmulatorState& state_;

@@ -84,7 +84,7 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
     return graph::error(400, 131009, "(#131009) Parameter value is not valid: to");
   }
   const auto type = string_at(doc, {"type"});
-  if (type == "text") return send_text(to, doc);
+  if (type == "text") return send_text(to, doc, request.received_at);
   if (type != "template") return graph::error(400, 100, "(#100) Param type must be template");
   const auto name = string_at(doc, {"template", "name"});
   const auto language = string_at(doc, {"template", "language", "code"});
@@ -126,11 +126,11 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
   {
     std::lock_guard lock(mutex_);
     if (options_.rate_limits) {
-      if (throughput_.take().count() > 0) {
+      if (throughput_.take(request.received_at).count() > 0) {
         return graph::error(400, 130429, "(#130429) Rate limit hit");
       }
       auto& pair = pairs_.try_emplace(to, 1.0 / options_.pair_seconds, 1.0).first->second;
-      if (pair.take().count() > 0) {
+      if (pair.take(request.received_at).count() > 0) {
         return graph::error(400, 131056,
                             "(#131056) (Business Account, Consumer Account) pair rate limit hit");
       }
@@ -138,18 +138,21 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
     id = "wamid.EMU" + std::to_string(next_id_++);
     sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"})});
   }
-  state_.record("whatsapp", {{"id", id},
-                             {"to", to},
-                             {"template", name},
-                             {"language", language},
-                             {"parameters", std::move(texts)}});
+  state_.record("whatsapp",
+                {{"id", id},
+                 {"to", to},
+                 {"template", name},
+                 {"language", language},
+                 {"parameters", std::move(texts)}},
+                request.received_at);
   boost::json::object reply{{"messaging_product", "whatsapp"},
                             {"contacts", {{{"input", to}, {"wa_id", to}}}},
                             {"messages", {{{"id", id}, {"message_status", "accepted"}}}}};
   return http::Response::json(200, boost::json::serialize(reply));
 }
 
-http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::value& doc) {
+http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::value& doc,
+                                      std::chrono::steady_clock::time_point received_at) {
   const auto body = string_at(doc, {"text", "body"});
   if (body.empty()) return graph::error(400, 131008, "(#131008) Required parameter is missing");
   if (body.size() > 4096) {
@@ -168,7 +171,8 @@ http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::
     id = "wamid.EMU" + std::to_string(next_id_++);
     sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"})});
   }
-  state_.record("whatsapp", {{"id", id}, {"to", to}, {"type", "text"}, {"text", body}});
+  state_.record("whatsapp", {{"id", id}, {"to", to}, {"type", "text"}, {"text", body}},
+                received_at);
   boost::json::object reply{{"messaging_product", "whatsapp"},
                             {"contacts", {{{"input", to}, {"wa_id", to}}}},
                             {"messages", {{{"id", id}}}}};

@@ -51,7 +51,8 @@ class WhatsAppApi {
 
  private:
   http::Response send_message(const std::string& phone_id, const http::Request& request);
-  http::Response send_text(const std::string& to, const boost::json::value& doc);
+  http::Response send_text(const std::string& to, const boost::json::value& doc,
+                           std::chrono::steady_clock::time_point received_at);
   // Sends one envelope holding `values` (each a change's value: messages or statuses).
   std::vector<int> deliver(const boost::json::object& value, const boost::json::object& how);
 

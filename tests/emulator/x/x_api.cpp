@@ -55,7 +55,7 @@ http::Response XApi::delete_post(const http::Request& request, const std::string
       return problem(404, "Not Found Error", "Could not find tweet with id: [" + id + "].");
     }
   }
-  state_.record("x", {{"method", "DELETE"}, {"id", id}});
+  state_.record("x", {{"method", "DELETE"}, {"id", id}}, request.received_at);
   return http::Response::json(200, R"({"data":{"deleted":true}})");
 }
 
@@ -169,7 +169,7 @@ http::Response XApi::create_post(const http::Request& request) {
   }
   boost::json::object message{{"method", "POST"}, {"id", id}, {"text", text}};
   if (reply_to) message["in_reply_to_tweet_id"] = *reply_to;
-  state_.record("x", message);
+  state_.record("x", message, request.received_at);
   boost::json::object data{{"id", id}, {"text", text}, {"edit_history_tweet_ids", {id}}};
   auto r = http::Response::json(201, boost::json::serialize(boost::json::object{{"data", data}}));
   r.headers.set("x-rate-limit-limit", std::to_string(options_.posts_per_window));
