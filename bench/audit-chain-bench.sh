@@ -16,6 +16,7 @@ psql=(psql -h 127.0.0.1 -p "$port" -U postgres -qAt)
 work=$(mktemp -d)
 cat >"$work/araldo.yaml" <<YAML
 database: {url: 'host=127.0.0.1 port=$port user=postgres dbname=audit_bench'}
+audit: {unsigned: true}
 channels: {}
 YAML
 "$araldod" -c "$work/araldo.yaml" migrate >/dev/null

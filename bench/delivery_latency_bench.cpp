@@ -58,14 +58,14 @@ int main() {
   const std::string emulator_url = (*em)[1];
 
   const auto config = std::string("/tmp/araldo-bench-") + std::to_string(getpid()) + ".yaml";
-  std::ofstream(config) << "listen: 127.0.0.1:0\nlog_level: info\ndatabase: {url: '" << db.dsn()
-                        << "', pool_size: 8}\nhttp: {threads: 8}\nchannels:\n  tg:\n"
-                        << "    type: telegram\n    base_url: " << emulator_url
-                        << "\n    bot_token: '" << token
-                        << "'\n    chats: ['@allerta_comune', '-1001234567890']\n"
-                        // Targets not paced: this measures araldod, not Telegram's pace.
-                        << "    group_interval_ms: 0\n"
-                        << "    rate_limit: {per_minute: 6000000, burst: 1000}\n";
+  std::ofstream(config)
+      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\ndatabase: {url: '"
+      << db.dsn() << "', pool_size: 8}\nhttp: {threads: 8}\nchannels:\n  tg:\n"
+      << "    type: telegram\n    base_url: " << emulator_url << "\n    bot_token: '" << token
+      << "'\n    chats: ['@allerta_comune', '-1001234567890']\n"
+      // Targets not paced: this measures araldod, not Telegram's pace.
+      << "    group_interval_ms: 0\n"
+      << "    rate_limit: {per_minute: 6000000, burst: 1000}\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(30));
   ChildProcess keys(araldod, {"-c", config, "keys", "create", "--role", "operator", "bench"});
   auto key = keys.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), seconds(30));

@@ -80,9 +80,10 @@ int main(int argc, char** argv) {
   const std::string araldod = std::getenv("ARALDOD"), emulator_bin = std::getenv("ARALDO_EMULATOR");
 
   TestDatabase db(false);
-  std::vector<std::string> args{
-      "--whatsapp-phone-number-id", "1055555", "--whatsapp-token",    "EAAWaToken",
-      "--whatsapp-app-secret",      "wsecret", "--whatsapp-template", "allerta_comune:it,en_US:4"};
+  std::vector<std::string> args{"--whatsapp-phone-number-id", "1055555",
+                                "--whatsapp-token",           "EAAWaToken",
+                                "--whatsapp-app-secret",      "wa-app-s3cret-0123",
+                                "--whatsapp-template",        "allerta_comune:it,en_US:4"};
   if (allowed == 0) {
     args.push_back("--no-rate-limits");
   } else {
@@ -98,14 +99,15 @@ int main(int argc, char** argv) {
   const std::string rate = allowed == 0
                                ? "{per_minute: 6000000, burst: 100}"
                                : "{per_minute: " + std::to_string(allowed * 60) + ", burst: 10}";
-  std::ofstream(config) << "listen: 127.0.0.1:0\nlog_level: info\ndatabase: {url: '" << db.dsn()
-                        << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
-                        << "    type: whatsapp\n    base_url: " << emulator_url
-                        << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
-                        << "    app_secret: wsecret\n"
-                        << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
-                           "it, en: en_US}}\n"
-                        << "    rate_limit: " << rate << "\n";
+  std::ofstream(config)
+      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\ndatabase: {url: '"
+      << db.dsn() << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
+      << "    type: whatsapp\n    base_url: " << emulator_url
+      << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
+      << "    app_secret: wa-app-s3cret-0123\n"
+      << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
+         "it, en: en_US}}\n"
+      << "    rate_limit: " << rate << "\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(60));
   {
     pqxx::connection c(db.dsn());

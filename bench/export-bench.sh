@@ -24,6 +24,7 @@ psql=(psql -h 127.0.0.1 -p "$port" -U postgres -qAt)
 "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS export_bench" -c "CREATE DATABASE export_bench"
 cat >"$work/araldo.yaml" <<YAML
 database: {url: 'host=127.0.0.1 port=$port user=postgres dbname=export_bench'}
+audit: {unsigned: true}
 listen: 127.0.0.1:$http_port
 channels: {}
 YAML

@@ -66,22 +66,23 @@ int main(int argc, char** argv) {
   TestDatabase db(false);
   ChildProcess emulator(emulator_bin,
                         {"--whatsapp-phone-number-id", "1055555", "--whatsapp-token", "EAAWaToken",
-                         "--whatsapp-app-secret", "wsecret", "--whatsapp-template",
+                         "--whatsapp-app-secret", "wa-app-s3cret-0123", "--whatsapp-template",
                          "allerta_comune:it,en_US:4", "--no-rate-limits"});
   auto em = emulator.wait_for_line(std::regex("listening on (http://[0-9.:]+)"), seconds(10));
   if (!em) return fail("the emulator did not start", emulator.output());
   const std::string emulator_url = (*em)[1];
 
   const auto config = "/tmp/araldo-receipts-bench-" + std::to_string(getpid()) + ".yaml";
-  std::ofstream(config) << "listen: 127.0.0.1:0\nlog_level: info\ndatabase: {url: '" << db.dsn()
-                        << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
-                        << "    type: whatsapp\n    base_url: " << emulator_url
-                        << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
-                        << "    app_secret: wsecret\n"
-                        << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
-                           "it, en: en_US}}\n"
-                        << "    rate_limit: {per_minute: 6000000, burst: 100}\n"
-                        << "    inbound: {verify_token: bench}\n";
+  std::ofstream(config)
+      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\ndatabase: {url: '"
+      << db.dsn() << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
+      << "    type: whatsapp\n    base_url: " << emulator_url
+      << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
+      << "    app_secret: wa-app-s3cret-0123\n"
+      << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
+         "it, en: en_US}}\n"
+      << "    rate_limit: {per_minute: 6000000, burst: 100}\n"
+      << "    inbound: {verify_token: bench-verify-token}\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(60));
   {
     pqxx::connection c(db.dsn());

@@ -62,7 +62,8 @@ int serve(config::Config& cfg) {
   intake::Corrections corrections(db, cfg.channels, renderer, intake);
   inbound::InboundWorker inbound_worker(db, cfg.channels, metrics);
   const auto new_inbound = [&] { inbound_worker.notify(); };
-  inbound::WebhookApi webhooks(db, cfg.channels, metrics, new_inbound);
+  inbound::RefusalTally webhook_refusals(db);
+  inbound::WebhookApi webhooks(db, cfg.channels, metrics, webhook_refusals, new_inbound);
 
   // The API. Listing cursors are signed with a key every daemon sharing the audit key
   // derives alike.
@@ -122,6 +123,7 @@ int serve(config::Config& cfg) {
     sequencer.run(cfg.database.url, cfg.audit.seal_interval, st);
   });
   workers.add("dispatcher", [&](std::stop_token st) { dispatcher.run(st); });
+  workers.add("webhook_refusals", [&](std::stop_token st) { webhook_refusals.run(st); });
   workers.add("approval_expiry", [&](std::stop_token st) { approval_expiry.run(st); });
   // Telling the platforms where webhooks go may wait on them: not on the start's path.
   workers.add("inbound", [&](std::stop_token st) {

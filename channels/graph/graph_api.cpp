@@ -93,7 +93,7 @@ GraphConfig read_config(config::Section& section, const std::string& id_key,
                               c.object_id + "'");
   }
   c.token = section.secret(token_key);
-  if (section.has("app_secret")) c.app_secret = section.secret("app_secret");
+  if (section.has("app_secret")) c.app_secret = section.checking_secret("app_secret");
   return c;
 }
 

@@ -172,7 +172,7 @@ InboundConfig read_inbound_config(config::Section& section, std::string default_
   }
   c.polling = mode == "polling";
   if (!c.polling) {
-    auto secret = section.secret("secret_token");
+    auto secret = section.checking_secret("secret_token");
     static const std::regex shape("[A-Za-z0-9_-]{1,256}");
     if (!std::regex_match(secret.reveal(), shape)) {
       // Telegram refuses anything else (a bot token, with its ':', is a common mistake).

@@ -202,7 +202,7 @@ void read_words(config::Section& parent, const std::string& key, KeywordSet& out
 
 InboundConfig read_inbound_config(config::Section& section, config::Secret app_secret,
                                   std::string phone_number_id, std::string default_language) {
-  InboundConfig c{section.secret("verify_token"),
+  InboundConfig c{section.checking_secret("verify_token"),
                   std::move(app_secret),
                   std::move(phone_number_id),
                   std::move(default_language),
@@ -210,9 +210,6 @@ InboundConfig read_inbound_config(config::Section& section, config::Secret app_s
                   {},
                   {},
                   {}};
-  if (c.verify_token.reveal().empty()) {
-    throw config::ConfigError(section.path() + ".verify_token: must not be empty");
-  }
   read_words(section, "opt_out", c.opt_out,
              {{"it", {"STOP", "BASTA", "CANCELLAMI"}}, {"en", {"UNSUBSCRIBE", "STOP ALERTS"}}});
   read_words(section, "opt_in", c.opt_in,

@@ -7,8 +7,23 @@
 namespace araldo::api {
 
 MetricsApi::MetricsApi(store::Database& db, metrics::Registry& metrics,
-                       ChannelStates channel_states)
-    : db_(db), metrics_(metrics), channel_states_(std::move(channel_states)) {}
+                       ChannelStates channel_states, std::chrono::milliseconds refresh)
+    : db_(db), metrics_(metrics), channel_states_(std::move(channel_states)), refresh_(refresh) {}
+
+std::optional<store::OperationsSnapshot> MetricsApi::database_figures() {
+  std::lock_guard lock(snapshot_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (read_at_ && now - *read_at_ < refresh_) return snapshot_;
+  read_at_ = now;  // a database that is away is asked again only after refresh_ too
+  try {
+    snapshot_ = store::operations_snapshot(db_);
+  } catch (const std::exception& e) {
+    // The process's own figures are still worth having when the database is not.
+    spdlog::warn("event=metrics.database_unavailable error=\"{}\"", e.what());
+    snapshot_.reset();
+  }
+  return snapshot_;
+}
 
 http::Response MetricsApi::scrape(const Call&) {
   auto& m = metrics_;
@@ -23,8 +38,8 @@ http::Response MetricsApi::scrape(const Call&) {
   m.set("araldo_db_pool_connections", {{"state", "open"}}, pool.open);
   m.set("araldo_db_pool_connections", {{"state", "idle"}}, pool.idle);
   m.set("araldo_db_pool_connections", {{"state", "waiting"}}, pool.waiting);
-  try {
-    const auto ops = store::operations_snapshot(db_);
+  if (const auto snapshot = database_figures()) {
+    const auto& ops = *snapshot;
     for (const char* name :
          {"araldo_deliveries", "araldo_queue_due", "araldo_queue_oldest_due_age_seconds",
           "araldo_rate_slots_booked_seconds"}) {
@@ -50,9 +65,6 @@ http::Response MetricsApi::scrape(const Call&) {
     m.set("araldo_audit_unsealed_events", {}, static_cast<double>(ops.unsealed_events));
     m.set("araldo_audit_sealing_lag_seconds", {}, ops.sealing_lag_seconds);
     m.set("araldo_inbound_items_waiting", {}, static_cast<double>(ops.inbound_waiting));
-  } catch (const std::exception& e) {
-    // The process's own figures are still worth having when the database is not.
-    spdlog::warn("event=metrics.database_unavailable error=\"{}\"", e.what());
   }
   http::Response r;
   r.status = 200;

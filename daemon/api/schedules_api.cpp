@@ -36,6 +36,7 @@ boost::json::object schedule_json(const store::ScheduleRow& s) {
                         {"created_at", s.created_at},
                         {"updated_at", s.updated_at},
                         {"links", {{"self", "/v1/schedules/" + s.id}}}};
+  if (s.disabled_reason) o["disabled_reason"] = *s.disabled_reason;
   boost::json::array next;
   if (auto recurrence = schedule::recurrence_from_json(s.recurrence);
       recurrence && s.enabled && s.next_at) {

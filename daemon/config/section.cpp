@@ -36,6 +36,17 @@ Secret Section::secret(const std::string& key) {
   return Secret(required_string(key));
 }
 
+Secret Section::checking_secret(const std::string& key) {
+  auto s = secret(key);
+  if (s.reveal().size() < kMinCheckingSecret) {
+    throw ConfigError(where(key) + ": at least " + std::to_string(kMinCheckingSecret) +
+                      " bytes (it has " + std::to_string(s.reveal().size()) +
+                      "): a short secret lets anyone forge what it checks; make one with "
+                      "`openssl rand -hex 16`");
+  }
+  return s;
+}
+
 std::vector<std::string> Section::string_list(const std::string& key) {
   auto n = get(key);
   std::vector<std::string> out;

@@ -18,6 +18,8 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+inline constexpr std::size_t kMinCheckingSecret = 16;
+
 class Section {
  public:
   Section(YAML::Node node, std::string path, EnvLookup env);
@@ -28,6 +30,9 @@ class Section {
   std::string required_string(const std::string& key);
   std::string optional_string(const std::string& key, const std::string& fallback);
   Secret secret(const std::string& key);  // ${ENV} references expanded
+  // A secret that signatures or requests are checked with: one anybody could guess would
+  // let anybody forge them, so fewer than kMinCheckingSecret bytes stop the daemon here.
+  Secret checking_secret(const std::string& key);
   std::vector<std::string> string_list(const std::string& key);
   long long integer(const std::string& key, long long fallback, long long min, long long max);
   bool boolean(const std::string& key, bool fallback);

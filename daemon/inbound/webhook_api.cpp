@@ -10,8 +10,13 @@
 namespace araldo::inbound {
 
 WebhookApi::WebhookApi(store::Database& db, const channels::ChannelSet& channels,
-                       metrics::Registry& metrics, std::function<void()> new_items)
-    : db_(db), channels_(channels), metrics_(metrics), new_items_(std::move(new_items)) {}
+                       metrics::Registry& metrics, RefusalTally& refusals,
+                       std::function<void()> new_items)
+    : db_(db),
+      channels_(channels),
+      metrics_(metrics),
+      refusals_(refusals),
+      new_items_(std::move(new_items)) {}
 
 const channels::Inbound* WebhookApi::inbound_of(const std::string& channel) const {
   const auto* c = channels_.find(channel);
@@ -61,8 +66,7 @@ http::Response WebhookApi::receive(const api::Call& call) {
                  {{"channel", channel}, {"kind", "body"}, {"verdict", refused->verdict}});
     spdlog::warn("event=webhook.refused channel={} verdict={} bytes={}", channel, refused->verdict,
                  call.request.body.size());
-    store::audit_refused_webhook(db_, channel, refused->verdict, refused->detail,
-                                 call.request.body);
+    refusals_.count(channel, refused->verdict);
     return http::Problem{refused->status,
                          "webhook-" + refused->verdict,
                          "The webhook was refused",

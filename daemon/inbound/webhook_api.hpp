@@ -3,11 +3,13 @@
 // own authentication (WhatsApp's body signature, Telegram's secret token) is checked by
 // the channel's plugin, in constant time. An accepted body is stored, items and all,
 // before the 200, and applied later by the inbound worker: a burst is absorbed, and a
-// duplicate or a replay changes nothing. A refusal is audited and changes nothing else.
+// duplicate or a replay changes nothing. A refusal is logged, counted, and audited in a
+// summary per channel and minute (refusal_tally); it changes nothing else.
 #include <functional>
 
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
+#include "daemon/inbound/refusal_tally.hpp"
 #include "daemon/metrics/registry.hpp"
 #include "daemon/store/database.hpp"
 
@@ -16,7 +18,7 @@ namespace araldo::inbound {
 class WebhookApi {
  public:
   WebhookApi(store::Database& db, const channels::ChannelSet& channels, metrics::Registry& metrics,
-             std::function<void()> new_items);
+             RefusalTally& refusals, std::function<void()> new_items);
 
   http::Response verify(const api::Call& call);   // GET: the subscription handshake
   http::Response receive(const api::Call& call);  // POST: notifications
@@ -27,6 +29,7 @@ class WebhookApi {
   store::Database& db_;
   const channels::ChannelSet& channels_;
   metrics::Registry& metrics_;
+  RefusalTally& refusals_;
   std::function<void()> new_items_;
 };
 

@@ -59,6 +59,11 @@ void ScheduleRunner::run(std::stop_token stop) {
 
 int ScheduleRunner::tick() {
   const Instant now = clock_();
+  // Nobody holds a revoked or expired key: its schedules stop sending in its name.
+  if (const int n = store::disable_schedules_of_dead_keys(db_)) {
+    spdlog::warn("event=schedule.disabled schedules={} reason=\"their key was revoked or expired\"",
+                 n);
+  }
   int sent = 0;
   for (const auto& due : store::due_schedules(db_, epoch(now), 100)) {
     try {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "daemon/delivery/storable.hpp"
+#include "daemon/model/cap_datetime.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
 #include "daemon/text/digest.hpp"
@@ -161,19 +162,31 @@ std::optional<long long> lease_polling(Database& db, const std::string& channel,
   });
 }
 
-void audit_refused_webhook(Database& db, const std::string& channel, const std::string& verdict,
-                           const std::string& detail, std::string_view body) {
+void audit_refused_webhooks(Database& db, const std::vector<RefusedWebhooks>& windows) {
+  auto at = [](std::chrono::system_clock::time_point t) {
+    return model::format_cap_datetime(std::chrono::time_point_cast<std::chrono::seconds>(t));
+  };
+  std::vector<AuditEvent> events;
+  for (const auto& w : windows) {
+    boost::json::object verdicts;
+    long long total = 0;
+    for (const auto& [verdict, n] : w.verdicts) {
+      verdicts[verdict] = n;
+      total += n;
+    }
+    events.push_back({"anonymous",
+                      "webhook.refused_summary",
+                      std::nullopt,
+                      std::nullopt,
+                      {{"channel", w.channel},
+                       {"from", at(w.from)},
+                       {"to", at(w.to)},
+                       {"refused", total},
+                       {"verdicts", std::move(verdicts)}}});
+  }
   db.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    append_audit_event(tx, {"anonymous",
-                            "webhook.refused",
-                            std::nullopt,
-                            std::nullopt,
-                            {{"channel", channel},
-                             {"verdict", verdict},
-                             {"detail", detail},
-                             {"body_sha256", text::sha256_hex(body)},
-                             {"body_bytes", body.size()}}});
+    append_audit_events(tx, events);
     tx.commit();
   });
 }

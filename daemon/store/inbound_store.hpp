@@ -5,6 +5,7 @@
 // citizens' opt-ins and opt-outs change the subscribers table; all of it audited.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,9 +33,14 @@ StoredItems store_polled(Database& db, const std::string& channel, std::string_v
 std::optional<long long> lease_polling(Database& db, const std::string& channel,
                                        const std::string& owner, std::chrono::seconds ttl);
 
-// A webhook that failed authentication or parsing: audited with a digest of its body.
-void audit_refused_webhook(Database& db, const std::string& channel, const std::string& verdict,
-                           const std::string& detail, std::string_view body);
+// Webhooks refused on one channel in one window, by verdict (bad_signature, unsigned, ...).
+struct RefusedWebhooks {
+  std::string channel;
+  std::chrono::system_clock::time_point from, to;
+  std::map<std::string, long long> verdicts;
+};
+// One audit event (webhook.refused_summary) per channel and window.
+void audit_refused_webhooks(Database& db, const std::vector<RefusedWebhooks>& windows);
 
 // A confirmation to send once the change it confirms is committed.
 struct PendingAnswer {

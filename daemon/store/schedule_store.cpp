@@ -18,7 +18,7 @@ const char* kScheduleColumns =
     "s.id::text, s.name, s.owner, s.alert::text, s.recurrence::text, s.rrule, s.dtstart,"
     " s.time_zone, s.misfire, extract(epoch FROM s.late_within)::bigint, s.enabled,"
     " extract(epoch FROM s.next_at)::bigint, to_json(s.created_at)#>>'{}',"
-    " to_json(s.updated_at)#>>'{}'";
+    " to_json(s.updated_at)#>>'{}', s.disabled_reason";
 
 ScheduleRow schedule_row(const pqxx::row& r) {
   ScheduleRow s;
@@ -36,6 +36,7 @@ ScheduleRow schedule_row(const pqxx::row& r) {
   if (!r[11].is_null()) s.next_at = r[11].as<long long>();
   s.created_at = r[12].as<std::string>();
   s.updated_at = r[13].as<std::string>();
+  s.disabled_reason = optional_text(r[14]);
   return s;
 }
 
@@ -105,7 +106,7 @@ bool set_schedule_enabled(Database& db, const std::string& id, bool enabled,
   return db.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
     const auto r = tx.exec_params(
-        "UPDATE schedules SET enabled = $2, updated_at = now(),"
+        "UPDATE schedules SET enabled = $2, updated_at = now(), disabled_reason = NULL,"
         "   next_at = CASE WHEN $2 THEN to_timestamp($3) ELSE next_at END"
         " WHERE id = $1::uuid AND deleted_at IS NULL RETURNING 1",
         id, enabled, next_at);
@@ -159,14 +160,47 @@ std::vector<DueSchedule> due_schedules(Database& db, long long now, int limit) {
     for (const auto& r : tx.exec_params(
              "SELECT id::text, owner, alert::text, rrule, dtstart, time_zone, misfire,"
              "       extract(epoch FROM late_within)::bigint, extract(epoch FROM next_at)::bigint"
-             " FROM schedules WHERE enabled AND deleted_at IS NULL"
-             "   AND next_at <= to_timestamp($1) ORDER BY next_at LIMIT $2",
+             " FROM schedules s WHERE enabled AND deleted_at IS NULL"
+             "   AND next_at <= to_timestamp($1)"
+             // A key revoked since the last sweep sends nothing more, not even once.
+             "   AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.name = s.owner"
+             "                   AND (k.revoked_at IS NOT NULL OR k.expires_at <= now()))"
+             " ORDER BY next_at LIMIT $2",
              now, limit)) {
       out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                      r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
                      r[6].as<std::string>(), r[7].as<long long>(), r[8].as<long long>()});
     }
     return out;
+  });
+}
+
+int disable_schedules_of_dead_keys(Database& db) {
+  return db.with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto disabled = tx.exec(
+        "UPDATE schedules s SET enabled = false, updated_at = now(),"
+        "   disabled_reason = CASE WHEN k.revoked_at IS NOT NULL"
+        "     THEN 'its key ' || s.owner || ' was revoked at ' || (to_json(k.revoked_at)#>>'{}')"
+        "     ELSE 'its key ' || s.owner || ' expired at ' || (to_json(k.expires_at)#>>'{}') END"
+        " FROM api_keys k"
+        " WHERE k.name = s.owner AND s.enabled AND s.deleted_at IS NULL"
+        "   AND (k.revoked_at IS NOT NULL OR k.expires_at <= now())"
+        " RETURNING s.id::text, s.name, s.owner, s.disabled_reason");
+    std::vector<AuditEvent> events;
+    for (const auto& r : disabled) {
+      events.push_back({system_actor,
+                        "schedule.disabled",
+                        std::nullopt,
+                        std::nullopt,
+                        {{"schedule_id", r[0].as<std::string>()},
+                         {"name", r[1].as<std::string>()},
+                         {"owner", r[2].as<std::string>()},
+                         {"reason", r[3].as<std::string>()}}});
+    }
+    append_audit_events(tx, events);
+    tx.commit();
+    return static_cast<int>(disabled.size());
   });
 }
 

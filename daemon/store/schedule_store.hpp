@@ -33,7 +33,12 @@ struct ScheduleRow {
   bool enabled = true;
   std::optional<long long> next_at;  // epoch seconds; nullopt: the recurrence has ended
   std::string created_at, updated_at;
+  std::optional<std::string> disabled_reason;  // set when the daemons disabled it
 };
+
+// Disables every enabled schedule whose owner's key was revoked or has expired, saying so
+// in disabled_reason; audited as schedule.disabled, one event each. Returns how many.
+int disable_schedules_of_dead_keys(Database& db);
 
 // The owner already has a live schedule of that name.
 struct ScheduleNameTaken : std::runtime_error {

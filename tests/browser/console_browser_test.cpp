@@ -132,12 +132,13 @@ TEST_F(ConsoleBrowser, AnAuditorReadsTheLogWhereCitizensWordsStayTextAndCannotCo
   const std::string channel =
       "  telegram-citizens:\n    type: telegram\n    base_url: " + emulator_url_ +
       "\n    bot_token: ${TELEGRAM_TOKEN}\n    subscribers: true\n"
-      "    inbound: {secret_token: s3cret}\n";
+      "    inbound: {secret_token: fb-app-s3cret-0123}\n";
   start_daemon(channel);
-  const auto set = http_request(
-      "POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
-      {{"Content-Type", "application/json"}},
-      R"({"url":")" + daemon_url_ + R"(/webhooks/telegram-citizens","secret_token":"s3cret"})");
+  const auto set =
+      http_request("POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
+                   {{"Content-Type", "application/json"}},
+                   R"({"url":")" + daemon_url_ +
+                       R"(/webhooks/telegram-citizens","secret_token":"fb-app-s3cret-0123"})");
   ASSERT_EQ(set.status, 200) << set.body;
   // A deep-link payload is whatever the citizen's link said: here, markup.
   const std::string hostile = "/start <img/src=x/onerror=document.title='owned'>";

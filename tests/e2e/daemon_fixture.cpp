@@ -73,14 +73,14 @@ std::string x_channel(const std::string& url, const std::string& extra) {
 std::string facebook_channel(const std::string& url, const std::string& extra) {
   return "  facebook-comune:\n    type: facebook\n    base_url: " + url +
          "\n    page_id: '104857600'\n    page_access_token: EAAPageToken\n"
-         "    app_secret: s3cret\n" +
+         "    app_secret: fb-app-s3cret-0123\n" +
          extra;
 }
 
 std::string whatsapp_channel(const std::string& url, const std::string& extra) {
   return "  whatsapp-comune:\n    type: whatsapp\n    base_url: " + url +
          "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
-         "    app_secret: wsecret\n"
+         "    app_secret: wa-app-s3cret-0123\n"
          "    template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}}\n" +
          extra;
 }
@@ -121,13 +121,13 @@ void DaemonTest::SetUp() {
                                 "--facebook-page-token",
                                 "EAAPageToken",
                                 "--facebook-app-secret",
-                                "s3cret",
+                                "fb-app-s3cret-0123",
                                 "--whatsapp-phone-number-id",
                                 "1055555",
                                 "--whatsapp-token",
                                 "EAAWaToken",
                                 "--whatsapp-app-secret",
-                                "wsecret",
+                                "wa-app-s3cret-0123",
                                 "--whatsapp-template",
                                 "allerta_comune:it,en_US:4"};
   for (auto& a : extra_emulator_args()) args.push_back(std::move(a));

@@ -41,11 +41,11 @@ const std::vector<Platform> platforms{
      R"({"data":{"id":"1860000000000000001","text":"t"}})", 201},
     {"facebook",
      "{type: facebook, base_url: 'http://127.0.0.1:9', page_id: '104857600',"
-     " page_access_token: EAAPageToken, app_secret: s3cret}",
+     " page_access_token: EAAPageToken, app_secret: fb-app-s3cret-0123}",
      R"({"id":"104857600_1"})"},
     {"whatsapp",
      "{type: whatsapp, base_url: 'http://127.0.0.1:9', phone_number_id: '1055555',"
-     " access_token: EAAWaToken, app_secret: wsecret, language: it,"
+     " access_token: EAAWaToken, app_secret: wa-app-s3cret-0123, language: it,"
      " template: {name: allerta_comune, parameters: 4, languages: {it: it}}}",
      R"({"messaging_product":"whatsapp","contacts":[{"input":"393331","wa_id":"393331"}],)"
      R"("messages":[{"id":"wamid.HBgLMzkzMzMx"}]})"},

@@ -11,6 +11,7 @@
 #include "daemon/config/section.hpp"
 #include "daemon/intake/alert_intake.hpp"
 #include "daemon/schedule/schedule_runner.hpp"
+#include "daemon/store/api_key_store.hpp"
 #include "daemon/store/schedule_store.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/utc.hpp"
@@ -204,3 +205,70 @@ TEST_F(ScheduleRunnerTest, AnAlertRefusedAtItsOccurrenceIsRecordedWithTheReason)
 }
 
 }  // namespace
+
+// A schedule sends in its owner's name. Once that key is revoked, or has expired, nobody
+// holds that authority: the schedule stops, disabled with the reason, audited once, and
+// listed as such; a schedule of a live key goes on.
+TEST_F(ScheduleRunnerTest, ARevokedOrExpiredKeysSchedulesStopAndSayWhy) {
+  store::create_api_key(daemon_->db, {"cron-siren", "scheduler", std::nullopt}, "admin");
+  const auto id = add("FREQ=DAILY", "2027-01-10T08:00", "UTC");
+  now_ = utc(2027, 1, 10, 8, 0, 5);
+  EXPECT_EQ(daemon_->runner.tick(), 1);  // a live key: it fires
+
+  ASSERT_TRUE(store::revoke_api_key(daemon_->db, "cron-siren", "admin"));
+  now_ = utc(2027, 1, 11, 8, 0, 5);
+  EXPECT_EQ(daemon_->runner.tick(), 0);
+  EXPECT_EQ(daemon_->runner.tick(), 0);
+  EXPECT_EQ(occurrences(id), "01-10 08:00 sent");  // nothing sent or claimed in its name
+  EXPECT_EQ(db_.count("alerts"), 1);
+  const auto listed = store::find_schedule(daemon_->db, id);
+  ASSERT_TRUE(listed);
+  EXPECT_FALSE(listed->enabled);
+  ASSERT_TRUE(listed->disabled_reason);
+  EXPECT_EQ(listed->disabled_reason->find("its key cron-siren was revoked at "), 0u)
+      << *listed->disabled_reason;
+  EXPECT_EQ(db_.scalar("SELECT string_agg(detail->>'schedule_id' || ' ' || (detail->>'owner'),"
+                       " ',') FROM audit_events WHERE kind = 'schedule.disabled'"),
+            id + " cron-siren");  // once, however many ticks
+
+  // An expired key: the same, with its own reason; another key's schedule is untouched.
+  store::create_api_key(daemon_->db, {"bulletins", "scheduler", std::nullopt}, "admin");
+  store::create_api_key(daemon_->db, {"sirens", "scheduler", std::nullopt}, "admin");
+  auto schedule_of = [&](const std::string& owner) {
+    auto r = std::get<schedule::Recurrence>(
+        schedule::Recurrence::parse("FREQ=DAILY", "2027-01-12T08:00", "UTC"));
+    store::NewSchedule s{
+        owner + "-daily",
+        owner,
+        boost::json::parse(kAlert).as_object(),
+        {{"rrule", "FREQ=DAILY"}, {"start", "2027-01-12T08:00"}, {"time_zone", "UTC"}},
+        r.rrule(),
+        r.start(),
+        r.time_zone(),
+        "skip",
+        0,
+        true,
+        epoch(*r.next_after(utc(1999, 1, 1, 0, 0)))};
+    return store::create_schedule(daemon_->db, s, owner);
+  };
+  const auto expiring = schedule_of("bulletins");
+  const auto live = schedule_of("sirens");
+  db_.exec(
+      "UPDATE api_keys SET expires_at = now() - interval '1 second'"
+      " WHERE name = 'bulletins'");
+  now_ = utc(2027, 1, 12, 8, 0, 5);
+  EXPECT_EQ(daemon_->runner.tick(), 1);  // the live key's only
+  EXPECT_EQ(occurrences(expiring), "");
+  EXPECT_EQ(occurrences(live), "01-12 08:00 sent");
+  const auto expired = store::find_schedule(daemon_->db, expiring);
+  ASSERT_TRUE(expired && expired->disabled_reason);
+  EXPECT_EQ(expired->disabled_reason->find("its key bulletins expired at "), 0u);
+  EXPECT_TRUE(store::find_schedule(daemon_->db, live)->enabled);
+
+  // An admin who enables it again clears the reason; with the key still dead, the next
+  // tick disables it again rather than send.
+  ASSERT_TRUE(store::set_schedule_enabled(daemon_->db, expiring, true, epoch(now_), "admin"));
+  EXPECT_FALSE(store::find_schedule(daemon_->db, expiring)->disabled_reason);
+  EXPECT_EQ(daemon_->runner.tick(), 0);
+  EXPECT_FALSE(store::find_schedule(daemon_->db, expiring)->enabled);
+}

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "daemon/app_config.hpp"
 
 using namespace araldo;
@@ -26,10 +28,10 @@ std::string error_of(const std::string& yaml) {
   return "";
 }
 
-const std::string base =
-    "database: {url: '${DB_URL}'}\n"
-    "channels:\n"
+const std::string database = "database: {url: '${DB_URL}'}\n";
+const std::string tg_channel =
     "  tg: {type: telegram, bot_token: '${TG_TOKEN}', chats: ['@allerta_comune']}\n";
+const std::string base = "audit: {unsigned: true}\n" + database + "channels:\n" + tg_channel;
 }  // namespace
 
 TEST(Config, LoadsWithDefaultsAndExpandsEnvironment) {
@@ -71,6 +73,7 @@ TEST(Config, EnvExpansionHandlesEscapesAndErrors) {
 
 TEST(Config, AChannelSaysWhichCapStatusesAndScopesItTakes) {
   const std::string drill =
+      "audit: {unsigned: true}\n"
       "database: {url: '${DB_URL}'}\n"
       "channels:\n"
       "  tg: {type: telegram, bot_token: '${TG_TOKEN}', chats: ['-100'], STATUSES}\n";
@@ -94,6 +97,7 @@ TEST(Config, AChannelSaysWhichCapStatusesAndScopesItTakes) {
 
 TEST(Config, OnCancelAndOnUpdateMustBeWhatThePlatformCanDo) {
   const std::string x =
+      "audit: {unsigned: true}\n"
       "database: {url: '${DB_URL}'}\n"
       "channels:\n"
       "  x: {type: x, account: '@a', consumer_key: k, consumer_secret: s, access_token: t,"
@@ -125,5 +129,56 @@ TEST(Config, ThePublicUrlIsAnAbsoluteHttpUrl) {
                   .find("alerts.public_url"),
               std::string::npos)
         << bad;
+  }
+}
+
+TEST(Config, NoAuditKeyUnlessUnsignedHeadsAreAskedForInSoManyWords) {
+  const auto missing = error_of(database + "channels:\n" + tg_channel);
+  EXPECT_NE(missing.find("audit.signing_key: required"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("audit.unsigned: true"), std::string::npos) << missing;
+  const std::string key(64, 'a');
+  EXPECT_TRUE(load("audit: {signing_key: '" + key + "'}\n" + database + "channels:\n" + tg_channel)
+                  .audit.signing_key);
+  EXPECT_FALSE(load(base).audit.signing_key);  // unsigned, as it says
+  EXPECT_NE(error_of("audit: {signing_key: '" + key + "', unsigned: true}\n" + database +
+                     "channels:\n" + tg_channel)
+                .find("audit.unsigned: true contradicts audit.signing_key"),
+            std::string::npos);
+  EXPECT_NE(error_of("audit: {signing_key: ''}\n" + database + "channels:\n" + tg_channel)
+                .find("audit.signing_key: expected an Ed25519 seed"),
+            std::string::npos);
+}
+
+// A secret a signature or a request is checked with: short, anyone could forge what it
+// guards, so the daemon does not start, and says which one.
+TEST(Config, SecretsThatCheckSignaturesAreAtLeastSixteenBytes) {
+  const std::string fb =
+      "  fb: {type: facebook, base_url: 'http://127.0.0.1:9', page_id: '104857600', "
+      "page_access_token: EAAPageToken, app_secret: SECRET}\n";
+  const std::string wa =
+      "  wa: {type: whatsapp, base_url: 'http://127.0.0.1:9', phone_number_id: '1055555', "
+      "access_token: EAAWaToken, app_secret: wa-app-s3cret-0123, language: it, "
+      "template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}}, "
+      "inbound: {verify_token: SECRET}}\n";
+  const std::string tg =
+      "  tgin: {type: telegram, bot_token: '${TG_TOKEN}', subscribers: true, "
+      "inbound: {secret_token: SECRET}}\n";
+  const std::map<std::string, std::pair<std::string, std::string>> cases{
+      {"facebook app_secret", {fb, "channels.fb.app_secret"}},
+      {"whatsapp verify_token", {wa, "channels.wa.inbound.verify_token"}},
+      {"telegram secret_token", {tg, "channels.tgin.inbound.secret_token"}}};
+  for (const auto& [name, c] : cases) {
+    const auto& [yaml, path] = c;
+    auto with = [&](const std::string& secret) {
+      auto y = yaml;
+      y.replace(y.find("SECRET"), 6, secret);
+      return base + y;
+    };
+    const auto empty = error_of(with("''"));
+    EXPECT_EQ(empty.find(path + ": at least 16 bytes (it has 0)"), 0u) << name << ": " << empty;
+    const auto short_one = error_of(with("abcdef0123456_-"));  // 15
+    EXPECT_EQ(short_one.find(path + ": at least 16 bytes (it has 15)"), 0u)
+        << name << ": " << short_one;
+    EXPECT_EQ(error_of(with("abcdef0123456_-x")), "") << name;  // 16
   }
 }

@@ -19,7 +19,7 @@ namespace {
 
 const char* kYaml =
     "{type: facebook, base_url: 'http://127.0.0.1:9', page_id: '104857600', "
-    "page_access_token: EAAPageToken, app_secret: s3cret}";
+    "page_access_token: EAAPageToken, app_secret: fb-app-s3cret-0123}";
 
 std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
   return test_support::make_channel("fb", yaml);
@@ -29,7 +29,7 @@ emulator::facebook::Options page() {
   emulator::facebook::Options o;
   o.page_id = "104857600";
   o.page_token = "EAAPageToken";
-  o.app_secret = "s3cret";
+  o.app_secret = "fb-app-s3cret-0123";
   return o;
 }
 
@@ -64,7 +64,8 @@ TEST(FacebookChannel, PostsToThePageFeedWithTokenAndProofInTheBody) {
   EXPECT_EQ(req.url, "http://127.0.0.1:9/v21.0/104857600/feed");
   EXPECT_EQ(req.url.find("EAAPageToken"), std::string::npos);  // never in a loggable URL
   EXPECT_NE(req.body.find("message=Allerta%3A%20fiume%20%26%20ponte"), std::string::npos);
-  EXPECT_NE(req.body.find("appsecret_proof=" + graph::appsecret_proof("s3cret", "EAAPageToken")),
+  EXPECT_NE(req.body.find("appsecret_proof=" +
+                          graph::appsecret_proof("fb-app-s3cret-0123", "EAAPageToken")),
             std::string::npos);
 
   emulator::EmulatorState state;
@@ -95,7 +96,7 @@ TEST(FacebookEmulator, RefusesBadProofWrongTokenDuplicatesAndThrottles) {
 
   auto wrong = make(
       "{type: facebook, base_url: 'http://127.0.0.1:9', page_id: '104857600', "
-      "page_access_token: Other, app_secret: s3cret}");
+      "page_access_token: Other, app_secret: fb-app-s3cret-0123}");
   r = api.handle(as_received(wrong->build_request({"104857600", "a"})));
   EXPECT_NE(r->body.find("\"code\":190"), std::string::npos);
 

@@ -22,7 +22,8 @@ const std::string kBody =
 const std::string kSignature =
     "sha256=96f59157927fe15dfce65fad23305487ed0e7568bb2feba7aee34159a9ad9348";
 
-std::unique_ptr<Channel> whatsapp(const std::string& inbound = "{verify_token: vt}") {
+std::unique_ptr<Channel> whatsapp(
+    const std::string& inbound = "{verify_token: vt-verify-token-16}") {
   return test_support::make_channel(
       "wa",
       "{type: whatsapp, base_url: 'http://127.0.0.1:9', phone_number_id: '106540352242922', "
@@ -152,18 +153,22 @@ TEST(WhatsAppInbound, EveryStatusAndMessageOfABatchIsAnItemAndMeansWhatItSays) {
 
 TEST(WhatsAppInbound, HandshakeAndConfiguredWords) {
   const auto ch = whatsapp(
-      "{verify_token: vt, opt_out: {it: [PROTEZIONE CIVILE OFF]}, opt_in: {it: [PROTEZIONE "
+      "{verify_token: vt-verify-token-16, opt_out: {it: [PROTEZIONE CIVILE OFF]}, opt_in: {it: "
+      "[PROTEZIONE "
       "CIVILE ON]}, confirmations: {opted_in: {it: Benvenuto}}}");
   const auto* in = ch->inbound();
-  EXPECT_EQ(in->handshake(
-                  {{"hub.mode", "subscribe"}, {"hub.verify_token", "vt"}, {"hub.challenge", "42"}})
+  EXPECT_EQ(in->handshake({{"hub.mode", "subscribe"},
+                           {"hub.verify_token", "vt-verify-token-16"},
+                           {"hub.challenge", "42"}})
                 .body,
             "42");
   EXPECT_EQ(
       in->handshake({{"hub.mode", "subscribe"}, {"hub.verify_token", "v"}, {"hub.challenge", "42"}})
           .status,
       403);
-  EXPECT_EQ(in->handshake({{"hub.verify_token", "vt"}, {"hub.challenge", "42"}}).status, 400);
+  EXPECT_EQ(
+      in->handshake({{"hub.verify_token", "vt-verify-token-16"}, {"hub.challenge", "42"}}).status,
+      400);
   const auto message = [&](const std::string& text) {
     boost::json::object m{{"from", "393331234567"},
                           {"id", "w"},
@@ -178,12 +183,13 @@ TEST(WhatsAppInbound, HandshakeAndConfiguredWords) {
   EXPECT_FALSE(std::get<SubscriptionChange>(message("Protezione Civile OFF")).subscribe);
   // Configured words replace the defaults.
   EXPECT_TRUE(std::holds_alternative<Ignored>(message("STOP")));
-  EXPECT_THROW(whatsapp("{verify_token: vt, opt_out: {it: ['  ']}}"), config::ConfigError);
+  EXPECT_THROW(whatsapp("{verify_token: vt-verify-token-16, opt_out: {it: ['  ']}}"),
+               config::ConfigError);
   EXPECT_THROW(whatsapp("{opt_out: {it: [STOP]}}"), config::ConfigError);  // no verify_token
 }
 
 TEST(TelegramInbound, TheSecretTokenIsCheckedAndCommandsMeanWhatTheySay) {
-  const auto ch = telegram("{secret_token: abc_DEF-1, languages: [en]}");
+  const auto ch = telegram("{secret_token: abc_DEF-1-secret-token, languages: [en]}");
   ASSERT_TRUE(ch->subscribers());
   const auto* in = ch->inbound();
   const auto update = [](const std::string& text, long long chat = 5550001,
@@ -199,7 +205,7 @@ TEST(TelegramInbound, TheSecretTokenIsCheckedAndCommandsMeanWhatTheySay) {
   };
   http::Headers none, wrong, right;
   wrong.set("X-Telegram-Bot-Api-Secret-Token", "abc_DEF-2");
-  right.set("X-Telegram-Bot-Api-Secret-Token", "abc_DEF-1");
+  right.set("X-Telegram-Bot-Api-Secret-Token", "abc_DEF-1-secret-token");
   EXPECT_EQ(verdict(in->receive(none, update("/start"))), "unsigned");
   EXPECT_EQ(verdict(in->receive(wrong, update("/start"))), "bad_signature");
   EXPECT_EQ(verdict(in->receive(right, "[1]")), "malformed");
@@ -251,7 +257,7 @@ TEST(TelegramInbound, PollingConfigurationAndRefusedSecrets) {
   HttpReply conflict{409, {}, R"({"ok":false,"error_code":409,"description":"Conflict: x"})"};
   EXPECT_EQ(verdict(in->polled(conflict)), "refused");
   // A bot token (with ':') is not a secret token Telegram accepts.
-  EXPECT_THROW(telegram("{secret_token: '7000001:AAH'}"), config::ConfigError);
+  EXPECT_THROW(telegram("{secret_token: '7000001:AAHxxxxxxxxxxxxxxxxxxxx'}"), config::ConfigError);
   EXPECT_THROW(telegram("{mode: push}"), config::ConfigError);
   EXPECT_THROW(test_support::make_channel(
                    "tg",

@@ -18,7 +18,7 @@ namespace {
 
 const char* kYaml =
     "{type: whatsapp, base_url: 'http://127.0.0.1:9', phone_number_id: '1055555', "
-    "access_token: EAAWaToken, app_secret: wsecret, language: it, "
+    "access_token: EAAWaToken, app_secret: wa-app-s3cret-0123, language: it, "
     "template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}}}";
 
 std::unique_ptr<Channel> make(const std::string& yaml = kYaml) {
@@ -29,7 +29,7 @@ emulator::whatsapp::Options number() {
   emulator::whatsapp::Options o;
   o.phone_number_id = "1055555";
   o.token = "EAAWaToken";
-  o.app_secret = "wsecret";
+  o.app_secret = "wa-app-s3cret-0123";
   o.templates["allerta_comune"] = {{"it", "en_US"}, 4};
   o.undeliverable = {"393330009999"};
   return o;
@@ -141,7 +141,8 @@ TEST(WhatsAppEmulator, RefusesWhatTheCloudApiRefuses) {
   EXPECT_NE(send(*ch, "393331111111", boost::json::serialize(unknown)).reason.find("132001"),
             std::string::npos);
 
-  auto bad_proof = make(std::string(kYaml).replace(std::string(kYaml).find("wsecret"), 7, "other"));
+  auto bad_proof = make(std::string(kYaml).replace(std::string(kYaml).find("wa-app-s3cret-0123"),
+                                                   18, "other-app-secret-1"));
   EXPECT_NE(send(*bad_proof, "393331111111", ok).reason.find("appsecret_proof"), std::string::npos);
 
   EXPECT_EQ(send(*ch, "393331111111", ok).kind, Kind::delivered);
