@@ -63,7 +63,8 @@ int serve(config::Config& cfg) {
   inbound::InboundWorker inbound_worker(db, cfg.channels, metrics);
   const auto new_inbound = [&] { inbound_worker.notify(); };
   inbound::RefusalTally webhook_refusals(db);
-  inbound::WebhookApi webhooks(db, cfg.channels, metrics, webhook_refusals, new_inbound);
+  inbound::WebhookApi webhooks(db, cfg.channels, metrics, webhook_refusals, cfg.replay_window,
+                               new_inbound);
 
   // The API. Listing cursors are signed with a key every daemon sharing the audit key
   // derives alike.
@@ -110,8 +111,9 @@ int serve(config::Config& cfg) {
   std::vector<std::pair<std::string, std::unique_ptr<inbound::UpdatePoller>>> pollers;
   for (const auto* c : cfg.channels.enabled()) {
     if (c->inbound() && c->inbound()->polls()) {
-      pollers.emplace_back(c->name(), std::make_unique<inbound::UpdatePoller>(
-                                          db, *c, poll_owner, metrics, new_inbound));
+      pollers.emplace_back(c->name(),
+                           std::make_unique<inbound::UpdatePoller>(db, *c, poll_owner, metrics,
+                                                                   cfg.replay_window, new_inbound));
     }
   }
 

@@ -61,6 +61,8 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   c.alerts = intake::read_intake_settings(alerts_section);
   auto schedules_section = top.section("schedules");
   c.schedules = schedule::read_schedule_settings(schedules_section);
+  auto inbound_section = top.section("inbound");
+  c.replay_window = inbound::read_replay_window(inbound_section);
 
   if (top.has("templates_dir")) c.templates_dir = top.required_string("templates_dir");
 

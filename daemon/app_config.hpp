@@ -14,6 +14,7 @@
 #include "daemon/config/secret.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/inbound/replay_window.hpp"
 #include "daemon/intake/intake_settings.hpp"
 #include "daemon/schedule/schedule_runner.hpp"
 #include "daemon/store/database_settings.hpp"
@@ -27,6 +28,7 @@ struct Config {
   dispatch::DispatchOptions dispatch;
   intake::IntakeSettings alerts;
   schedule::RunnerOptions schedules;
+  inbound::ReplayWindow replay_window;  // inbound: {replay_window_days}
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";
   channels::ChannelSet channels;

@@ -21,6 +21,9 @@ struct InboundItem {
   std::string key;      // what makes it unique: "wamid.X:delivered", a message wamid, update_id
   std::string payload;  // the item's JSON, as the platform sent it
   std::optional<long long> sequence;  // Telegram's update_id: where polling resumes
+  // When the platform says it happened (Unix seconds): a replay older than the daemon's
+  // window is refused at the door. Nothing: the platform gave no time.
+  std::optional<long long> at = {};
 };
 
 // Why a webhook was refused: the HTTP status, a short verdict for metrics and the audit

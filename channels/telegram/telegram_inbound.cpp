@@ -101,7 +101,13 @@ class TelegramInbound final : public Inbound {
   static std::optional<InboundItem> item_of(const boost::json::value& update) {
     const auto id = int_at(update, {"update_id"});
     if (!id) return std::nullopt;
-    return InboundItem{"update", std::to_string(*id), boost::json::serialize(update), *id};
+    // What the update is about carries its time: a message, or a change of membership.
+    std::optional<long long> at;
+    for (const char* what : {"message", "edited_message", "my_chat_member", "channel_post"}) {
+      if ((at = int_at(update, {what, "date"}))) break;
+    }
+    if (!at) at = int_at(update, {"callback_query", "message", "date"});
+    return InboundItem{"update", std::to_string(*id), boost::json::serialize(update), *id, at};
   }
 
   InboundMeaning message(const boost::json::value& m) const {

@@ -19,6 +19,12 @@ long long number_of(const std::string& s) {
   return ec == std::errc() && end == s.data() + s.size() ? v : 0;
 }
 
+// An item's time, when the platform gave a readable one.
+std::optional<long long> stamp_of(const std::string& s) {
+  const auto v = number_of(s);
+  return v > 0 ? std::optional<long long>(v) : std::nullopt;
+}
+
 class WhatsAppInbound final : public Inbound {
  public:
   WhatsAppInbound(InboundConfig config,
@@ -81,7 +87,11 @@ class WhatsAppInbound final : public Inbound {
             if (id.empty() || state.empty()) {
               return Refusal{400, "malformed", "a status has no id or no status"};
             }
-            items.push_back({"status", id + ":" + state, boost::json::serialize(s), {}});
+            items.push_back({"status",
+                             id + ":" + state,
+                             boost::json::serialize(s),
+                             {},
+                             stamp_of(json_string(s, {"timestamp"}))});
           }
         }
         if (const auto* messages = json_at(*value, {"messages"});
@@ -89,7 +99,11 @@ class WhatsAppInbound final : public Inbound {
           for (const auto& m : messages->as_array()) {
             const auto id = json_string(m, {"id"});
             if (id.empty()) return Refusal{400, "malformed", "a message has no id"};
-            items.push_back({"message", id, boost::json::serialize(m), {}});
+            items.push_back({"message",
+                             id,
+                             boost::json::serialize(m),
+                             {},
+                             stamp_of(json_string(m, {"timestamp"}))});
           }
         }
       }

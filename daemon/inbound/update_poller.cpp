@@ -36,11 +36,13 @@ void register_inbound(const std::vector<const channels::Channel*>& channels) {
 }
 
 UpdatePoller::UpdatePoller(store::Database& db, const channels::Channel& channel, std::string owner,
-                           metrics::Registry& metrics, std::function<void()> new_items)
+                           metrics::Registry& metrics, ReplayWindow replay_window,
+                           std::function<void()> new_items)
     : db_(db),
       channel_(channel),
       owner_(std::move(owner)),
       metrics_(metrics),
+      replay_window_(replay_window),
       new_items_(std::move(new_items)) {}
 
 void UpdatePoller::run(std::stop_token stop) {
@@ -80,11 +82,25 @@ void UpdatePoller::run(std::stop_token stop) {
       for (const auto& i : items) {
         if (i.sequence) next = std::max(next, *i.sequence + 1);
       }
+      // Too old: skipped, and the offset moves past them all the same.
+      const auto screened = screen_replays(items,
+                                           std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count(),
+                                           replay_window_);
+      if (!screened.too_old.empty()) {
+        metrics_.inc("araldo_webhook_notifications_total",
+                     {{"channel", channel_.name()}, {"kind", "update"}, {"verdict", "too_old"}},
+                     static_cast<double>(screened.too_old.size()));
+        spdlog::warn("event=inbound.replay_refused channel={} items={}", channel_.name(),
+                     screened.too_old.size());
+      }
       // The items and the new offset together: a crash re-polls, and duplicates are no-ops.
-      const auto stored = store::store_polled(db_, channel_.name(), reply->body, items, next);
+      const auto stored =
+          store::store_polled(db_, channel_.name(), reply->body, screened.fresh, next);
       metrics_.inc("araldo_webhook_notifications_total",
                    {{"channel", channel_.name()}, {"kind", "update"}, {"verdict", "accepted"}},
-                   static_cast<double>(items.size()));
+                   static_cast<double>(screened.fresh.size()));
       if (stored.fresh > 0) new_items_();
     } catch (const std::exception& e) {
       spdlog::error("event=inbound.poll_failed channel={} error=\"{}\"", channel_.name(), e.what());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "channels/channel.hpp"
+#include "daemon/inbound/replay_window.hpp"
 #include "daemon/metrics/registry.hpp"
 #include "daemon/store/database.hpp"
 
@@ -20,7 +21,8 @@ void register_inbound(const std::vector<const channels::Channel*>& channels);
 class UpdatePoller {
  public:
   UpdatePoller(store::Database& db, const channels::Channel& channel, std::string owner,
-               metrics::Registry& metrics, std::function<void()> new_items);
+               metrics::Registry& metrics, ReplayWindow replay_window,
+               std::function<void()> new_items);
   void run(std::stop_token stop);
 
  private:
@@ -28,6 +30,7 @@ class UpdatePoller {
   const channels::Channel& channel_;
   std::string owner_;
   metrics::Registry& metrics_;
+  ReplayWindow replay_window_;
   std::function<void()> new_items_;
 };
 

@@ -11,11 +11,12 @@ namespace araldo::inbound {
 
 WebhookApi::WebhookApi(store::Database& db, const channels::ChannelSet& channels,
                        metrics::Registry& metrics, RefusalTally& refusals,
-                       std::function<void()> new_items)
+                       ReplayWindow replay_window, std::function<void()> new_items)
     : db_(db),
       channels_(channels),
       metrics_(metrics),
       refusals_(refusals),
+      replay_window_(replay_window),
       new_items_(std::move(new_items)) {}
 
 const channels::Inbound* WebhookApi::inbound_of(const std::string& channel) const {
@@ -54,6 +55,20 @@ http::Response WebhookApi::verify(const api::Call& call) {
   return r;
 }
 
+void WebhookApi::count_replays(const std::string& channel,
+                               const std::vector<channels::InboundItem>& too_old) {
+  if (too_old.empty()) return;
+  std::map<std::string, long long> by_kind;
+  for (const auto& i : too_old) ++by_kind[i.kind];
+  for (const auto& [kind, n] : by_kind) {
+    metrics_.inc("araldo_webhook_notifications_total",
+                 {{"channel", channel}, {"kind", kind}, {"verdict", "too_old"}},
+                 static_cast<double>(n));
+  }
+  spdlog::warn("event=webhook.replay_refused channel={} items={} window_days={}", channel,
+               too_old.size(), replay_window_.length.count() / 86400);
+}
+
 http::Response WebhookApi::receive(const api::Call& call) {
   const auto& channel = call.params.at("channel");
   const auto* inbound = inbound_of(channel);
@@ -74,8 +89,15 @@ http::Response WebhookApi::receive(const api::Call& call) {
                          {}}
         .to_response();
   }
-  const auto& items = std::get<std::vector<channels::InboundItem>>(received);
-  // Stored before answering: a 200 promises the platform it need not send this again.
+  auto screened = screen_replays(std::get<std::vector<channels::InboundItem>>(std::move(received)),
+                                 std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count(),
+                                 replay_window_);
+  count_replays(channel, screened.too_old);
+  const auto& items = screened.fresh;
+  // Stored before answering: a 200 promises the platform it need not send this again. A
+  // replay is answered 200 as well: sending it again would change nothing either.
   const auto stored = store::store_inbound(db_, channel, call.request.body, items);
   std::map<std::string, long long> by_kind;
   for (const auto& i : items) ++by_kind[i.kind];

@@ -10,6 +10,7 @@
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/inbound/refusal_tally.hpp"
+#include "daemon/inbound/replay_window.hpp"
 #include "daemon/metrics/registry.hpp"
 #include "daemon/store/database.hpp"
 
@@ -18,18 +19,20 @@ namespace araldo::inbound {
 class WebhookApi {
  public:
   WebhookApi(store::Database& db, const channels::ChannelSet& channels, metrics::Registry& metrics,
-             RefusalTally& refusals, std::function<void()> new_items);
+             RefusalTally& refusals, ReplayWindow replay_window, std::function<void()> new_items);
 
   http::Response verify(const api::Call& call);   // GET: the subscription handshake
   http::Response receive(const api::Call& call);  // POST: notifications
 
  private:
   const channels::Inbound* inbound_of(const std::string& channel) const;
+  void count_replays(const std::string& channel, const std::vector<channels::InboundItem>& too_old);
 
   store::Database& db_;
   const channels::ChannelSet& channels_;
   metrics::Registry& metrics_;
   RefusalTally& refusals_;
+  ReplayWindow replay_window_;
   std::function<void()> new_items_;
 };
 

@@ -182,3 +182,13 @@ TEST(Config, SecretsThatCheckSignaturesAreAtLeastSixteenBytes) {
     EXPECT_EQ(error_of(with("abcdef0123456_-x")), "") << name;  // 16
   }
 }
+
+TEST(Config, TheReplayWindowIsOneToThreeHundredSixtyFiveDays) {
+  EXPECT_EQ(load(base).replay_window.length, std::chrono::hours(24 * 7));  // the default
+  EXPECT_EQ(load("inbound: {replay_window_days: 30}\n" + base).replay_window.length,
+            std::chrono::hours(24 * 30));
+  EXPECT_NE(
+      error_of("inbound: {replay_window_days: 0}\n" + base).find("inbound.replay_window_days"),
+      std::string::npos);
+  EXPECT_EQ(error_of("inbound: {replay_days: 3}\n" + base), "inbound.replay_days: unknown key");
+}

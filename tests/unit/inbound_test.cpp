@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "channels/channel.hpp"
+#include "daemon/inbound/replay_window.hpp"
 #include "daemon/metrics/registry.hpp"
 #include "tests/emulator/crypto/emulator_crypto.hpp"
 #include "tests/support/channel_support.hpp"
@@ -67,6 +68,7 @@ TEST(WhatsAppInbound, TheDocumentedSignatureIsAcceptedOverTheRawBodyOnly) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].kind, "message");
   EXPECT_EQ(items[0].key, "wamid.TEST0001");
+  EXPECT_EQ(items[0].at, 1750000000);  // the message's own timestamp, for the replay window
 
   // The same bytes with a trailing newline, and the signature of the re-serialised JSON.
   EXPECT_EQ(verdict(in->receive(signed_with(kSignature), kBody + "\n")), "bad_signature");
@@ -214,6 +216,8 @@ TEST(TelegramInbound, TheSecretTokenIsCheckedAndCommandsMeanWhatTheySay) {
     const auto items = std::get<std::vector<InboundItem>>(in->receive(right, body));
     EXPECT_EQ(items.at(0).key, "10");
     EXPECT_EQ(items.at(0).sequence, 10);
+    // The message's or the membership change's date, for the replay window.
+    EXPECT_GE(items.at(0).at.value_or(0), 1750000000);
     return in->interpret(items.at(0));
   };
   const auto start = std::get<SubscriptionChange>(meaning(update("/start it")));
@@ -304,4 +308,21 @@ TEST(MetricsRegistry, WritesTheTextExpositionFormat) {
             "x_requests_total{path=\"a\\\"b\\\\c\\nd\"} 3\n");
   EXPECT_THROW(r.inc("x_depth"), std::logic_error);  // a gauge is not a counter
   EXPECT_THROW(r.inc("undescribed_total"), std::logic_error);
+}
+
+TEST(ReplayWindow, ItemsStampedBeforeTheWindowAreSetApartAndUnstampedOnesPass) {
+  const long long now = 1'750'000'000;
+  const long long week = 7 * 86400;
+  std::vector<InboundItem> items{{"message", "new", "{}", {}, now - 60},
+                                 {"message", "old", "{}", {}, now - week - 1},
+                                 {"status", "unstamped", "{}", {}, std::nullopt},
+                                 {"message", "edge", "{}", {}, now - week}};
+  const auto screened = araldo::inbound::screen_replays(items, now, {});
+  std::vector<std::string> fresh, too_old;
+  for (const auto& i : screened.fresh) fresh.push_back(i.key);
+  for (const auto& i : screened.too_old) too_old.push_back(i.key);
+  EXPECT_EQ(fresh, (std::vector<std::string>{"new", "unstamped", "edge"}));  // in their order
+  EXPECT_EQ(too_old, (std::vector<std::string>{"old"}));
+  const auto day = araldo::inbound::screen_replays(items, now, {std::chrono::hours(24)});
+  EXPECT_EQ(day.too_old.size(), 2u);  // a one-day window also refuses the week-old edge
 }

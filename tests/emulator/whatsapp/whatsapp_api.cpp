@@ -248,10 +248,13 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
     const auto from = string_at(doc, {"from"});
     const auto text = string_at(doc, {"text"});
     const long long now = unix_millis() / 1000;
+    // A retry of a message written long ago carries the time it was written.
+    const auto* ago = doc.is_object() ? doc.as_object().if_contains("sent_seconds_ago") : nullptr;
+    const long long written = now - (ago && ago->is_int64() ? ago->as_int64() : 0);
     std::string id;
     {
       std::lock_guard lock(mutex_);
-      window_[from] = now;
+      window_[from] = written;
       id = "wamid.IN" + std::to_string(next_inbound_++);
     }
     boost::json::object value{
@@ -259,7 +262,7 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
         {"messages",
          {{{"from", from},
            {"id", id},
-           {"timestamp", std::to_string(now)},
+           {"timestamp", std::to_string(written)},
            {"type", "text"},
            {"text", {{"body", text}}}}}}};
     const auto answers = deliver(value, how);
