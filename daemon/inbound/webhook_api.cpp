@@ -55,18 +55,16 @@ http::Response WebhookApi::verify(const api::Call& call) {
   return r;
 }
 
-void WebhookApi::count_replays(const std::string& channel,
-                               const std::vector<channels::InboundItem>& too_old) {
-  if (too_old.empty()) return;
+void WebhookApi::count_items(const std::string& channel,
+                             const std::vector<channels::InboundItem>& items,
+                             const std::string& verdict) {
   std::map<std::string, long long> by_kind;
-  for (const auto& i : too_old) ++by_kind[i.kind];
+  for (const auto& i : items) ++by_kind[i.kind];
   for (const auto& [kind, n] : by_kind) {
     metrics_.inc("araldo_webhook_notifications_total",
-                 {{"channel", channel}, {"kind", kind}, {"verdict", "too_old"}},
+                 {{"channel", channel}, {"kind", kind}, {"verdict", verdict}},
                  static_cast<double>(n));
   }
-  spdlog::warn("event=webhook.replay_refused channel={} items={} window_days={}", channel,
-               too_old.size(), replay_window_.length.count() / 86400);
 }
 
 http::Response WebhookApi::receive(const api::Call& call) {
@@ -94,18 +92,16 @@ http::Response WebhookApi::receive(const api::Call& call) {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count(),
                                  replay_window_);
-  count_replays(channel, screened.too_old);
+  if (!screened.too_old.empty()) {
+    count_items(channel, screened.too_old, "too_old");
+    spdlog::warn("event=webhook.replay_refused channel={} items={} window_days={}", channel,
+                 screened.too_old.size(), replay_window_.length.count() / 86400);
+  }
   const auto& items = screened.fresh;
   // Stored before answering: a 200 promises the platform it need not send this again. A
   // replay is answered 200 as well: sending it again would change nothing either.
   const auto stored = store::store_inbound(db_, channel, call.request.body, items);
-  std::map<std::string, long long> by_kind;
-  for (const auto& i : items) ++by_kind[i.kind];
-  for (const auto& [kind, n] : by_kind) {
-    metrics_.inc("araldo_webhook_notifications_total",
-                 {{"channel", channel}, {"kind", kind}, {"verdict", "accepted"}},
-                 static_cast<double>(n));
-  }
+  count_items(channel, items, "accepted");
   if (stored.duplicate > 0) {
     metrics_.inc("araldo_webhook_duplicates_total", {{"channel", channel}},
                  static_cast<double>(stored.duplicate));

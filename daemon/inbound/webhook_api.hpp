@@ -26,7 +26,9 @@ class WebhookApi {
 
  private:
   const channels::Inbound* inbound_of(const std::string& channel) const;
-  void count_replays(const std::string& channel, const std::vector<channels::InboundItem>& too_old);
+  // araldo_webhook_notifications_total, by the items' kind.
+  void count_items(const std::string& channel, const std::vector<channels::InboundItem>& items,
+                   const std::string& verdict);
 
   store::Database& db_;
   const channels::ChannelSet& channels_;
