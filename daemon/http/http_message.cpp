@@ -37,4 +37,21 @@ Response Response::json(int status, std::string body) {
   return r;
 }
 
+std::string loggable_target(std::string_view target) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < target.size()) {
+    std::size_t j = i;
+    while (j < target.size() && target[j] >= '0' && target[j] <= '9') ++j;
+    if (j - i >= 6) {
+      out += "***";
+    } else {
+      out.append(target.substr(i, j - i));
+    }
+    if (j < target.size()) out += target[j];
+    i = j + 1;
+  }
+  return out;
+}
+
 }  // namespace araldo::http

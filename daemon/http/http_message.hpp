@@ -60,4 +60,8 @@ struct Response {
 
 bool iequals(std::string_view a, std::string_view b);
 
+// A request target fit for a log line: every run of six or more digits (a phone number or
+// a chat id in a path such as /v1/channels/wa/subscribers/%2B393331234567) becomes "***".
+std::string loggable_target(std::string_view target);
+
 }  // namespace araldo::http

@@ -162,7 +162,7 @@ struct HttpServer::Impl {
         admission = admit(request);
       } catch (const std::exception& e) {
         spdlog::error("event=http.admission_failed method={} target={} remote={} error=\"{}\"",
-                      request.method, request.target, remote, e.what());
+                      request.method, loggable_target(request.target), remote, e.what());
         admission.refusal = early_problem(500, "internal-error", "Internal error",
                                           "the server failed while handling the request; it "
                                           "was logged");
@@ -237,7 +237,7 @@ struct HttpServer::Impl {
         resp = admission.handle(request);
       } catch (const std::exception& e) {
         spdlog::error("event=http.handler_failed method={} target={} remote={} error=\"{}\"",
-                      std::string(breq.method_string()), std::string(breq.target()), remote,
+                      std::string(breq.method_string()), loggable_target(breq.target()), remote,
                       e.what());
         resp = early_problem(500, "internal-error", "Internal error",
                              "the server failed while handling the request; it was logged");

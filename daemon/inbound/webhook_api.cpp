@@ -98,6 +98,10 @@ http::Response WebhookApi::receive(const api::Call& call) {
                  screened.too_old.size(), replay_window_.length.count() / 86400);
   }
   const auto& items = screened.fresh;
+  // Nothing but replays: the body (a citizen's number, their words) is not kept either.
+  if (items.empty() && !screened.too_old.empty()) {
+    return http::Response::json(200, R"({"ok":true})");
+  }
   // Stored before answering: a 200 promises the platform it need not send this again. A
   // replay is answered 200 as well: sending it again would change nothing either.
   const auto stored = store::store_inbound(db_, channel, call.request.body, items);

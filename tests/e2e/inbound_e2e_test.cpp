@@ -169,6 +169,7 @@ TEST_F(InboundE2E, AnItemOlderThanTheReplayWindowIsCountedAndNeverApplied) {
             (std::vector<long long>{200}));
   // Stored before the 200 is answered: had it been kept, it would be there now.
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM inbound_items"), "0");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM inbound_bodies"), "0");  // nor its body
   EXPECT_EQ(subscribers("whatsapp-comune"), 2);
   const auto metrics = http_request("GET", daemon_url_ + "/metrics");
   EXPECT_NE(metrics.body.find(R"(araldo_webhook_notifications_total{channel="whatsapp-comune",)"

@@ -278,3 +278,14 @@ TEST(ServerArrivalTimes, ARequestKeepsTheTimeItArrivedNotTheTimeItWasRead) {
   const auto plain = a_request_arrives_while_the_server_is_busy(false);
   EXPECT_GT(plain.received_at, plain.busy_returned);
 }
+
+// A failed request's path goes into the log: a subscriber's number in it does not.
+TEST(LoggableTarget, LongDigitRunsAreMaskedAndTheRestKept) {
+  EXPECT_EQ(http::loggable_target("/v1/channels/wa/subscribers/%2B393331234567"),
+            "/v1/channels/wa/subscribers/%2B***");
+  EXPECT_EQ(http::loggable_target("/v1/channels/tg/subscribers/5550001?x=12345"),
+            "/v1/channels/tg/subscribers/***?x=12345");
+  EXPECT_EQ(http::loggable_target("/v1/alerts/42/retry"), "/v1/alerts/42/retry");
+  EXPECT_EQ(http::loggable_target("123456"), "***");
+  EXPECT_EQ(http::loggable_target(""), "");
+}
