@@ -17,6 +17,7 @@ work=$(mktemp -d)
 cat >"$work/araldo.yaml" <<YAML
 database: {url: 'host=127.0.0.1 port=$port user=postgres dbname=audit_bench'}
 audit: {unsigned: true}
+privacy: {pseudonym_key: '$(openssl rand -hex 16)'}
 channels: {}
 YAML
 "$araldod" -c "$work/araldo.yaml" migrate >/dev/null

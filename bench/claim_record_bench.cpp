@@ -35,7 +35,7 @@ void queue(const std::string& dsn, int n) {
   for (int i = 0; i < n; ++i) {
     subscribers.push_back({"39333" + std::to_string(1'000'000 + i), "it", "2026-11-01T09:00:00Z"});
   }
-  store::upsert_subscribers(c, "wa", subscribers, "bench");
+  store::upsert_subscribers(c, "wa", subscribers, "bench", test_support::test_pseudonyms);
   const auto a = bench::flood_alert();
   store::SubscriberFanout fanout{"wa", "whatsapp", {}, {}};
   fanout.fallback = {{"it", R"({"name":"allerta","language":"it","parameters":["a","b","c"]})"}};
@@ -71,7 +71,7 @@ WorkerTotals work(const std::string& dsn, const std::string& owner, int batch) {
       records.push_back(std::move(r));
     }
     started = Clock::now();
-    store::record_attempts(c, owner, records);
+    store::record_attempts(c, owner, records, test_support::test_pseudonyms);
     t.record_s += seconds_since(started);
     t.done += static_cast<long long>(claimed.size());
   }

@@ -59,7 +59,8 @@ int main() {
 
   const auto config = std::string("/tmp/araldo-bench-") + std::to_string(getpid()) + ".yaml";
   std::ofstream(config)
-      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\ndatabase: {url: '"
+      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\nprivacy: {pseudonym_key: "
+         "bench-pseudonym-key-0123}\ndatabase: {url: '"
       << db.dsn() << "', pool_size: 8}\nhttp: {threads: 8}\nchannels:\n  tg:\n"
       << "    type: telegram\n    base_url: " << emulator_url << "\n    bot_token: '" << token
       << "'\n    chats: ['@allerta_comune', '-1001234567890']\n"

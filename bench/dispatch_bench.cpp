@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
                                ? "{per_minute: 6000000, burst: 100}"
                                : "{per_minute: " + std::to_string(allowed * 60) + ", burst: 10}";
   std::ofstream(config)
-      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\ndatabase: {url: '"
+      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\nprivacy: {pseudonym_key: "
+         "bench-pseudonym-key-0123}\ndatabase: {url: '"
       << db.dsn() << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
       << "    type: whatsapp\n    base_url: " << emulator_url
       << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"

@@ -25,6 +25,7 @@ psql=(psql -h 127.0.0.1 -p "$port" -U postgres -qAt)
 cat >"$work/araldo.yaml" <<YAML
 database: {url: 'host=127.0.0.1 port=$port user=postgres dbname=export_bench'}
 audit: {unsigned: true}
+privacy: {pseudonym_key: '$(openssl rand -hex 16)'}
 listen: 127.0.0.1:$http_port
 channels: {}
 YAML

@@ -31,7 +31,7 @@ int main() {
                              "2026-11-01T09:00:00+01:00"});
     }
     auto t = Clock::now();
-    store::upsert_subscribers(c, "wa", subscribers, "bench");
+    store::upsert_subscribers(c, "wa", subscribers, "bench", test_support::test_pseudonyms);
     const double import_ms = ms_since(t);
 
     const auto a = bench::flood_alert();

@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
 
   const auto config = "/tmp/araldo-receipts-bench-" + std::to_string(getpid()) + ".yaml";
   std::ofstream(config)
-      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\ndatabase: {url: '"
+      << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\nprivacy: {pseudonym_key: "
+         "bench-pseudonym-key-0123}\ndatabase: {url: '"
       << db.dsn() << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
       << "    type: whatsapp\n    base_url: " << emulator_url
       << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"

@@ -39,6 +39,7 @@ log_level: warn
 http: {threads: 64}
 database: {url: 'host=127.0.0.1 port=$pg_port user=postgres dbname=sealing_bench', pool_size: 16}
 audit: {signing_key: '$(openssl rand -hex 32)'}
+privacy: {pseudonym_key: '$(openssl rand -hex 16)'}
 channels:
   telegram: {type: telegram, base_url: 'http://127.0.0.1:18081', bot_token: '\${TELEGRAM_TOKEN}',
              chats: ['@allerta_comune'], rate_limit: {per_minute: 6000000, burst: 1000}}

@@ -28,6 +28,9 @@ struct Outcome {
   // The target has a new address (a Telegram group that became a supergroup): send
   // there, now, and keep the new address.
   std::optional<std::string> moved_to;
+  // The person behind the target ended the contact (blocked the bot, deleted the
+  // account): a subscriber there is unsubscribed, as if they had written STOP.
+  bool recipient_left = false;
 
   static Outcome delivered(std::string platform_id);
   static Outcome retry_after(std::chrono::seconds wait, Scope scope, std::string reason);

@@ -22,6 +22,7 @@
 #include "daemon/store/database.hpp"
 #include "daemon/store/migrator.hpp"
 #include "daemon/store/pg_delivery_queue.hpp"
+#include "daemon/text/digest.hpp"
 #include "daemon/workers.hpp"
 
 namespace araldo {
@@ -43,11 +44,19 @@ int serve(config::Config& cfg) {
   render::Renderer renderer(cfg.templates_dir);
   for (const auto& channel : cfg.channels.all()) renderer.check(*channel);
 
+  // Citizens by pseudonym. Without a configured key no channel takes subscribers
+  // (app_config requires one then), so no pseudonym is ever stored: a key of this process
+  // serves.
+  const privacy::Pseudonyms pseudonyms(cfg.privacy.pseudonym_key
+                                           ? *cfg.privacy.pseudonym_key
+                                           : config::Secret(text::random_hex(32)));
+
   // Sending: the dispatcher, and what it reports to /metrics.
   metrics::Registry metrics;
   metrics::describe_all(metrics);
   dispatch::Dispatcher dispatcher(
-      cfg.dispatch, std::make_unique<store::PgDeliveryQueue>(cfg.database.url), cfg.channels);
+      cfg.dispatch, std::make_unique<store::PgDeliveryQueue>(cfg.database.url, pseudonyms),
+      cfg.channels);
   dispatcher.observe([&](const delivery::AttemptRecord& rec, const delivery::Recorded& recorded) {
     metrics::count_attempt(metrics, rec, recorded);
   });
@@ -60,7 +69,7 @@ int serve(config::Config& cfg) {
   intake::AlertIntake intake(db, cfg.channels, renderer, cfg.alerts.defaults, new_work,
                              cfg.alerts.commit, cfg.alerts.approval);
   intake::Corrections corrections(db, cfg.channels, renderer, intake);
-  inbound::InboundWorker inbound_worker(db, cfg.channels, metrics);
+  inbound::InboundWorker inbound_worker(db, cfg.channels, metrics, pseudonyms);
   const auto new_inbound = [&] { inbound_worker.notify(); };
   inbound::RefusalTally webhook_refusals(db);
   inbound::WebhookApi webhooks(db, cfg.channels, metrics, webhook_refusals, cfg.replay_window,
@@ -80,7 +89,7 @@ int serve(config::Config& cfg) {
       db, api::CursorCodec(api::cursor_secret(signing_key ? &*signing_key : nullptr)));
   api::AuditApi audit_api(cfg.database.url);
   api::ExportApi exports(cfg.database.url, db);
-  api::SubscribersApi subscribers(db, cfg.channels);
+  api::SubscribersApi subscribers(db, cfg.channels, pseudonyms);
   api::KeysApi keys(db);
   api::SchedulesApi schedules(db, intake);
   api::ArchiveApi archive(db, cfg.alerts.defaults.public_url);

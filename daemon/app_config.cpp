@@ -5,6 +5,7 @@
 #include "daemon/audit/audit_settings.hpp"
 #include "daemon/dispatch/dispatch_settings.hpp"
 #include "daemon/intake/intake_settings.hpp"
+#include "daemon/privacy/privacy_settings.hpp"
 #include "daemon/schedule/schedule_settings.hpp"
 #include "daemon/store/database_settings.hpp"
 
@@ -71,6 +72,12 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
     auto section = chans.section(name);
     c.channels.add(registry.create(name, section));
   }
+  std::optional<std::string> takes_subscribers;
+  for (const auto& channel : c.channels.all()) {
+    if (channel->subscribers() && !takes_subscribers) takes_subscribers = channel->name();
+  }
+  auto privacy_section = top.section("privacy");
+  c.privacy = privacy::read_privacy_settings(privacy_section, takes_subscribers);
   top.reject_unknown_keys();
   return c;
 }

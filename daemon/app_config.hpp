@@ -16,6 +16,7 @@
 #include "daemon/http/http_server.hpp"
 #include "daemon/inbound/replay_window.hpp"
 #include "daemon/intake/intake_settings.hpp"
+#include "daemon/privacy/privacy_settings.hpp"
 #include "daemon/schedule/schedule_runner.hpp"
 #include "daemon/store/database_settings.hpp"
 
@@ -29,6 +30,7 @@ struct Config {
   intake::IntakeSettings alerts;
   schedule::RunnerOptions schedules;
   inbound::ReplayWindow replay_window;  // inbound: {replay_window_days}
+  privacy::PrivacySettings privacy;
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";
   channels::ChannelSet channels;

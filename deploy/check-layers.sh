@@ -14,7 +14,7 @@ if [[ -n "$leaks" ]]; then
 fi
 
 # Lowest first.
-order=(text http config model channels delivery store audit render cap dispatch intake
+order=(text http config model privacy channels delivery store audit render cap dispatch intake
   schedule metrics api inbound console ctl)
 declare -A rank
 for i in "${!order[@]}"; do rank[${order[$i]}]=$i; done

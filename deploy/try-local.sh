@@ -38,6 +38,10 @@ export ARALDO_DATABASE_URL="host=127.0.0.1 port=$pg_port user=postgres dbname=ar
 if [ ! -s "$var/audit-key" ]; then (umask 077 && openssl rand -hex 32 >"$var/audit-key"); fi
 ARALDO_AUDIT_KEY=$(cat "$var/audit-key")
 export ARALDO_AUDIT_KEY
+# The key of citizens' pseudonyms in the audit log: made once, kept for good.
+if [ ! -s "$var/pseudonym-key" ]; then (umask 077 && openssl rand -hex 16 >"$var/pseudonym-key"); fi
+ARALDO_PSEUDONYM_KEY=$(cat "$var/pseudonym-key")
+export ARALDO_PSEUDONYM_KEY
 sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   deploy/araldo.local.yaml >"$var/araldo.yaml"
 

@@ -51,9 +51,10 @@ struct Receipt {
 struct SubscriptionChange {
   std::string address;  // the citizen's number or chat id
   bool subscribe = false;
-  std::string language;  // with subscribe: the language they chose
-  long long at = 0;      // when they asked (Unix seconds): the consent or withdrawal time
-  std::string evidence;  // what they wrote, or "blocked the bot"
+  std::string language;       // with subscribe: the language they chose
+  long long at = 0;           // when they asked (Unix seconds): the consent or withdrawal time
+  std::string evidence;       // what they wrote, or "blocked the bot"
+  std::string kind = "stop";  // with a withdrawal: "stop" (they wrote it) or "blocked"
   std::optional<std::string> confirmation;  // text to answer them with, if any
   // The same text in other languages: leaving is confirmed in the language the citizen
   // subscribed in, when that is one of these.
@@ -61,11 +62,20 @@ struct SubscriptionChange {
   long long answer_by = 0;  // Unix seconds after which a free-form answer is refused (0: never)
 };
 
+// A citizen stopping or resuming non-emergency messages while staying subscribed to
+// alerts (WhatsApp's marketing opt-out, `user_preferences`): scheduled notices skip them.
+struct NoticePreference {
+  std::string address;
+  bool stop = false;  // false: resume
+  long long at = 0;   // Unix seconds, as the platform stamped it
+  std::string evidence;
+};
+
 struct Ignored {
   std::string why;
 };
 
-using InboundMeaning = std::variant<Receipt, SubscriptionChange, Ignored>;
+using InboundMeaning = std::variant<Receipt, SubscriptionChange, NoticePreference, Ignored>;
 
 // The answer to a webhook verification handshake (WhatsApp's GET with hub.challenge).
 struct HandshakeAnswer {

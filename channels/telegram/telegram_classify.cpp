@@ -96,6 +96,13 @@ Outcome classify_answer(const Answer& answer) {
                               ": update the channel's chats)");
   }
   if (reply.status >= 500) return Outcome::transient(what);
+  if (reply.status == 403 &&
+      (r.description.find("bot was blocked by the user") != std::string::npos ||
+       r.description.find("user is deactivated") != std::string::npos)) {
+    auto o = Outcome::permanent(what);
+    o.recipient_left = true;
+    return o;
+  }
   if (reply.status >= 400) return Outcome::permanent(what);
   return Outcome::transient(what + " (unexpected status)");
 }

@@ -152,6 +152,7 @@ class TelegramInbound final : public Inbound {
     change.address = std::to_string(*chat);
     change.at = int_at(m, {"date"}).value_or(0);
     change.evidence = "blocked the bot";
+    change.kind = "blocked";
     return change;  // no answer: a blocked bot cannot write
   }
 

@@ -73,7 +73,8 @@ class WhatsAppInbound final : public Inbound {
       const auto* changes = json_at(entry, {"changes"});
       if (!changes || !changes->is_array()) continue;
       for (const auto& change : changes->as_array()) {
-        if (json_string(change, {"field"}) != "messages") continue;
+        const auto field = json_string(change, {"field"});
+        if (field != "messages" && field != "user_preferences") continue;
         const auto* value = json_at(change, {"value"});
         if (!value) continue;
         if (json_string(*value, {"metadata", "phone_number_id"}) != config_.phone_number_id) {
@@ -92,6 +93,24 @@ class WhatsAppInbound final : public Inbound {
                              boost::json::serialize(s),
                              {},
                              stamp_of(json_string(s, {"timestamp"}))});
+          }
+        }
+        if (const auto* preferences = json_at(*value, {"user_preferences"});
+            preferences && preferences->is_array()) {
+          for (const auto& p : preferences->as_array()) {
+            const auto who = json_string(p, {"wa_id"});
+            const auto said = json_string(p, {"value"});
+            if (who.empty() || said.empty()) {
+              return Refusal{400, "malformed", "a user preference has no wa_id or no value"};
+            }
+            const auto stamp = json_at(p, {"timestamp"});
+            const auto at = stamp && stamp->is_int64() ? std::to_string(stamp->as_int64())
+                                                       : json_string(p, {"timestamp"});
+            items.push_back({"preference",
+                             who + ":" + at + ":" + said,
+                             boost::json::serialize(p),
+                             {},
+                             stamp_of(at)});
           }
         }
         if (const auto* messages = json_at(*value, {"messages"});
@@ -117,6 +136,7 @@ class WhatsAppInbound final : public Inbound {
     if (ec) return Ignored{"not JSON"};
     if (item.kind == "status") return receipt(v);
     if (item.kind == "message") return message(v);
+    if (item.kind == "preference") return preference(v);
     return Ignored{"unknown kind " + item.kind};
   }
 
@@ -147,6 +167,27 @@ class WhatsAppInbound final : public Inbound {
       }
     }
     return r;
+  }
+
+  // Only the marketing category concerns Araldo's scheduled notices; alerts are sent
+  // under the subscription the citizen gave, which only STOP ends.
+  InboundMeaning preference(const boost::json::value& p) const {
+    static const std::regex e164("[1-9][0-9]{6,14}");
+    NoticePreference n;
+    n.address = json_string(p, {"wa_id"});
+    if (!std::regex_match(n.address, e164)) return Ignored{"the wa_id is not a phone number"};
+    if (json_string(p, {"category"}) != "marketing_messages") {
+      return Ignored{"a preference of category '" + json_string(p, {"category"}) + "'"};
+    }
+    const auto value = json_string(p, {"value"});
+    if (value != "stop" && value != "resume") return Ignored{"a preference '" + value + "'"};
+    n.stop = value == "stop";
+    const auto* stamp = json_at(p, {"timestamp"});
+    n.at =
+        stamp && stamp->is_int64() ? stamp->as_int64() : number_of(json_string(p, {"timestamp"}));
+    n.evidence = json_string(p, {"detail"});
+    if (n.evidence.empty()) n.evidence = "marketing_messages: " + value;
+    return n;
   }
 
   InboundMeaning message(const boost::json::value& m) const {

@@ -134,7 +134,7 @@ SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_r
       continue;
     }
     store::Subscriber s{record.fields[columns["address"]], record.fields[columns["language"]],
-                        record.fields[columns["consent_at"]]};
+                        record.fields[columns["consent_at"]], record.line};
     auto problems = check(s);
     for (auto& [field, detail] : problems) errors.push_back({at, field + ": " + detail});
     if (!problems.empty()) continue;

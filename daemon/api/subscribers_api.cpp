@@ -30,6 +30,25 @@ std::optional<Problem> reject_channel(const channels::ChannelSet& set, const std
   return std::nullopt;
 }
 
+// Each refused subscriber, where it was given: the CSV line, or the JSON body's address.
+std::optional<http::Response> refused_opt_outs(const store::UpsertResult& r,
+                                               const std::vector<store::Subscriber>& given) {
+  if (r.refused.empty()) return std::nullopt;
+  std::vector<http::FieldError> errors;
+  for (const auto& o : r.refused) {
+    const auto& s = given.at(o.index);
+    const auto how = o.kind == "stop"      ? "the citizen wrote the opt-out word"
+                     : o.kind == "blocked" ? "the citizen blocked the channel"
+                     : o.kind == "admin"   ? "an admin removed the subscriber"
+                                           : "the citizen's data was erased";
+    errors.push_back({s.line ? "/line/" + std::to_string(s.line) : "/consent_at",
+                      "opted out on " + o.opted_out_at + " (" + how +
+                          "): subscribing again needs a consent_at later than that, given by "
+                          "the citizen (README, \"Consent\")"});
+  }
+  return http::unprocessable(std::move(errors), "Some subscribers opted out").to_response();
+}
+
 http::Response upserted(const store::UpsertResult& r, int status) {
   return http::Response::json(status, boost::json::serialize(boost::json::object{
                                           {"added", r.added}, {"updated", r.updated}}));
@@ -37,8 +56,9 @@ http::Response upserted(const store::UpsertResult& r, int status) {
 
 }  // namespace
 
-SubscribersApi::SubscribersApi(store::Database& db, const channels::ChannelSet& channels)
-    : db_(db), channels_(channels) {}
+SubscribersApi::SubscribersApi(store::Database& db, const channels::ChannelSet& channels,
+                               const privacy::Pseudonyms& pseudonyms)
+    : db_(db), channels_(channels), pseudonyms_(pseudonyms) {}
 
 http::Response SubscribersApi::count(const Call& call) const {
   const auto& channel = call.params.at("channel");
@@ -68,7 +88,9 @@ http::Response SubscribersApi::add(const Call& call) const {
     return http::unprocessable(std::move(*errors), "The subscribers are not valid").to_response();
   }
   const auto& subscribers = std::get<std::vector<store::Subscriber>>(read);
-  const auto result = store::upsert_subscribers(db_, channel, subscribers, call.caller.name);
+  const auto result =
+      store::upsert_subscribers(db_, channel, subscribers, call.caller.name, pseudonyms_);
+  if (auto refused = refused_opt_outs(result, subscribers)) return std::move(*refused);
   return upserted(result, result.added ? 201 : 200);
 }
 
@@ -87,7 +109,8 @@ http::Response SubscribersApi::import(const Call& call) const {
         .to_response();
   }
   const auto& actor = call.caller.name;
-  const auto result = store::upsert_subscribers(db_, channel, subscribers, actor);
+  const auto result = store::upsert_subscribers(db_, channel, subscribers, actor, pseudonyms_);
+  if (auto refused = refused_opt_outs(result, subscribers)) return std::move(*refused);
   spdlog::info("event=subscribers.imported channel={} actor={} added={} updated={}", channel, actor,
                result.added, result.updated);
   return upserted(result, 200);
@@ -103,7 +126,8 @@ http::Response SubscribersApi::remove(const Call& call) const {
                              {http::in_parameter("address", "digits only, e.g. 393331234567")})
         .to_response();
   }
-  const bool removed = store::remove_subscriber(db_, channel, *phone, call.caller.name);
+  const bool removed =
+      store::remove_subscriber(db_, channel, *phone, call.caller.name, pseudonyms_);
   if (!removed) {
     return http::not_found(*phone + " is not subscribed to '" + channel + "'").to_response();
   }

@@ -4,15 +4,18 @@
 //   POST   /v1/channels/{channel}/subscribers            add one (JSON), or update it
 //   POST   /v1/channels/{channel}/subscribers/import     add or update many (text/csv)
 //   DELETE /v1/channels/{channel}/subscribers/{address}  remove one
+// An address that opted out is refused unless it brings a later consent (store/consent).
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
 
 class SubscribersApi {
  public:
-  SubscribersApi(store::Database& db, const channels::ChannelSet& channels);
+  SubscribersApi(store::Database& db, const channels::ChannelSet& channels,
+                 const privacy::Pseudonyms& pseudonyms);
 
   // {channel}, and {address} for remove.
   http::Response count(const Call& call) const;
@@ -25,6 +28,7 @@ class SubscribersApi {
  private:
   store::Database& db_;
   const channels::ChannelSet& channels_;
+  const privacy::Pseudonyms& pseudonyms_;
 };
 
 }  // namespace araldo::api

@@ -29,6 +29,9 @@ struct Effects {
     std::string from, to, taken_reason;
   };
   std::optional<Move> move;
+  // The recipient ended the contact: a subscriber at this target is unsubscribed (an
+  // opt-out of kind "blocked", with `reason` as its evidence).
+  bool recipient_left = false;
   // The dispatcher should claim this channel again at once.
   bool wake_channel = false;
 };

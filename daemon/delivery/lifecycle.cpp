@@ -155,6 +155,7 @@ Effects plan(const ClaimedDelivery& d, const channels::Outcome& outcome, const R
       }
       e.audit_kind = "delivery.failed";
       e.withhold_later_parts = d.part < d.parts;
+      e.recipient_left = outcome.recipient_left;
       break;
     default:
       e.next_state = State::retrying;

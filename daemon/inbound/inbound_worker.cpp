@@ -7,8 +7,9 @@
 namespace araldo::inbound {
 
 InboundWorker::InboundWorker(store::Database& db, const channels::ChannelSet& channels,
-                             metrics::Registry& metrics, WorkerOptions options)
-    : db_(db), channels_(channels), metrics_(metrics), options_(options) {}
+                             metrics::Registry& metrics, const privacy::Pseudonyms& pseudonyms,
+                             WorkerOptions options)
+    : db_(db), channels_(channels), metrics_(metrics), pseudonyms_(pseudonyms), options_(options) {}
 
 void InboundWorker::notify() {
   {
@@ -27,7 +28,7 @@ long long InboundWorker::run_once() {
         if (!c || !c->inbound()) return std::nullopt;
         return c->inbound()->interpret(item);
       },
-      options_.unmatched_retry, options_.unmatched_give_up);
+      options_.unmatched_retry, options_.unmatched_give_up, pseudonyms_);
   for (const auto& [kind, outcome] : batch.outcomes) {
     metrics_.inc("araldo_inbound_items_processed_total", {{"kind", kind}, {"outcome", outcome}});
   }
@@ -43,7 +44,7 @@ void InboundWorker::answer(const store::PendingAnswer& a) {
                        .count();
   if (a.answer_by > 0 && now > a.answer_by) {
     // WhatsApp refuses free-form text 24 h after the citizen wrote (131047).
-    store::audit_answer(db_, a, "skipped", "the platform's reply window has closed");
+    store::audit_answer(db_, a, "skipped", "the platform's reply window has closed", pseudonyms_);
     return;
   }
   const auto outcome =
@@ -57,7 +58,7 @@ void InboundWorker::answer(const store::PendingAnswer& a) {
                  channels::to_string(outcome.kind), outcome.reason);
   }
   store::audit_answer(db_, a, std::string(channels::to_string(outcome.kind)),
-                      ok ? outcome.platform_id : outcome.reason);
+                      ok ? outcome.platform_id : outcome.reason, pseudonyms_);
 }
 
 void InboundWorker::run(std::stop_token stop) {

@@ -23,7 +23,8 @@ struct WorkerOptions {
 class InboundWorker {
  public:
   InboundWorker(store::Database& db, const channels::ChannelSet& channels,
-                metrics::Registry& metrics, WorkerOptions options = {});
+                metrics::Registry& metrics, const privacy::Pseudonyms& pseudonyms,
+                WorkerOptions options = {});
 
   void notify();  // items were stored: look now
   void run(std::stop_token stop);
@@ -36,6 +37,7 @@ class InboundWorker {
   store::Database& db_;
   const channels::ChannelSet& channels_;
   metrics::Registry& metrics_;
+  const privacy::Pseudonyms& pseudonyms_;
   WorkerOptions options_;
   std::mutex mutex_;
   std::condition_variable_any wake_;

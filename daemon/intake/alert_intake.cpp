@@ -190,7 +190,8 @@ std::variant<store::NewAlert, Problem> AlertIntake::prepare(
 }
 
 IntakeResult AlertIntake::accept(std::string_view body, const std::string& actor,
-                                 const std::optional<std::string>& idempotency_key) const {
+                                 const std::optional<std::string>& idempotency_key,
+                                 bool notice) const {
   std::optional<store::IdempotencyKey> idempotency;
   if (idempotency_key) {
     idempotency = store::IdempotencyKey{*idempotency_key, text::sha256_hex(body)};
@@ -203,6 +204,7 @@ IntakeResult AlertIntake::accept(std::string_view body, const std::string& actor
   if (auto* p = std::get_if<Problem>(&prepared)) return *p;
   auto& submitted = std::get<store::NewAlert>(prepared);
   submitted.idempotency = idempotency;
+  submitted.notice = notice;
   return submit(submitted);
 }
 

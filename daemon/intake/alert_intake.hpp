@@ -63,9 +63,10 @@ class AlertIntake {
   IntakeResult submit(store::NewAlert& submitted) const;
 
   // Parses, prepares and writes `body`; with a key, a repeat of the same body is answered
-  // with the first alert, and another body with a 409 problem.
+  // with the first alert, and another body with a 409 problem. `notice`: a scheduled
+  // notice (store::NewAlert::notice).
   IntakeResult accept(std::string_view body, const std::string& actor,
-                      const std::optional<std::string>& idempotency_key) const;
+                      const std::optional<std::string>& idempotency_key, bool notice = false) const;
 
  private:
   std::optional<IntakeResult> replay(const std::string& actor,

@@ -115,7 +115,7 @@ int ScheduleRunner::handle(const store::DueSchedule& due, Instant now) {
     }
     const long long late = epoch(now) - occurrence;
     const std::string key = "schedule:" + due.id + ":" + std::to_string(occurrence);
-    auto result = intake_.accept(due.alert_body, due.owner, key);
+    auto result = intake_.accept(due.alert_body, due.owner, key, /*notice=*/true);
     if (auto* accepted = std::get_if<intake::Accepted>(&result)) {
       store::finish_occurrence(db_, due.id, occurrence, "sent", accepted->alert.id, "", late);
       spdlog::info("event=schedule.fired schedule_id={} occurrence={} alert_id={} late_s={}",

@@ -87,14 +87,16 @@ const std::string insert_batch_sql =
     " RETURNING alert_id),"
     " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
     "   channel text, channel_type text, priority int, key text, language text, part int,"
-    "   parts int, text text, send_at timestamptz, held boolean)),"
-    " f AS (SELECT DISTINCT alert_id, channel FROM r),"
+    "   parts int, text text, send_at timestamptz, held boolean, notice boolean)),"
+    " f AS (SELECT DISTINCT alert_id, channel, notice FROM r),"
     " s AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
     "   parts, priority, rendered_text, next_attempt_at)"
     " SELECT r.alert_id, r.channel, r.channel_type, s.address, r.language, r.part, r.parts,"
     "   r.priority, r.text, " +
     first_part_due +
     " FROM f JOIN subscribers s ON s.channel = f.channel"
+    // A scheduled notice skips who opted out of non-emergency messages on the platform.
+    "  AND NOT (f.notice AND s.notices_stopped_at IS NOT NULL)"
     " JOIN r ON r.alert_id = f.alert_id AND r.channel = f.channel"
     "  AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = f.alert_id"
     "    AND k.channel = f.channel AND k.key = s.language) THEN s.language ELSE '' END"
@@ -221,7 +223,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                                  {"parts", parts.size()},
                                  {"text", parts[p].text},
                                  {"send_at", send_at},
-                                 {"held", held}});
+                                 {"held", held},
+                                 {"notice", n.notice}});
         }
       };
       for (const auto& [language, parts] : f.by_language) add(language, parts);

@@ -94,6 +94,9 @@ struct NewAlert {
   // Set: held for a second operator's approval until then (a CAP datetime); nothing due.
   std::optional<std::string> approval_expires_at;
   std::string id;  // chosen before rendering (its public page is in the texts); empty: new
+  // A scheduled notice, not an emergency: subscribers who stopped non-emergency messages
+  // on the platform (WhatsApp's marketing opt-out) are skipped.
+  bool notice = false;
 };
 
 // What became of one alert of a batch: accepted, or refused on its own.

@@ -8,6 +8,7 @@
 #include "daemon/delivery/lifecycle.hpp"
 #include "daemon/delivery/storable.hpp"
 #include "daemon/store/audit_writer.hpp"
+#include "daemon/store/consent.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
@@ -240,7 +241,7 @@ void move_target(pqxx::work& tx, const delivery::AttemptRecord& rec,
 
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
                                   const std::vector<delivery::AttemptRecord>& records,
-                                  bool* of_cancelled_alert) {
+                                  const privacy::Pseudonyms& pseudonyms, bool* of_cancelled_alert) {
   // A fixed number of statements per batch, whatever its size: the outcome updates, the
   // audit events and the parts made due are each one set-based statement. Only a moved
   // target or a failed part of a thread adds one statement for itself.
@@ -303,6 +304,7 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
   std::vector<AuditEvent> events;
   events.reserve(records.size() * 2);
   boost::json::array next_parts;
+  std::vector<const delivery::AttemptRecord*> recipients_left;
   for (const auto& rec : records) {
     const auto& e = rec.effects;
     const auto found = next_attempt_at.find(rec.delivery_id);
@@ -351,8 +353,21 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
                                                {"part", rec.part + 1}});
     }
     if (e.withhold_later_parts) withhold_later_parts(tx, rec);
+    if (e.recipient_left) recipients_left.push_back(&rec);
   }
   append_audit_events(tx, events);
+  for (const auto* rec : recipients_left) {
+    // Only a subscriber is unsubscribed; a chat from the configuration stays there.
+    if (tx.exec_params("SELECT 1 FROM subscribers WHERE channel = $1 AND address = $2",
+                       rec->channel, rec->target)
+            .empty()) {
+      continue;
+    }
+    opt_out(tx,
+            {rec->channel, rec->target, 0, rec->effects.reason, system_actor,
+             boost::json::object{{"delivery_id", rec->delivery_id}}},
+            "blocked", pseudonyms);
+  }
   if (!next_parts.empty()) {
     // A delivered part makes the next one due.
     tx.exec_params0(

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/delivery/delivery_records.hpp"
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"  // pqxx::connection
 
 namespace araldo::store {
@@ -42,8 +43,10 @@ delivery::PacedClaim claim_paced(
 // Returns, per record, whether its delivery row was updated.
 // `of_cancelled_alert`, when given, is set if a written record's alert was cancelled or
 // updated (only then can a correction be waiting for it: release_waiting_corrections).
+// A recipient who left (blocked the bot) is unsubscribed, audited by `pseudonyms`.
 std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& owner,
                                   const std::vector<delivery::AttemptRecord>& records,
+                                  const privacy::Pseudonyms& pseudonyms,
                                   bool* of_cancelled_alert = nullptr);
 
 // Writes what the database refused of `rec` instead: the delivery failed, the reason

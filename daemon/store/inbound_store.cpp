@@ -7,6 +7,7 @@
 #include "daemon/delivery/storable.hpp"
 #include "daemon/model/cap_datetime.hpp"
 #include "daemon/store/audit_writer.hpp"
+#include "daemon/store/consent.hpp"
 #include "daemon/store/pq.hpp"
 #include "daemon/text/digest.hpp"
 
@@ -88,32 +89,19 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
   return out;
 }
 
-// The outcome, and the language the citizen had subscribed in (when leaving).
+// The outcome (opted_in, opted_out, stale), and the language the citizen had subscribed
+// in (when leaving).
 std::pair<std::string, std::string> apply_subscription(pqxx::work& tx, const std::string& channel,
                                                        const channels::SubscriptionChange& c,
-                                                       const std::string& key) {
-  boost::json::object detail{
-      {"channel", channel}, {"address", c.address}, {"evidence", c.evidence}, {"key", key}};
-  if (c.at > 0) detail["platform_time"] = c.at;
+                                                       const std::string& key,
+                                                       const privacy::Pseudonyms& pseudonyms) {
+  ConsentChange change{channel, c.address, c.at, c.evidence, "citizen", {{"key", key}}};
   if (c.subscribe) {
-    // Consent is recorded with the time the citizen gave it, as the platform stamped it.
-    tx.exec_params(
-        "INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
-        " VALUES ($1, $2, $3, CASE WHEN $4::bigint > 0 THEN to_timestamp($4::bigint)"
-        "                          ELSE now() END, 'citizen')"
-        " ON CONFLICT (channel, address) DO UPDATE"
-        "   SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at",
-        channel, c.address, c.language, c.at);
-    detail["language"] = c.language;
-    append_audit_event(tx, {"citizen", "subscriber.opted_in", std::nullopt, std::nullopt, detail});
-    return {"opted_in", c.language};
+    const auto done = opt_in(tx, change, c.language, pseudonyms);
+    return {done.applied ? "opted_in" : "stale", c.language};
   }
-  const auto removed = tx.exec_params(
-      "DELETE FROM subscribers WHERE channel = $1 AND address = $2 RETURNING language", channel,
-      c.address);
-  detail["was_subscribed"] = !removed.empty();
-  append_audit_event(tx, {"citizen", "subscriber.opted_out", std::nullopt, std::nullopt, detail});
-  return {"opted_out", removed.empty() ? std::string() : removed[0][0].as<std::string>()};
+  const auto done = opt_out(tx, change, c.kind, pseudonyms);
+  return {done.applied ? "opted_out" : "stale", done.language};
 }
 
 }  // namespace
@@ -196,7 +184,7 @@ namespace {
 // One batch in one transaction; `selected` says how many items were due.
 ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& meaning,
                              std::chrono::seconds retry, std::chrono::seconds give_up,
-                             int& selected) {
+                             const privacy::Pseudonyms& pseudonyms, int& selected) {
   {
     ProcessedBatch out;
     pqxx::work tx(c);
@@ -241,13 +229,21 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                             {"key", item.key}});
         receipt_items[id] = {item.kind, age};
       } else if (const auto* s = std::get_if<channels::SubscriptionChange>(&*m)) {
-        const auto [applied, language] = apply_subscription(tx, channel, *s, item.key);
-        auto text = s->confirmation;
-        if (const auto it = s->confirmation_in.find(language); it != s->confirmation_in.end()) {
-          text = it->second;
+        const auto [applied, language] = apply_subscription(tx, channel, *s, item.key, pseudonyms);
+        // A stale change is not confirmed: the citizen's later word stands.
+        auto text = applied == "stale" ? std::nullopt : s->confirmation;
+        if (text) {
+          if (const auto it = s->confirmation_in.find(language); it != s->confirmation_in.end()) {
+            text = it->second;
+          }
         }
         if (text) out.answers.push_back({channel, s->address, *text, s->answer_by, item.key});
         finish(id, item.kind, applied);
+      } else if (const auto* n = std::get_if<channels::NoticePreference>(&*m)) {
+        finish(id, item.kind,
+               set_notice_preference(
+                   tx, {channel, n->address, n->at, n->evidence, "citizen", {{"key", item.key}}},
+                   n->stop, pseudonyms));
       } else {
         finish(id, item.kind, "ignored: " + std::get<channels::Ignored>(*m).why);
       }
@@ -307,11 +303,12 @@ void set_aside_refused(pqxx::connection& c, const std::string& refusal) {
 }  // namespace
 
 ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning,
-                               std::chrono::seconds retry, std::chrono::seconds give_up) {
+                               std::chrono::seconds retry, std::chrono::seconds give_up,
+                               const privacy::Pseudonyms& pseudonyms) {
   return db.with_connection([&](pqxx::connection& c) {
     int selected = 0;
     try {
-      return process_batch(c, limit, meaning, retry, give_up, selected);
+      return process_batch(c, limit, meaning, retry, give_up, pseudonyms, selected);
     } catch (const pqxx::sql_error& e) {
       if (!c.is_open() || !is_row_refusal(e)) throw;
     }
@@ -319,7 +316,7 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
     ProcessedBatch out;
     for (int i = 0; i < limit; ++i) {
       try {
-        auto one = process_batch(c, 1, meaning, retry, give_up, selected);
+        auto one = process_batch(c, 1, meaning, retry, give_up, pseudonyms, selected);
         if (selected == 0) break;
         out.processed += one.processed;
         for (auto& o : one.outcomes) out.outcomes.push_back(std::move(o));
@@ -336,14 +333,23 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
 }
 
 void audit_answer(Database& db, const PendingAnswer& answer, const std::string& outcome,
-                  const std::string& detail) {
+                  const std::string& detail, const privacy::Pseudonyms& pseudonyms) {
   db.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
+    const auto subscriber = pseudonym_for_audit(tx, answer.address, pseudonyms);
     boost::json::object d{{"channel", answer.channel},
-                          {"address", answer.address},
+                          {"subscriber", subscriber},
                           {"outcome", outcome},
                           {"key", answer.item_key}};
-    if (!detail.empty()) d["detail"] = detail;
+    if (!detail.empty()) {
+      // A platform's refusal may quote the number (WhatsApp's wa_id): the pseudonym instead.
+      auto said = detail;
+      for (auto at = said.find(answer.address); !answer.address.empty() && at != std::string::npos;
+           at = said.find(answer.address, at + subscriber.size())) {
+        said.replace(at, answer.address.size(), subscriber);
+      }
+      d["detail"] = said;
+    }
     append_audit_event(tx, {system_actor, "subscriber.answered", std::nullopt, std::nullopt, d});
     tx.commit();
   });

@@ -2,7 +2,8 @@
 // What the platforms tell Araldo, through the database: webhook bodies and their items
 // are stored before the platform gets its 200, then applied by whichever daemon claims
 // them (SKIP LOCKED), once each. Receipts update the delivery found by its platform id;
-// citizens' opt-ins and opt-outs change the subscribers table; all of it audited.
+// citizens' opt-ins and opt-outs follow the consent rules (store/consent.hpp); all of it
+// audited, citizens by pseudonym.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "channels/inbound/inbound.hpp"
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::store {
@@ -65,10 +67,11 @@ using MeaningOf = std::function<std::optional<channels::InboundMeaning>(
 // transaction. A receipt for an unknown platform id waits (`retry` at first, longer as it
 // ages) and is tried again until it is `give_up` old, then is kept as "unknown_message".
 ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning,
-                               std::chrono::seconds retry, std::chrono::seconds give_up);
+                               std::chrono::seconds retry, std::chrono::seconds give_up,
+                               const privacy::Pseudonyms& pseudonyms);
 
 // A confirmation's fate, for the audit log.
 void audit_answer(Database& db, const PendingAnswer& answer, const std::string& outcome,
-                  const std::string& detail);
+                  const std::string& detail, const privacy::Pseudonyms& pseudonyms);
 
 }  // namespace araldo::store

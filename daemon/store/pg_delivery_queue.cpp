@@ -29,7 +29,8 @@ struct PgDeliveryQueue::Listener {
   bool woken = false;
 };
 
-PgDeliveryQueue::PgDeliveryQueue(config::Secret dsn) : dsn_(std::move(dsn)) {}
+PgDeliveryQueue::PgDeliveryQueue(config::Secret dsn, const privacy::Pseudonyms& pseudonyms)
+    : dsn_(std::move(dsn)), pseudonyms_(pseudonyms) {}
 PgDeliveryQueue::~PgDeliveryQueue() = default;
 
 // Runs fn(connection), translating libpqxx's errors into the queue's two kinds.
@@ -137,12 +138,12 @@ namespace {
 void record_isolating(pqxx::connection& c, const std::string& owner,
                       const std::vector<delivery::AttemptRecord>& records, std::size_t first,
                       std::size_t last, std::vector<delivery::Recorded>& out,
-                      bool& of_cancelled_alert) {
+                      const privacy::Pseudonyms& pseudonyms, bool& of_cancelled_alert) {
   if (first >= last) return;
   try {
     const std::vector<delivery::AttemptRecord> batch(records.begin() + first,
                                                      records.begin() + last);
-    const auto written = record_attempts(c, owner, batch, &of_cancelled_alert);
+    const auto written = record_attempts(c, owner, batch, pseudonyms, &of_cancelled_alert);
     for (std::size_t i = 0; i < written.size(); ++i) out[first + i].written = written[i];
     return;
   } catch (const pqxx::sql_error& e) {
@@ -154,8 +155,8 @@ void record_isolating(pqxx::connection& c, const std::string& owner,
     }
   }
   const auto middle = first + (last - first) / 2;
-  record_isolating(c, owner, records, first, middle, out, of_cancelled_alert);
-  record_isolating(c, owner, records, middle, last, out, of_cancelled_alert);
+  record_isolating(c, owner, records, first, middle, out, pseudonyms, of_cancelled_alert);
+  record_isolating(c, owner, records, middle, last, out, pseudonyms, of_cancelled_alert);
 }
 
 }  // namespace
@@ -165,7 +166,7 @@ std::vector<delivery::Recorded> PgDeliveryQueue::record(
   return run([&](pqxx::connection& c) {
     std::vector<delivery::Recorded> out(records.size());
     bool of_cancelled_alert = false;
-    record_isolating(c, owner, records, 0, records.size(), out, of_cancelled_alert);
+    record_isolating(c, owner, records, 0, records.size(), out, pseudonyms_, of_cancelled_alert);
     // Corrections wait only for posts of a cancelled or updated alert.
     if (of_cancelled_alert) release_corrections(c);
     return out;

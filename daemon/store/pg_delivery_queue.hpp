@@ -8,13 +8,14 @@
 
 #include "daemon/config/secret.hpp"
 #include "daemon/delivery/delivery_queue.hpp"
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"  // pqxx::connection
 
 namespace araldo::store {
 
 class PgDeliveryQueue final : public delivery::DeliveryQueue {
  public:
-  explicit PgDeliveryQueue(config::Secret dsn);
+  PgDeliveryQueue(config::Secret dsn, const privacy::Pseudonyms& pseudonyms);
   ~PgDeliveryQueue() override;
 
   void open() override;
@@ -46,6 +47,7 @@ class PgDeliveryQueue final : public delivery::DeliveryQueue {
   auto run(Fn&& fn);
 
   config::Secret dsn_;
+  const privacy::Pseudonyms& pseudonyms_;
   std::unique_ptr<Listener> listener_;
   int refused_rows_ = 0;            // by claims and sweeps (records report their own)
   std::vector<std::string> woken_;  // channels whose corrections were released

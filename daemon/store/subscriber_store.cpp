@@ -3,41 +3,78 @@
 #include <boost/json.hpp>
 
 #include "daemon/store/audit_writer.hpp"
+#include "daemon/store/consent.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 
 UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
-                                const std::string& actor) {
-  boost::json::array rows;
-  for (const auto& s : subscribers) {
-    rows.push_back(
-        {{"address", s.address}, {"language", s.language}, {"consent_at", s.consent_at}});
-  }
+                                const std::string& actor, const privacy::Pseudonyms& pseudonyms) {
   pqxx::work tx(conn);
+  lock_for_import(tx);
+  // An erased address's opt-out is kept under its pseudonym only: the rows' pseudonyms are
+  // needed only when the channel has one.
+  const bool erased_any = tx.exec_params1(
+                                "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE channel = $1"
+                                "                  AND kind = 'erasure')",
+                                channel)[0]
+                              .as<bool>();
+  boost::json::array rows;
+  for (std::size_t n = 0; n < subscribers.size(); ++n) {
+    const auto& s = subscribers[n];
+    rows.push_back({{"n", n},
+                    {"address", s.address},
+                    {"pseudonym", erased_any ? boost::json::value(pseudonyms.of(s.address))
+                                             : boost::json::value(nullptr)},
+                    {"language", s.language},
+                    {"consent_at", s.consent_at}});
+  }
+  const auto json = boost::json::serialize(rows);
+  static const std::string input =
+      "jsonb_to_recordset($2::jsonb) AS i(n bigint, address text, pseudonym text, language text,"
+      "                                   consent_at timestamptz)";
+  UpsertResult result;
   pqxx::row r;
   try {
+    // A withdrawal at or after the consent the row brings wins: the row is refused.
+    for (const auto& row : tx.exec_params(
+             "SELECT i.n, to_json(o.opted_out_at)#>>'{}', o.kind FROM " + input +
+                 " JOIN opt_outs o ON o.channel = $1 AND o.address IN (i.address, i.pseudonym)"
+                 "   AND o.opted_out_at >= i.consent_at ORDER BY i.n LIMIT 50",
+             channel, json)) {
+      result.refused.push_back(
+          {row[0].as<std::size_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    }
+    if (!result.refused.empty()) return result;  // rolled back: nothing written
     r = tx.exec_params1(
         "WITH upserted AS ("
         "  INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
-        "  SELECT $1, i.address, i.language, i.consent_at, $3"
-        "    FROM jsonb_to_recordset($2::jsonb) AS i(address text, language text,"
-        "                                            consent_at timestamptz)"
-        "  ON CONFLICT (channel, address) DO UPDATE"
-        "    SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at"
-        "  RETURNING (xmax = 0) AS inserted)"
-        " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
-        "   FROM upserted",
-        channel, boost::json::serialize(rows), actor);
+        "  SELECT $1, i.address, i.language, i.consent_at, $3 FROM " +
+            input +
+            "  ON CONFLICT (channel, address) DO UPDATE"
+            "    SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at"
+            "  RETURNING (xmax = 0) AS inserted),"
+            // What is left matching is older than the consent given: it ends.
+            " ended AS (DELETE FROM opt_outs o USING " +
+            input +
+            "  WHERE o.channel = $1 AND o.address IN (i.address, i.pseudonym) RETURNING 1)"
+            " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
+            "   (SELECT count(*) FROM ended) FROM upserted",
+        channel, json, actor);
   } catch (const pqxx::data_exception& e) {
     throw ValueRefused(e.what());
   }
-  UpsertResult result{r[0].as<long long>(), r[1].as<long long>()};
+  result.added = r[0].as<long long>();
+  result.updated = r[1].as<long long>();
   boost::json::object detail{
       {"channel", channel}, {"added", result.added}, {"updated", result.updated}};
+  if (const auto ended = r[2].as<long long>()) detail["ends_opt_outs"] = ended;
   // One subscriber is named; a bulk import is summed up (the numbers are in the table).
-  if (subscribers.size() == 1) detail["address"] = subscribers.front().address;
+  if (subscribers.size() == 1) {
+    detail["subscriber"] = pseudonym_for_audit(tx, subscribers.front().address, pseudonyms);
+    detail["consent_at"] = subscribers.front().consent_at;
+  }
   append_audit_event(tx,
                      {actor, subscribers.size() == 1 ? "subscriber.added" : "subscribers.imported",
                       std::nullopt, std::nullopt, std::move(detail)});
@@ -46,13 +83,15 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
 }
 
 bool remove_subscriber(pqxx::connection& conn, const std::string& channel,
-                       const std::string& address, const std::string& actor) {
+                       const std::string& address, const std::string& actor,
+                       const privacy::Pseudonyms& pseudonyms) {
   pqxx::work tx(conn);
-  const auto removed = tx.exec_params(
-      "DELETE FROM subscribers WHERE channel = $1 AND address = $2 RETURNING id", channel, address);
-  if (removed.empty()) return false;
-  append_audit_event(tx, {actor, "subscriber.removed", std::nullopt, std::nullopt,
-                          boost::json::object{{"channel", channel}, {"address", address}}});
+  const bool subscribed =
+      !tx.exec_params("SELECT 1 FROM subscribers WHERE channel = $1 AND address = $2", channel,
+                      address)
+           .empty();
+  if (!subscribed) return false;
+  opt_out(tx, {channel, address, 0, "removed by " + actor, actor}, "admin", pseudonyms);
   tx.commit();
   return true;
 }
@@ -77,15 +116,17 @@ std::vector<std::string> subscriber_languages(pqxx::connection& conn, const std:
 
 UpsertResult upsert_subscribers(Database& db, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
-                                const std::string& actor) {
-  return db.with_connection(
-      [&](pqxx::connection& c) { return upsert_subscribers(c, channel, subscribers, actor); });
+                                const std::string& actor, const privacy::Pseudonyms& pseudonyms) {
+  return db.with_connection([&](pqxx::connection& c) {
+    return upsert_subscribers(c, channel, subscribers, actor, pseudonyms);
+  });
 }
 
 bool remove_subscriber(Database& db, const std::string& channel, const std::string& address,
-                       const std::string& actor) {
-  return db.with_connection(
-      [&](pqxx::connection& c) { return remove_subscriber(c, channel, address, actor); });
+                       const std::string& actor, const privacy::Pseudonyms& pseudonyms) {
+  return db.with_connection([&](pqxx::connection& c) {
+    return remove_subscriber(c, channel, address, actor, pseudonyms);
+  });
 }
 
 std::map<std::string, long long> count_subscribers(Database& db, const std::string& channel) {

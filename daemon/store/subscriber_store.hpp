@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::store {
@@ -14,11 +15,21 @@ struct Subscriber {
   std::string address;     // E.164 digits, no '+'
   std::string language;    // primary subtag, lowercase
   std::string consent_at;  // timestamp with a time zone, as given
+  std::size_t line = 0;    // where it was read (a CSV line), for errors
+};
+
+// A subscriber refused because the address opted out and the row brings no consent
+// given after that.
+struct OptedOut {
+  std::size_t index = 0;  // in the subscribers given
+  std::string opted_out_at;
+  std::string kind;  // stop, blocked, admin, erasure
 };
 
 struct UpsertResult {
   long long added = 0;
-  long long updated = 0;  // already subscribed: language and consent time replaced
+  long long updated = 0;          // already subscribed: language and consent time replaced
+  std::vector<OptedOut> refused;  // not empty: nothing was written
 };
 
 // A value PostgreSQL refused although the API's checks let it by (they check what it
@@ -27,15 +38,18 @@ struct ValueRefused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// All of them in one statement, whatever their number; all or nothing. Throws
-// ValueRefused.
+// All of them in one statement, whatever their number; all or nothing. An address that
+// opted out is refused unless its consent_at is later than the opt-out (then the opt-out
+// ends, audited). Throws ValueRefused.
 UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
-                                const std::string& actor);
+                                const std::string& actor, const privacy::Pseudonyms& pseudonyms);
 
-// False when the address was not subscribed.
+// False when the address was not subscribed. Recorded as an opt-out of kind "admin": adding
+// the address again needs a consent given after it.
 bool remove_subscriber(pqxx::connection& conn, const std::string& channel,
-                       const std::string& address, const std::string& actor);
+                       const std::string& address, const std::string& actor,
+                       const privacy::Pseudonyms& pseudonyms);
 
 // Subscribers per language.
 std::map<std::string, long long> count_subscribers(pqxx::connection& conn,
@@ -47,9 +61,9 @@ std::vector<std::string> subscriber_languages(pqxx::connection& conn, const std:
 // The same, each on a pooled connection.
 UpsertResult upsert_subscribers(Database& db, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
-                                const std::string& actor);
+                                const std::string& actor, const privacy::Pseudonyms& pseudonyms);
 bool remove_subscriber(Database& db, const std::string& channel, const std::string& address,
-                       const std::string& actor);
+                       const std::string& actor, const privacy::Pseudonyms& pseudonyms);
 std::map<std::string, long long> count_subscribers(Database& db, const std::string& channel);
 
 }  // namespace araldo::store

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <stdexcept>
 
@@ -36,6 +37,14 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
     throw std::runtime_error("HMAC-SHA256 failed");
   }
   return to_hex(digest, size);
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string random(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(random.data()), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("the random generator failed");
+  }
+  return to_hex(reinterpret_cast<const unsigned char*>(random.data()), random.size());
 }
 
 }  // namespace araldo::text

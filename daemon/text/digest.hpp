@@ -10,5 +10,7 @@ namespace araldo::text {
 std::string to_hex(const unsigned char* data, std::size_t size);
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+// `bytes` from OpenSSL's generator, as hex; throws when it has no entropy.
+std::string random_hex(std::size_t bytes);
 
 }  // namespace araldo::text

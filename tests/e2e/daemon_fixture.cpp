@@ -40,6 +40,7 @@ std::string write_config(const std::filesystem::path& dir, const std::string& em
       << "alerts: {default_sender: protezionecivile@comune.example"
       << (alert_settings.empty() ? "" : ", " + alert_settings) << "}\n"
       << "audit: {signing_key: '${ARALDO_AUDIT_KEY}', seal_interval_ms: 100}\n"
+      << "privacy: {pseudonym_key: " << test_support::test_pseudonym_key << "}\n"
       << "channels:\n"
       << "  telegram-main:\n"
       << "    type: telegram\n"

@@ -138,12 +138,14 @@ TEST(DeliveryStore, ExpiredLeaseIsReclaimedAndTheLateWorkerCannotOverwrite) {
   EXPECT_TRUE(rescued[0].reclaimed);
   EXPECT_EQ(rescued[0].attempt, 2);
 
-  EXPECT_FALSE(store::record_attempts(c, "dead-worker", {outcome(crashed[0], "sent")})[0]);
+  EXPECT_FALSE(store::record_attempts(c, "dead-worker", {outcome(crashed[0], "sent")},
+                                      test_support::test_pseudonyms)[0]);
   EXPECT_EQ(db.scalar("SELECT state FROM deliveries"), "sending");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_events WHERE detail->>'lease_lost' = 'true'"),
             "1");
 
-  EXPECT_TRUE(store::record_attempts(c, "w2", {outcome(rescued[0], "sent")})[0]);
+  EXPECT_TRUE(store::record_attempts(c, "w2", {outcome(rescued[0], "sent")},
+                                     test_support::test_pseudonyms)[0]);
   EXPECT_EQ(db.scalar("SELECT state || '/' || platform_id || '/' || attempts FROM deliveries"),
             "sent/77/2");
   EXPECT_EQ(db.scalar("SELECT finished_at IS NOT NULL AND lease_owner IS NULL FROM deliveries"),
@@ -156,7 +158,8 @@ TEST(DeliveryStore, RetryIsDueAgainOnlyAfterItsWait) {
   store::insert_alert(c, alert_with("Severe", "Immediate"), targets("tg", 1), {}, "ops");
   auto d = store::claim_due(c, "w", 1, seconds(60), {});
   ASSERT_EQ(d.size(), 1u);
-  ASSERT_TRUE(store::record_attempts(c, "w", {outcome(d[0], "retrying", milliseconds(400))})[0]);
+  ASSERT_TRUE(store::record_attempts(c, "w", {outcome(d[0], "retrying", milliseconds(400))},
+                                     test_support::test_pseudonyms)[0]);
   EXPECT_EQ(db.scalar("SELECT state || '/' || last_error FROM deliveries"), "retrying/HTTP 500");
   EXPECT_EQ(db.scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM audit_events"),
             "alert.accepted,delivery.claimed,delivery.attempt,delivery.retry_scheduled");
@@ -242,7 +245,7 @@ TEST(DeliveryStore, AFailedDeliveryIsRetriedOnRequestWithItsWithheldParts) {
   failed.channel = "x";
   failed.target = "@comune";
   failed.parts = 3;
-  ASSERT_TRUE(store::record_attempts(c, "w", {failed})[0]);
+  ASSERT_TRUE(store::record_attempts(c, "w", {failed}, test_support::test_pseudonyms)[0]);
   EXPECT_EQ(db.scalar("SELECT string_agg(state || ':' || attempts, ',' ORDER BY part)"
                       " FROM deliveries"),
             "failed:1,failed:0,failed:0");
@@ -348,7 +351,8 @@ TEST(DeliveryStore, NothingOfACancelledAlertIsSentAgainEvenInTheRaceWithItsRecor
       " WHERE id = $1",
       claimed[0].id);
   // The other failed for good: an operator's retry must not bring it back.
-  ASSERT_TRUE(store::record_attempts(c, "w", {outcome(claimed[1], "failed")})[0]);
+  ASSERT_TRUE(store::record_attempts(c, "w", {outcome(claimed[1], "failed")},
+                                     test_support::test_pseudonyms)[0]);
   EXPECT_EQ(store::cancel_late(c), 1);
   EXPECT_EQ(db.scalar("SELECT state || ': ' || last_error FROM deliveries WHERE id = " +
                       std::to_string(claimed[0].id)),

@@ -135,7 +135,7 @@ TEST(FaultMatrix, EveryPlatformAnswerAndStoreFaultEndsInAFinalStateOrAScheduledR
       "CREATE TABLE poisoned (channel text PRIMARY KEY);"
       "CREATE TRIGGER refuse_poison BEFORE UPDATE ON deliveries"
       "  FOR EACH ROW EXECUTE FUNCTION refuse_poison();");
-  store::PgDeliveryQueue queue(config::Secret(db.dsn()));
+  store::PgDeliveryQueue queue(config::Secret(db.dsn()), test_support::test_pseudonyms);
   queue.open();
   const delivery::PacedClaimRate rate{{1e6, 1e6}, seconds(1)};
   int combination = 0;

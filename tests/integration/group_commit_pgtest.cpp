@@ -123,7 +123,8 @@ TEST_F(GroupCommitTest, ConcurrentAlertsShareOneTransactionAndEachGetsItsOwnAnsw
 
 TEST_F(GroupCommitTest, AnAlertRefusedForItsOwnReasonFailsAloneAndItsNeighboursCommit) {
   pqxx::connection c(db_.dsn());
-  store::upsert_subscribers(c, "wa", {{"393330000001", "en", "2026-01-01T10:00:00Z"}}, "ops");
+  store::upsert_subscribers(c, "wa", {{"393330000001", "en", "2026-01-01T10:00:00Z"}}, "ops",
+                            test_support::test_pseudonyms);
   auto taken = alert_to("@k");
   taken.idempotency = store::IdempotencyKey{"live-key", "sha"};
   ASSERT_EQ(group_->submit(taken).refused, Refused::no);

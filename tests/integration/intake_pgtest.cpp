@@ -6,6 +6,7 @@
 
 #include "daemon/api/alerts_api.hpp"
 #include "daemon/store/api_key_store.hpp"
+#include "daemon/store/consent.hpp"
 #include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -247,7 +248,7 @@ TEST_F(Intake, SubscribersFanOutInOneStatementEachInTheirLanguage) {
                             {{"393330000001", "it", "2026-01-01T10:00:00+01:00"},
                              {"393330000002", "en", "2026-01-01T10:00:00+01:00"},
                              {"393330000003", "de", "2026-01-01T10:00:00+01:00"}},
-                            "ops");
+                            "ops", test_support::test_pseudonyms);
   baseline_ = snapshot();
   const auto r = post_other(with(R"("channels":["wa"],"translations":[{"language":"en",)"
                                  R"("headline":"Flood alert"}])"));
@@ -263,6 +264,47 @@ TEST_F(Intake, SubscribersFanOutInOneStatementEachInTheirLanguage) {
   EXPECT_EQ(db_.scalar("SELECT detail->'subscribers_by_channel'->>'wa' FROM audit_events"
                        " WHERE kind = 'alert.accepted'"),
             "3");
+}
+
+// A subscriber who stopped non-emergency messages on WhatsApp (user_preferences) still
+// gets alerts; a scheduled notice (accepted with notice=true, as the schedule runner
+// does) skips them.
+TEST_F(Intake, AScheduledNoticeSkipsWhoStoppedNoticesAndAnAlertDoesNot) {
+  pqxx::connection c(db_.dsn());
+  store::upsert_subscribers(c, "wa",
+                            {{"393330000001", "it", "2026-01-01T10:00:00+01:00"},
+                             {"393330000002", "it", "2026-01-01T10:00:00+01:00"}},
+                            "ops", test_support::test_pseudonyms);
+  {
+    pqxx::work tx(c);
+    EXPECT_EQ(
+        store::set_notice_preference(tx, {"wa", "393330000002", 1767261600, "stop", "citizen"},
+                                     true, test_support::test_pseudonyms),
+        "notices_stopped");
+    // An older "resume" delivered late changes nothing.
+    EXPECT_EQ(
+        store::set_notice_preference(tx, {"wa", "393330000002", 1767261000, "resume", "citizen"},
+                                     false, test_support::test_pseudonyms),
+        "stale");
+    EXPECT_EQ(
+        store::set_notice_preference(tx, {"wa", "393339999999", 1767261600, "stop", "citizen"},
+                                     true, test_support::test_pseudonyms),
+        "not_subscribed");
+    tx.commit();
+  }
+  const auto body = with(R"("channels":["wa"])");
+  const auto alert = other_intake_->accept(body, "ops", std::nullopt);
+  ASSERT_TRUE(std::holds_alternative<intake::Accepted>(alert));
+  const auto notice = other_intake_->accept(body, "ops", std::nullopt, /*notice=*/true);
+  ASSERT_TRUE(std::holds_alternative<intake::Accepted>(notice));
+  const auto targets = [&](const intake::IntakeResult& r) {
+    return db_.scalar(
+        "SELECT string_agg(target, ',' ORDER BY target) FROM deliveries"
+        " WHERE alert_id = '" +
+        std::get<intake::Accepted>(r).alert.id + "'");
+  };
+  EXPECT_EQ(targets(alert), "393330000001,393330000002");
+  EXPECT_EQ(targets(notice), "393330000001");
 }
 
 TEST_F(Intake, ASubscriptionChannelWithoutSubscribersIs422) {

@@ -5,7 +5,13 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "daemon/privacy/pseudonyms.hpp"
+
 namespace araldo::test_support {
+
+// The pseudonym key the tests' daemons and stores use.
+inline constexpr const char* test_pseudonym_key = "test-pseudonym-key-0123";
+inline const privacy::Pseudonyms test_pseudonyms{config::Secret(test_pseudonym_key)};
 
 // The admin DSN from ARALDO_TEST_PG; fails the test when unset.
 std::string admin_dsn();

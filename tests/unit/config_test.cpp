@@ -172,7 +172,7 @@ TEST(Config, SecretsThatCheckSignaturesAreAtLeastSixteenBytes) {
     auto with = [&](const std::string& secret) {
       auto y = yaml;
       y.replace(y.find("SECRET"), 6, secret);
-      return base + y;
+      return "privacy: {pseudonym_key: pseudonym-key-0123}\n" + base + y;
     };
     const auto empty = error_of(with("''"));
     EXPECT_EQ(empty.find(path + ": at least 16 bytes (it has 0)"), 0u) << name << ": " << empty;
@@ -191,4 +191,22 @@ TEST(Config, TheReplayWindowIsOneToThreeHundredSixtyFiveDays) {
       error_of("inbound: {replay_window_days: 0}\n" + base).find("inbound.replay_window_days"),
       std::string::npos);
   EXPECT_EQ(error_of("inbound: {replay_days: 3}\n" + base), "inbound.replay_days: unknown key");
+}
+
+// Citizens are named by pseudonym in the audit log: a channel with subscribers needs the
+// key, named in the error; a channel that only posts to its configured chats does not.
+TEST(Config, APseudonymKeyIsRequiredOnceAChannelTakesSubscribers) {
+  const std::string tg_subscribers =
+      "  tgsub: {type: telegram, bot_token: '${TG_TOKEN}', subscribers: true, inbound: "
+      "{secret_token: tg-secret-token-0123}}\n";
+  EXPECT_FALSE(load(base).privacy.pseudonym_key.has_value());
+  const auto missing = error_of(base + tg_subscribers);
+  EXPECT_EQ(missing.find("privacy.pseudonym_key: required, because channel 'tgsub' takes"), 0u)
+      << missing;
+  const auto short_key = error_of("privacy: {pseudonym_key: short}\n" + base + tg_subscribers);
+  EXPECT_EQ(short_key.find("privacy.pseudonym_key: at least 16 bytes (it has 5)"), 0u) << short_key;
+  const auto c = load("privacy: {pseudonym_key: pseudonym-key-0123}\n" + base + tg_subscribers);
+  ASSERT_TRUE(c.privacy.pseudonym_key.has_value());
+  EXPECT_EQ(c.privacy.pseudonym_key->reveal(), "pseudonym-key-0123");
+  EXPECT_EQ(error_of("privacy: {pseudonym: x}\n" + base), "privacy.pseudonym: unknown key");
 }

@@ -180,15 +180,14 @@ http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::
 }
 
 std::vector<int> WhatsAppApi::deliver(const boost::json::object& value,
-                                      const boost::json::object& how) {
+                                      const boost::json::object& how, const std::string& field) {
   boost::json::object v = value;
   v["messaging_product"] = "whatsapp";
   v["metadata"] = {{"display_phone_number", "15550783881"},
                    {"phone_number_id", options_.phone_number_id}};
   const boost::json::object envelope{
       {"object", "whatsapp_business_account"},
-      {"entry",
-       {{{"id", "102290129340398"}, {"changes", {{{"value", v}, {"field", "messages"}}}}}}}};
+      {"entry", {{{"id", "102290129340398"}, {"changes", {{{"value", v}, {"field", field}}}}}}}};
   const auto body = boost::json::serialize(envelope);
   std::string url, secret;
   {
@@ -268,6 +267,24 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
     const auto answers = deliver(value, how);
     return http::Response::json(200, boost::json::serialize(boost::json::object{
                                          {"id", id}, {"answers", answers_json(answers)}}));
+  }
+  if (path == "/_emulator/whatsapp/preferences") {
+    // A citizen stops (or resumes) marketing messages in the app: Meta's user_preferences.
+    const auto from = string_at(doc, {"from"});
+    const auto* ago = how.if_contains("sent_seconds_ago");
+    const long long at = unix_millis() / 1000 - (ago && ago->is_int64() ? ago->as_int64() : 0);
+    const auto category = string_at(doc, {"category"});
+    boost::json::object value{
+        {"contacts", {{{"profile", {{"name", "Cittadino"}}}, {"wa_id", from}}}},
+        {"user_preferences",
+         {{{"wa_id", from},
+           {"detail", "User requested to " + string_at(doc, {"value"}) + " marketing messages"},
+           {"category", category.empty() ? "marketing_messages" : category},
+           {"value", string_at(doc, {"value"})},
+           {"timestamp", at}}}}};
+    const auto answers = deliver(value, how, "user_preferences");
+    return http::Response::json(
+        200, boost::json::serialize(boost::json::object{{"answers", answers_json(answers)}}));
   }
   if (path == "/_emulator/whatsapp/statuses") {
     // Receipts for messages sent: all of them, or those named; in batches, in order or

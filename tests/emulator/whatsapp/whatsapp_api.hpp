@@ -54,7 +54,8 @@ class WhatsAppApi {
   http::Response send_text(const std::string& to, const boost::json::value& doc,
                            std::chrono::steady_clock::time_point received_at);
   // Sends one envelope holding `values` (each a change's value: messages or statuses).
-  std::vector<int> deliver(const boost::json::object& value, const boost::json::object& how);
+  std::vector<int> deliver(const boost::json::object& value, const boost::json::object& how,
+                           const std::string& field = "messages");
 
   std::string webhook_url_;
   std::string webhook_secret_;
