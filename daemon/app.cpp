@@ -9,6 +9,7 @@
 #include "daemon/api/cursor.hpp"
 #include "daemon/api/health_api.hpp"
 #include "daemon/api/routes.hpp"
+#include "daemon/audit/head_signer.hpp"
 #include "daemon/audit/sequencer.hpp"
 #include "daemon/console/console_files.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
@@ -18,6 +19,7 @@
 #include "daemon/intake/approval_expiry.hpp"
 #include "daemon/metrics/araldo_metrics.hpp"
 #include "daemon/render/renderer.hpp"
+#include "daemon/retention/retention_sweeper.hpp"
 #include "daemon/schedule/schedule_runner.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/migrator.hpp"
@@ -81,20 +83,28 @@ int serve(config::Config& cfg) {
                                ? std::optional<std::string>(cfg.audit.signing_key->reveal())
                                : std::nullopt;
   const auto channel_states = api::channel_states(cfg.channels, dispatcher);
-  api::AlertsApi alerts(intake, corrections, db);
+  api::AlertsApi alerts(intake, corrections, db, pseudonyms);
   api::ApprovalsApi approvals(db, new_work);
   api::CorrectionsApi corrections_api(corrections, new_work);
-  api::DeliveriesApi deliveries(db, new_work);
+  api::DeliveriesApi deliveries(db, pseudonyms, new_work);
   api::ListingApi listing(
       db, api::CursorCodec(api::cursor_secret(signing_key ? &*signing_key : nullptr)));
-  api::AuditApi audit_api(cfg.database.url);
-  api::ExportApi exports(cfg.database.url, db);
+  // The key auditors pin: said at start, in /v1/status, and what /v1/audit/verify checks.
+  const auto audit_public_key =
+      cfg.audit.signing_key
+          ? std::optional<std::string>(
+                audit::HeadSigner(cfg.audit.signing_key->reveal()).public_key_hex())
+          : std::nullopt;
+  spdlog::info("event=audit.public_key key={}", audit_public_key.value_or("none (unsigned)"));
+  api::AuditApi audit_api(cfg.database.url, audit_public_key);
+  api::ExportApi exports(cfg.database.url, db, pseudonyms);
   api::SubscribersApi subscribers(db, cfg.channels, pseudonyms);
   api::KeysApi keys(db);
   api::SchedulesApi schedules(db, intake);
   api::ArchiveApi archive(db, cfg.alerts.defaults.public_url);
-  api::MetricsApi metrics_api(db, metrics, channel_states);
-  api::StatusApi status_api(db, channel_states);
+  api::MetricsApi metrics_api(db, metrics, channel_states, std::chrono::seconds(1),
+                              cfg.metrics_token);
+  api::StatusApi status_api(db, channel_states, audit_public_key);
   api::RouteTable routes(db, cfg.http.body_limit);
   api::add_routes(
       routes,
@@ -115,6 +125,8 @@ int serve(config::Config& cfg) {
   audit::Sequencer sequencer(cfg.audit.signing_key);
   schedule::ScheduleRunner schedule_runner(db, intake, cfg.schedules);
   intake::ApprovalExpiry approval_expiry(db);
+  retention::RetentionSweeper retention_sweeper(db, pseudonyms, cfg.replay_window.length,
+                                                cfg.privacy.retention);
   const auto poll_owner =
       cfg.dispatch.worker_id.empty() ? dispatch::make_worker_id() : cfg.dispatch.worker_id;
   std::vector<std::pair<std::string, std::unique_ptr<inbound::UpdatePoller>>> pollers;
@@ -136,6 +148,7 @@ int serve(config::Config& cfg) {
   workers.add("dispatcher", [&](std::stop_token st) { dispatcher.run(st); });
   workers.add("webhook_refusals", [&](std::stop_token st) { webhook_refusals.run(st); });
   workers.add("approval_expiry", [&](std::stop_token st) { approval_expiry.run(st); });
+  workers.add("retention", [&](std::stop_token st) { retention_sweeper.run(st); });
   // Telling the platforms where webhooks go may wait on them: not on the start's path.
   workers.add("inbound", [&](std::stop_token st) {
     inbound::register_inbound(cfg.channels.enabled());

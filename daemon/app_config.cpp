@@ -62,6 +62,11 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
   c.alerts = intake::read_intake_settings(alerts_section);
   auto schedules_section = top.section("schedules");
   c.schedules = schedule::read_schedule_settings(schedules_section);
+  auto metrics_section = top.section("metrics");
+  if (metrics_section.has("bearer_token")) {
+    c.metrics_token = metrics_section.checking_secret("bearer_token");
+  }
+  metrics_section.reject_unknown_keys();
   auto inbound_section = top.section("inbound");
   c.replay_window = inbound::read_replay_window(inbound_section);
 
@@ -77,7 +82,8 @@ Config load_config(const YAML::Node& root, const channels::ChannelRegistry& regi
     if (channel->subscribers() && !takes_subscribers) takes_subscribers = channel->name();
   }
   auto privacy_section = top.section("privacy");
-  c.privacy = privacy::read_privacy_settings(privacy_section, takes_subscribers);
+  c.privacy =
+      privacy::read_privacy_settings(privacy_section, takes_subscribers, c.replay_window.length);
   top.reject_unknown_keys();
   return c;
 }

@@ -31,6 +31,7 @@ struct Config {
   schedule::RunnerOptions schedules;
   inbound::ReplayWindow replay_window;  // inbound: {replay_window_days}
   privacy::PrivacySettings privacy;
+  std::optional<Secret> metrics_token;  // metrics: {bearer_token}; none: /metrics is open
   std::optional<std::filesystem::path> templates_dir;
   std::string log_level = "info";
   channels::ChannelSet channels;

@@ -15,7 +15,7 @@ fi
 
 # Lowest first.
 order=(text http config model privacy channels delivery store audit render cap dispatch intake
-  schedule metrics api inbound console ctl)
+  schedule retention metrics api inbound console ctl)
 declare -A rank
 for i in "${!order[@]}"; do rank[${order[$i]}]=$i; done
 status=0

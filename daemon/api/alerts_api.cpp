@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "daemon/api/deliveries_api.hpp"
+
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/archive_api.hpp"
 #include "daemon/cap/cap_reader.hpp"
@@ -19,11 +21,12 @@ namespace {
 using http::FieldError;
 using http::Problem;
 
-boost::json::object delivery_json(const store::DeliveryStatus& d) {
+boost::json::object delivery_json(const store::DeliveryStatus& d,
+                                  const privacy::ShownTarget& shown) {
   boost::json::object o{{"id", d.id},
                         {"channel", d.channel},
                         {"channel_type", d.channel_type},
-                        {"target", d.target},
+                        {"target", shown.target},
                         {"language", d.language},
                         {"part", d.part},
                         {"parts", d.parts},
@@ -33,6 +36,7 @@ boost::json::object delivery_json(const store::DeliveryStatus& d) {
                         {"rendered_text", d.rendered_text}};
   o["platform_message_id"] = d.platform_id ? boost::json::value(*d.platform_id) : nullptr;
   o["last_error"] = d.last_error ? boost::json::value(*d.last_error) : nullptr;
+  if (shown.pseudonym) o["subscriber"] = *shown.pseudonym;
   if (d.next_attempt_at) o["next_attempt_at"] = *d.next_attempt_at;
   if (d.finished_at) o["finished_at"] = *d.finished_at;
   if (d.receipt) {
@@ -62,18 +66,6 @@ http::Response accepted_response(const store::AcceptedAlert& accepted,
   return r;
 }
 
-// What an operator sees first: a Draft is never sent; a held alert waits for a second
-// operator; a scheduled notice waits for its time.
-std::string alert_state(const store::AlertStatus& status) {
-  if (status.approval == "awaiting") return "awaiting_approval";
-  if (status.approval == "rejected") return "rejected";
-  if (status.approval == "expired") return "approval_expired";
-  const auto* doc_status =
-      status.document.is_object() ? status.document.as_object().if_contains("status") : nullptr;
-  if (doc_status && doc_status->is_string() && doc_status->as_string() == "Draft") return "draft";
-  return status.scheduled ? "scheduled" : "active";
-}
-
 boost::json::value approval_json(const store::AlertStatus& s) {
   if (s.approval.empty()) return nullptr;
   boost::json::object o{{"state", s.approval}};
@@ -95,8 +87,8 @@ bool valid_idempotency_key(std::string_view key) {
 }  // namespace
 
 AlertsApi::AlertsApi(intake::AlertIntake& intake, const intake::Corrections& corrections,
-                     store::Database& db)
-    : intake_(intake), corrections_(corrections), db_(db) {}
+                     store::Database& db, const privacy::Pseudonyms& pseudonyms)
+    : intake_(intake), corrections_(corrections), db_(db), pseudonyms_(pseudonyms) {}
 
 http::Response AlertsApi::post(const Call& call) const {
   std::optional<std::string> key;
@@ -192,7 +184,10 @@ http::Response AlertsApi::get(const Call& call) const {
   }
 
   boost::json::array deliveries;
-  for (const auto& d : status->deliveries) deliveries.push_back(delivery_json(d));
+  for (const auto& d : status->deliveries) {
+    deliveries.push_back(
+        delivery_json(d, target_for(call.caller, d.channel_type, d.target, pseudonyms_)));
+  }
   boost::json::object summary;
   for (const auto& [state, n] : status->by_state) summary[state] = n;
   // What the platforms reported after accepting (only WhatsApp reports, today).
@@ -201,7 +196,7 @@ http::Response AlertsApi::get(const Call& call) const {
   boost::json::object body{{"id", status->id},
                            {"accepted_at", status->accepted_at},
                            {"submitted_by", status->submitted_by},
-                           {"state", alert_state(*status)},
+                           {"state", status->state},
                            {"alert", status->document},
                            {"summary", std::move(summary)},
                            {"receipts", std::move(receipts)},

@@ -6,6 +6,7 @@
 #include "daemon/http/http_message.hpp"
 #include "daemon/intake/alert_intake.hpp"
 #include "daemon/intake/corrections.hpp"
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
@@ -13,7 +14,7 @@ namespace araldo::api {
 class AlertsApi {
  public:
   AlertsApi(intake::AlertIntake& intake, const intake::Corrections& corrections,
-            store::Database& db);
+            store::Database& db, const privacy::Pseudonyms& pseudonyms);
 
   // operator, scheduler; JSON, or CAP 1.2 XML (an Alert, or an Update or Cancel of an
   // alert Araldo sent)
@@ -27,6 +28,7 @@ class AlertsApi {
   intake::AlertIntake& intake_;
   const intake::Corrections& corrections_;
   store::Database& db_;
+  const privacy::Pseudonyms& pseudonyms_;
 };
 
 }  // namespace araldo::api

@@ -15,6 +15,7 @@ http::Response AuditApi::verify(const Call& call) const {
   std::vector<http::FieldError> errors;
   QueryParams q(call.request, {"expect_head", "public_key"}, {"expect_head"}, errors);
   audit::VerifyOptions options;
+  options.public_key = public_key_;
   for (const auto& kept : q.all("expect_head")) {
     if (auto head = audit::parse_kept_head(kept)) {
       options.kept_heads.push_back(*head);
@@ -39,15 +40,18 @@ http::Response AuditApi::verify(const Call& call) const {
   const auto r = audit::verify_log(main, options, {&reader});
   spdlog::info("event=audit.verified actor={} ok={} leaves={} tree_size={}", call.caller.name, r.ok,
                r.leaves, r.tree_size);
-  boost::json::object body{{"ok", r.ok},
-                           {"leaves", r.leaves},
-                           {"heads", r.heads},
-                           {"signed_heads", r.signed_heads},
-                           {"tree_size", r.tree_size},
-                           {"root", audit::merkle::hex(r.root)},
-                           {"head", std::to_string(r.tree_size) + ":" + audit::merkle::hex(r.root)},
-                           {"unsealed", r.unsealed},
-                           {"kept_heads_checked", options.kept_heads.size()}};
+  boost::json::object body{
+      {"ok", r.ok},
+      {"leaves", r.leaves},
+      {"heads", r.heads},
+      {"signed_heads", r.signed_heads},
+      {"tree_size", r.tree_size},
+      {"root", audit::merkle::hex(r.root)},
+      {"head", std::to_string(r.tree_size) + ":" + audit::merkle::hex(r.root)},
+      {"unsealed", r.unsealed},
+      {"kept_heads_checked", options.kept_heads.size()},
+      {"public_key",
+       options.public_key ? boost::json::value(*options.public_key) : boost::json::value(nullptr)}};
   if (!r.ok) {
     body["problem"] = r.problem;
     body["bad_event_id"] = r.bad_event_id ? boost::json::value(r.bad_event_id) : nullptr;

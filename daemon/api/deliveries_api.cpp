@@ -32,14 +32,20 @@ http::Response retried(const std::vector<long long>& ids) {
 
 }  // namespace
 
-DeliveriesApi::DeliveriesApi(store::Database& db, std::function<void()> new_work)
-    : db_(db), new_work_(std::move(new_work)) {}
+DeliveriesApi::DeliveriesApi(store::Database& db, const privacy::Pseudonyms& pseudonyms,
+                             std::function<void()> new_work)
+    : db_(db), pseudonyms_(pseudonyms), new_work_(std::move(new_work)) {}
 
-boost::json::object delivery_json(const store::DeliveryRow& d) {
+privacy::ShownTarget target_for(const Caller& caller, const std::string& channel_type,
+                                const std::string& target, const privacy::Pseudonyms& pseudonyms) {
+  return privacy::shown_target(channel_type, target, caller.role == Role::Auditor, pseudonyms);
+}
+
+boost::json::object delivery_json(const store::DeliveryRow& d, const privacy::ShownTarget& shown) {
   boost::json::object o{{"id", d.id},
                         {"alert_id", d.alert_id},
                         {"channel", d.channel},
-                        {"target", d.target},
+                        {"target", shown.target},
                         {"part", d.part},
                         {"parts", d.parts},
                         {"state", model::to_string(d.state)},
@@ -54,6 +60,7 @@ boost::json::object delivery_json(const store::DeliveryRow& d) {
   o["platform_id"] = or_null(d.platform_id);
   o["first_attempt_at"] = or_null(d.first_attempt_at);
   o["finished_at"] = or_null(d.finished_at);
+  if (shown.pseudonym) o["subscriber"] = *shown.pseudonym;
   return o;
 }
 
@@ -93,7 +100,10 @@ http::Response DeliveriesApi::list(const Call& call) const {
   }
   const auto rows = store::list_deliveries(db_, filter, after, limit);
   boost::json::array items;
-  for (const auto& d : rows) items.push_back(delivery_json(d));
+  for (const auto& d : rows) {
+    items.push_back(
+        delivery_json(d, target_for(call.caller, d.channel_type, d.target, pseudonyms_)));
+  }
   boost::json::object body{{"deliveries", std::move(items)}};
   if (static_cast<int>(rows.size()) == limit) {
     // The same query, after the last row (ids only grow: a page never shifts).

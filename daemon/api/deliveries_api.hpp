@@ -11,6 +11,7 @@
 
 #include "daemon/api/query_params.hpp"
 #include "daemon/api/route_table.hpp"
+#include "daemon/privacy/shown_target.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/delivery_actions_store.hpp"
 
@@ -21,13 +22,18 @@ namespace araldo::api {
 inline const std::set<std::string> kDeliveryFilterParams{"state",  "alert_id", "channel",
                                                          "target", "since",    "until"};
 store::DeliveryFilter delivery_filter(QueryParams& q, std::vector<http::FieldError>& errors);
-boost::json::object delivery_json(const store::DeliveryRow& d);
+// `shown`: the target as the caller may see it (privacy/shown_target).
+boost::json::object delivery_json(const store::DeliveryRow& d, const privacy::ShownTarget& shown);
+// The target of `d` as `caller` may see it: masked for an auditor.
+privacy::ShownTarget target_for(const Caller& caller, const std::string& channel_type,
+                                const std::string& target, const privacy::Pseudonyms& pseudonyms);
 
 class DeliveriesApi {
  public:
   // `new_work` is called after a retry commits, to wake the dispatchers.
-  explicit DeliveriesApi(
-      store::Database& db, std::function<void()> new_work = [] {});
+  DeliveriesApi(
+      store::Database& db, const privacy::Pseudonyms& pseudonyms,
+      std::function<void()> new_work = [] {});
 
   http::Response list(const Call& call) const;
   http::Response retry_one(const Call& call) const;    // {id}: a delivery
@@ -35,6 +41,7 @@ class DeliveriesApi {
 
  private:
   store::Database& db_;
+  const privacy::Pseudonyms& pseudonyms_;
   std::function<void()> new_work_;
 };
 

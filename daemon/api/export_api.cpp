@@ -41,12 +41,12 @@ std::string optional_text(const std::optional<std::string>& v) {
   return v ? *v : "";
 }
 
-void append_csv(std::string& out, const store::AuditRow& e) {
+void append_csv(std::string& out, const store::AuditRow& e, text::CsvCells cells) {
   const auto seq = e.seq ? std::to_string(*e.seq) : std::string();
   const auto id = std::to_string(e.id);
   const auto delivery = e.delivery_id ? std::to_string(*e.delivery_id) : std::string();
   const auto alert = optional_text(e.alert_id);
-  text::append_csv_record(out, {id, seq, e.at, e.actor, e.kind, alert, delivery, e.detail});
+  text::append_csv_record(out, {id, seq, e.at, e.actor, e.kind, alert, delivery, e.detail}, cells);
 }
 
 void append_jsonl(std::string& out, const store::AuditRow& e) {
@@ -60,6 +60,16 @@ void append_jsonl(std::string& out, const store::AuditRow& e) {
   o["delivery_id"] = e.delivery_id ? boost::json::value(*e.delivery_id) : nullptr;
   out += boost::json::serialize(o);
   out += '\n';
+}
+
+// `raw=true`: CSV cells exactly as stored, formulas and all (for programs); by default a
+// cell a spreadsheet would run is made text. JSON Lines are always exact.
+text::CsvCells read_cells(QueryParams& q, std::vector<http::FieldError>& errors) {
+  const auto raw = q.one("raw");
+  if (raw && *raw != "true" && *raw != "false") {
+    errors.push_back(http::in_parameter("raw", "true or false"));
+  }
+  return raw == "true" ? text::CsvCells::raw : text::CsvCells::spreadsheet_safe;
 }
 
 // Reads `format=` (one of the parameters q was made with) and Accept: the format, or the
@@ -88,7 +98,7 @@ std::variant<Format, http::Response> read_format(const Call& call, QueryParams& 
 // A streamed export: the CSV header first, then what `fill` appends for each batch until
 // it appends nothing (it returns how many records it added).
 http::Response streamed(Format format, const std::string& what, const std::string& actor,
-                        std::vector<std::string_view> csv_header,
+                        std::vector<std::string_view> csv_header, text::CsvCells cells,
                         std::function<long long(std::string&, bool csv)> fill) {
   http::Response r;
   r.status = 200;
@@ -102,7 +112,7 @@ http::Response streamed(Format format, const std::string& what, const std::strin
   r.stream = [=]() -> std::optional<std::string> {
     std::string out;
     if (!header->empty()) {
-      text::append_csv_record(out, *header);
+      text::append_csv_record(out, *header, cells);
       header->clear();
     }
     const long long added = fill(out, csv);
@@ -117,15 +127,19 @@ http::Response streamed(Format format, const std::string& what, const std::strin
   return r;
 }
 
-void append_csv(std::string& out, const store::DeliveryRow& d) {
+void append_csv(std::string& out, const store::DeliveryRow& d, const privacy::ShownTarget& shown,
+                text::CsvCells cells) {
   const auto id = std::to_string(d.id), part = std::to_string(d.part),
              parts = std::to_string(d.parts), attempts = std::to_string(d.attempts);
   const auto text = [](const std::optional<std::string>& v) { return v ? *v : std::string(); };
   const auto platform_id = text(d.platform_id), last_error = text(d.last_error),
              first_attempt = text(d.first_attempt_at), finished = text(d.finished_at);
   text::append_csv_record(
-      out, {id, d.alert_id, d.channel, d.target, part, parts, model::to_string(d.state), attempts,
-            platform_id, last_error, d.created_at, first_attempt, finished, d.updated_at, d.text});
+      out,
+      {id, d.alert_id, d.channel, shown.target, part, parts, model::to_string(d.state), attempts,
+       platform_id, last_error, d.created_at, first_attempt, finished, d.updated_at, d.text,
+       shown.pseudonym.value_or("")},
+      cells);
 }
 
 }  // namespace
@@ -133,18 +147,21 @@ void append_csv(std::string& out, const store::DeliveryRow& d) {
 http::Response ExportApi::audit(const Call& call) const {
   std::vector<http::FieldError> errors;
   auto allowed = kAuditFilterParams;
-  allowed.insert("format");
+  allowed.insert({"format", "raw"});
   QueryParams q(call.request, allowed, {}, errors);
   const auto filter = audit_filter(q);
+  const auto cells = read_cells(q, errors);
   auto format = read_format(call, q, errors);
   if (auto* refusal = std::get_if<http::Response>(&format)) return std::move(*refusal);
   // Opened here, so a database that cannot be reached is a 503 before any byte is sent.
   auto events = std::make_shared<store::AuditEventStream>(dsn_, filter);
   return streamed(std::get<Format>(format), "audit", call.caller.name,
-                  {"id", "seq", "at", "actor", "kind", "alert_id", "delivery_id", "detail"},
-                  [events](std::string& out, bool csv) {
+                  {"id", "seq", "at", "actor", "kind", "alert_id", "delivery_id", "detail"}, cells,
+                  [events, cells](std::string& out, bool csv) {
                     const auto rows = events->next(kBatch);
-                    for (const auto& e : rows) csv ? append_csv(out, e) : append_jsonl(out, e);
+                    for (const auto& e : rows) {
+                      csv ? append_csv(out, e, cells) : append_jsonl(out, e);
+                    }
                     return static_cast<long long>(rows.size());
                   });
 }
@@ -154,37 +171,41 @@ http::Response ExportApi::audit(const Call& call) const {
 http::Response ExportApi::deliveries(const Call& call) const {
   std::vector<http::FieldError> errors;
   auto allowed = kDeliveryFilterParams;
-  allowed.insert("format");
+  allowed.insert({"format", "raw"});
   QueryParams q(call.request, allowed, {"state"}, errors);
   const auto filter = delivery_filter(q, errors);
+  const auto cells = read_cells(q, errors);
   auto format = read_format(call, q, errors);
   if (auto* refusal = std::get_if<http::Response>(&format)) return std::move(*refusal);
   auto after = std::make_shared<long long>(0);
   auto* db = &db_;
   auto first = std::make_shared<std::vector<store::DeliveryRow>>(
       store::list_deliveries(db_, filter, 0, kBatch));  // a 503 before any byte, too
-  return streamed(
-      std::get<Format>(format), "deliveries", call.caller.name,
-      {"id", "alert_id", "channel", "target", "part", "parts", "state", "attempts", "platform_id",
-       "last_error", "created_at", "first_attempt_at", "finished_at", "updated_at", "text"},
-      [db, filter, after, first](std::string& out, bool csv) {
-        auto rows = std::move(*first);
-        first->clear();
-        if (rows.empty() && *after >= 0) {
-          rows = store::list_deliveries(*db, filter, *after, kBatch);
-        }
-        for (const auto& d : rows) {
-          if (csv) {
-            append_csv(out, d);
-          } else {
-            out += boost::json::serialize(delivery_json(d));
-            out += '\n';
-          }
-        }
-        // Fewer than a batch: the last page; -1 stops further queries.
-        *after = static_cast<int>(rows.size()) < kBatch ? -1 : rows.back().id;
-        return static_cast<long long>(rows.size());
-      });
+  return streamed(std::get<Format>(format), "deliveries", call.caller.name,
+                  {"id", "alert_id", "channel", "target", "part", "parts", "state", "attempts",
+                   "platform_id", "last_error", "created_at", "first_attempt_at", "finished_at",
+                   "updated_at", "text", "subscriber"},
+                  cells,
+                  [db, filter, after, first, cells, caller = call.caller,
+                   pseudonyms = &pseudonyms_](std::string& out, bool csv) {
+                    auto rows = std::move(*first);
+                    first->clear();
+                    if (rows.empty() && *after >= 0) {
+                      rows = store::list_deliveries(*db, filter, *after, kBatch);
+                    }
+                    for (const auto& d : rows) {
+                      const auto shown = target_for(caller, d.channel_type, d.target, *pseudonyms);
+                      if (csv) {
+                        append_csv(out, d, shown, cells);
+                      } else {
+                        out += boost::json::serialize(delivery_json(d, shown));
+                        out += '\n';
+                      }
+                    }
+                    // Fewer than a batch: the last page; -1 stops further queries.
+                    *after = static_cast<int>(rows.size()) < kBatch ? -1 : rows.back().id;
+                    return static_cast<long long>(rows.size());
+                  });
 }
 
 }  // namespace araldo::api

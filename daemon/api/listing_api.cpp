@@ -7,6 +7,7 @@
 
 #include "daemon/api/query_params.hpp"
 #include "daemon/model/alert.hpp"
+#include "daemon/store/alert_state_sql.hpp"
 #include "daemon/store/listing_store.hpp"
 
 namespace araldo::api {
@@ -59,10 +60,13 @@ http::Response ListingApi::alerts(const Call& call) const {
   filter.submitted_by = q.one("submitted_by");
   filter.channel = q.one("channel");
   if (auto state = q.one("state")) {
-    if (*state != "scheduled" && *state != "active") {
-      errors.push_back(http::in_parameter("state", "scheduled or active"));
+    if (std::find(store::alert_states.begin(), store::alert_states.end(), *state) ==
+        store::alert_states.end()) {
+      std::string all;
+      for (const auto s : store::alert_states) all += (all.empty() ? "" : ", ") + std::string(s);
+      errors.push_back(http::in_parameter("state", "one of " + all));
     }
-    filter.scheduled = *state == "scheduled";
+    filter.state = *state;
   }
   // A scheduler reads only what it sent.
   if (call.caller.role == Role::Scheduler) {
@@ -93,7 +97,7 @@ http::Response ListingApi::alerts(const Call& call) const {
                      {"event", a.event},
                      {"severity", a.severity},
                      {"send_at", or_null(a.send_at)},
-                     {"state", a.scheduled ? "scheduled" : "active"},
+                     {"state", a.state},
                      {"summary", std::move(summary)}});
   }
   boost::json::object body{{"alerts", std::move(items)}};

@@ -1,5 +1,8 @@
 #include "daemon/api/metrics_api.hpp"
 
+#include "channels/inbound/inbound.hpp"
+#include "daemon/http/problem.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/store/operations_store.hpp"
@@ -7,8 +10,13 @@
 namespace araldo::api {
 
 MetricsApi::MetricsApi(store::Database& db, metrics::Registry& metrics,
-                       ChannelStates channel_states, std::chrono::milliseconds refresh)
-    : db_(db), metrics_(metrics), channel_states_(std::move(channel_states)), refresh_(refresh) {}
+                       ChannelStates channel_states, std::chrono::milliseconds refresh,
+                       std::optional<config::Secret> bearer_token)
+    : db_(db),
+      metrics_(metrics),
+      channel_states_(std::move(channel_states)),
+      refresh_(refresh),
+      bearer_token_(std::move(bearer_token)) {}
 
 std::optional<store::OperationsSnapshot> MetricsApi::database_figures() {
   std::lock_guard lock(snapshot_mutex_);
@@ -25,7 +33,18 @@ std::optional<store::OperationsSnapshot> MetricsApi::database_figures() {
   return snapshot_;
 }
 
-http::Response MetricsApi::scrape(const Call&) {
+http::Response MetricsApi::scrape(const Call& call) {
+  if (bearer_token_) {
+    const auto header = call.request.headers.find("Authorization");
+    const std::string expected = "Bearer " + bearer_token_->reveal();
+    if (!header || !channels::same_secret(*header, expected)) {
+      auto r =
+          http::unauthorized("this /metrics needs 'Authorization: Bearer <metrics.bearer_token>'")
+              .to_response();
+      r.headers.set("WWW-Authenticate", "Bearer realm=\"araldo-metrics\"");
+      return r;
+    }
+  }
   auto& m = metrics_;
   const auto states = channel_states_();
   for (const auto& [channel, state] : states) {

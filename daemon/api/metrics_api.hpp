@@ -3,7 +3,8 @@
 // daemon's own; the queue, the rate limiter, the audit log's sealing and the inbound
 // backlog are read from the database, so every daemon reports the same. Those aggregate
 // queries run at most once per `refresh` whoever scrapes and however often (the route
-// needs no key): scraping cannot load the database.
+// needs no API key): scraping cannot load the database. With `metrics.bearer_token` in
+// the configuration, only a scraper that sends it is answered.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "daemon/api/channel_state.hpp"
 #include "daemon/api/route_table.hpp"
+#include "daemon/config/secret.hpp"
 #include "daemon/metrics/registry.hpp"
 #include "daemon/store/database.hpp"
 #include "daemon/store/operations_store.hpp"
@@ -22,7 +24,8 @@ class MetricsApi {
  public:
   // channel_states: each channel's state now (ok, throttled, stopped).
   MetricsApi(store::Database& db, metrics::Registry& metrics, ChannelStates channel_states,
-             std::chrono::milliseconds refresh = std::chrono::seconds(1));
+             std::chrono::milliseconds refresh = std::chrono::seconds(1),
+             std::optional<config::Secret> bearer_token = std::nullopt);
   http::Response scrape(const Call& call);
 
  private:
@@ -34,6 +37,7 @@ class MetricsApi {
   metrics::Registry& metrics_;
   ChannelStates channel_states_;
   std::chrono::milliseconds refresh_;
+  std::optional<config::Secret> bearer_token_;
   std::mutex snapshot_mutex_;
   std::optional<store::OperationsSnapshot> snapshot_;
   std::optional<std::chrono::steady_clock::time_point> read_at_;

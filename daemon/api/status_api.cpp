@@ -7,8 +7,9 @@
 
 namespace araldo::api {
 
-StatusApi::StatusApi(store::Database& db, ChannelStates channels)
-    : db_(db), channels_(std::move(channels)) {}
+StatusApi::StatusApi(store::Database& db, ChannelStates channels,
+                     std::optional<std::string> audit_public_key)
+    : db_(db), channels_(std::move(channels)), audit_public_key_(std::move(audit_public_key)) {}
 
 http::Response StatusApi::me(const Call& call) const {
   return http::Response::json(
@@ -59,13 +60,16 @@ http::Response StatusApi::status(const Call&) const {
     }
     migrations.push_back(std::move(o));
   }
-  return http::Response::json(200, boost::json::serialize(boost::json::object{
-                                       {"channels", std::move(channels)},
-                                       {"target_migrations", std::move(migrations)},
-                                       {"audit",
-                                        {{"unsealed_events", ops.unsealed_events},
-                                         {"sealing_lag_seconds", ops.sealing_lag_seconds}}},
-                                       {"inbound_waiting", ops.inbound_waiting}}));
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{
+               {"channels", std::move(channels)},
+               {"target_migrations", std::move(migrations)},
+               {"audit",
+                {{"unsealed_events", ops.unsealed_events},
+                 {"sealing_lag_seconds", ops.sealing_lag_seconds},
+                 {"public_key", audit_public_key_ ? boost::json::value(*audit_public_key_)
+                                                  : boost::json::value(nullptr)}}},
+               {"inbound_waiting", ops.inbound_waiting}}));
 }
 
 }  // namespace araldo::api

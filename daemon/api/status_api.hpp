@@ -14,13 +14,17 @@ namespace araldo::api {
 
 class StatusApi {
  public:
-  StatusApi(store::Database& db, ChannelStates channels);
+  // `audit_public_key`: the key this daemon signs the audit log's heads with (hex); none:
+  // unsigned heads.
+  StatusApi(store::Database& db, ChannelStates channels,
+            std::optional<std::string> audit_public_key = std::nullopt);
   http::Response me(const Call& call) const;
   http::Response status(const Call& call) const;
 
  private:
   store::Database& db_;
   ChannelStates channels_;
+  std::optional<std::string> audit_public_key_;
 };
 
 }  // namespace araldo::api

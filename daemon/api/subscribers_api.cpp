@@ -49,6 +49,12 @@ std::optional<http::Response> refused_opt_outs(const store::UpsertResult& r,
   return http::unprocessable(std::move(errors), "Some subscribers opted out").to_response();
 }
 
+http::Response bad_address(const std::string& address) {
+  return http::bad_request("invalid-address", "'" + address + "' is not an E.164 number",
+                           {http::in_parameter("address", "digits only, e.g. 393331234567")})
+      .to_response();
+}
+
 http::Response upserted(const store::UpsertResult& r, int status) {
   return http::Response::json(status, boost::json::serialize(boost::json::object{
                                           {"added", r.added}, {"updated", r.updated}}));
@@ -121,11 +127,7 @@ http::Response SubscribersApi::remove(const Call& call) const {
   const auto& channel = call.params.at("channel");
   if (auto problem = reject_channel(channels_, channel)) return problem->to_response();
   const auto phone = normalize_phone(address);
-  if (!phone) {
-    return http::bad_request("invalid-address", "'" + address + "' is not an E.164 number",
-                             {http::in_parameter("address", "digits only, e.g. 393331234567")})
-        .to_response();
-  }
+  if (!phone) return bad_address(address);
   const bool removed =
       store::remove_subscriber(db_, channel, *phone, call.caller.name, pseudonyms_);
   if (!removed) {
@@ -134,6 +136,23 @@ http::Response SubscribersApi::remove(const Call& call) const {
   http::Response r;
   r.status = 204;
   return r;
+}
+
+http::Response SubscribersApi::erase(const Call& call) const {
+  const auto& address = call.params.at("address");
+  const auto& channel = call.params.at("channel");
+  if (auto problem = reject_channel(channels_, channel)) return problem->to_response();
+  const auto phone = normalize_phone(address);
+  if (!phone) return bad_address(address);
+  const auto e = store::erase_subscriber(db_, channel, *phone, call.caller.name, pseudonyms_);
+  spdlog::info("event=subscriber.erased channel={} actor={} subscriber={}", channel,
+               call.caller.name, e.pseudonym);
+  return http::Response::json(
+      200, boost::json::serialize(boost::json::object{{"subscriber", e.pseudonym},
+                                                      {"was_subscribed", e.was_subscribed},
+                                                      {"deliveries", e.deliveries},
+                                                      {"inbound_items", e.inbound_items},
+                                                      {"inbound_bodies", e.inbound_bodies}}));
 }
 
 }  // namespace araldo::api

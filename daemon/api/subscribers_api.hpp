@@ -4,6 +4,7 @@
 //   POST   /v1/channels/{channel}/subscribers            add one (JSON), or update it
 //   POST   /v1/channels/{channel}/subscribers/import     add or update many (text/csv)
 //   DELETE /v1/channels/{channel}/subscribers/{address}  remove one
+//   POST   /v1/channels/{channel}/subscribers/{address}/erase  erase the number (art. 17)
 // An address that opted out is refused unless it brings a later consent (store/consent).
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
@@ -22,6 +23,7 @@ class SubscribersApi {
   http::Response add(const Call& call) const;
   http::Response import(const Call& call) const;
   http::Response remove(const Call& call) const;
+  http::Response erase(const Call& call) const;
 
   static constexpr std::size_t max_import_rows = 500'000;
 

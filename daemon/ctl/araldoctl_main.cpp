@@ -185,6 +185,10 @@ int main(int argc, char** argv) {
   auto* subs_remove = subs_cmd->add_subcommand("remove", "remove one (admin)");
   subs_remove->add_option("channel", channel)->required();
   subs_remove->add_option("address", address)->required();
+  auto* subs_erase = subs_cmd->add_subcommand(
+      "erase", "erase a number from the channel's subscribers, deliveries and webhooks (admin)");
+  subs_erase->add_option("channel", channel)->required();
+  subs_erase->add_option("address", address)->required();
   auto* subs_import = subs_cmd->add_subcommand("import", "add or update many from a CSV (admin)");
   subs_import->add_option("channel", channel)->required();
   subs_import->add_option("file", csv_file, "CSV with address,language,consent_at (- for stdin)")
@@ -247,6 +251,15 @@ int main(int argc, char** argv) {
     return rc == 0 ? ctl::Exit::ok : ctl::Exit::usage;
   }
 
+  // The key every head must be signed by: the flag, else the one the auditor pinned.
+  if (verify_cmd->parsed() && public_key.empty()) {
+    try {
+      public_key = ctl::pinned_audit_key(settings_flags).value_or("");
+    } catch (const ctl::SettingsError& e) {
+      std::cerr << "araldoctl: " << e.what() << "\n";
+      return ctl::Exit::usage;
+    }
+  }
   // An auditor without database access verifies through araldod.
   const bool audit_via_api =
       audit_cmd->parsed() && ((verify_cmd->parsed() && url.empty()) || export_cmd->parsed());
@@ -322,6 +335,7 @@ int main(int argc, char** argv) {
   if (subs_count->parsed()) return ctl::count_subscribers(c, channel);
   if (subs_add->parsed()) return ctl::add_subscriber(c, channel, address, language, consent_at);
   if (subs_remove->parsed()) return ctl::remove_subscriber(c, channel, address);
+  if (subs_erase->parsed()) return ctl::erase_subscriber(c, channel, address);
   if (subs_import->parsed()) return ctl::import_subscribers(c, channel, csv_file);
   std::cerr << "araldoctl: nothing to do (see --help)\n";
   return ctl::Exit::usage;

@@ -42,7 +42,10 @@ std::string read_key_file(const std::string& path) {
   return key;
 }
 
-Settings resolve_settings(const SettingsFlags& flags, const Getenv& env) {
+namespace {
+
+// The config file, when there is one (an absent default is no error); its path for errors.
+std::pair<YAML::Node, std::string> load_config_file(const SettingsFlags& flags, const Getenv& env) {
   std::string config_path = flags.config;
   const bool named = !config_path.empty() || env("ARALDO_CTL_CONFIG");
   if (config_path.empty()) config_path = env("ARALDO_CTL_CONFIG").value_or("");
@@ -58,14 +61,28 @@ Settings resolve_settings(const SettingsFlags& flags, const Getenv& env) {
     }
     for (const auto& entry : file) {
       const auto name = entry.first.as<std::string>();
-      if (name != "server" && name != "key_file") {
+      if (name != "server" && name != "key_file" && name != "audit_public_key") {
         throw SettingsError("config file " + config_path + ": unknown setting '" + name +
-                            "' (server, key_file)");
+                            "' (server, key_file, audit_public_key)");
       }
     }
   } else if (named) {
     throw SettingsError("config file " + config_path + " does not exist");
   }
+  return {file, config_path};
+}
+
+}  // namespace
+
+std::optional<std::string> pinned_audit_key(const SettingsFlags& flags, const Getenv& env) {
+  if (auto key = env("ARALDO_AUDIT_PUBLIC_KEY")) return trimmed(*key);
+  const auto [file, path] = load_config_file(flags, env);
+  if (file && file["audit_public_key"]) return file["audit_public_key"].as<std::string>();
+  return std::nullopt;
+}
+
+Settings resolve_settings(const SettingsFlags& flags, const Getenv& env) {
+  const auto [file, config_path] = load_config_file(flags, env);
   auto from_file = [&](const char* name) -> std::string {
     return file && file[name] ? file[name].as<std::string>() : "";
   };

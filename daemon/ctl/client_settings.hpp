@@ -1,8 +1,8 @@
 #pragma once
 // Where araldoctl finds the server and its key: a flag, else the environment, else the
-// config file (YAML: `server: URL`, `key_file: PATH`). The key itself is never a flag
-// (it would show in `ps`): it comes from ARALDO_KEY or from a key file that only its owner
-// can read.
+// config file (YAML: `server: URL`, `key_file: PATH`, `audit_public_key: HEX`). The key itself is
+// never a flag (it would show in `ps`): it comes from ARALDO_KEY or from a key file that only its
+// owner can read.
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +30,11 @@ std::optional<std::string> process_getenv(const std::string& name);
 
 // Throws SettingsError saying what is missing or wrong (a key file others can read, say).
 Settings resolve_settings(const SettingsFlags& flags, const Getenv& env = process_getenv);
+
+// The audit log's public key the auditor pinned: ARALDO_AUDIT_PUBLIC_KEY, else
+// `audit_public_key:` in the config file. `audit verify` checks every head against it.
+std::optional<std::string> pinned_audit_key(const SettingsFlags& flags,
+                                            const Getenv& env = process_getenv);
 
 // The key in `path`, refused when the file is readable by its group or others.
 std::string read_key_file(const std::string& path);

@@ -331,6 +331,18 @@ Exit remove_subscriber(Context& c, const std::string& channel, const std::string
                 [](const boost::json::object&) {});
 }
 
+Exit erase_subscriber(Context& c, const std::string& channel, const std::string& address) {
+  return answer(c,
+                c.api.request("POST", "/v1/channels/" + encode_segment(channel) + "/subscribers/" +
+                                          encode_segment(address) + "/erase"),
+                [&](const boost::json::object& doc) {
+                  c.out << "erased: now " << text_of(doc.if_contains("subscriber")) << " in "
+                        << text_of(doc.if_contains("deliveries")) << " deliveries, "
+                        << text_of(doc.if_contains("inbound_items")) << " inbound items, "
+                        << text_of(doc.if_contains("inbound_bodies")) << " webhook bodies\n";
+                });
+}
+
 Exit import_subscribers(Context& c, const std::string& channel, const std::string& csv_file) {
   std::stringstream csv;
   if (csv_file == "-") {

@@ -5,6 +5,7 @@
 #include <boost/uuid/uuid_io.hpp>
 
 #include "daemon/model/alert_json.hpp"
+#include "daemon/store/alert_state_sql.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
 
@@ -321,10 +322,12 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   Snapshot tx(conn);
   const auto alert = tx.exec_params(
       "SELECT id::text, to_json(accepted_at)#>>'{}', submitted_by, document::text,"
-      "       to_json(send_at)#>>'{}', coalesce(send_at > now(), false),"
-      "       coalesce(approval, ''), to_json(approval_expires_at)#>>'{}', approval_decided_by,"
-      "       to_json(approval_decided_at)#>>'{}', approval_reason"
-      " FROM alerts WHERE id = $1::uuid",
+      "       to_json(send_at)#>>'{}', " +
+          alert_state_sql("alerts") +
+          ","
+          "       coalesce(approval, ''), to_json(approval_expires_at)#>>'{}', approval_decided_by,"
+          "       to_json(approval_decided_at)#>>'{}', approval_reason"
+          " FROM alerts WHERE id = $1::uuid",
       id);
   if (alert.empty()) return std::nullopt;
   AlertStatus out;
@@ -332,7 +335,7 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   out.accepted_at = alert[0][1].as<std::string>();
   out.submitted_by = alert[0][2].as<std::string>();
   if (!alert[0][4].is_null()) out.send_at = alert[0][4].as<std::string>();
-  out.scheduled = alert[0][5].as<bool>();
+  out.state = alert[0][5].as<std::string>();
   out.approval = alert[0][6].as<std::string>();
   auto optional = [&](int column, std::optional<std::string>& field) {
     if (!alert[0][column].is_null()) field = alert[0][column].as<std::string>();

@@ -159,7 +159,7 @@ struct AlertStatus {
   std::string accepted_at;
   std::string submitted_by;
   std::optional<std::string> send_at;
-  bool scheduled = false;  // its send_at is still ahead
+  std::string state;  // store/alert_state_sql.hpp
   // The two-person rule: awaiting, approved, rejected, expired; empty when not needed.
   std::string approval;
   std::optional<std::string> approval_expires_at;

@@ -43,6 +43,7 @@ struct DeliveryRow {
   std::string created_at;
   std::optional<std::string> first_attempt_at, finished_at, platform_id;
   std::string text;  // exactly what was (or will be) sent
+  std::string channel_type;
 };
 
 struct DeliveryFilter {

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/store/alert_state_sql.hpp"
 #include "daemon/store/audit_rows.hpp"
 #include "daemon/store/pq.hpp"
 
@@ -23,22 +24,26 @@ std::vector<AlertRow> list_alerts(Database& db, const AlertFilter& f,
     pqxx::read_transaction tx(c);
     const auto rows = tx.exec_params(
         "SELECT a.id::text, to_json(a.accepted_at)#>>'{}', a.submitted_by, a.headline, a.event,"
-        "       a.severity, to_json(a.send_at)#>>'{}', coalesce(a.send_at > now(), false),"
-        "       (SELECT jsonb_object_agg(state, n)::text FROM (SELECT state, count(*) AS n"
-        "          FROM deliveries d WHERE d.alert_id = a.id GROUP BY state) s)"
-        "  FROM alerts a"
-        " WHERE ($1::timestamptz IS NULL OR a.accepted_at >= $1)"
-        "   AND ($2::timestamptz IS NULL OR a.accepted_at < $2)"
-        "   AND (jsonb_array_length($3::jsonb) = 0"
-        "        OR a.severity IN (SELECT jsonb_array_elements_text($3::jsonb)))"
-        "   AND ($4::text IS NULL OR a.submitted_by = $4)"
-        "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM deliveries d"
-        "        WHERE d.alert_id = a.id AND d.channel = $5))"
-        "   AND ($6::boolean IS NULL OR coalesce(a.send_at > now(), false) = $6)"
-        "   AND ($7::timestamptz IS NULL OR (a.accepted_at, a.id) < ($7, $8::uuid))"
-        " ORDER BY a.accepted_at DESC, a.id DESC LIMIT $9",
-        f.since, f.until, boost::json::serialize(severities), f.submitted_by, f.channel,
-        f.scheduled, after ? std::optional<std::string>(after->accepted_at) : std::nullopt,
+        "       a.severity, to_json(a.send_at)#>>'{}', " +
+            alert_state_sql("a") +
+            ","
+            "       (SELECT jsonb_object_agg(state, n)::text FROM (SELECT state, count(*) AS n"
+            "          FROM deliveries d WHERE d.alert_id = a.id GROUP BY state) s)"
+            "  FROM alerts a"
+            " WHERE ($1::timestamptz IS NULL OR a.accepted_at >= $1)"
+            "   AND ($2::timestamptz IS NULL OR a.accepted_at < $2)"
+            "   AND (jsonb_array_length($3::jsonb) = 0"
+            "        OR a.severity IN (SELECT jsonb_array_elements_text($3::jsonb)))"
+            "   AND ($4::text IS NULL OR a.submitted_by = $4)"
+            "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM deliveries d"
+            "        WHERE d.alert_id = a.id AND d.channel = $5))"
+            "   AND ($6::text IS NULL OR " +
+            alert_state_sql("a") +
+            " = $6)"
+            "   AND ($7::timestamptz IS NULL OR (a.accepted_at, a.id) < ($7, $8::uuid))"
+            " ORDER BY a.accepted_at DESC, a.id DESC LIMIT $9",
+        f.since, f.until, boost::json::serialize(severities), f.submitted_by, f.channel, f.state,
+        after ? std::optional<std::string>(after->accepted_at) : std::nullopt,
         after ? std::optional<std::string>(after->id) : std::nullopt, limit);
     std::vector<AlertRow> out;
     for (const auto& r : rows) {
@@ -50,7 +55,7 @@ std::vector<AlertRow> list_alerts(Database& db, const AlertFilter& f,
       a.event = r[4].as<std::string>();
       a.severity = r[5].as<std::string>();
       a.send_at = text_or_null(r[6]);
-      a.scheduled = r[7].as<bool>();
+      a.state = r[7].as<std::string>();
       if (!r[8].is_null()) {
         const auto counts = boost::json::parse(r[8].c_str());
         for (const auto& [state, n] : counts.as_object()) {

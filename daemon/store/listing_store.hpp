@@ -17,7 +17,7 @@ struct AlertFilter {
   std::vector<std::string> severities;
   std::optional<std::string> submitted_by;
   std::optional<std::string> channel;  // has deliveries on it
-  std::optional<bool> scheduled;       // send_at still ahead, or not
+  std::optional<std::string> state;    // one of alert_states (store/alert_state_sql.hpp)
 };
 
 struct AlertKey {  // newest first: the next page is older than this
@@ -28,7 +28,7 @@ struct AlertKey {  // newest first: the next page is older than this
 struct AlertRow {
   std::string id, accepted_at, submitted_by, headline, event, severity;
   std::optional<std::string> send_at;
-  bool scheduled = false;
+  std::string state;  // store/alert_state_sql.hpp
   std::map<std::string, long long> by_state;
 };
 

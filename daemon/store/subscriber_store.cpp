@@ -96,6 +96,48 @@ bool remove_subscriber(pqxx::connection& conn, const std::string& channel,
   return true;
 }
 
+Erased erase_subscriber(Database& db, const std::string& channel, const std::string& address,
+                        const std::string& actor, const privacy::Pseudonyms& pseudonyms) {
+  return db.with_connection([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    lock_address(tx, channel, address);
+    Erased out;
+    out.pseudonym = pseudonyms.of(address);
+    // Digits on neither side: a chat id inside a longer number is not this one.
+    const std::string pattern = "(?<![0-9])" + address + "(?![0-9])";
+    out.deliveries = tx.exec_params(
+                           "UPDATE deliveries SET target = $3,"
+                           "   last_error = regexp_replace(last_error, $4, $3, 'g'),"
+                           "   receipt_error = regexp_replace(receipt_error, $4, $3, 'g')"
+                           " WHERE channel = $1 AND target = $2",
+                           channel, address, out.pseudonym, pattern)
+                         .affected_rows();
+    out.inbound_items = tx.exec_params(
+                              "UPDATE inbound_items SET"
+                              "   payload = regexp_replace(payload, $3, $2, 'g'),"
+                              "   key = regexp_replace(key, $3, $2, 'g')"
+                              " WHERE channel = $1 AND (payload ~ $3 OR key ~ $3)",
+                              channel, out.pseudonym, pattern)
+                            .affected_rows();
+    out.inbound_bodies = tx.exec_params(
+                               "UPDATE inbound_bodies SET"
+                               "   body = regexp_replace(body, $3, $2, 'g')"
+                               " WHERE channel = $1 AND body ~ $3",
+                               channel, out.pseudonym, pattern)
+                             .affected_rows();
+    const auto done = opt_out(tx,
+                              {channel, address, 0, "erased by " + actor, actor,
+                               boost::json::object{{"deliveries", out.deliveries},
+                                                   {"inbound_items", out.inbound_items},
+                                                   {"inbound_bodies", out.inbound_bodies}}},
+                              "erasure", pseudonyms);
+    out.was_subscribed = done.was_subscribed;
+    tx.exec_params0("DELETE FROM pseudonyms WHERE pseudonym = $1", out.pseudonym);
+    tx.commit();
+    return out;
+  });
+}
+
 std::map<std::string, long long> count_subscribers(pqxx::connection& conn,
                                                    const std::string& channel) {
   pqxx::read_transaction tx(conn);

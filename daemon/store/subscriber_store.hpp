@@ -51,6 +51,22 @@ bool remove_subscriber(pqxx::connection& conn, const std::string& channel,
                        const std::string& address, const std::string& actor,
                        const privacy::Pseudonyms& pseudonyms);
 
+// What an erasure changed.
+struct Erased {
+  std::string pseudonym;  // what the address is now, wherever it was kept
+  bool was_subscribed = false;
+  long long deliveries = 0;                         // targets replaced by the pseudonym
+  long long inbound_items = 0, inbound_bodies = 0;  // the number replaced in what was received
+};
+
+// Erases an address from a channel (GDPR art. 17), in one transaction: the subscriber row,
+// the pseudonym's mapping; in deliveries (target, errors) and webhook bodies and items, the
+// number becomes its pseudonym. The withdrawal is kept under the pseudonym (an opt-out of
+// kind "erasure"), and `subscriber.erased` audited with the pseudonym only. Events
+// written before pseudonyms existed are not rewritten: the log is append-only.
+Erased erase_subscriber(Database& db, const std::string& channel, const std::string& address,
+                        const std::string& actor, const privacy::Pseudonyms& pseudonyms);
+
 // Subscribers per language.
 std::map<std::string, long long> count_subscribers(pqxx::connection& conn,
                                                    const std::string& channel);

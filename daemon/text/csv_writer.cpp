@@ -4,10 +4,17 @@
 
 namespace araldo::text {
 
-void append_csv_record(std::string& out, const std::vector<std::string_view>& fields) {
+void append_csv_record(std::string& out, const std::vector<std::string_view>& fields,
+                       CsvCells cells) {
+  std::string guarded;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ',';
-    const auto& f = fields[i];
+    std::string_view f = fields[i];
+    if (cells == CsvCells::spreadsheet_safe && !f.empty() &&
+        std::string_view("=+-@\t\r").find(f.front()) != std::string_view::npos) {
+      guarded.assign("'").append(f);
+      f = guarded;
+    }
     // At worst every character is a quote, doubled, plus the two around the field.
     const std::size_t room = 2 * f.size() + 2;
     const std::size_t start = out.size();

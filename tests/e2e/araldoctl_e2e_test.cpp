@@ -194,6 +194,20 @@ TEST_F(AraldoctlE2E, AnAuditorVerifiesTheLogOverTheApi) {
   // Not an operator's business.
   EXPECT_EQ(ctl({"audit", "verify"}, operator_key_file()).status, 1);
 
+  // The daemon says which key signs its heads; a verify without a key checks against it,
+  // and a key the auditor pinned (here in araldoctl's config file) wins: heads signed by
+  // any other key are an error.
+  const auto status =
+      http_request("GET", daemon_url_ + "/v1/status", {{"Authorization", "Bearer " + api_key_}});
+  EXPECT_EQ(boost::json::parse(status.body).at("audit").at("public_key").as_string(),
+            kAuditPublicKey);
+  std::filesystem::create_directories(dir_ / ".config/araldo");
+  write_file(".config/araldo/araldoctl.yaml", "audit_public_key: " + std::string(64, 'a') + "\n");
+  const auto pinned_other = ctl({"audit", "verify"}, auditor);
+  EXPECT_EQ(pinned_other.status, 1) << pinned_other.output;
+  write_file(".config/araldo/araldoctl.yaml", "audit_public_key: " + kAuditPublicKey + "\n");
+  EXPECT_EQ(ctl({"audit", "verify"}, auditor).status, 0);
+
   // A superuser edits an event behind the triggers' back: named.
   {
     pqxx::connection c(db_->dsn());
@@ -205,6 +219,98 @@ TEST_F(AraldoctlE2E, AnAuditorVerifiesTheLogOverTheApi) {
   const auto broken = ctl({"audit", "verify"}, auditor);
   EXPECT_EQ(broken.status, 1) << broken.output;
   EXPECT_NE(broken.output.find("BROKEN"), std::string::npos) << broken.output;
+}
+
+// `subscribers erase`: afterwards the number is in no column of any table (subscribers,
+// deliveries, webhook bodies and items, opt-outs, pseudonyms, the audit log), another
+// subscriber's number still is (the search would find one), the signed log still
+// verifies with the pinned key, and an import cannot bring the number back.
+TEST_F(AraldoctlE2E, AnErasedNumberIsNowhereInTheDatabaseAndTheLogStillVerifies) {
+  start_daemon(
+      whatsapp_channel(emulator_url_, "    inbound: {verify_token: vtok-123-verify-token}\n"));
+  ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/whatsapp/webhook",
+                         {{"Content-Type", "application/json"}},
+                         R"({"url":")" + daemon_url_ + R"(/webhooks/whatsapp-comune"})")
+                .status,
+            200);
+  const auto admin = write_file("admin.key", admin_key_ + "\n");
+  ASSERT_EQ(import_subscribers("whatsapp-comune", subscribers_csv(2)).status, 200);
+  // The citizen writes (a webhook body and item with the number), gets an alert (a
+  // delivery to the number, its receipt), and leaves (an opt-out, an audit event).
+  for (const char* text : {"ciao", "STOP"}) {
+    ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/whatsapp/inbound",
+                           {{"Content-Type", "application/json"}},
+                           std::string(R"({"from":"393331000001","text":")") + text + "\"}")
+                  .status,
+              200);
+    if (std::string(text) == "ciao") {
+      ASSERT_FALSE(post_and_wait(R"({"headline":"Allerta","event":"Flood","category":"Met",)"
+                                 R"("severity":"Severe","urgency":"Immediate",)"
+                                 R"("certainty":"Observed","channels":["whatsapp-comune"]})",
+                                 {"sent"})
+                       .empty());
+    }
+  }
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM opt_outs") == "1" &&
+           db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'subscriber.answered'") ==
+               "1";
+  }));
+  const auto anywhere = [&](const std::string& number) {
+    long long rows = 0;
+    pqxx::connection c(db_->dsn());
+    pqxx::work tx(c);
+    for (const auto& t : tx.exec("SELECT quote_ident(table_name) FROM information_schema.tables"
+                                 " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")) {
+      rows += tx.exec1("SELECT count(*) FROM " + t[0].as<std::string>() +
+                       " AS t WHERE t::text LIKE '%" + number + "%'")[0]
+                  .as<long long>();
+    }
+    return rows;
+  };
+  ASSERT_GT(anywhere("393331000001"), 0);
+
+  // Before the erasure: an auditor reads deliveries with the number masked and its
+  // pseudonym, in the list and the export; an operator, who may have to reach the
+  // citizen, reads the number.
+  const auto auditor_key = create_key("audit-office", "auditor");
+  const auto read = [&](const std::string& key, const std::string& path) {
+    return http_request("GET", daemon_url_ + path, {{"Authorization", "Bearer " + key}}).body;
+  };
+  for (const char* path : {"/v1/deliveries?state=sent", "/v1/deliveries/export?format=csv",
+                           "/v1/deliveries/export?format=jsonl"}) {
+    const auto seen = read(auditor_key, path);
+    EXPECT_EQ(seen.find("393331000001"), std::string::npos) << path << ": " << seen;
+    EXPECT_NE(seen.find("+39 333 ***0001"), std::string::npos) << path << ": " << seen;
+    EXPECT_NE(seen.find(test_pseudonyms.of("393331000001")), std::string::npos) << path;
+    EXPECT_NE(read(api_key_, path).find("393331000001"), std::string::npos) << path;
+  }
+
+  const auto erased = ctl({"subscribers", "erase", "whatsapp-comune", "+39 333 1000001"}, admin);
+  EXPECT_EQ(erased.status, 0) << erased.output;
+  EXPECT_NE(
+      erased.output.find("erased: now " + test_pseudonyms.of("393331000001") + " in 1 deliveries"),
+      std::string::npos)
+      << erased.output;
+  EXPECT_EQ(anywhere("393331000001"), 0);
+  EXPECT_GT(anywhere("393331000000"), 0);  // the other citizen is untouched
+  EXPECT_EQ(db_->scalar("SELECT kind || ' ' || address FROM opt_outs"),
+            "erasure " + test_pseudonyms.of("393331000001"));
+
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM audit_events") ==
+           db_->scalar("SELECT count(*) FROM audit_leaves");
+  }));
+  const auto auditor = write_file("auditor.key", auditor_key + "\n");
+  const auto verified = ctl({"audit", "verify", "--public-key", kAuditPublicKey}, auditor);
+  EXPECT_EQ(verified.status, 0) << verified.output;
+
+  // The erased number's withdrawal still holds, by its pseudonym.
+  const auto csv = write_file(
+      "again.csv", "address,language,consent_at\n393331000001,it,2026-11-01T09:00:00+01:00\n");
+  const auto again = ctl({"subscribers", "import", "whatsapp-comune", csv}, admin);
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.output.find("opted out on"), std::string::npos) << again.output;
 }
 
 // A cron host's scheduler key sets up a notice every minute with araldoctl, two daemons
@@ -414,6 +520,31 @@ TEST_F(AraldoctlE2E, AnAuditorExportsTheLogAsCsvAndJsonLines) {
                                  {{"Authorization", "Bearer " + auditor_key}});
   EXPECT_EQ(sent.status, 200);
   EXPECT_EQ(std::count(sent.body.begin(), sent.body.end(), '\n'), 4) << sent.body;
+
+  // A platform's answer that a spreadsheet would run as a formula is exported as text
+  // (OWASP: a leading apostrophe), unless the caller asks for raw=true; JSON Lines are exact.
+  const std::string formula = R"(=HYPERLINK("http://evil.example","ok"))";
+  db_->exec("UPDATE deliveries SET last_error = '" + formula + "' WHERE id = " + log[1].fields[0]);
+  const auto last_error_of = [&](const std::string& query) {
+    const auto r = http_request("GET", daemon_url_ + "/v1/deliveries/export?" + query,
+                                {{"Authorization", "Bearer " + auditor_key}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto read = araldo::text::read_csv(r.body);
+    const auto& records = std::get<std::vector<araldo::text::CsvRecord>>(read);
+    return records.at(1).fields.at(9);
+  };
+  EXPECT_EQ(last_error_of("state=sent&format=csv"), "'" + formula);
+  EXPECT_EQ(last_error_of("state=sent&format=csv&raw=true"), formula);
+  const auto exact =
+      http_request("GET", daemon_url_ + "/v1/deliveries/export?state=sent&format=jsonl",
+                   {{"Authorization", "Bearer " + auditor_key}});
+  EXPECT_EQ(
+      boost::json::parse(exact.body.substr(0, exact.body.find('\n'))).at("last_error").as_string(),
+      formula);
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/v1/deliveries/export?format=csv&raw=yes",
+                         {{"Authorization", "Bearer " + auditor_key}})
+                .status,
+            400);
 }
 
 // Disabled, enabled again (from the next occurrence on), deleted: each step shown and

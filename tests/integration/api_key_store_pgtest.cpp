@@ -121,12 +121,38 @@ TEST(AuditorRole, ReadsTheLogButCannotWriteOrReadKeys) {
   {
     pqxx::connection c(db.dsn());
     store::create_api_key(c, {"ops", "operator", std::nullopt}, "admin");  // one audit event
+    // Deliveries to a WhatsApp subscriber, a Telegram private chat (named in the
+    // pseudonyms table) and a public Telegram channel.
+    pqxx::work tx(c);
+    tx.exec0(
+        "INSERT INTO alerts (id, submitted_by, headline, event, categories, severity, urgency,"
+        "  certainty, language, document) VALUES ('00000000-0000-4000-8000-000000000001', 'ops',"
+        "  'h', 'e', '{Met}', 'Severe', 'Immediate', 'Observed', 'it', '{}');"
+        "INSERT INTO deliveries (alert_id, channel, channel_type, target, priority, rendered_text)"
+        " VALUES ('00000000-0000-4000-8000-000000000001', 'wa', 'whatsapp', '393331234567', 1, "
+        "'t'),"
+        "  ('00000000-0000-4000-8000-000000000001', 'tg', 'telegram', '5550002', 1, 't'),"
+        "  ('00000000-0000-4000-8000-000000000001', 'tg', 'telegram', '@allerta_comune', 1, 't');");
+    tx.exec_params0("INSERT INTO pseudonyms (pseudonym, address) VALUES ($1, '5550002')",
+                    test_support::test_pseudonyms.of("5550002"));
+    tx.commit();
   }
   std::string dsn = db.dsn() + " user=" + login + " password=pw";
   pqxx::connection as_auditor(dsn);
   pqxx::nontransaction reader(as_auditor);
   EXPECT_EQ(reader.exec1("SELECT count(*) FROM audit_events")[0].as<int>(), 1);
-  EXPECT_EQ(reader.exec1("SELECT count(*) FROM deliveries")[0].as<int>(), 0);
+  EXPECT_EQ(reader.exec1("SELECT count(*) FROM deliveries")[0].as<int>(), 3);
+  // Never a citizen's full number: not the column, only the masked view.
+  EXPECT_THROW(reader.exec0("SELECT target FROM deliveries"), pqxx::insufficient_privilege);
+  EXPECT_THROW(reader.exec0("SELECT * FROM deliveries"), pqxx::insufficient_privilege);
+  EXPECT_THROW(reader.exec0("SELECT * FROM pseudonyms"), pqxx::insufficient_privilege);
+  EXPECT_THROW(reader.exec0("SELECT * FROM opt_outs"), pqxx::insufficient_privilege);
+  EXPECT_EQ(reader
+                .exec1("SELECT string_agg(target || ' ' || coalesce(pseudonym, '-'), ', '"
+                       " ORDER BY id) FROM deliveries_for_auditors")[0]
+                .as<std::string>(),
+            "+39 333 ***4567 -, ***0002 " + test_support::test_pseudonyms.of("5550002") +
+                ", @allerta_comune -");
   EXPECT_THROW(reader.exec0("SELECT count(*) FROM api_keys"), pqxx::insufficient_privilege);
   EXPECT_THROW(reader.exec0("DELETE FROM deliveries"), pqxx::insufficient_privilege);
   EXPECT_THROW(reader.exec0("INSERT INTO audit_events (actor, kind) VALUES ('mallory', 'forged')"),

@@ -50,8 +50,10 @@ class Intake : public ::testing::Test {
         std::make_unique<intake::Corrections>(*database_, channels_, renderer_, *intake_);
     other_corrections_ = std::make_unique<intake::Corrections>(*database_, other_channels_,
                                                                renderer_, *other_intake_);
-    api_ = std::make_unique<api::AlertsApi>(*intake_, *corrections_, *database_);
-    other_api_ = std::make_unique<api::AlertsApi>(*other_intake_, *other_corrections_, *database_);
+    api_ = std::make_unique<api::AlertsApi>(*intake_, *corrections_, *database_,
+                                            test_support::test_pseudonyms);
+    other_api_ = std::make_unique<api::AlertsApi>(*other_intake_, *other_corrections_, *database_,
+                                                  test_support::test_pseudonyms);
     // The API as araldod serves it: through the route table, which checks key and role.
     for (auto* api : {api_.get(), other_api_.get()}) {
       auto& table = tables_.emplace_back(
@@ -316,7 +318,7 @@ TEST_F(Intake, DatabaseDownIs503NeverAccepted) {
   store::Database down(config::Secret("host=127.0.0.1 port=1 user=nobody connect_timeout=2"), 1);
   intake::AlertIntake intake(down, channels_, renderer_, {});
   intake::Corrections corrections(down, channels_, renderer_, intake);
-  api::AlertsApi api(intake, corrections, down);
+  api::AlertsApi api(intake, corrections, down, test_support::test_pseudonyms);
   api::RouteTable table(down, 64 * 1024);
   table.add({"POST",
              "/v1/alerts",

@@ -43,3 +43,29 @@ TEST(MetricsSnapshot, ScrapesWithinTheRefreshIntervalShareOneReadingOfTheDatabas
   EXPECT_EQ(unsealed(cached), "0");  // the hour is not over: the same reading
   EXPECT_EQ(unsealed(cached), "0");
 }
+
+// With metrics.bearer_token, /metrics answers only the scraper that sends it.
+TEST(MetricsSnapshot, ABearerTokenKeepsTheFiguresFromAnyoneWithoutIt) {
+  test_support::TestDatabase db;
+  store::Database database(config::Secret(db.dsn()), 1);
+  const api::ChannelStates no_channels = [] { return std::map<std::string, api::ChannelState>{}; };
+  metrics::Registry registry;
+  metrics::describe_all(registry);
+  api::MetricsApi guarded(database, registry, no_channels, std::chrono::seconds(1),
+                          config::Secret("metrics-token-0123456789"));
+  const auto scrape = [&](const std::string& authorization) {
+    http::Request request;
+    if (!authorization.empty()) request.headers.add("Authorization", authorization);
+    api::PathParams params;
+    api::Caller anonymous{"anonymous"};
+    return guarded.scrape({request, params, anonymous});
+  };
+  const auto none = scrape("");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers.find("WWW-Authenticate").value_or(""), "Bearer realm=\"araldo-metrics\"");
+  EXPECT_EQ(none.body.find("araldo_"), std::string::npos);
+  EXPECT_EQ(scrape("Bearer metrics-token-012345678").status, 401);
+  const auto ok = scrape("Bearer metrics-token-0123456789");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("araldo_audit_unsealed_events"), std::string::npos);
+}

@@ -210,3 +210,18 @@ TEST(Config, APseudonymKeyIsRequiredOnceAChannelTakesSubscribers) {
   EXPECT_EQ(c.privacy.pseudonym_key->reveal(), "pseudonym-key-0123");
   EXPECT_EQ(error_of("privacy: {pseudonym: x}\n" + base), "privacy.pseudonym: unknown key");
 }
+
+// Webhook items recognise replays for inbound.replay_window_days: they cannot be deleted
+// sooner, so a shorter retention does not start.
+TEST(Config, RetentionIsAtLeastTheReplayWindow) {
+  EXPECT_EQ(load(base).privacy.retention, std::chrono::days(365));  // the default
+  EXPECT_EQ(load("privacy: {retention_days: 30}\n" + base).privacy.retention,
+            std::chrono::days(30));
+  EXPECT_EQ(error_of("privacy: {retention_days: 3}\n" + base)
+                .find("privacy.retention_days: "
+                      "shorter than inbound."
+                      "replay_window_days (7)"),
+            0u);
+  EXPECT_EQ(error_of("inbound: {replay_window_days: 2}\nprivacy: {retention_days: 3}\n" + base),
+            "");
+}

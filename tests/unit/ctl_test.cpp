@@ -104,6 +104,22 @@ TEST(CtlSettings, MissingOrUnsafeSettingsAreRefusedWithWhatToDo) {
                ctl::SettingsError);
 }
 
+// The auditor pins the audit log's public key once; the environment overrides the file.
+TEST(CtlSettings, ThePinnedAuditKeyComesFromTheEnvironmentOrTheConfigFile) {
+  TempDir dir;
+  const std::string key(64, 'a');
+  const auto config = dir.write("ctl.yaml", "server: http://x\naudit_public_key: " + key + "\n");
+  EXPECT_EQ(ctl::pinned_audit_key({"", "", config}, env_of({})), key);
+  EXPECT_EQ(ctl::pinned_audit_key({"", "", config},
+                                  env_of({{"ARALDO_AUDIT_PUBLIC_KEY", std::string(64, 'b')}})),
+            std::string(64, 'b'));
+  const auto none = dir.write("none.yaml", "server: http://x\n");
+  EXPECT_EQ(ctl::pinned_audit_key({"", "", none}, env_of({})), std::nullopt);
+  // The server settings read the same file without tripping on the key.
+  EXPECT_EQ(ctl::resolve_settings({"", "", config}, env_of({{"ARALDO_KEY", "k"}})).server,
+            "http://x");
+}
+
 TEST(CtlAlertInput, AYamlFileWithFlagsOnTopBecomesTheAlertsJson) {
   TempDir dir;
   const auto file = dir.write("siren.yaml",

@@ -1,0 +1,26 @@
+#pragma once
+// Personal data kept no longer than needed (GDPR art. 5(1)(e)): processed webhook items
+// once past the replay window (the door refuses older replays, so they recognise nothing
+// any more), webhook bodies past the retention, and the clear number in the target of a
+// delivery finished before the retention, which becomes its pseudonym. Each sweep that
+// changes something is audited (privacy.retention_applied).
+#include <chrono>
+
+#include "daemon/privacy/pseudonyms.hpp"
+#include "daemon/store/database.hpp"
+
+namespace araldo::store {
+
+struct Swept {
+  long long inbound_items = 0;
+  long long inbound_bodies = 0;
+  long long delivery_targets = 0;
+  bool any() const { return inbound_items + inbound_bodies + delivery_targets > 0; }
+};
+
+// One pass, at most `batch` rows of each kind, in one transaction.
+Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
+                          std::chrono::seconds retention, const privacy::Pseudonyms& pseudonyms,
+                          int batch);
+
+}  // namespace araldo::store
