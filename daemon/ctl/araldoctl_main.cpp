@@ -40,8 +40,8 @@ int run_audit(CLI::App* verify_cmd, CLI::App* head_cmd, bool json, CLI::Option* 
       return ctl::verify_audit_log(conn, dsn, connections, kept, public_key);
     }
     if (head_cmd->parsed()) return ctl::print_audit_head(conn, json);
-    if (event_opt->count() > 0) return ctl::prove_inclusion(conn, event_id, size);
-    if (from_opt->count() > 0) return ctl::prove_consistency(conn, from, to);
+    if (event_opt->count() > 0) return ctl::prove_inclusion(conn, event_id, size, public_key);
+    if (from_opt->count() > 0) return ctl::prove_consistency(conn, from, to, public_key);
     std::cerr << "araldoctl: audit prove needs --event ID or --from N\n";
     return ctl::Exit::usage;
   } catch (const store::DatabaseUnavailable& e) {
@@ -228,6 +228,8 @@ int main(int argc, char** argv) {
   prove_cmd->add_option("--size", size, "the tree size to prove it in (default: the latest)");
   auto* from_opt = prove_cmd->add_option("--from", from, "the older tree size");
   prove_cmd->add_option("--to", to, "the newer tree size (default: the latest)");
+  prove_cmd->add_option("--public-key", public_key,
+                        "the key the heads must be signed by (default: the pinned one)");
   event_opt->excludes(from_opt);
   auto* export_cmd = audit_cmd->add_subcommand(
       "export", "every audit event a filter selects, as CSV or JSON Lines, through araldod");
@@ -252,7 +254,7 @@ int main(int argc, char** argv) {
   }
 
   // The key every head must be signed by: the flag, else the one the auditor pinned.
-  if (verify_cmd->parsed() && public_key.empty()) {
+  if ((verify_cmd->parsed() || prove_cmd->parsed()) && public_key.empty()) {
     try {
       public_key = ctl::pinned_audit_key(settings_flags).value_or("");
     } catch (const ctl::SettingsError& e) {

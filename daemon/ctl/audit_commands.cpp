@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon/audit/audit_verify.hpp"
+#include "daemon/audit/head_signer.hpp"
 #include "daemon/audit/merkle.hpp"
 #include "daemon/store/audit_log_store.hpp"
 
@@ -92,22 +93,78 @@ int print_audit_head(store::Connection& conn, bool json) {
   return 0;
 }
 
-int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size) {
+namespace {
+
+// The published head of `size` leaves (0: the latest), its signature checked: against the
+// pinned key when one is given (a head signed by any other key, or unsigned, is refused),
+// else against the key it names. Prints why and returns nullopt when it cannot be used.
+std::optional<std::pair<store::StoredHead, audit::merkle::Hash>> checked_head(
+    store::Connection& conn, std::uint64_t size, const std::string& public_key) {
+  const auto head = size == 0 ? store::latest_head(conn) : store::head_of_size(conn, size);
+  if (!head) {
+    std::cerr << "araldoctl: "
+              << (size == 0 ? std::string("no tree head yet (is a daemon running to seal it?)")
+                            : "no head of size " + std::to_string(size) +
+                                  " was published (the "
+                                  "latest has " +
+                                  std::to_string(store::latest_tree_size(conn)) +
+                                  " leaves; heads are listed by araldoctl audit head)")
+              << "\n";
+    return std::nullopt;
+  }
+  audit::merkle::Hash root{};
+  std::copy_n(head->root_hash.begin(), std::min(root.size(), head->root_hash.size()), root.begin());
+  if (!public_key.empty() && head->public_key != public_key) {
+    std::cerr << "araldoctl: the head of size " << head->tree_size << " is "
+              << (head->public_key ? "signed by " + *head->public_key : std::string("unsigned"))
+              << ", not by the pinned key " << public_key << "\n";
+    return std::nullopt;
+  }
+  if (head->signature && head->public_key &&
+      !audit::verify_head_signature(*head->public_key,
+                                    audit::head_message(head->tree_size, root, head->signed_at),
+                                    *head->signature)) {
+    std::cerr << "araldoctl: the signature of the head of size " << head->tree_size
+              << " does not verify\n";
+    return std::nullopt;
+  }
+  return std::make_pair(*head, root);
+}
+
+boost::json::object head_json(const store::StoredHead& h, const audit::merkle::Hash& root) {
+  boost::json::object o{
+      {"tree_size", h.tree_size}, {"root", audit::merkle::hex(root)}, {"signed_at", h.signed_at}};
+  o["public_key"] = h.public_key ? boost::json::value(*h.public_key) : nullptr;
+  o["signature"] = h.signature ? boost::json::value(*h.signature) : nullptr;
+  return o;
+}
+
+}  // namespace
+
+int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size,
+                    const std::string& public_key) {
   const auto found = store::leaf_index(conn, event_id);
   if (!found) {
     std::cerr << "araldoctl: event " << event_id << " is not in the log (yet)\n";
     return 1;
   }
+  const auto head = checked_head(conn, size, public_key);
+  if (!head) return 1;
+  const auto& [signed_head, root] = *head;
+  size = signed_head.tree_size;
   const auto index = *found;
-  if (size == 0) size = store::latest_tree_size(conn);
   if (index >= size) {
     std::cerr << "araldoctl: event " << event_id << " is leaf " << index << ", not in a tree of "
               << size << "\n";
     return 1;
   }
   const auto leaves = audit::load_leaves(conn, size);
+  if (leaves.size() < size) {
+    std::cerr << "araldoctl: the log has only " << leaves.size() << " leaves\n";
+    return 1;
+  }
   const auto proof = audit::merkle::inclusion_proof(leaves, index, size);
-  const auto root = audit::merkle::root(leaves, size);
+  // Checked against the signed head's root, never one recomputed from the same rows.
   const bool ok = audit::merkle::verify_inclusion(leaves[index], index, size, proof, root);
   std::cout << boost::json::serialize(
                    boost::json::object{{"event_id", event_id},
@@ -115,32 +172,38 @@ int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t s
                                        {"leaf_hash", audit::merkle::hex(leaves[index])},
                                        {"tree_size", size},
                                        {"root", audit::merkle::hex(root)},
+                                       {"head", head_json(signed_head, root)},
                                        {"inclusion_proof", hex_list(proof)},
                                        {"verified", ok}})
             << "\n";
   return ok ? 0 : 1;
 }
 
-int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to) {
-  if (to == 0) to = store::latest_tree_size(conn);
+int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to,
+                      const std::string& public_key) {
+  const auto newer = checked_head(conn, to, public_key);
+  if (!newer) return 1;
+  to = newer->first.tree_size;
   if (from == 0 || from > to) {
     std::cerr << "araldoctl: need 0 < --from <= --to (the log has " << to << " leaves)\n";
     return 2;
   }
+  const auto older = checked_head(conn, from, public_key);
+  if (!older) return 1;
   const auto leaves = audit::load_leaves(conn, to);
   if (leaves.size() < to) {
     std::cerr << "araldoctl: the log has only " << leaves.size() << " leaves\n";
     return 1;
   }
   const auto proof = audit::merkle::consistency_proof(leaves, from, to);
-  const auto old_root = audit::merkle::root(leaves, from),
-             new_root = audit::merkle::root(leaves, to);
-  const bool ok = audit::merkle::verify_consistency(from, to, old_root, new_root, proof);
+  const bool ok = audit::merkle::verify_consistency(from, to, older->second, newer->second, proof);
   std::cout << boost::json::serialize(
                    boost::json::object{{"from_size", from},
-                                       {"from_root", audit::merkle::hex(old_root)},
+                                       {"from_root", audit::merkle::hex(older->second)},
                                        {"to_size", to},
-                                       {"to_root", audit::merkle::hex(new_root)},
+                                       {"to_root", audit::merkle::hex(newer->second)},
+                                       {"from_head", head_json(older->first, older->second)},
+                                       {"to_head", head_json(newer->first, newer->second)},
                                        {"consistency_proof", hex_list(proof)},
                                        {"verified", ok}})
             << "\n";

@@ -29,7 +29,12 @@ int verify_audit_log(store::Connection& conn, const config::Secret& url, int con
                      const std::vector<std::string>& kept, const std::string& public_key);
 // The latest signed tree head, to keep outside the database (for --expect-head).
 int print_audit_head(store::Connection& conn, bool json);
-int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size);
-int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to);
+// Both prove against published heads (0: the latest), printed with their signature, and
+// check the proof against the head's signed root; `public_key` (may be empty) is the
+// pinned key the heads must be signed by. A size no head has is an error.
+int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t size,
+                    const std::string& public_key);
+int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t to,
+                      const std::string& public_key);
 
 }  // namespace araldo::ctl

@@ -168,8 +168,27 @@ TEST_F(OperationsE2E, AraldoctlVerifiesTheLogProvesAnEventAndNamesATamperedOne) 
   auto [proved, proof] = araldoctl(db_->dsn(), "audit prove --event " + accepted);
   EXPECT_EQ(proved, 0) << proof;
   EXPECT_EQ(boost::json::parse(proof).at("verified"), true) << proof;
-  auto [consistent, cproof] = araldoctl(db_->dsn(), "audit prove --from 1");
+  EXPECT_EQ(boost::json::parse(proof).at("head").at("tree_size"),
+            boost::json::parse(proof).at("tree_size"));
+  // Between two published heads, each printed with its signature; a size no head has is
+  // an error, not a proof against a root recomputed from the rows.
+  const auto first_head = db_->scalar("SELECT min(tree_size) FROM audit_heads");
+  auto [consistent, cproof] = araldoctl(
+      db_->dsn(), "audit prove --public-key " + kAuditPublicKey + " --from " + first_head);
   EXPECT_EQ(consistent, 0) << cproof;
+  EXPECT_EQ(boost::json::parse(cproof).at("from_head").at("public_key").as_string(),
+            kAuditPublicKey)
+      << cproof;
+  const auto past =
+      std::to_string(std::stoll(db_->scalar("SELECT max(tree_size) FROM audit_heads")) + 1000);
+  auto [beyond, beyond_out] =
+      araldoctl(db_->dsn(), "audit prove --event " + accepted + " --size " + past);
+  EXPECT_EQ(beyond, 1) << beyond_out;
+  EXPECT_NE(beyond_out.find("no head of size " + past), std::string::npos) << beyond_out;
+  auto [other_key, other_out] = araldoctl(
+      db_->dsn(), "audit prove --event " + accepted + " --public-key " + std::string(64, 'a'));
+  EXPECT_EQ(other_key, 1) << other_out;
+  EXPECT_NE(other_out.find("not by the pinned key"), std::string::npos) << other_out;
 
   // A superuser edits history: the verifier names the event.
   const auto sent = db_->scalar("SELECT min(id) FROM audit_events WHERE kind = 'delivery.sent'");
