@@ -102,6 +102,7 @@ int serve(config::Config& cfg) {
   api::KeysApi keys(db);
   api::SchedulesApi schedules(db, intake);
   api::ArchiveApi archive(db, cfg.alerts.defaults.public_url);
+  api::PublicAuditApi public_audit(db);
   api::MetricsApi metrics_api(db, metrics, channel_states, std::chrono::seconds(1),
                               cfg.metrics_token);
   api::StatusApi status_api(db, channel_states, audit_public_key);
@@ -109,7 +110,7 @@ int serve(config::Config& cfg) {
   api::add_routes(
       routes,
       {alerts, approvals, corrections_api, deliveries, listing, audit_api, exports, subscribers,
-       keys, schedules, archive, metrics_api, status_api,
+       keys, schedules, archive, public_audit, metrics_api, status_api,
        [&](const api::Call&) {
          return api::readyz(
              db, [&] { return dispatcher.database_connected(); }, channel_states);

@@ -76,7 +76,7 @@ const char* const page_template = R"(<!DOCTYPE html>
 </article>
 {{/texts}}
 {{#references}}<p>Corregge / Corrects: <a href="{{.}}">{{.}}</a></p>{{/references}}
-<p><a href="{{cap}}">CAP 1.2</a></p>
+<p><a href="{{cap}}">CAP 1.2</a> · <a href="{{proof}}">Prova nel registro firmato / Proof in the signed log</a></p>
 </main>
 </body>
 </html>
@@ -106,6 +106,7 @@ std::string page_of(const store::ArchivedAlert& archived, const model::Alert& al
   d.set("sent", archived.sent);
   d.set("kind", alert.msg_type);
   d.set("cap", "/public/alerts/" + archived.id + ".cap");
+  d.set("proof", "/public/alerts/" + archived.id + "/proof");
   for (const auto& c : archived.corrections) {
     if (c.msg_type == "Cancel") d.set("cancelled", c.sent);
     if (c.msg_type == "Update") d.set("updated", "/public/alerts/" + c.id);

@@ -130,6 +130,13 @@ void add_routes(RouteTable& routes, const Endpoints& e, std::size_t import_body_
               handler(e.archive, &ArchiveApi::feed)});
   routes.add({"GET", "/public/alerts/{name}", nobody_in_particular, "", 0,
               handler(e.archive, &ArchiveApi::alert)});
+  // The audit log, checkable by anyone.
+  routes.add({"GET", "/public/alerts/{id}/proof", nobody_in_particular, "", 0,
+              handler(e.public_audit, &PublicAuditApi::alert_proof)});
+  routes.add({"GET", "/public/audit/heads", nobody_in_particular, "", 0,
+              handler(e.public_audit, &PublicAuditApi::heads)});
+  routes.add({"GET", "/public/audit/consistency", nobody_in_particular, "", 0,
+              handler(e.public_audit, &PublicAuditApi::consistency)});
   // The console's files; what it shows comes from the API, under the key its user typed.
   routes.add({"GET", "/console", nobody_in_particular, "", 0, e.console});
   routes.add({"GET", "/console/{file}", nobody_in_particular, "", 0, e.console});

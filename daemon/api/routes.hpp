@@ -12,6 +12,7 @@
 #include "daemon/api/keys_api.hpp"
 #include "daemon/api/listing_api.hpp"
 #include "daemon/api/metrics_api.hpp"
+#include "daemon/api/public_audit_api.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/api/schedules_api.hpp"
 #include "daemon/api/status_api.hpp"
@@ -35,6 +36,7 @@ struct Endpoints {
   KeysApi& keys;
   SchedulesApi& schedules;
   ArchiveApi& archive;
+  PublicAuditApi& public_audit;
   MetricsApi& metrics;
   StatusApi& status;
   CallHandler readyz;

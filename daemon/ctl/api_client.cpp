@@ -50,7 +50,10 @@ ApiResponse ApiClient::once(const std::string& method, const std::string& path,
   curl_easy_reset(curl);
   ApiResponse out;
   curl_slist* list = nullptr;
-  list = curl_slist_append(list, ("Authorization: Bearer " + options_.key).c_str());
+  // No key: the public routes (a witness of the audit log needs none).
+  if (!options_.key.empty()) {
+    list = curl_slist_append(list, ("Authorization: Bearer " + options_.key).c_str());
+  }
   if (!content_type.empty())
     list = curl_slist_append(list, ("Content-Type: " + content_type).c_str());
   list = curl_slist_append(list, "Expect:");  // no 100-continue round trip

@@ -9,6 +9,7 @@
 //   araldoctl audit verify [--expect-head SIZE:ROOT ...] [--public-key HEX] | audit head
 //   araldoctl audit prove --event ID [--size N] | --from N1 [--to N2]
 // Against araldod, as an auditor: araldoctl audit export [--format csv|jsonl] [--file F]
+// Against araldod, as anyone (no key): araldoctl audit watch --keep FILE [--public-key HEX]
 // Exit status (daemon/ctl/exit_codes.hpp): 0 done, 1 refused (or the log is broken),
 // 2 usage, 3 some deliveries failed, 4 server unreachable, 5 timed out.
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 
 #include "daemon/ctl/api_client.hpp"
 #include "daemon/ctl/audit_commands.hpp"
+#include "daemon/ctl/audit_watch.hpp"
 #include "daemon/ctl/client_settings.hpp"
 #include "daemon/ctl/commands.hpp"
 #include "daemon/ctl/schedule_commands.hpp"
@@ -231,6 +233,12 @@ int main(int argc, char** argv) {
   prove_cmd->add_option("--public-key", public_key,
                         "the key the heads must be signed by (default: the pinned one)");
   event_opt->excludes(from_opt);
+  auto* watch_cmd = audit_cmd->add_subcommand(
+      "watch", "a witness: keep the log's signed heads in a file, fail on a fork (no key)");
+  std::string keep_file;
+  watch_cmd->add_option("--keep", keep_file, "the file of kept heads (JSON lines)")->required();
+  watch_cmd->add_option("--public-key", public_key,
+                        "the key the heads must be signed by (default: the pinned one)");
   auto* export_cmd = audit_cmd->add_subcommand(
       "export", "every audit event a filter selects, as CSV or JSON Lines, through araldod");
   std::string export_format = "jsonl", export_file, export_since, export_until, export_alert,
@@ -254,7 +262,7 @@ int main(int argc, char** argv) {
   }
 
   // The key every head must be signed by: the flag, else the one the auditor pinned.
-  if ((verify_cmd->parsed() || prove_cmd->parsed()) && public_key.empty()) {
+  if ((verify_cmd->parsed() || prove_cmd->parsed() || watch_cmd->parsed()) && public_key.empty()) {
     try {
       public_key = ctl::pinned_audit_key(settings_flags).value_or("");
     } catch (const ctl::SettingsError& e) {
@@ -263,8 +271,8 @@ int main(int argc, char** argv) {
     }
   }
   // An auditor without database access verifies through araldod.
-  const bool audit_via_api =
-      audit_cmd->parsed() && ((verify_cmd->parsed() && url.empty()) || export_cmd->parsed());
+  const bool audit_via_api = audit_cmd->parsed() && ((verify_cmd->parsed() && url.empty()) ||
+                                                     export_cmd->parsed() || watch_cmd->parsed());
   if (audit_cmd->parsed() && !audit_via_api) {
     return run_audit(verify_cmd, head_cmd, output == "json", event_opt, from_opt, url, connections,
                      kept, public_key, event_id, size, from, to);
@@ -272,7 +280,7 @@ int main(int argc, char** argv) {
 
   ctl::Settings settings;
   try {
-    settings = ctl::resolve_settings(settings_flags);
+    settings = ctl::resolve_settings(settings_flags, ctl::process_getenv, !watch_cmd->parsed());
   } catch (const ctl::SettingsError& e) {
     std::cerr << "araldoctl: " << e.what() << "\n";
     return ctl::Exit::usage;
@@ -295,6 +303,7 @@ int main(int argc, char** argv) {
     add("kind", export_kind);
     return ctl::export_audit(c, query, export_file);
   }
+  if (watch_cmd->parsed()) return ctl::watch_audit_log(api, keep_file, public_key, c.out, c.err);
   if (audit_via_api) return ctl::verify_over_api(c, kept, public_key);
   if (send_cmd->parsed()) {
     send.wait_timeout = std::chrono::seconds(wait_timeout);

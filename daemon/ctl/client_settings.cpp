@@ -81,7 +81,7 @@ std::optional<std::string> pinned_audit_key(const SettingsFlags& flags, const Ge
   return std::nullopt;
 }
 
-Settings resolve_settings(const SettingsFlags& flags, const Getenv& env) {
+Settings resolve_settings(const SettingsFlags& flags, const Getenv& env, bool need_key) {
   const auto [file, config_path] = load_config_file(flags, env);
   auto from_file = [&](const char* name) -> std::string {
     return file && file[name] ? file[name].as<std::string>() : "";
@@ -104,7 +104,7 @@ Settings resolve_settings(const SettingsFlags& flags, const Getenv& env) {
     out.key = read_key_file(*path);
   } else if (auto path = from_file("key_file"); !path.empty()) {
     out.key = read_key_file(path);
-  } else {
+  } else if (need_key) {
     throw SettingsError(
         "no API key: give --key-file PATH, set ARALDO_KEY or ARALDO_KEY_FILE, or put "
         "'key_file:' in the config file");

@@ -29,7 +29,9 @@ using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> process_getenv(const std::string& name);
 
 // Throws SettingsError saying what is missing or wrong (a key file others can read, say).
-Settings resolve_settings(const SettingsFlags& flags, const Getenv& env = process_getenv);
+// `need_key` false: for public routes only; the key stays empty when none is given.
+Settings resolve_settings(const SettingsFlags& flags, const Getenv& env = process_getenv,
+                          bool need_key = true);
 
 // The audit log's public key the auditor pinned: ARALDO_AUDIT_PUBLIC_KEY, else
 // `audit_public_key:` in the config file. `audit verify` checks every head against it.
