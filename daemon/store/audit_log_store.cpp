@@ -1,5 +1,7 @@
 #include "daemon/store/audit_log_store.hpp"
 
+#include "daemon/store/audit_rows.hpp"
+
 #include <boost/json.hpp>
 #include <deque>
 #include <future>
@@ -114,16 +116,9 @@ AuditSnapshot::~AuditSnapshot() = default;
 
 std::vector<StoredHead> AuditSnapshot::heads() {
   std::vector<StoredHead> out;
-  for (const auto& r :
-       impl_->main.exec("SELECT tree_size, root_hash, signed_at, public_key, signature"
-                        "  FROM audit_heads ORDER BY tree_size")) {
-    StoredHead h;
-    h.tree_size = r[0].as<std::uint64_t>();
-    h.root_hash = bytes_of(r[1]);
-    h.signed_at = r[2].as<std::string>();
-    if (!r[3].is_null()) h.public_key = r[3].as<std::string>();
-    if (!r[4].is_null()) h.signature = r[4].as<std::string>();
-    out.push_back(std::move(h));
+  for (const auto& r : impl_->main.exec(std::string("SELECT ") + kHeadColumns +
+                                        " FROM audit_heads ORDER BY tree_size")) {
+    out.push_back(head_row(r));
   }
   return out;
 }
@@ -204,13 +199,7 @@ std::optional<long long> AuditSnapshot::first_unsealed_before_last_seal() {
   return stray[0][0].as<long long>();
 }
 
-namespace {
-
-constexpr const char* head_columns =
-    "SELECT tree_size, root_hash, to_json(signed_at)#>>'{}', public_key, signature"
-    "  FROM audit_heads ";
-
-StoredHead head_of(const pqxx::row& r) {
+StoredHead head_row(const pqxx::row& r) {
   StoredHead h;
   h.tree_size = r[0].as<std::uint64_t>();
   h.root_hash = bytes_of(r[1]);
@@ -220,31 +209,20 @@ StoredHead head_of(const pqxx::row& r) {
   return h;
 }
 
-}  // namespace
-
 std::optional<StoredHead> latest_head(Connection& conn) {
   pqxx::read_transaction tx(conn.pq());
-  const auto r = tx.exec(std::string(head_columns) + "ORDER BY tree_size DESC LIMIT 1");
+  const auto r = tx.exec(std::string("SELECT ") + kHeadColumns +
+                         " FROM audit_heads ORDER BY tree_size DESC LIMIT 1");
   if (r.empty()) return std::nullopt;
-  return head_of(r[0]);
+  return head_row(r[0]);
 }
 
 std::optional<StoredHead> head_of_size(Connection& conn, std::uint64_t size) {
   pqxx::read_transaction tx(conn.pq());
-  const auto r = tx.exec_params(std::string(head_columns) + "WHERE tree_size = $1", size);
+  const auto r = tx.exec_params(
+      std::string("SELECT ") + kHeadColumns + " FROM audit_heads WHERE tree_size = $1", size);
   if (r.empty()) return std::nullopt;
-  return head_of(r[0]);
-}
-
-std::vector<StoredHead> heads_after(Connection& conn, std::uint64_t after, int limit) {
-  pqxx::read_transaction tx(conn.pq());
-  std::vector<StoredHead> out;
-  for (const auto& r : tx.exec_params(
-           std::string(head_columns) + "WHERE tree_size > $1 ORDER BY tree_size LIMIT $2", after,
-           limit)) {
-    out.push_back(head_of(r));
-  }
-  return out;
+  return head_row(r[0]);
 }
 
 std::uint64_t latest_tree_size(Connection& conn) {

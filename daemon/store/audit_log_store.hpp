@@ -90,8 +90,6 @@ class AuditSnapshot {
 std::optional<StoredHead> latest_head(Connection& conn);
 // The head of exactly `size` leaves, if one was published.
 std::optional<StoredHead> head_of_size(Connection& conn, std::uint64_t size);
-// Heads larger than `after`, smallest first, at most `limit`.
-std::vector<StoredHead> heads_after(Connection& conn, std::uint64_t after, int limit);
 // The latest signed head's tree size (0: no head yet).
 std::uint64_t latest_tree_size(Connection& conn);
 // The first `size` leaf hashes (32 raw bytes each), for proofs.

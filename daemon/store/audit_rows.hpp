@@ -1,7 +1,8 @@
 #pragma once
-// How an audit event is read, for the listing and the export alike (store-only).
+// How an audit event and a tree head are read, wherever they are (store-only).
 #include <pqxx/pqxx>
 
+#include "daemon/store/audit_log_store.hpp"
 #include "daemon/store/listing_store.hpp"
 
 namespace araldo::store {
@@ -12,5 +13,11 @@ inline constexpr const char* kAuditRowColumns =
     " e.delivery_id, e.detail::text, l.seq";
 
 AuditRow audit_row(const pqxx::row& r);
+
+// The columns head_row() reads, from audit_heads.
+inline constexpr const char* kHeadColumns =
+    "tree_size, root_hash, signed_at, public_key, signature";
+
+StoredHead head_row(const pqxx::row& r);
 
 }  // namespace araldo::store

@@ -1,27 +1,14 @@
 #include "daemon/store/public_audit_store.hpp"
 
+#include "daemon/store/audit_rows.hpp"
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
 namespace {
 
-constexpr const char* head_columns =
-    "SELECT tree_size, root_hash, to_json(signed_at)#>>'{}', public_key, signature"
-    "  FROM audit_heads ";
-
 std::string raw_bytes(const pqxx::field& f) {
   const pqxx::binarystring b(f);
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
-StoredHead head_of(const pqxx::row& r) {
-  StoredHead h;
-  h.tree_size = r[0].as<std::uint64_t>();
-  h.root_hash = raw_bytes(r[1]);
-  h.signed_at = r[2].as<std::string>();
-  if (!r[3].is_null()) h.public_key = r[3].as<std::string>();
-  if (!r[4].is_null()) h.signature = r[4].as<std::string>();
-  return h;
 }
 
 }  // namespace
@@ -30,10 +17,11 @@ std::vector<StoredHead> published_heads(Database& db, std::uint64_t after, int l
   return db.with_connection([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     std::vector<StoredHead> out;
-    for (const auto& r : tx.exec_params(
-             std::string(head_columns) + "WHERE tree_size > $1 ORDER BY tree_size LIMIT $2", after,
-             limit)) {
-      out.push_back(head_of(r));
+    for (const auto& r :
+         tx.exec_params(std::string("SELECT ") + kHeadColumns +
+                            " FROM audit_heads WHERE tree_size > $1 ORDER BY tree_size LIMIT $2",
+                        after, limit)) {
+      out.push_back(head_row(r));
     }
     return out;
   });
@@ -42,11 +30,11 @@ std::vector<StoredHead> published_heads(Database& db, std::uint64_t after, int l
 std::optional<StoredHead> published_head(Database& db, std::uint64_t size) {
   return db.with_connection([&](pqxx::connection& c) -> std::optional<StoredHead> {
     pqxx::read_transaction tx(c);
-    const auto r = size == 0
-                       ? tx.exec(std::string(head_columns) + "ORDER BY tree_size DESC LIMIT 1")
-                       : tx.exec_params(std::string(head_columns) + "WHERE tree_size = $1", size);
+    const std::string select = std::string("SELECT ") + kHeadColumns + " FROM audit_heads ";
+    const auto r = size == 0 ? tx.exec(select + "ORDER BY tree_size DESC LIMIT 1")
+                             : tx.exec_params(select + "WHERE tree_size = $1", size);
     if (r.empty()) return std::nullopt;
-    return head_of(r[0]);
+    return head_row(r[0]);
   });
 }
 
