@@ -194,7 +194,13 @@ http::Response ArchiveApi::alert(const Call& call) const {
   const auto archived = store::archived_alert(db_, name, true);
   const auto alert = archived ? model::alert_from_document(archived->document) : std::nullopt;
   if (!alert) return http::not_found("no public alert with id " + name).to_response();
-  if (as_cap) return cacheable(call, cap_of(*archived, *alert), cap::cap_media_type);
+  if (as_cap) {
+    auto r = cacheable(call, cap_of(*archived, *alert), cap::cap_media_type);
+    // The document stays as published; its proof in the signed log is linked beside it.
+    r.headers.set("Link",
+                  "</public/alerts/" + archived->id + "/proof>; rel=\"araldo-audit-proof\"");
+    return r;
+  }
   return cacheable(call, page_of(*archived, *alert), "text/html; charset=utf-8");
 }
 

@@ -96,6 +96,8 @@ void add_routes(RouteTable& routes, const Endpoints& e, std::size_t import_body_
               handler(e.subscribers, &SubscribersApi::remove)});
   routes.add({"POST", subs + "/{address}/erase", admins, "", 0,
               handler(e.subscribers, &SubscribersApi::erase)});
+  routes.add({"GET", "/v1/pseudonyms/{pseudonym}", admins, "", 0,
+              handler(e.subscribers, &SubscribersApi::resolve)});
   routes.add({"POST", "/v1/keys", admins, json, 0, handler(e.keys, &KeysApi::create)});
   routes.add({"GET", "/v1/keys", admins, "", 0, handler(e.keys, &KeysApi::list)});
   routes.add({"DELETE", "/v1/keys/{name}", admins, "", 0, handler(e.keys, &KeysApi::revoke)});

@@ -138,6 +138,22 @@ http::Response SubscribersApi::remove(const Call& call) const {
   return r;
 }
 
+http::Response SubscribersApi::resolve(const Call& call) const {
+  const auto& pseudonym = call.params.at("pseudonym");
+  if (!privacy::is_pseudonym(pseudonym)) {
+    return http::bad_request("invalid-pseudonym", "'" + pseudonym + "' is not a pseudonym",
+                             {http::in_parameter("pseudonym", "sub: and 32 hex digits")})
+        .to_response();
+  }
+  const auto address = store::resolve_pseudonym(db_, pseudonym, call.caller.name);
+  if (!address) {
+    return http::not_found("no number is known for " + pseudonym + " (never named, or erased)")
+        .to_response();
+  }
+  return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                       {"pseudonym", pseudonym}, {"address", *address}}));
+}
+
 http::Response SubscribersApi::erase(const Call& call) const {
   const auto& address = call.params.at("address");
   const auto& channel = call.params.at("channel");

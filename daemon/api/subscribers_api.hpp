@@ -5,6 +5,7 @@
 //   POST   /v1/channels/{channel}/subscribers/import     add or update many (text/csv)
 //   DELETE /v1/channels/{channel}/subscribers/{address}  remove one
 //   POST   /v1/channels/{channel}/subscribers/{address}/erase  erase the number (art. 17)
+//   GET    /v1/pseudonyms/{pseudonym}                     the number behind one (audited)
 // An address that opted out is refused unless it brings a later consent (store/consent).
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
@@ -24,6 +25,7 @@ class SubscribersApi {
   http::Response import(const Call& call) const;
   http::Response remove(const Call& call) const;
   http::Response erase(const Call& call) const;
+  http::Response resolve(const Call& call) const;  // {pseudonym}
 
   static constexpr std::size_t max_import_rows = 500'000;
 

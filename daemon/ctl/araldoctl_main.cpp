@@ -191,6 +191,9 @@ int main(int argc, char** argv) {
       "erase", "erase a number from the channel's subscribers, deliveries and webhooks (admin)");
   subs_erase->add_option("channel", channel)->required();
   subs_erase->add_option("address", address)->required();
+  auto* subs_resolve = subs_cmd->add_subcommand(
+      "resolve", "the number behind a pseudonym of the audit log (admin; audited)");
+  subs_resolve->add_option("pseudonym", address, "sub:<32 hex digits>")->required();
   auto* subs_import = subs_cmd->add_subcommand("import", "add or update many from a CSV (admin)");
   subs_import->add_option("channel", channel)->required();
   subs_import->add_option("file", csv_file, "CSV with address,language,consent_at (- for stdin)")
@@ -347,6 +350,7 @@ int main(int argc, char** argv) {
   if (subs_add->parsed()) return ctl::add_subscriber(c, channel, address, language, consent_at);
   if (subs_remove->parsed()) return ctl::remove_subscriber(c, channel, address);
   if (subs_erase->parsed()) return ctl::erase_subscriber(c, channel, address);
+  if (subs_resolve->parsed()) return ctl::resolve_pseudonym(c, address);
   if (subs_import->parsed()) return ctl::import_subscribers(c, channel, csv_file);
   std::cerr << "araldoctl: nothing to do (see --help)\n";
   return ctl::Exit::usage;

@@ -331,6 +331,14 @@ Exit remove_subscriber(Context& c, const std::string& channel, const std::string
                 [](const boost::json::object&) {});
 }
 
+Exit resolve_pseudonym(Context& c, const std::string& pseudonym) {
+  return answer(c, c.api.request("GET", "/v1/pseudonyms/" + encode_segment(pseudonym)),
+                [&](const boost::json::object& doc) {
+                  c.out << text_of(doc.if_contains("pseudonym")) << " "
+                        << text_of(doc.if_contains("address")) << "\n";
+                });
+}
+
 Exit erase_subscriber(Context& c, const std::string& channel, const std::string& address) {
   return answer(c,
                 c.api.request("POST", "/v1/channels/" + encode_segment(channel) + "/subscribers/" +

@@ -58,6 +58,8 @@ Exit count_subscribers(Context& c, const std::string& channel);
 Exit add_subscriber(Context& c, const std::string& channel, const std::string& address,
                     const std::string& language, const std::string& consent_at);
 Exit remove_subscriber(Context& c, const std::string& channel, const std::string& address);
+// The number behind a pseudonym of the audit log (admin; audited).
+Exit resolve_pseudonym(Context& c, const std::string& pseudonym);
 // The number erased from the channel (GDPR art. 17); prints the pseudonym it became.
 Exit erase_subscriber(Context& c, const std::string& channel, const std::string& address);
 Exit import_subscribers(Context& c, const std::string& channel, const std::string& csv_file);

@@ -138,6 +138,19 @@ Erased erase_subscriber(Database& db, const std::string& channel, const std::str
   });
 }
 
+std::optional<std::string> resolve_pseudonym(Database& db, const std::string& pseudonym,
+                                             const std::string& actor) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<std::string> {
+    pqxx::work tx(c);
+    const auto r = tx.exec_params("SELECT address FROM pseudonyms WHERE pseudonym = $1", pseudonym);
+    append_audit_event(tx, {actor, "pseudonym.resolved", std::nullopt, std::nullopt,
+                            boost::json::object{{"pseudonym", pseudonym}, {"found", !r.empty()}}});
+    tx.commit();
+    if (r.empty()) return std::nullopt;
+    return r[0][0].as<std::string>();
+  });
+}
+
 std::map<std::string, long long> count_subscribers(pqxx::connection& conn,
                                                    const std::string& channel) {
   pqxx::read_transaction tx(conn);

@@ -2,6 +2,7 @@
 // Subscribers of subscription channels (WhatsApp): citizens who gave consent to receive
 // alerts at their number, in their language. Every change is audited with its actor.
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -66,6 +67,11 @@ struct Erased {
 // written before pseudonyms existed are not rewritten: the log is append-only.
 Erased erase_subscriber(Database& db, const std::string& channel, const std::string& address,
                         const std::string& actor, const privacy::Pseudonyms& pseudonyms);
+
+// The number behind a pseudonym, for an admin who must reach that citizen; every lookup is
+// audited (pseudonym.resolved, naming the pseudonym only), found or not.
+std::optional<std::string> resolve_pseudonym(Database& db, const std::string& pseudonym,
+                                             const std::string& actor);
 
 // Subscribers per language.
 std::map<std::string, long long> count_subscribers(pqxx::connection& conn,

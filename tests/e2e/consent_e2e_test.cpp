@@ -105,10 +105,28 @@ TEST_F(ConsentE2E, AnAdminsRemovalIsKeptAndAuditedByPseudonym) {
             "subscriber.added:" + test_pseudonyms.of("393337654321") +
                 ",subscriber.removed:" + test_pseudonyms.of("393337654321") +
                 ",subscriber.added:" + test_pseudonyms.of("393337654321"));
-  // The pseudonym resolves, for an admin, through the mapping table.
-  EXPECT_EQ(db_->scalar("SELECT address FROM pseudonyms WHERE pseudonym = '" +
-                        test_pseudonyms.of("393337654321") + "'"),
-            "393337654321");
+  // An admin resolves the pseudonym, audited without the number; nobody else may.
+  const auto pseudonym = test_pseudonyms.of("393337654321");
+  const auto resolved = http_request("GET", daemon_url_ + "/v1/pseudonyms/" + pseudonym,
+                                     {{"Authorization", "Bearer " + admin_key_}});
+  EXPECT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_EQ(boost::json::parse(resolved.body).at("address").as_string(), "393337654321");
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/v1/pseudonyms/" + pseudonym,
+                         {{"Authorization", "Bearer " + api_key_}})
+                .status,
+            403);
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/v1/pseudonyms/" + test_pseudonyms.of("1234567"),
+                         {{"Authorization", "Bearer " + admin_key_}})
+                .status,
+            404);
+  EXPECT_EQ(
+      db_->scalar("SELECT string_agg(actor || ' ' || (detail->>'pseudonym') || ' ' ||"
+                  " (detail->>'found'), ',' ORDER BY id) FROM audit_events"
+                  " WHERE kind = 'pseudonym.resolved'"),
+      "e2e-admin " + pseudonym + " true,e2e-admin " + test_pseudonyms.of("1234567") + " false");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = 'pseudonym.resolved'"
+                        " AND detail::text LIKE '%393337654321%'"),
+            "0");
 }
 
 // WhatsApp retries for days: an opt-in written before a STOP but delivered after it

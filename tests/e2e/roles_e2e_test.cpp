@@ -161,6 +161,7 @@ TEST_F(RolesE2E, TheServedOpenApiDocumentMatchesWhatEachRoleMayCall) {
              {"{channel}", "telegram-main"},
              {"{address}", "%2B393330000000"},
              {"{name}", "nobody"},
+             {"{pseudonym}", "sub:00000000000000000000000000000000"},
              {"{file}", "console.js"}}) {
       if (auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
     }

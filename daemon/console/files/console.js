@@ -11,6 +11,8 @@ const TEXT = {
     status_title: "Stato dei canali e della coda", refresh: "Aggiorna", status_caption: "Canali",
     channel: "Canale", state: "Stato", due: "In coda", oldest: "Attesa massima (s)",
     sending: "In invio", reason: "Motivo",
+    audit_key: (k) => k ? `Chiave pubblica del registro di controllo (da fissare in araldoctl): ${k}`
+                        : "Registro di controllo non firmato (audit.unsigned)",
     migrated: (c, from, to, act) => `Canale ${c}: la chat ${from} è diventata ${to}; le allerte vanno già a ${to}.` +
       (act ? ` Sostituire ${from} con ${to} nella configurazione.` : ""),
     compose_title: "Nuova allerta", headline: "Titolo",
@@ -43,6 +45,8 @@ const TEXT = {
     status_title: "Channels and queue", refresh: "Refresh", status_caption: "Channels",
     channel: "Channel", state: "State", due: "Queued", oldest: "Longest wait (s)",
     sending: "Sending", reason: "Reason",
+    audit_key: (k) => k ? `The audit log's public key (pin it in araldoctl): ${k}`
+                        : "The audit log is unsigned (audit.unsigned)",
     migrated: (c, from, to, act) => `Channel ${c}: chat ${from} became ${to}; alerts already go to ${to}.` +
       (act ? ` Replace ${from} with ${to} in the configuration.` : ""),
     compose_title: "New alert", headline: "Headline",
@@ -195,6 +199,7 @@ async function loadStatus() {
       li.textContent = t("migrated", m.channel, m.from, m.to, m.configuration_names_old_address);
       notices.appendChild(li);
     }
+    $("#status-audit-key").textContent = t("audit_key", s.audit && s.audit.public_key);
   } catch (e) { fail(e.message); }
 }
 
