@@ -125,9 +125,6 @@ int serve(config::Config& cfg) {
 
   audit::Sequencer sequencer(cfg.audit.signing_key);
   schedule::ScheduleRunner schedule_runner(db, intake, cfg.schedules);
-  intake::ApprovalExpiry approval_expiry(db);
-  retention::RetentionSweeper retention_sweeper(db, pseudonyms, cfg.replay_window.length,
-                                                cfg.privacy.retention);
   const auto poll_owner =
       cfg.dispatch.worker_id.empty() ? dispatch::make_worker_id() : cfg.dispatch.worker_id;
   std::vector<std::pair<std::string, std::unique_ptr<inbound::UpdatePoller>>> pollers;
@@ -148,8 +145,10 @@ int serve(config::Config& cfg) {
   });
   workers.add("dispatcher", [&](std::stop_token st) { dispatcher.run(st); });
   workers.add("webhook_refusals", [&](std::stop_token st) { webhook_refusals.run(st); });
-  workers.add("approval_expiry", [&](std::stop_token st) { approval_expiry.run(st); });
-  workers.add("retention", [&](std::stop_token st) { retention_sweeper.run(st); });
+  workers.every("approval_expiry", std::chrono::seconds(1), [&] { intake::expire_approvals(db); });
+  workers.every("retention", retention::sweep_interval, [&] {
+    retention::sweep_once(db, pseudonyms, cfg.replay_window.length, cfg.privacy.retention);
+  });
   // Telling the platforms where webhooks go may wait on them: not on the start's path.
   workers.add("inbound", [&](std::stop_token st) {
     inbound::register_inbound(cfg.channels.enabled());

@@ -2,10 +2,30 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+
 namespace araldo {
 
 void Workers::add(std::string name, Run run) {
   workers_.push_back({std::move(name), std::move(run), {}, {}, {}});
+}
+
+void Workers::every(std::string name, std::chrono::milliseconds interval,
+                    std::function<void()> once) {
+  add(name, [name, interval, once = std::move(once)](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any woken;
+    while (!stop.stop_requested()) {
+      try {
+        once();
+      } catch (const std::exception& e) {
+        spdlog::error("event=worker.round_failed worker={} error=\"{}\"", name, e.what());
+      }
+      std::unique_lock lock(mutex);
+      woken.wait_for(lock, stop, interval, [] { return false; });
+    }
+  });
 }
 
 void Workers::add(std::string name, std::function<void()> start, std::function<void()> stop) {

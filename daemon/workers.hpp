@@ -4,6 +4,7 @@
 // is asked. Add consumers first and producers last: at shutdown the intake then stops
 // before the dispatcher, so nothing is accepted that nobody will send, and the sealer
 // stops last, after the dispatcher's final writes.
+#include <chrono>
 #include <functional>
 #include <stop_token>
 #include <string>
@@ -23,6 +24,9 @@ class Workers {
 
   // A worker on a thread of its own, running until its stop token is set.
   void add(std::string name, Run run);
+  // A worker that calls `once` every `interval` on a thread of its own: an exception is
+  // logged and the next round tries again (the database may be away for a while).
+  void every(std::string name, std::chrono::milliseconds interval, std::function<void()> once);
   // A worker that manages its own threads (the HTTP server).
   void add(std::string name, std::function<void()> start, std::function<void()> stop);
 

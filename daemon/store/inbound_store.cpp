@@ -241,8 +241,10 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
         finish(id, item.kind, applied);
       } else if (const auto* n = std::get_if<channels::NoticePreference>(&*m)) {
         finish(id, item.kind,
+               // Its key holds the number (WhatsApp gives a preference no id of its own):
+               // the log names the stored item instead.
                set_notice_preference(
-                   tx, {channel, n->address, n->at, n->evidence, "citizen", {{"key", item.key}}},
+                   tx, {channel, n->address, n->at, n->evidence, "citizen", {{"inbound_item", id}}},
                    n->stop, pseudonyms));
       } else {
         finish(id, item.kind, "ignored: " + std::get<channels::Ignored>(*m).why);

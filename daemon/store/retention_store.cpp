@@ -9,7 +9,7 @@ namespace araldo::store {
 
 Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
                           std::chrono::seconds retention, const privacy::Pseudonyms& pseudonyms,
-                          int batch) {
+                          int batch, long long after_delivery_id) {
   return db.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
     Swept out;
@@ -34,10 +34,11 @@ Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
     boost::json::array renamed;
     for (const auto& r : tx.exec_params(
              "SELECT id, target FROM deliveries"
-             " WHERE finished_at < now() - make_interval(secs => $1)"
+             " WHERE id > $3 AND finished_at < now() - make_interval(secs => $1)"
              "   AND araldo_personal_target(channel_type, target) AND target NOT LIKE 'sub:%'"
              " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
-             kept, batch)) {
+             kept, batch, after_delivery_id)) {
+      out.last_delivery_id = r[0].as<long long>();
       const auto target = r[1].as<std::string>();
       renamed.push_back({{"id", r[0].as<long long>()},
                          {"pseudonym", pseudonyms.of(target)},
@@ -51,7 +52,9 @@ Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
                 "   receipt_error = regexp_replace(d.receipt_error, r.pattern, r.pseudonym, 'g')"
                 "  FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, pseudonym text,"
                 "                                          pattern text)"
-                " WHERE d.id = r.id",
+                " WHERE d.id = r.id AND NOT EXISTS (SELECT 1 FROM deliveries o"
+                "   WHERE o.alert_id = d.alert_id AND o.channel = d.channel"
+                "     AND o.part = d.part AND o.target = r.pseudonym)",
                 boost::json::serialize(renamed))
               .affected_rows();
     }

@@ -89,3 +89,24 @@ TEST_F(Retention, ABatchTakesAtMostItsSizeOfEachKind) {
   EXPECT_EQ(second.inbound_items, 1);
   EXPECT_EQ(second.delivery_targets, 1);
 }
+
+// A delivery whose pseudonym its alert already reaches on that channel and part (the
+// unique key would refuse the rename) is left as it is; the rows after it are swept, and
+// the next pass starts after it instead of taking it again.
+TEST_F(Retention, ARowTheRenameWouldCollideWithIsLeftAndTheRestGoOn) {
+  const auto& p = test_support::test_pseudonyms;
+  db_.exec(
+      "INSERT INTO deliveries (alert_id, channel, channel_type, target, priority,"
+      "  rendered_text, state, finished_at) VALUES ('00000000-0000-4000-8000-000000000001',"
+      "  'wa', 'whatsapp', '" +
+      p.of("393331234567") + "', 1, 't', 'sent', now() - interval '40 days')");
+  store::Database database(config::Secret(db_.dsn()), 1);
+  const auto first = store::sweep_personal_data(database, window, retention, p, 1);
+  EXPECT_EQ(first.delivery_targets, 0);  // the colliding row, first by id, left
+  const auto second =
+      store::sweep_personal_data(database, window, retention, p, 1, first.last_delivery_id);
+  EXPECT_EQ(second.delivery_targets, 1);  // the private chat after it
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM deliveries WHERE target = '393331234567'"), "1");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM deliveries WHERE target = '" + p.of("5550002") + "'"),
+            "1");
+}

@@ -2,7 +2,10 @@
 // stopped before the next is asked: the order the shutdown's guarantees rest on.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,4 +65,21 @@ TEST(Workers, StartInOrderAndStopInReverseEachFinishedBeforeTheNext) {
     workers.stop_all();  // twice: nothing more happens
   }
   EXPECT_EQ(journal.events().size(), 8u);  // nor at destruction
+}
+
+// A round that throws is logged and the next round still comes: a sweep whose database
+// is away for a while resumes when it is back.
+TEST(Workers, AThrowingRoundDoesNotStopTheRoundsAfterIt) {
+  std::atomic<int> rounds{0};
+  araldo::Workers workers;
+  workers.every("flaky", std::chrono::milliseconds(1), [&] {
+    if (++rounds <= 2) throw std::runtime_error("database away");
+  });
+  workers.start_all();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (rounds < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  workers.stop_all();
+  EXPECT_GE(rounds.load(), 4);
 }
