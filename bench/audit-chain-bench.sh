@@ -44,5 +44,5 @@ for table in audit_plain audit_events; do
 done
 "${psql[@]}" -d audit_bench -c "SELECT 'events: ' || count(*) FROM audit_events"
 ARALDO_DATABASE_URL="host=127.0.0.1 port=$port user=postgres dbname=audit_bench" \
-  "$(dirname "$araldod")/araldoctl" audit verify
+  "$(dirname "$araldod")/araldoctl" audit verify --no-pinned-key  # the bench's log is unsigned
 rm -rf "$work"

@@ -30,7 +30,17 @@ using namespace araldo;
 int run_audit(CLI::App* verify_cmd, CLI::App* head_cmd, bool json, CLI::Option* event_opt,
               CLI::Option* from_opt, const std::string& url, int connections,
               const std::vector<std::string>& kept, const std::string& public_key,
-              long long event_id, std::uint64_t size, std::uint64_t from, std::uint64_t to) {
+              bool no_pinned_key, long long event_id, std::uint64_t size, std::uint64_t from,
+              std::uint64_t to) {
+  if (verify_cmd->parsed() && public_key.empty() && !no_pinned_key) {
+    // Without a key of its own, verify could only check each head against the key that
+    // head names: whoever can rewrite the database can sign a rewritten log with theirs.
+    std::cerr << "araldoctl: audit verify needs the key the log must be signed by: "
+                 "--public-key, ARALDO_AUDIT_PUBLIC_KEY or audit_public_key: in the config "
+                 "file (araldod audit-public-key prints it); --no-pinned-key checks each head "
+                 "against the key it names, which proves nothing against a rewrite\n";
+    return ctl::Exit::usage;
+  }
   if (url.empty()) {
     std::cerr << "araldoctl: no database: give --database-url or set ARALDO_DATABASE_URL\n";
     return ctl::Exit::usage;
@@ -223,6 +233,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   verify_cmd->add_option("--public-key", public_key,
                          "the key every head must be signed by (araldod audit-public-key)");
+  bool no_pinned_key = false;
+  verify_cmd->add_flag("--no-pinned-key", no_pinned_key,
+                       "check each head against the key it names (an unsigned log, a test); "
+                       "proves nothing against a rewrite of the database");
   auto* head_cmd = audit_cmd->add_subcommand(
       "head", "the latest signed tree head (SIZE:ROOT): keep it elsewhere for --expect-head");
   auto* prove_cmd = audit_cmd->add_subcommand(
@@ -278,7 +292,7 @@ int main(int argc, char** argv) {
                                                      export_cmd->parsed() || watch_cmd->parsed());
   if (audit_cmd->parsed() && !audit_via_api) {
     return run_audit(verify_cmd, head_cmd, output == "json", event_opt, from_opt, url, connections,
-                     kept, public_key, event_id, size, from, to);
+                     kept, public_key, no_pinned_key, event_id, size, from, to);
   }
 
   ctl::Settings settings;

@@ -22,15 +22,7 @@ boost::json::array hex_list(const std::vector<audit::merkle::Hash>& hashes) {
 int verify_audit_log(store::Connection& conn, const config::Secret& url, int connections,
                      const std::vector<std::string>& kept, const std::string& public_key) {
   audit::VerifyOptions options;
-  if (!public_key.empty()) {
-    options.public_key = public_key;
-  } else {
-    // Heads are then checked against the key each one names: whoever can rewrite the
-    // database can sign a rewritten log with a key of their own.
-    std::cerr << "araldoctl: warning: no pinned key (--public-key, ARALDO_AUDIT_PUBLIC_KEY or "
-                 "audit_public_key: in the config file): each head is checked against the key "
-                 "it names, which proves nothing against a rewrite of the database\n";
-  }
+  if (!public_key.empty()) options.public_key = public_key;
   for (const auto& k : kept) {
     auto head = audit::parse_kept_head(k);
     if (!head) {

@@ -197,11 +197,23 @@ TEST_F(OperationsE2E, AraldoctlVerifiesTheLogProvesAnEventAndNamesATamperedOne) 
       "SET session_replication_role = replica; UPDATE audit_events SET detail ="
       " '{\"platform_id\": \"forged\"}' WHERE id = " +
       sent + "; SELECT 1");
-  auto [bad, bad_out] = araldoctl(db_->dsn(), "audit verify --expect-head " + kept);
+  auto [bad, bad_out] = araldoctl(
+      db_->dsn(), "audit verify --public-key " + kAuditPublicKey + " --expect-head " + kept);
   EXPECT_EQ(bad, 1) << bad_out;
   EXPECT_NE(bad_out.find("event " + sent + " "), std::string::npos) << bad_out;
-  EXPECT_EQ(araldoctl(db_->dsn(), "audit verify --expect-head 12:nothex").first, 2);
-  EXPECT_EQ(araldoctl("host=127.0.0.1 port=1 connect_timeout=2", "audit verify").first, 4);
+  EXPECT_EQ(araldoctl(db_->dsn(),
+                      "audit verify --public-key " + kAuditPublicKey + " --expect-head 12:nothex")
+                .first,
+            2);
+  EXPECT_EQ(araldoctl("host=127.0.0.1 port=1 connect_timeout=2",
+                      "audit verify --public-key " + kAuditPublicKey)
+                .first,
+            4);
+  // No key to check the heads against: refused, not "valid by itself".
+  auto [keyless, keyless_out] = araldoctl(db_->dsn(), "audit verify");
+  EXPECT_EQ(keyless, 2) << keyless_out;
+  EXPECT_NE(keyless_out.find("--no-pinned-key"), std::string::npos) << keyless_out;
+  EXPECT_EQ(araldoctl(db_->dsn(), "audit verify --no-pinned-key --expect-head " + kept).first, 1);
 }
 
 // A row a plugin cannot turn into a request (here a WhatsApp delivery whose stored text
