@@ -4,34 +4,16 @@
 
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/query_params.hpp"
-#include "daemon/audit/head_signer.hpp"
+#include "daemon/audit/head_json.hpp"
 #include "daemon/audit/merkle.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/archive_store.hpp"
-#include "daemon/store/public_audit_store.hpp"
+#include "daemon/store/audit_log_store.hpp"
 
 namespace araldo::api {
 namespace {
 
 namespace merkle = audit::merkle;
-
-merkle::Hash hash_of(const std::string& raw) {
-  merkle::Hash h{};
-  std::copy_n(raw.begin(), std::min(h.size(), raw.size()), h.begin());
-  return h;
-}
-
-boost::json::object head_json(const store::StoredHead& h) {
-  const auto root = hash_of(h.root_hash);
-  boost::json::object o{{"tree_size", h.tree_size},
-                        {"root", merkle::hex(root)},
-                        {"signed_at", h.signed_at},
-                        // What the signature covers, so a checker needs no Araldo code.
-                        {"signed_message", audit::head_message(h.tree_size, root, h.signed_at)}};
-  o["public_key"] = h.public_key ? boost::json::value(*h.public_key) : nullptr;
-  o["signature"] = h.signature ? boost::json::value(*h.signature) : nullptr;
-  return o;
-}
 
 boost::json::array hex_list(const std::vector<merkle::Hash>& hashes) {
   boost::json::array out;
@@ -42,7 +24,7 @@ boost::json::array hex_list(const std::vector<merkle::Hash>& hashes) {
 std::vector<merkle::Hash> leaves_of(store::Database& db, std::uint64_t size) {
   std::vector<merkle::Hash> out;
   out.reserve(size);
-  for (const auto& raw : store::published_leaves(db, size)) out.push_back(hash_of(raw));
+  for (const auto& raw : store::leaf_hashes(db, size)) out.push_back(merkle::from_bytes(raw));
   return out;
 }
 
@@ -86,7 +68,7 @@ http::Response PublicAuditApi::heads(const Call& call) const {
   if (!errors.empty()) return bad_query(std::move(errors));
   const auto heads = store::published_heads(db_, static_cast<std::uint64_t>(since), limit);
   boost::json::array list;
-  for (const auto& h : heads) list.push_back(head_json(h));
+  for (const auto& h : heads) list.push_back(audit::head_json(h));
   boost::json::object body{{"heads", std::move(list)}};
   if (static_cast<int>(heads.size()) == limit) {
     body["next"] = "/public/audit/heads?since=" + std::to_string(heads.back().tree_size) +
@@ -114,8 +96,8 @@ http::Response PublicAuditApi::consistency(const Call& call) const {
   if (!lock) return busy();
   const auto leaves = leaves_of(db_, newer->tree_size);
   const auto proof = merkle::consistency_proof(leaves, older->tree_size, newer->tree_size);
-  return public_json({{"from", head_json(*older)},
-                      {"to", head_json(*newer)},
+  return public_json({{"from", audit::head_json(*older)},
+                      {"to", audit::head_json(*newer)},
                       {"consistency_proof", hex_list(proof)},
                       {"algorithm", algorithm}});
 }
@@ -142,7 +124,7 @@ http::Response PublicAuditApi::alert_proof(const Call& call) const {
                       {"leaf_index", event->leaf_index},
                       {"entry", event->entry},
                       {"leaf_hash", merkle::hex(merkle::leaf_hash(event->entry))},
-                      {"head", head_json(*head)},
+                      {"head", audit::head_json(*head)},
                       {"inclusion_proof", hex_list(proof)},
                       {"algorithm", algorithm}});
 }

@@ -24,15 +24,7 @@ std::optional<KeptHead> parse_kept_head(const std::string& text) {
   return h;
 }
 
-namespace {
-
-merkle::Hash hash_of(const std::string& bytes) {
-  merkle::Hash h{};
-  if (bytes.size() == h.size()) std::copy(bytes.begin(), bytes.end(), h.begin());
-  return h;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 LogReport verify_log(store::Connection& conn, const VerifyOptions& options,
                      const std::vector<store::Connection*>& readers) {
@@ -56,7 +48,7 @@ LogReport verify_log(store::Connection& conn, const VerifyOptions& options,
     const auto n = frontier.size();
     if (auto h = heads.find(n); h != heads.end()) {
       const auto root = frontier.root();
-      if (root != hash_of(h->second.root_hash)) {
+      if (root != merkle::from_bytes(h->second.root_hash)) {
         return fail("tree head " + std::to_string(n) +
                     " does not match the leaves below it: the log or the head was rewritten");
       }
@@ -99,7 +91,7 @@ LogReport verify_log(store::Connection& conn, const VerifyOptions& options,
                    leaf.event_id);
         return false;
       }
-      const auto stored = hash_of(leaf.leaf_hash);
+      const auto stored = merkle::from_bytes(leaf.leaf_hash);
       if (merkle::leaf_hash(leaf.entry) != stored) {
         bad = fail("event " + std::to_string(leaf.event_id) + " (leaf " + std::to_string(leaf.seq) +
                        ") was changed: it no longer matches its leaf",
@@ -143,7 +135,7 @@ LogReport verify_log(store::Connection& conn, const VerifyOptions& options,
 std::vector<merkle::Hash> load_leaves(store::Connection& conn, std::uint64_t size) {
   std::vector<merkle::Hash> out;
   out.reserve(size);
-  for (const auto& h : store::leaf_hashes(conn, size)) out.push_back(hash_of(h));
+  for (const auto& h : store::leaf_hashes(conn, size)) out.push_back(merkle::from_bytes(h));
   return out;
 }
 

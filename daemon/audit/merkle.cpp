@@ -90,6 +90,12 @@ std::string hex(const Hash& h) {
   return text::to_hex(h.data(), h.size());
 }
 
+Hash from_bytes(std::string_view raw) {
+  Hash h{};
+  if (raw.size() == h.size()) std::copy(raw.begin(), raw.end(), h.begin());
+  return h;
+}
+
 bool from_hex(std::string_view text, Hash& out) {
   if (text.size() != 64) return false;
   auto nibble = [](char c) -> int {

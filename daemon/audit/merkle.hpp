@@ -17,6 +17,9 @@ Hash node_hash(const Hash& left, const Hash& right);
 Hash empty_root();  // SHA-256 of nothing: the root of an empty log
 std::string hex(const Hash& h);
 bool from_hex(std::string_view text, Hash& out);
+// A hash as the database keeps it (32 raw bytes); a value of any other length becomes
+// all zeros, which no real hash matches.
+Hash from_bytes(std::string_view raw);
 
 // The root of leaves[0..n).
 Hash root(const std::vector<Hash>& leaves, std::size_t n);

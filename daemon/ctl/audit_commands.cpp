@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "daemon/audit/audit_verify.hpp"
+#include "daemon/audit/head_json.hpp"
 #include "daemon/audit/head_signer.hpp"
 #include "daemon/audit/merkle.hpp"
 #include "daemon/store/audit_log_store.hpp"
@@ -67,16 +68,11 @@ int print_audit_head(store::Connection& conn, bool json) {
     std::cerr << "araldoctl: no tree head yet (is a daemon running to seal the log?)\n";
     return 1;
   }
-  audit::merkle::Hash root{};
-  std::copy_n(head->root_hash.begin(), std::min(root.size(), head->root_hash.size()), root.begin());
+  const auto root = audit::merkle::from_bytes(head->root_hash);
   const auto kept = std::to_string(head->tree_size) + ":" + audit::merkle::hex(root);
   if (json) {
-    boost::json::object o{{"tree_size", head->tree_size},
-                          {"root", audit::merkle::hex(root)},
-                          {"head", kept},
-                          {"signed_at", head->signed_at}};
-    o["public_key"] = head->public_key ? boost::json::value(*head->public_key) : nullptr;
-    o["signature"] = head->signature ? boost::json::value(*head->signature) : nullptr;
+    auto o = audit::head_json(*head);
+    o["head"] = kept;
     std::cout << boost::json::serialize(o) << "\n";
   } else {
     std::cout << kept << "  signed " << head->signed_at
@@ -97,15 +93,13 @@ std::optional<std::pair<store::StoredHead, audit::merkle::Hash>> checked_head(
     std::cerr << "araldoctl: "
               << (size == 0 ? std::string("no tree head yet (is a daemon running to seal it?)")
                             : "no head of size " + std::to_string(size) +
-                                  " was published (the "
-                                  "latest has " +
+                                  " was published (the latest has " +
                                   std::to_string(store::latest_tree_size(conn)) +
-                                  " leaves; heads are listed by araldoctl audit head)")
+                                  " leaves; GET /public/audit/heads lists them all)")
               << "\n";
     return std::nullopt;
   }
-  audit::merkle::Hash root{};
-  std::copy_n(head->root_hash.begin(), std::min(root.size(), head->root_hash.size()), root.begin());
+  const auto root = audit::merkle::from_bytes(head->root_hash);
   if (!public_key.empty() && head->public_key != public_key) {
     std::cerr << "araldoctl: the head of size " << head->tree_size << " is "
               << (head->public_key ? "signed by " + *head->public_key : std::string("unsigned"))
@@ -121,14 +115,6 @@ std::optional<std::pair<store::StoredHead, audit::merkle::Hash>> checked_head(
     return std::nullopt;
   }
   return std::make_pair(*head, root);
-}
-
-boost::json::object head_json(const store::StoredHead& h, const audit::merkle::Hash& root) {
-  boost::json::object o{
-      {"tree_size", h.tree_size}, {"root", audit::merkle::hex(root)}, {"signed_at", h.signed_at}};
-  o["public_key"] = h.public_key ? boost::json::value(*h.public_key) : nullptr;
-  o["signature"] = h.signature ? boost::json::value(*h.signature) : nullptr;
-  return o;
 }
 
 }  // namespace
@@ -164,7 +150,7 @@ int prove_inclusion(store::Connection& conn, long long event_id, std::uint64_t s
                                        {"leaf_hash", audit::merkle::hex(leaves[index])},
                                        {"tree_size", size},
                                        {"root", audit::merkle::hex(root)},
-                                       {"head", head_json(signed_head, root)},
+                                       {"head", audit::head_json(signed_head)},
                                        {"inclusion_proof", hex_list(proof)},
                                        {"verified", ok}})
             << "\n";
@@ -194,8 +180,8 @@ int prove_consistency(store::Connection& conn, std::uint64_t from, std::uint64_t
                                        {"from_root", audit::merkle::hex(older->second)},
                                        {"to_size", to},
                                        {"to_root", audit::merkle::hex(newer->second)},
-                                       {"from_head", head_json(older->first, older->second)},
-                                       {"to_head", head_json(newer->first, newer->second)},
+                                       {"from_head", audit::head_json(older->first)},
+                                       {"to_head", audit::head_json(newer->first)},
                                        {"consistency_proof", hex_list(proof)},
                                        {"verified", ok}})
             << "\n";

@@ -209,29 +209,21 @@ StoredHead head_row(const pqxx::row& r) {
   return h;
 }
 
-std::optional<StoredHead> latest_head(Connection& conn) {
-  pqxx::read_transaction tx(conn.pq());
-  const auto r = tx.exec(std::string("SELECT ") + kHeadColumns +
-                         " FROM audit_heads ORDER BY tree_size DESC LIMIT 1");
+namespace {
+
+// Each reader once, on a plain connection: an auditor's own (Connection) and the
+// daemon's pool (Database, for the public routes) both call these.
+std::optional<StoredHead> read_head(pqxx::connection& c, std::uint64_t size) {
+  pqxx::read_transaction tx(c);
+  const std::string select = std::string("SELECT ") + kHeadColumns + " FROM audit_heads ";
+  const auto r = size == 0 ? tx.exec(select + "ORDER BY tree_size DESC LIMIT 1")
+                           : tx.exec_params(select + "WHERE tree_size = $1", size);
   if (r.empty()) return std::nullopt;
   return head_row(r[0]);
 }
 
-std::optional<StoredHead> head_of_size(Connection& conn, std::uint64_t size) {
-  pqxx::read_transaction tx(conn.pq());
-  const auto r = tx.exec_params(
-      std::string("SELECT ") + kHeadColumns + " FROM audit_heads WHERE tree_size = $1", size);
-  if (r.empty()) return std::nullopt;
-  return head_row(r[0]);
-}
-
-std::uint64_t latest_tree_size(Connection& conn) {
-  pqxx::read_transaction tx(conn.pq());
-  return tx.exec1("SELECT coalesce(max(tree_size), 0) FROM audit_heads")[0].as<std::uint64_t>();
-}
-
-std::vector<std::string> leaf_hashes(Connection& conn, std::uint64_t size) {
-  pqxx::read_transaction tx(conn.pq());
+std::vector<std::string> read_leaf_hashes(pqxx::connection& c, std::uint64_t size) {
+  pqxx::read_transaction tx(c);
   std::vector<std::string> out;
   out.reserve(size);
   for (const auto& r :
@@ -240,6 +232,62 @@ std::vector<std::string> leaf_hashes(Connection& conn, std::uint64_t size) {
     out.push_back(bytes_of(r[0]));
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<StoredHead> latest_head(Connection& conn) {
+  return read_head(conn.pq(), 0);
+}
+
+std::optional<StoredHead> head_of_size(Connection& conn, std::uint64_t size) {
+  return size == 0 ? std::nullopt : read_head(conn.pq(), size);
+}
+
+std::optional<StoredHead> published_head(Database& db, std::uint64_t size) {
+  return db.with_connection([&](pqxx::connection& c) { return read_head(c, size); });
+}
+
+std::vector<StoredHead> published_heads(Database& db, std::uint64_t after, int limit) {
+  return db.with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<StoredHead> out;
+    for (const auto& r :
+         tx.exec_params(std::string("SELECT ") + kHeadColumns +
+                            " FROM audit_heads WHERE tree_size > $1 ORDER BY tree_size LIMIT $2",
+                        after, limit)) {
+      out.push_back(head_row(r));
+    }
+    return out;
+  });
+}
+
+std::vector<std::string> leaf_hashes(Database& db, std::uint64_t size) {
+  return db.with_connection([&](pqxx::connection& c) { return read_leaf_hashes(c, size); });
+}
+
+std::optional<SealedEvent> sealed_acceptance(Database& db, const std::string& alert_id) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<SealedEvent> {
+    pqxx::read_transaction tx(c);
+    const auto r = tx.exec_params(
+        "SELECT e.id, l.seq, araldo_audit_entry(e.id, e.at, e.actor, e.kind, e.alert_id,"
+        "                                       e.delivery_id, e.detail)"
+        "  FROM audit_events e JOIN audit_leaves l ON l.event_id = e.id"
+        " WHERE e.alert_id = $1::uuid AND e.kind = 'alert.accepted'",
+        alert_id);
+    if (r.empty()) return std::nullopt;
+    return SealedEvent{r[0][0].as<long long>(), r[0][1].as<std::uint64_t>(),
+                       r[0][2].as<std::string>()};
+  });
+}
+
+std::uint64_t latest_tree_size(Connection& conn) {
+  pqxx::read_transaction tx(conn.pq());
+  return tx.exec1("SELECT coalesce(max(tree_size), 0) FROM audit_heads")[0].as<std::uint64_t>();
+}
+
+std::vector<std::string> leaf_hashes(Connection& conn, std::uint64_t size) {
+  return read_leaf_hashes(conn.pq(), size);
 }
 
 std::optional<std::uint64_t> leaf_index(Connection& conn, long long event_id) {

@@ -97,4 +97,19 @@ std::vector<std::string> leaf_hashes(Connection& conn, std::uint64_t size);
 // The leaf an event became (nullopt: not sealed yet, or no such event).
 std::optional<std::uint64_t> leaf_index(Connection& conn, long long event_id);
 
+// The same on the daemon's pool, for the public routes (anyone may read heads and proofs).
+// The head of exactly `size` leaves; 0: the latest.
+std::optional<StoredHead> published_head(Database& db, std::uint64_t size);
+// Heads larger than `after`, smallest first, at most `limit`.
+std::vector<StoredHead> published_heads(Database& db, std::uint64_t after, int limit);
+std::vector<std::string> leaf_hashes(Database& db, std::uint64_t size);
+
+struct SealedEvent {
+  long long event_id = 0;
+  std::uint64_t leaf_index = 0;
+  std::string entry;  // the bytes its leaf hashes (araldo_audit_entry)
+};
+// The alert.accepted event of alert `alert_id`, once sealed.
+std::optional<SealedEvent> sealed_acceptance(Database& db, const std::string& alert_id);
+
 }  // namespace araldo::store
