@@ -185,8 +185,7 @@ http::Response AlertsApi::get(const Call& call) const {
 
   boost::json::array deliveries;
   for (const auto& d : status->deliveries) {
-    deliveries.push_back(
-        delivery_json(d, target_for(call.caller, d.channel_type, d.target, pseudonyms_)));
+    deliveries.push_back(delivery_json(d, target_for(call.caller, d, pseudonyms_)));
   }
   boost::json::object summary;
   for (const auto& [state, n] : status->by_state) summary[state] = n;

@@ -36,11 +36,6 @@ DeliveriesApi::DeliveriesApi(store::Database& db, const privacy::Pseudonyms& pse
                              std::function<void()> new_work)
     : db_(db), pseudonyms_(pseudonyms), new_work_(std::move(new_work)) {}
 
-privacy::ShownTarget target_for(const Caller& caller, const std::string& channel_type,
-                                const std::string& target, const privacy::Pseudonyms& pseudonyms) {
-  return privacy::shown_target(channel_type, target, caller.role == Role::Auditor, pseudonyms);
-}
-
 boost::json::object delivery_json(const store::DeliveryRow& d, const privacy::ShownTarget& shown) {
   boost::json::object o{{"id", d.id},
                         {"alert_id", d.alert_id},
@@ -101,8 +96,7 @@ http::Response DeliveriesApi::list(const Call& call) const {
   const auto rows = store::list_deliveries(db_, filter, after, limit);
   boost::json::array items;
   for (const auto& d : rows) {
-    items.push_back(
-        delivery_json(d, target_for(call.caller, d.channel_type, d.target, pseudonyms_)));
+    items.push_back(delivery_json(d, target_for(call.caller, d, pseudonyms_)));
   }
   boost::json::object body{{"deliveries", std::move(items)}};
   if (static_cast<int>(rows.size()) == limit) {

@@ -25,8 +25,12 @@ store::DeliveryFilter delivery_filter(QueryParams& q, std::vector<http::FieldErr
 // `shown`: the target as the caller may see it (privacy/shown_target).
 boost::json::object delivery_json(const store::DeliveryRow& d, const privacy::ShownTarget& shown);
 // The target of `d` as `caller` may see it: masked for an auditor.
-privacy::ShownTarget target_for(const Caller& caller, const std::string& channel_type,
-                                const std::string& target, const privacy::Pseudonyms& pseudonyms);
+template <typename Row>  // store::DeliveryRow, store::DeliveryStatus
+privacy::ShownTarget target_for(const Caller& caller, const Row& d,
+                                const privacy::Pseudonyms& pseudonyms) {
+  return privacy::shown_target(d.target, d.personal, d.masked_target, caller.role == Role::Auditor,
+                               pseudonyms);
+}
 
 class DeliveriesApi {
  public:

@@ -194,7 +194,7 @@ http::Response ExportApi::deliveries(const Call& call) const {
                       rows = store::list_deliveries(*db, filter, *after, kBatch);
                     }
                     for (const auto& d : rows) {
-                      const auto shown = target_for(caller, d.channel_type, d.target, *pseudonyms);
+                      const auto shown = target_for(caller, d, *pseudonyms);
                       if (csv) {
                         append_csv(out, d, shown, cells);
                       } else {

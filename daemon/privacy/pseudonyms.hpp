@@ -23,9 +23,4 @@ class Pseudonyms {
 
 bool is_pseudonym(std::string_view text);
 
-// What an auditor sees of a number: e.g. "393331234567" -> "+39 333 ***4567"; a shorter
-// number or a chat id shows its last four digits only ("***4567"). A pseudonym (an erased
-// address) is shown as it is.
-std::string masked(std::string_view address);
-
 }  // namespace araldo::privacy

@@ -364,7 +364,8 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
       "      THEN to_json(next_attempt_at)#>>'{}' END,"
       " platform_id, last_error, to_json(updated_at)#>>'{}', to_json(finished_at)#>>'{}',"
       " rendered_text, language, part, parts,"
-      " receipt, to_json(receipt_at)#>>'{}', receipt_error"
+      " receipt, to_json(receipt_at)#>>'{}', receipt_error,"
+      " araldo_personal_target(channel_type, target), araldo_masked(target)"
       " FROM deliveries WHERE alert_id = $1::uuid ORDER BY id LIMIT $2",
       id, limit);
   for (const auto& r : rows) {
@@ -387,6 +388,8 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     d.receipt = opt(r[15]);
     d.receipt_at = opt(r[16]);
     d.receipt_error = opt(r[17]);
+    d.personal = r[18].as<bool>();
+    d.masked_target = r[19].as<std::string>();
     out.deliveries.push_back(std::move(d));
   }
   return out;

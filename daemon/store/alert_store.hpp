@@ -152,6 +152,10 @@ struct DeliveryStatus {
   std::optional<std::string> receipt;
   std::optional<std::string> receipt_at;
   std::optional<std::string> receipt_error;
+  // A citizen's number or private chat id, and how an auditor sees it: schema/018's
+  // araldo_personal_target and araldo_masked, the one place the rule is written.
+  bool personal = false;
+  std::string masked_target;
 };
 
 struct AlertStatus {

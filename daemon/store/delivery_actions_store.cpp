@@ -106,13 +106,16 @@ DeliveryRow read_row(const pqxx::row& r) {
   if (!r[13].is_null()) d.platform_id = r[13].as<std::string>();
   d.text = r[14].as<std::string>();
   d.channel_type = r[15].as<std::string>();
+  d.personal = r[16].as<bool>();
+  d.masked_target = r[17].as<std::string>();
   return d;
 }
 
 constexpr const char* row_columns =
     "SELECT id, alert_id::text, channel, target, part, parts, state, attempts, last_error,"
     " to_json(updated_at)#>>'{}', to_json(created_at)#>>'{}', to_json(first_attempt_at)#>>'{}',"
-    " to_json(finished_at)#>>'{}', platform_id, rendered_text, channel_type FROM deliveries ";
+    " to_json(finished_at)#>>'{}', platform_id, rendered_text, channel_type,"
+    " araldo_personal_target(channel_type, target), araldo_masked(target) FROM deliveries ";
 
 }  // namespace
 

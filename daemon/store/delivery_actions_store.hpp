@@ -44,6 +44,10 @@ struct DeliveryRow {
   std::optional<std::string> first_attempt_at, finished_at, platform_id;
   std::string text;  // exactly what was (or will be) sent
   std::string channel_type;
+  // A citizen's number or private chat id, and how an auditor sees it: schema/018's
+  // araldo_personal_target and araldo_masked, the one place the rule is written.
+  bool personal = false;
+  std::string masked_target;
 };
 
 struct DeliveryFilter {
