@@ -53,6 +53,10 @@ struct ChannelSettings {
   // default (default_on_cancel/default_on_update).
   std::optional<Action> on_cancel;
   std::optional<Action> on_update;
+  // The zones this channel's configured targets serve (a hamlet's group): an alert with an
+  // area reaches them only when it touches one. Empty: the whole territory. Subscribers
+  // choose their own zones.
+  std::vector<std::string> zones;
 
   bool takes(std::string_view status, std::string_view scope) const {
     auto has = [](const std::vector<std::string>& list, std::string_view v) {

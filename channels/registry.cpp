@@ -58,6 +58,21 @@ std::unique_ptr<Channel> ChannelRegistry::create(const std::string& name,
   settings.type = section.required_string("type");
   settings.enabled = section.boolean("enabled", true);
   settings.language = section.optional_string("language", "it");
+  if (section.has("zones")) {
+    static const std::regex zone_shape("[a-z0-9][a-z0-9_-]{0,62}");
+    settings.zones = section.string_list("zones");
+    if (settings.zones.empty()) {
+      throw config::ConfigError(section.path() +
+                                ".zones: empty list (leave it out for the "
+                                "whole territory)");
+    }
+    for (const auto& z : settings.zones) {
+      if (!std::regex_match(z, zone_shape)) {
+        throw config::ConfigError(section.path() + ".zones: '" + z +
+                                  "' is not a zone name (a-z 0-9 _ -)");
+      }
+    }
+  }
   if (section.has("template_dir")) settings.template_dir = section.required_string("template_dir");
   read_audience(section, settings);
   if (section.has("rate_limit")) {

@@ -100,6 +100,7 @@ int serve(config::Config& cfg) {
   api::ExportApi exports(cfg.database.url, db, pseudonyms);
   api::SubscribersApi subscribers(db, cfg.channels, pseudonyms);
   api::KeysApi keys(db);
+  api::ZonesApi zones(db);
   api::SchedulesApi schedules(db, intake);
   api::ArchiveApi archive(db, cfg.alerts.defaults.public_url);
   api::PublicAuditApi public_audit(db);
@@ -107,17 +108,31 @@ int serve(config::Config& cfg) {
                               cfg.metrics_token);
   api::StatusApi status_api(db, channel_states, audit_public_key);
   api::RouteTable routes(db, cfg.http.body_limit);
-  api::add_routes(
-      routes,
-      {alerts, approvals, corrections_api, deliveries, listing, audit_api, exports, subscribers,
-       keys, schedules, archive, public_audit, metrics_api, status_api,
-       [&](const api::Call&) {
-         return api::readyz(
-             db, [&] { return dispatcher.database_connected(); }, channel_states);
-       },
-       [&](const api::Call& c) { return webhooks.verify(c); },
-       [&](const api::Call& c) { return webhooks.receive(c); }, console::serve, metrics},
-      cfg.http.import_body_limit);
+  api::add_routes(routes,
+                  {alerts,
+                   approvals,
+                   corrections_api,
+                   deliveries,
+                   listing,
+                   audit_api,
+                   exports,
+                   subscribers,
+                   keys,
+                   zones,
+                   schedules,
+                   archive,
+                   public_audit,
+                   metrics_api,
+                   status_api,
+                   [&](const api::Call&) {
+                     return api::readyz(
+                         db, [&] { return dispatcher.database_connected(); }, channel_states);
+                   },
+                   [&](const api::Call& c) { return webhooks.verify(c); },
+                   [&](const api::Call& c) { return webhooks.receive(c); },
+                   console::serve,
+                   metrics},
+                  cfg.http.import_body_limit);
   // A route added without its entry in the OpenAPI document (or the reverse) stops the
   // daemon here, and with it every end-to-end test.
   api::check_routes_against_openapi(routes);

@@ -15,6 +15,7 @@ packages=(
   chromium chromium-driver fonts-dejavu-core  # the console, tested in a real browser (WebDriver)
   prometheus  # promtool checks deploy/prometheus (Debian enables its server: disable it if unwanted)
   postgresql-15 clang-format openssl
+  postgresql-15-postgis-3  # alert areas and zones: geometry and spatial indexes in the database
 )
 
 missing=()

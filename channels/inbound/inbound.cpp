@@ -30,4 +30,18 @@ std::optional<std::string> KeywordSet::match(std::string_view text) const {
   return it->second;
 }
 
+std::optional<std::pair<std::string, std::string>> KeywordSet::match_prefix(
+    std::string_view text) const {
+  const auto folded = fold_keyword(text);
+  const auto space = folded.find_last_of(" \t");
+  if (space == std::string::npos) return std::nullopt;
+  auto head = folded.substr(0, space);
+  while (!head.empty() && (head.back() == ' ' || head.back() == '\t')) head.pop_back();
+  const auto it = words_.find(head);
+  if (it == words_.end()) return std::nullopt;
+  std::string word = folded.substr(space + 1);
+  for (auto& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return std::pair{it->second, word};
+}
+
 }  // namespace araldo::channels

@@ -60,6 +60,11 @@ struct SubscriptionChange {
   // subscribed in, when that is one of these.
   std::map<std::string, std::string> confirmation_in;
   long long answer_by = 0;  // Unix seconds after which a free-form answer is refused (0: never)
+  // With subscribe: the zone the citizen named after the opt-in word, in capitals
+  // ("NIGUARDA"); empty: none named. The daemon knows the zones, and answers
+  // unknown_zone_text ({zones}: the keywords) when none has it.
+  std::string zone_keyword = {};
+  std::string unknown_zone_text = {};
 };
 
 // A citizen stopping or resuming non-emergency messages while staying subscribed to
@@ -119,6 +124,9 @@ class KeywordSet {
   void add(const std::string& language, const std::string& word);
   // The language whose list holds `text`, if any.
   std::optional<std::string> match(std::string_view text) const;
+  // A word of the set, then one more word: its language and that word in ASCII capitals
+  // ("iscrivimi niguarda" -> it, NIGUARDA).
+  std::optional<std::pair<std::string, std::string>> match_prefix(std::string_view text) const;
 
  private:
   std::map<std::string, std::string> words_;  // folded word -> language

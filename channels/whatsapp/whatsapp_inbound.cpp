@@ -225,6 +225,18 @@ class WhatsAppInbound final : public Inbound {
       change.confirmation = text_in(config_.opted_in_text, *language, config_.default_language);
       return change;
     }
+    // "ISCRIVIMI NIGUARDA": the opt-in word, then a zone's keyword.
+    if (auto with_zone = config_.opt_in.match_prefix(text)) {
+      change.subscribe = true;
+      change.language = with_zone->first;
+      change.zone_keyword = with_zone->second;
+      change.confirmation =
+          text_in(config_.opted_in_text, change.language, config_.default_language);
+      change.unknown_zone_text =
+          text_in(config_.unknown_zone_text, change.language, config_.default_language)
+              .value_or("");
+      return change;
+    }
     return Ignored{"not an opt-in or opt-out word"};
   }
 
@@ -286,6 +298,10 @@ InboundConfig read_inbound_config(config::Section& section, config::Secret app_s
        {"en",
         "Subscribed: you will receive civil-protection alerts on this number. To stop, write "
         "UNSUBSCRIBE."}});
+  c.unknown_zone_text = read_texts(
+      confirmations, "unknown_zone",
+      {{"it", "Zona non riconosciuta. Scrivi ISCRIVIMI seguito da una di queste zone: {zones}."},
+       {"en", "Unknown zone. Write SUBSCRIBE followed by one of these zones: {zones}."}});
   confirmations.reject_unknown_keys();
   section.reject_unknown_keys();
   return c;

@@ -18,6 +18,8 @@ struct InboundConfig {
   KeywordSet opt_in;
   std::map<std::string, std::string> opted_out_text;  // per language
   std::map<std::string, std::string> opted_in_text;
+  // The answer to an opt-in naming a zone nobody defined; {zones} lists the keywords.
+  std::map<std::string, std::string> unknown_zone_text = {};
 };
 
 // Reads the channel's `inbound:` section: verify_token, opt_out and opt_in ({language:

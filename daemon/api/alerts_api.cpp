@@ -192,6 +192,15 @@ http::Response AlertsApi::get(const Call& call) const {
   // What the platforms reported after accepting (only WhatsApp reports, today).
   boost::json::object receipts;
   for (const auto& [state, n] : status->receipts) receipts[state] = n;
+  boost::json::object by_zone;
+  for (const auto& [zone, o] : status->by_zone) {
+    by_zone[zone] = {{"queued", o.queued},
+                     {"sent", o.sent},
+                     {"delivered", o.delivered},
+                     {"read", o.read},
+                     {"failed", o.failed}};
+  }
+  const auto& reach = status->reach;
   boost::json::object body{{"id", status->id},
                            {"accepted_at", status->accepted_at},
                            {"submitted_by", status->submitted_by},
@@ -200,6 +209,12 @@ http::Response AlertsApi::get(const Call& call) const {
                            {"summary", std::move(summary)},
                            {"receipts", std::move(receipts)},
                            {"total_deliveries", status->total},
+                           {"reach",
+                            {{"subscribers", reach.subscribers},
+                             {"public_targets", reach.public_targets},
+                             {"zones", boost::json::array(reach.zones.begin(), reach.zones.end())},
+                             {"summary", reach.summary()}}},
+                           {"by_zone", std::move(by_zone)},
                            {"approval", approval_json(*status)},
                            {"deliveries", std::move(deliveries)}};
   if (status->send_at) body["send_at"] = *status->send_at;

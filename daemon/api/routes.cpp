@@ -98,6 +98,9 @@ void add_routes(RouteTable& routes, const Endpoints& e, std::size_t import_body_
               handler(e.subscribers, &SubscribersApi::erase)});
   routes.add({"GET", "/v1/pseudonyms/{pseudonym}", admins, "", 0,
               handler(e.subscribers, &SubscribersApi::resolve)});
+  routes.add({"POST", "/v1/zones", admins, json, 16 << 20, handler(e.zones, &ZonesApi::save)});
+  routes.add({"GET", "/v1/zones", everyone, "", 0, handler(e.zones, &ZonesApi::list)});
+  routes.add({"DELETE", "/v1/zones/{name}", admins, "", 0, handler(e.zones, &ZonesApi::remove)});
   routes.add({"POST", "/v1/keys", admins, json, 0, handler(e.keys, &KeysApi::create)});
   routes.add({"GET", "/v1/keys", admins, "", 0, handler(e.keys, &KeysApi::list)});
   routes.add({"DELETE", "/v1/keys/{name}", admins, "", 0, handler(e.keys, &KeysApi::revoke)});

@@ -17,6 +17,7 @@
 #include "daemon/api/schedules_api.hpp"
 #include "daemon/api/status_api.hpp"
 #include "daemon/api/subscribers_api.hpp"
+#include "daemon/api/zones_api.hpp"
 #include "daemon/metrics/registry.hpp"
 
 namespace araldo::api {
@@ -34,6 +35,7 @@ struct Endpoints {
   ExportApi& exports;
   SubscribersApi& subscribers;
   KeysApi& keys;
+  ZonesApi& zones;
   SchedulesApi& schedules;
   ArchiveApi& archive;
   PublicAuditApi& public_audit;

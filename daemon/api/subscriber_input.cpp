@@ -54,6 +54,11 @@ std::vector<std::pair<std::string, std::string>> check(store::Subscriber& s) {
   return problems;
 }
 
+bool valid_zone_name(std::string_view name) {
+  static const std::regex shape("[a-z0-9][a-z0-9_-]{0,62}");
+  return std::regex_match(name.begin(), name.end(), shape);
+}
+
 }  // namespace
 
 std::optional<std::string> normalize_phone(std::string_view input) {
@@ -80,6 +85,21 @@ SubscribersOrErrors subscriber_from_json(const boost::json::value& doc) {
   store::Subscriber s;
   const std::map<std::string, std::string*> fields{
       {"address", &s.address}, {"language", &s.language}, {"consent_at", &s.consent_at}};
+  if (const auto* z = o.if_contains("zones")) {
+    s.zones.emplace();
+    if (!z->is_array()) {
+      errors.push_back({"/zones", "must be an array of zone names ([] for the whole territory)"});
+    } else {
+      for (std::size_t i = 0; i < z->as_array().size(); ++i) {
+        const auto& name = z->as_array()[i];
+        if (!name.is_string() || !valid_zone_name(name.as_string())) {
+          errors.push_back({"/zones/" + std::to_string(i), "is not a zone name (a-z 0-9 _ -)"});
+        } else {
+          s.zones->emplace_back(name.as_string());
+        }
+      }
+    }
+  }
   for (const auto& [key, target] : fields) {
     const auto* v = o.if_contains(key);
     if (!v) {
@@ -91,7 +111,7 @@ SubscribersOrErrors subscriber_from_json(const boost::json::value& doc) {
     }
   }
   for (const auto& kv : o) {
-    if (!fields.contains(std::string(kv.key()))) {
+    if (!fields.contains(std::string(kv.key())) && kv.key() != "zones") {
       errors.push_back({"/" + std::string(kv.key()), "unknown field"});
     }
   }
@@ -136,6 +156,24 @@ SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_r
     store::Subscriber s{record.fields[columns["address"]], record.fields[columns["language"]],
                         record.fields[columns["consent_at"]], record.line};
     auto problems = check(s);
+    if (const auto z = columns.find("zones"); z != columns.end()) {
+      // Zone names apart by spaces or semicolons; an empty cell: the whole territory.
+      s.zones.emplace();
+      const auto& cell = record.fields[z->second];
+      for (std::size_t i = 0; i < cell.size();) {
+        const auto start = cell.find_first_not_of(" ;", i);
+        if (start == std::string::npos) break;
+        auto end = cell.find_first_of(" ;", start);
+        if (end == std::string::npos) end = cell.size();
+        const auto name = cell.substr(start, end - start);
+        if (!valid_zone_name(name)) {
+          problems.emplace_back("zones", "'" + name + "' is not a zone name (a-z 0-9 _ -)");
+        } else {
+          s.zones->push_back(name);
+        }
+        i = end;
+      }
+    }
     for (auto& [field, detail] : problems) errors.push_back({at, field + ": " + detail});
     if (!problems.empty()) continue;
     if (auto [it, fresh] = seen.emplace(s.address, record.line); !fresh) {

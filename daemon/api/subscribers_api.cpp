@@ -33,8 +33,14 @@ std::optional<Problem> reject_channel(const channels::ChannelSet& set, const std
 // Each refused subscriber, where it was given: the CSV line, or the JSON body's address.
 std::optional<http::Response> refused_opt_outs(const store::UpsertResult& r,
                                                const std::vector<store::Subscriber>& given) {
-  if (r.refused.empty()) return std::nullopt;
   std::vector<http::FieldError> errors;
+  for (const auto& z : r.unknown_zones) {
+    const auto& s = given.at(z.index);
+    errors.push_back({s.line ? "/line/" + std::to_string(s.line) : "/zones",
+                      "zone '" + z.zone + "' is not defined (GET /v1/zones lists them)"});
+  }
+  if (!errors.empty()) return http::unprocessable(std::move(errors), "Unknown zones").to_response();
+  if (r.refused.empty()) return std::nullopt;
   for (const auto& o : r.refused) {
     const auto& s = given.at(o.index);
     const auto how = o.kind == "stop"      ? "the citizen wrote the opt-out word"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <map>
 #include <pugixml.hpp>
 #include <set>
 
@@ -96,6 +97,51 @@ const pugi::xml_node* first(const std::vector<std::pair<std::string, pugi::xml_n
     if (n == name) return &node;
   }
   return nullptr;
+}
+
+// The first <info>'s shapes, every <area> together: the alert reaches their union.
+struct Shapes {
+  boost::json::array polygons, circles, geocodes;
+};
+
+void read_shapes(Reader& r, const std::vector<std::pair<std::string, pugi::xml_node>>& parts,
+                 const std::string& area_path, Shapes& out) {
+  std::map<std::string, int> seen;
+  for (const auto& [name, node] : parts) {
+    const auto path = area_path + "/" + name + "[" + std::to_string(++seen[name]) + "]";
+    if (name == "polygon" || name == "circle") {
+      const auto text = r.text(node, path);
+      std::optional<std::string> problem;
+      if (name == "polygon") {
+        if (auto p = model::parse_polygon(text); std::holds_alternative<std::string>(p)) {
+          problem = std::get<std::string>(p);
+        }
+      } else if (auto c = model::parse_circle(text); std::holds_alternative<std::string>(c)) {
+        problem = std::get<std::string>(c);
+      }
+      if (problem) {
+        r.errors.push_back({path, *problem});
+      } else {
+        (name == "polygon" ? out.polygons : out.circles).emplace_back(text);
+      }
+    } else if (name == "geocode") {
+      constexpr std::array<std::string_view, 2> order = {"valueName", "value"};
+      const auto fields = r.children(node, order, path);
+      const auto* value_name = first(fields, "valueName");
+      const auto* value = first(fields, "value");
+      if (!value_name || !value) {
+        r.errors.push_back({path, "needs <valueName> and <value>"});
+        continue;
+      }
+      const model::GeoCode code{r.text(*value_name, path + "/valueName"),
+                                r.text(*value, path + "/value")};
+      if (auto why = model::geocode_problem(code)) {
+        r.errors.push_back({path + "/value", *why});
+      } else {
+        out.geocodes.push_back({{"valueName", code.value_name}, {"value", code.value}});
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -228,6 +274,7 @@ std::variant<CapMessage, std::vector<FieldError>> read_cap(std::string_view xml)
       if (auto v = get(field); !v.empty()) t[field] = v;
     }
     std::string areas;
+    Shapes shapes;
     int area_k = 0;
     for (const auto& [n2, area] : info) {
       if (n2 != "area") continue;
@@ -239,6 +286,7 @@ std::variant<CapMessage, std::vector<FieldError>> read_cap(std::string_view xml)
         continue;
       }
       areas += (areas.empty() ? "" : "; ") + r.text(*desc, area_path + "/areaDesc");
+      if (k == 1) read_shapes(r, parts, area_path, shapes);
     }
     if (!areas.empty()) t["area"] = areas;
     if (k == 1) {
@@ -249,6 +297,9 @@ std::variant<CapMessage, std::vector<FieldError>> read_cap(std::string_view xml)
       if (cats.empty()) r.errors.push_back({path + "/category", "required"});
       base = t;
       base["category"] = std::move(cats);
+      if (!shapes.polygons.empty()) base["polygons"] = std::move(shapes.polygons);
+      if (!shapes.circles.empty()) base["circles"] = std::move(shapes.circles);
+      if (!shapes.geocodes.empty()) base["geocodes"] = std::move(shapes.geocodes);
       for (const auto* field : {"urgency", "severity", "certainty"}) {
         const auto v = get(field);
         if (v.empty()) r.errors.push_back({path + "/" + field, "required"});

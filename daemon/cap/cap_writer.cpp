@@ -28,7 +28,17 @@ void info(pugi::xml_node alert_node, const model::Alert& a, const model::Alert& 
   optional_text(node, "description", a.description);
   optional_text(node, "instruction", a.instruction);
   if (a.web) text(node, "web", *a.web);
-  if (!a.area.empty()) text(node.append_child("area"), "areaDesc", a.area);
+  if (a.area.empty()) return;
+  auto area = node.append_child("area");
+  text(area, "areaDesc", a.area);
+  // The shapes are the alert's, whatever the language: every <info> carries them.
+  for (const auto& p : base.geometry.polygons) text(area, "polygon", p);
+  for (const auto& c : base.geometry.circles) text(area, "circle", c);
+  for (const auto& g : base.geometry.geocodes) {
+    auto code = area.append_child("geocode");
+    text(code, "valueName", g.value_name);
+    text(code, "value", g.value);
+  }
 }
 
 }  // namespace

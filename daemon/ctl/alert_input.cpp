@@ -41,7 +41,9 @@ boost::json::value from_yaml(const YAML::Node& node, bool typed = false) {
   }
 }
 
-std::string read_all(const std::string& file) {
+}  // namespace
+
+std::string read_input_file(const std::string& file) {
   std::stringstream text;
   if (file == "-") {
     text << std::cin.rdbuf();
@@ -53,8 +55,10 @@ std::string read_all(const std::string& file) {
   return text.str();
 }
 
+namespace {
+
 boost::json::object parse_file(const std::string& file, bool typed = false) {
-  const auto text = read_all(file);
+  const auto text = read_input_file(file);
   const bool yaml = file.ends_with(".yaml") || file.ends_with(".yml");
   if (!yaml) {
     boost::system::error_code ec;

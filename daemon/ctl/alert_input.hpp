@@ -22,6 +22,9 @@ struct AlertFlags {
 // Throws AlertInputError naming the file and what is wrong with it.
 boost::json::object alert_from_input(const AlertFlags& flags);
 
+// A file's bytes, or stdin's for "-"; AlertInputError when it cannot be read.
+std::string read_input_file(const std::string& file);
+
 // A schedule document (POST /v1/schedules) from a JSON or YAML file, or "-" for stdin.
 boost::json::object schedule_from_file(const std::string& file);
 

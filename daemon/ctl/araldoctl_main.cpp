@@ -22,6 +22,7 @@
 #include "daemon/ctl/client_settings.hpp"
 #include "daemon/ctl/commands.hpp"
 #include "daemon/ctl/schedule_commands.hpp"
+#include "daemon/ctl/zone_commands.hpp"
 
 namespace {
 
@@ -209,6 +210,19 @@ int main(int argc, char** argv) {
   subs_import->add_option("file", csv_file, "CSV with address,language,consent_at (- for stdin)")
       ->required();
 
+  auto* zones_cmd = app.add_subcommand("zones", "the zones alerts are targeted to");
+  zones_cmd->require_subcommand(1);
+  std::string zones_file, zone_name;
+  auto* zones_import =
+      zones_cmd->add_subcommand("import", "add or replace zones from GeoJSON (admin)");
+  zones_import
+      ->add_option("file", zones_file,
+                   "a FeatureCollection: properties name, label, keyword, istat (- for stdin)")
+      ->required();
+  auto* zones_list = zones_cmd->add_subcommand("list", "every zone, with its subscribers");
+  auto* zones_delete = zones_cmd->add_subcommand("delete", "delete one (admin)");
+  zones_delete->add_option("name", zone_name)->required();
+
   // audit: against the database
   auto* audit_cmd = app.add_subcommand(
       "audit", "the audit log: verify, head, prove from the database; export through araldod");
@@ -366,6 +380,9 @@ int main(int argc, char** argv) {
   if (subs_erase->parsed()) return ctl::erase_subscriber(c, channel, address);
   if (subs_resolve->parsed()) return ctl::resolve_pseudonym(c, address);
   if (subs_import->parsed()) return ctl::import_subscribers(c, channel, csv_file);
+  if (zones_import->parsed()) return ctl::import_zones(c, zones_file);
+  if (zones_list->parsed()) return ctl::list_zones(c);
+  if (zones_delete->parsed()) return ctl::delete_zone(c, zone_name);
   std::cerr << "araldoctl: nothing to do (see --help)\n";
   return ctl::Exit::usage;
 }

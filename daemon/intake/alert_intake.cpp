@@ -174,8 +174,8 @@ std::variant<store::NewAlert, Problem> AlertIntake::prepare(
     }
     for (const auto& target : channel->targets()) {
       if (auto parts = parts_for(target.language)) {
-        deliveries.push_back(
-            {channel->name(), channel->settings().type, target.address, std::move(*parts)});
+        deliveries.push_back({channel->name(), channel->settings().type, target.address,
+                              std::move(*parts), false, channel->settings().zones});
       }
     }
   }
@@ -215,8 +215,14 @@ IntakeResult AlertIntake::submit(store::NewAlert& submitted) const {
   switch (outcome.refused) {
     case store::InsertOutcome::Refused::nothing_to_deliver:
       return http::unprocessable(
-          {{"/channels",
-            "no message to send: the chosen channels have no targets or subscribers"}});
+          {{submitted.alert.geometry.targets_everyone()  ? "/channels"
+            : !submitted.alert.geometry.polygons.empty() ? "/polygons"
+            : !submitted.alert.geometry.circles.empty()  ? "/circles"
+                                                         : "/geocodes",
+            submitted.alert.geometry.targets_everyone()
+                ? "no message to send: the chosen channels have no targets or subscribers"
+                : "no message to send: no target or subscriber of the chosen channels is in "
+                  "the alert's area (its zones, and those bound to none)"}});
     case store::InsertOutcome::Refused::idempotency_taken:
       // The same key committed first in a concurrent request: answer as it did.
       if (auto replayed = replay(actor, *idempotency)) return *replayed;

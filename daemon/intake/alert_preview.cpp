@@ -1,11 +1,12 @@
 // POST /v1/alerts/preview: the intake's checks and rendering, and nothing written.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <set>
 
 #include "daemon/intake/alert_intake.hpp"
 #include "daemon/model/json_body.hpp"
-#include "daemon/store/subscriber_store.hpp"
+#include "daemon/store/reach_store.hpp"
 
 namespace araldo::intake {
 namespace {
@@ -15,12 +16,25 @@ struct Audience {
   long long targets = 0;
 };
 
+// Whether a channel's configured targets get an alert of this reach: bound to no zone,
+// or to one the area touches.
+bool targets_reached(const channels::Channel& channel, const store::Reach& reach) {
+  if (!reach.targeted || channel.settings().zones.empty()) return true;
+  for (const auto& z : reach.zones) {
+    const auto& bound = channel.settings().zones;
+    if (std::find(bound.begin(), bound.end(), z.name) != bound.end()) return true;
+  }
+  return false;
+}
+
 // Who a channel reaches, grouped by the language they asked for.
-std::vector<Audience> audiences(store::Database& db, const channels::Channel& channel) {
+std::vector<Audience> audiences(const channels::Channel& channel, const store::Reach& reach) {
   std::map<std::string, long long> by_language;
   if (channel.subscribers()) {
-    by_language = store::count_subscribers(db, channel.name());
-  } else {
+    if (const auto it = reach.subscribers.find(channel.name()); it != reach.subscribers.end()) {
+      by_language = it->second.by_language;
+    }
+  } else if (targets_reached(channel, reach)) {
     for (const auto& target : channel.targets()) ++by_language[target.language];
   }
   std::vector<Audience> out;
@@ -64,13 +78,33 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
                                {"problems", std::move(problems)}};
   }
   bool sendable = false;
-  for (const auto* channel : std::get<std::vector<const channels::Channel*>>(resolved)) {
+  const auto& chosen = std::get<std::vector<const channels::Channel*>>(resolved);
+  std::vector<std::string> subscription_channels;
+  for (const auto* channel : chosen) {
+    if (channel->subscribers()) subscription_channels.push_back(channel->name());
+  }
+  // One look at the database: the zones the area touches and who each channel reaches.
+  const auto reach = store::estimate_reach(db_, alert.geometry, subscription_channels);
+  long long recipients = 0;
+  for (const auto* channel : chosen) {
     boost::json::array renditions;
-    auto reached = audiences(db_, *channel);
+    auto reached = audiences(*channel, reach);
+    for (const auto& zone : channel->settings().zones) {
+      if (std::find(reach.defined_zones.begin(), reach.defined_zones.end(), zone) ==
+          reach.defined_zones.end()) {
+        problems.push_back(problem("warning", *channel, "",
+                                   "the configuration binds it to zone '" + zone +
+                                       "', which is not defined (GET /v1/zones): alerts with "
+                                       "an area never reach it through that zone"));
+      }
+    }
     if (reached.empty()) {
-      problems.push_back(problem("warning", *channel, "",
-                                 channel->subscribers() ? "the channel has no subscribers"
-                                                        : "the channel has no targets"));
+      problems.push_back(problem(
+          "warning", *channel, "",
+          !targets_reached(*channel, reach) ? "the area touches none of the channel's zones"
+          : reach.targeted && channel->subscribers() ? "no subscriber of the channel is in the area"
+          : channel->subscribers()                   ? "the channel has no subscribers"
+                                                     : "the channel has no targets"));
       reached.push_back({"", 0});  // still show what it would publish
     }
     for (const auto& audience : reached) {
@@ -118,10 +152,27 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
       }
       renditions.push_back(std::move(rendition));
     }
-    channels_out.push_back({{"channel", channel->name()},
+    long long reaches = 0;
+    for (const auto& a : reached) reaches += a.targets;
+    recipients += reaches;
+    boost::json::object out{{"channel", channel->name()},
                             {"type", channel->settings().type},
-                            {"renditions", std::move(renditions)}});
+                            {"reaches", reaches},
+                            {"renditions", std::move(renditions)}};
+    if (!channel->settings().zones.empty()) {
+      out["zones"] =
+          boost::json::array(channel->settings().zones.begin(), channel->settings().zones.end());
+    }
+    if (const auto it = reach.subscribers.find(channel->name());
+        it != reach.subscribers.end() && reach.targeted) {
+      boost::json::object by_zone;
+      for (const auto& [zone, n] : it->second.by_zone) by_zone[zone.empty() ? "*" : zone] = n;
+      out["subscribers_by_zone"] = std::move(by_zone);  // "*": those who chose no zone
+    }
+    channels_out.push_back(std::move(out));
   }
+  boost::json::array zones;
+  for (const auto& z : reach.zones) zones.push_back({{"name", z.name}, {"label", z.label}});
   const bool errors = std::any_of(problems.begin(), problems.end(), [](const auto& p) {
     return p.as_object().at("severity") == "error";
   });
@@ -130,6 +181,8 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
         {{"severity", "error"}, {"detail", "no message would be sent: the channels reach nobody"}});
   }
   return boost::json::object{{"sendable", sendable && !errors},
+                             {"recipients", recipients},
+                             {"area", {{"targeted", reach.targeted}, {"zones", std::move(zones)}}},
                              {"channels", std::move(channels_out)},
                              {"problems", std::move(problems)}};
 }

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/model/alert_area.hpp"
+
 namespace araldo::model {
 
 inline constexpr std::array<std::string_view, 5> severities = {"Extreme", "Severe", "Moderate",
@@ -50,6 +52,7 @@ struct Alert {
   std::string urgency;
   std::string certainty;
   std::string area;      // CAP areaDesc
+  AlertArea geometry;    // CAP polygons, circles, geocodes: who it reaches (empty: all)
   std::string language;  // RFC 5646 tag, e.g. "it" or "it-IT"
   std::string sender;
   std::optional<std::string> expires;  // CAP datetime (as submitted, or send time + expires_after)

@@ -177,6 +177,75 @@ void read_translations(FieldReader& r, Alert& a, std::vector<FieldError>& errors
   }
 }
 
+void read_geocodes(FieldReader& r, Alert& a, std::vector<FieldError>& errors) {
+  const auto* v = r.lookup("geocodes", false);
+  if (!v) return;
+  if (!v->is_array() || v->as_array().empty()) {
+    return (void)r.fail("geocodes",
+                        "must be a non-empty array of {\"valueName\": \"ISTAT\", \"value\": ...}");
+  }
+  for (std::size_t i = 0; i < v->as_array().size(); ++i) {
+    const auto at = "/geocodes/" + std::to_string(i);
+    const auto& item = v->as_array()[i];
+    if (!item.is_object()) {
+      errors.push_back({at, "must be an object with valueName and value"});
+      continue;
+    }
+    FieldReader g(item.as_object(), errors, at);
+    GeoCode code{g.text("valueName", true, 100).value_or(""),
+                 g.text("value", true, 100).value_or("")};
+    g.reject_unknown();
+    if (code.value_name.empty() || code.value.empty()) continue;
+    if (auto why = geocode_problem(code)) {
+      errors.push_back({at + "/value", *why});
+    } else {
+      a.geometry.geocodes.push_back(std::move(code));
+    }
+  }
+}
+
+// CAP <area>'s shapes: "polygons" and "circles" as CAP writes them, "geocodes" as
+// {valueName, value} objects. Checked here, so the database never refuses one.
+void read_geometry(FieldReader& r, Alert& a, std::vector<FieldError>& errors) {
+  auto shapes = [&](const std::string& key, auto parse, std::vector<std::string>& out) {
+    const auto* v = r.lookup(key, false);
+    if (!v) return;
+    if (!v->is_array() || v->as_array().empty()) {
+      return (void)r.fail(key, "must be a non-empty array of strings");
+    }
+    if (v->as_array().size() > 100) return (void)r.fail(key, "at most 100 allowed");
+    for (std::size_t i = 0; i < v->as_array().size(); ++i) {
+      const auto at = "/" + key + "/" + std::to_string(i);
+      const auto& item = v->as_array()[i];
+      if (!item.is_string()) {
+        errors.push_back({at, "must be a string"});
+        continue;
+      }
+      const std::string text(item.as_string());
+      const auto parsed = parse(text);
+      if (const auto* why = std::get_if<std::string>(&parsed)) {
+        errors.push_back({at, *why});
+      } else {
+        out.push_back(text);
+      }
+    }
+  };
+  shapes("polygons", parse_polygon, a.geometry.polygons);
+  shapes("circles", parse_circle, a.geometry.circles);
+  read_geocodes(r, a, errors);
+  if (!a.geometry.empty() && a.area.empty()) {
+    r.fail("area",
+           "an alert with polygons, circles or geocodes describes its area in words "
+           "too (CAP areaDesc), e.g. \"Niguarda, lungo il Seveso\"");
+  }
+  // Geocodes alone that Araldo cannot place would silently reach everyone.
+  if (!a.geometry.geocodes.empty() && a.geometry.targets_everyone() && errors.empty()) {
+    r.fail("geocodes",
+           "none is an ISTAT municipality code (valueName ISTAT): Araldo cannot tell whom "
+           "this area reaches; add an ISTAT code, a polygon or a circle");
+  }
+}
+
 }  // namespace
 
 std::variant<Alert, std::vector<FieldError>> alert_from_json(
@@ -211,6 +280,7 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
     }
   }
   a.area = r.text("area", false, 500).value_or("");
+  read_geometry(r, a, errors);
 
   if (auto lang = r.text("language", false, 35)) {
     if (std::regex_match(*lang, language_shape())) {
@@ -323,6 +393,20 @@ boost::json::object alert_to_json(const Alert& a) {
   o["urgency"] = a.urgency;
   o["certainty"] = a.certainty;
   if (!a.area.empty()) o["area"] = a.area;
+  auto strings = [](const std::vector<std::string>& list) {
+    boost::json::array out;
+    for (const auto& s : list) out.emplace_back(s);
+    return out;
+  };
+  if (!a.geometry.polygons.empty()) o["polygons"] = strings(a.geometry.polygons);
+  if (!a.geometry.circles.empty()) o["circles"] = strings(a.geometry.circles);
+  if (!a.geometry.geocodes.empty()) {
+    boost::json::array codes;
+    for (const auto& g : a.geometry.geocodes) {
+      codes.push_back({{"valueName", g.value_name}, {"value", g.value}});
+    }
+    o["geocodes"] = std::move(codes);
+  }
   o["language"] = a.language;
   if (!a.sender.empty()) o["sender"] = a.sender;
   if (a.expires) o["expires"] = *a.expires;

@@ -6,6 +6,7 @@
 
 #include "daemon/model/alert_json.hpp"
 #include "daemon/store/alert_state_sql.hpp"
+#include "daemon/store/area_sql.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
 
@@ -28,6 +29,12 @@ std::string postgres_array(const std::vector<std::string>& ids) {
   std::string out = "{";
   for (const auto& id : ids) out += (out.size() > 1 ? "," : "") + id;
   return out + "}";
+}
+
+boost::json::array text_array_json(const std::vector<std::string>& items) {
+  boost::json::array out;
+  for (const auto& item : items) out.emplace_back(item);
+  return out;
 }
 
 }  // namespace
@@ -54,16 +61,29 @@ const std::string insert_batch_sql =
         "   language text, sender text, expires_at timestamptz, send_at timestamptz, web text,"
         "   document jsonb, status text, scope text, msg_type text, references_alerts uuid[],"
         "   approval text, approval_expires_at timestamptz,"
-        "   detail jsonb, fanout_channels jsonb, wants_key boolean)),"
+        "   detail jsonb, fanout_channels jsonb, wants_key boolean, polygons jsonb,"
+        "   circles jsonb, area_istat text[])),"
+        // The area as one geometry (store/area_sql.hpp).
+        " g AS MATERIALIZED (SELECT i.id, i.area_istat, " +
+        area_geometry_sql +
+        " AS geom FROM i),"
+        " ga AS (SELECT g.*, g.geom IS NOT NULL OR cardinality(g.area_istat) > 0 AS targeted"
+        "   FROM g),"
         " a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction, event,"
         "   categories, severity, urgency, certainty, area, language, sender, expires_at,"
         "   send_at, web, document, status, scope, msg_type, references_alerts, approval,"
-        "   approval_expires_at)"
-        " SELECT id, submitted_by, headline, description, instruction, event,"
+        "   approval_expires_at, area_geom, area_istat)"
+        " SELECT i.id, submitted_by, headline, description, instruction, event,"
         "   ARRAY(SELECT jsonb_array_elements_text(categories)), severity, urgency, certainty,"
         "   area, language, sender, expires_at, send_at, web, document, status, scope,"
-        "   msg_type, references_alerts, approval, approval_expires_at FROM i"
+        "   msg_type, references_alerts, approval, approval_expires_at, ga.geom, i.area_istat"
+        " FROM i JOIN ga ON ga.id = i.id"
         " RETURNING accepted_at),"
+        // The zones the area touches, kept with the alert.
+        " az AS (INSERT INTO alert_zones (alert_id, zone) SELECT g.id, z.name FROM ga AS g"
+        "   JOIN zones z ON " +
+        zone_touched_sql +
+        " RETURNING alert_id, zone),"
         // A target that moved for good (target_migrations) is sent to where it went; when
         // the configuration names both, the new address gets the alert once. Rows keep
         // their order (ordinality): parts and targets get ids in the order given.
@@ -78,12 +98,18 @@ const std::string insert_batch_sql =
     " END FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (alert_id uuid, channel text,"
     "   channel_type text, target text, language text, part int, parts int, priority int,"
     "   text text, send_at timestamptz, held boolean, action text, refers_to bigint,"
-    "   fallback_text text, waits boolean)) WITH ORDINALITY AS r"
+    "   fallback_text text, waits boolean, zones jsonb)) WITH ORDINALITY AS r"
+    " JOIN ga ON ga.id = r.alert_id"
     " LEFT JOIN target_migrations m ON m.channel = r.channel AND m.from_target = r.target"
     "   AND r.action = 'send'"
-    " WHERE m.to_target IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb)"
+    // A target bound to zones gets an alert with an area only when the area touches one
+    // of them; a correction goes wherever its post went.
+    " WHERE (r.zones IS NULL OR NOT ga.targeted OR r.refers_to IS NOT NULL"
+    "   OR EXISTS (SELECT 1 FROM az WHERE az.alert_id = r.alert_id"
+    "     AND r.zones ? az.zone))"
+    " AND (m.to_target IS NULL OR NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb)"
     "   AS o(alert_id uuid, channel text, target text, part int) WHERE o.alert_id = r.alert_id"
-    "   AND o.channel = r.channel AND o.target = m.to_target AND o.part = r.part)"
+    "   AND o.channel = r.channel AND o.target = m.to_target AND o.part = r.part))"
     " ORDER BY r.ordinality"
     " RETURNING alert_id),"
     " r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(alert_id uuid,"
@@ -95,9 +121,15 @@ const std::string insert_batch_sql =
     " SELECT r.alert_id, r.channel, r.channel_type, s.address, r.language, r.part, r.parts,"
     "   r.priority, r.text, " +
     first_part_due +
-    " FROM f JOIN subscribers s ON s.channel = f.channel"
+    " FROM f JOIN ga ON ga.id = f.alert_id JOIN subscribers s ON s.channel = f.channel"
     // A scheduled notice skips who opted out of non-emergency messages on the platform.
     "  AND NOT (f.notice AND s.notices_stopped_at IS NOT NULL)"
+    // An alert with an area reaches the subscribers of the zones it touches, and those
+    // who chose no zone (the whole territory).
+    "  AND (NOT ga.targeted"
+    "    OR NOT EXISTS (SELECT 1 FROM subscriber_zones sz WHERE sz.subscriber_id = s.id)"
+    "    OR EXISTS (SELECT 1 FROM subscriber_zones sz JOIN az ON az.zone = sz.zone"
+    "      AND az.alert_id = f.alert_id WHERE sz.subscriber_id = s.id))"
     " JOIN r ON r.alert_id = f.alert_id AND r.channel = f.channel"
     "  AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = f.alert_id"
     "    AND k.channel = f.channel AND k.key = s.language) THEN s.language ELSE '' END"
@@ -173,7 +205,10 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                             {"references_alerts", postgres_array(a.references)},
                             {"detail", std::move(detail)},
                             {"fanout_channels", std::move(fanout_channels)},
-                            {"wants_key", n.idempotency.has_value()}};
+                            {"wants_key", n.idempotency.has_value()},
+                            {"polygons", polygons_wkt(a.geometry)},
+                            {"circles", circles_json(a.geometry)},
+                            {"area_istat", text_array(a.geometry.istat_codes())}};
     if (a.expires) row["expires_at"] = *a.expires;
     if (a.send_at) row["send_at"] = *a.send_at;
     if (a.web) row["web"] = *a.web;
@@ -189,6 +224,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
     const boost::json::value send_at =
         a.send_at ? boost::json::value(*a.send_at) : boost::json::value(nullptr);
     for (const auto& d : n.deliveries) {
+      boost::json::value zones = nullptr;  // bound to no zone: the whole territory
+      if (!d.zones.empty()) zones = text_array_json(d.zones);
       for (std::size_t p = 0; p < d.parts.size(); ++p) {
         delivery_rows.push_back(
             {{"alert_id", id},
@@ -208,7 +245,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
              {"fallback_text", d.parts[p].fallback_text
                                    ? boost::json::value(*d.parts[p].fallback_text)
                                    : boost::json::value(nullptr)},
-             {"waits", d.waits_for_post && p == 0}});
+             {"waits", d.waits_for_post && p == 0},
+             {"zones", zones}});
       }
     }
     for (const auto& f : n.fanouts) {
@@ -356,6 +394,24 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
                                       " GROUP BY receipt",
                                       id)) {
     out.receipts[r[0].as<std::string>()] = r[1].as<long long>();
+  }
+
+  out.reach = accepted_reach(tx, id);
+  // Counted through today's subscriber_zones: a subscriber who left since is not counted.
+  for (const auto& r : tx.exec_params(
+           "SELECT az.zone, count(*), count(*) FILTER (WHERE d.state = 'sent'),"
+           "  count(*) FILTER (WHERE d.receipt IN ('delivered', 'read')),"
+           "  count(*) FILTER (WHERE d.receipt = 'read'),"
+           "  count(*) FILTER (WHERE d.state IN ('failed', 'expired') OR d.receipt = 'failed')"
+           " FROM alert_zones az JOIN subscriber_zones sz ON sz.zone = az.zone"
+           " JOIN subscribers s ON s.id = sz.subscriber_id"
+           " JOIN deliveries d ON d.alert_id = az.alert_id AND d.channel = s.channel"
+           "  AND d.target = s.address AND d.part = 1"
+           " WHERE az.alert_id = $1::uuid GROUP BY az.zone",
+           id)) {
+    out.by_zone[r[0].as<std::string>()] = {r[1].as<long long>(), r[2].as<long long>(),
+                                           r[3].as<long long>(), r[4].as<long long>(),
+                                           r[5].as<long long>()};
   }
 
   const auto rows = tx.exec_params(

@@ -11,6 +11,7 @@
 #include "daemon/model/delivery_state.hpp"
 
 #include "daemon/store/database.hpp"
+#include "daemon/store/reach_store.hpp"
 
 namespace araldo::store {
 
@@ -48,6 +49,8 @@ struct NewDelivery {
   // A correction of posts whose send was still in flight: nothing goes until every post
   // it acts on has its outcome (then release_waiting_corrections makes it due).
   bool waits_for_post = false;
+  // The zones the target serves (its channel's `zones:`); empty: the whole territory.
+  std::vector<std::string> zones = {};
 };
 
 // Every subscriber of a channel, each in its language: `by_language` holds the parts
@@ -173,6 +176,12 @@ struct AlertStatus {
   boost::json::value document;
   std::map<std::string, long long> by_state;  // every delivery counted
   std::map<std::string, long long> receipts;  // deliveries by the platform's last receipt
+  AlertReach reach;  // whom it reaches: subscribers, public targets, zones touched
+  // Per zone the area touched: its subscribers' first parts, as they went.
+  struct ZoneOutcome {
+    long long queued = 0, sent = 0, delivered = 0, read = 0, failed = 0;
+  };
+  std::map<std::string, ZoneOutcome> by_zone;
   long long total = 0;
   std::vector<DeliveryStatus> deliveries;  // the first `limit`, by id
 };

@@ -1,7 +1,10 @@
 #include "daemon/store/approval_store.hpp"
 
+#include <boost/json.hpp>
+
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/pq.hpp"
+#include "daemon/store/reach_store.hpp"
 
 namespace araldo::store {
 namespace {
@@ -56,6 +59,12 @@ ApprovalDecision decide(pqxx::connection& conn, const std::string& alert_id,
   }
   boost::json::object detail{{"submitted_by", out.submitted_by}, {"deliveries", out.deliveries}};
   if (!approve) detail["reason"] = reason;
+  // What the approver was shown: whom the alert reaches.
+  const auto reach = accepted_reach(tx, alert_id);
+  detail["reach"] = {{"subscribers", reach.subscribers},
+                     {"public_targets", reach.public_targets},
+                     {"zones", boost::json::array(reach.zones.begin(), reach.zones.end())},
+                     {"summary", reach.summary()}};
   append_audit_event(tx, {actor, approve ? "alert.approved" : "alert.rejected", alert_id,
                           std::nullopt, std::move(detail)});
   tx.commit();

@@ -9,6 +9,7 @@
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/consent.hpp"
 #include "daemon/store/pq.hpp"
+#include "daemon/store/zone_store.hpp"
 #include "daemon/text/digest.hpp"
 
 namespace araldo::store {
@@ -89,15 +90,33 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
   return out;
 }
 
-// The outcome (opted_in, opted_out, stale), and the language the citizen had subscribed
-// in (when leaving).
+// What a citizen who named an unknown zone is told: the zones there are.
+std::optional<std::string> unknown_zone_answer(pqxx::work& tx, std::string text) {
+  if (text.empty()) return std::nullopt;
+  std::string zones;
+  for (const auto& k : zone_keywords(tx)) zones += (zones.empty() ? "" : ", ") + k;
+  if (const auto at = text.find("{zones}"); at != std::string::npos) {
+    text.replace(at, 7, zones.empty() ? "-" : zones);
+  }
+  return text;
+}
+
+// The outcome (opted_in, opted_out, stale, unknown_zone), and the language the citizen had
+// subscribed in (when leaving).
 std::pair<std::string, std::string> apply_subscription(pqxx::work& tx, const std::string& channel,
                                                        const channels::SubscriptionChange& c,
                                                        const std::string& key,
                                                        const privacy::Pseudonyms& pseudonyms) {
   ConsentChange change{channel, c.address, c.at, c.evidence, "citizen", {{"key", key}}};
   if (c.subscribe) {
+    std::optional<ZoneName> zone;
+    if (!c.zone_keyword.empty()) {
+      zone = zone_by_keyword(tx, c.zone_keyword);
+      if (!zone) return {"unknown_zone", c.language};
+      change.detail["zone"] = zone->name;
+    }
     const auto done = opt_in(tx, change, c.language, pseudonyms);
+    if (done.applied && zone) add_subscriber_zone(tx, channel, c.address, zone->name);
     return {done.applied ? "opted_in" : "stale", c.language};
   }
   const auto done = opt_out(tx, change, c.kind, pseudonyms);
@@ -232,6 +251,7 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
         const auto [applied, language] = apply_subscription(tx, channel, *s, item.key, pseudonyms);
         // A stale change is not confirmed: the citizen's later word stands.
         auto text = applied == "stale" ? std::nullopt : s->confirmation;
+        if (applied == "unknown_zone") text = unknown_zone_answer(tx, s->unknown_zone_text);
         if (text) {
           if (const auto it = s->confirmation_in.find(language); it != s->confirmation_in.end()) {
             text = it->second;

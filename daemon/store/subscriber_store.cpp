@@ -28,12 +28,15 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
                     {"pseudonym", erased_any ? boost::json::value(pseudonyms.of(s.address))
                                              : boost::json::value(nullptr)},
                     {"language", s.language},
-                    {"consent_at", s.consent_at}});
+                    {"consent_at", s.consent_at},
+                    {"zones", s.zones ? boost::json::value(
+                                            boost::json::array(s.zones->begin(), s.zones->end()))
+                                      : boost::json::value(nullptr)}});
   }
   const auto json = boost::json::serialize(rows);
   static const std::string input =
       "jsonb_to_recordset($2::jsonb) AS i(n bigint, address text, pseudonym text, language text,"
-      "                                   consent_at timestamptz)";
+      "                                   consent_at timestamptz, zones jsonb)";
   UpsertResult result;
   pqxx::row r;
   try {
@@ -47,6 +50,16 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
           {row[0].as<std::size_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
     }
     if (!result.refused.empty()) return result;  // rolled back: nothing written
+    for (const auto& row : tx.exec_params(
+             "SELECT i.n, z FROM " + input +
+                 " CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(i.zones, '[]')) AS z"
+                 // $1 is unused here but typed: `input` reads $2.
+                 " WHERE $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM zones WHERE name = z)"
+                 " ORDER BY i.n LIMIT 50",
+             channel, json)) {
+      result.unknown_zones.push_back({row[0].as<std::size_t>(), row[1].as<std::string>()});
+    }
+    if (!result.unknown_zones.empty()) return result;
     r = tx.exec_params1(
         "WITH upserted AS ("
         "  INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
@@ -62,6 +75,17 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
             " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
             "   (SELECT count(*) FROM ended) FROM upserted",
         channel, json, actor);
+    // Zones given replace the subscriber's; not given, they stay.
+    tx.exec_params("DELETE FROM subscriber_zones sz USING subscribers s, " + input +
+                       " WHERE i.zones IS NOT NULL AND s.channel = $1 AND s.address = i.address"
+                       "   AND sz.subscriber_id = s.id",
+                   channel, json);
+    tx.exec_params("INSERT INTO subscriber_zones (subscriber_id, zone) SELECT s.id, z FROM " +
+                       input +
+                       " JOIN subscribers s ON s.channel = $1 AND s.address = i.address"
+                       " CROSS JOIN LATERAL jsonb_array_elements_text(i.zones) AS z"
+                       " WHERE i.zones IS NOT NULL ON CONFLICT DO NOTHING",
+                   channel, json);
   } catch (const pqxx::data_exception& e) {
     throw ValueRefused(e.what());
   }
@@ -74,6 +98,9 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
   if (subscribers.size() == 1) {
     detail["subscriber"] = pseudonym_for_audit(tx, subscribers.front().address, pseudonyms);
     detail["consent_at"] = subscribers.front().consent_at;
+    if (const auto& z = subscribers.front().zones) {
+      detail["zones"] = boost::json::array(z->begin(), z->end());
+    }
   }
   append_audit_event(tx,
                      {actor, subscribers.size() == 1 ? "subscriber.added" : "subscribers.imported",

@@ -17,6 +17,15 @@ struct Subscriber {
   std::string language;    // primary subtag, lowercase
   std::string consent_at;  // timestamp with a time zone, as given
   std::size_t line = 0;    // where it was read (a CSV line), for errors
+  // The zones chosen (store/zone_store); empty: the whole territory. nullopt: not given,
+  // an existing subscriber keeps theirs.
+  std::optional<std::vector<std::string>> zones = std::nullopt;
+};
+
+// A subscriber given a zone that is not defined.
+struct UnknownZone {
+  std::size_t index = 0;
+  std::string zone;
 };
 
 // A subscriber refused because the address opted out and the row brings no consent
@@ -29,8 +38,9 @@ struct OptedOut {
 
 struct UpsertResult {
   long long added = 0;
-  long long updated = 0;          // already subscribed: language and consent time replaced
-  std::vector<OptedOut> refused;  // not empty: nothing was written
+  long long updated = 0;                   // already subscribed: language and consent time replaced
+  std::vector<OptedOut> refused;           // not empty: nothing was written
+  std::vector<UnknownZone> unknown_zones;  // not empty: nothing was written
 };
 
 // A value PostgreSQL refused although the API's checks let it by (they check what it
