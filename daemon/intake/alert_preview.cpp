@@ -5,6 +5,7 @@
 #include <set>
 
 #include "daemon/intake/alert_intake.hpp"
+#include "daemon/model/alert_advice.hpp"
 #include "daemon/model/json_body.hpp"
 #include "daemon/store/reach_store.hpp"
 
@@ -180,7 +181,13 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
     problems.push_back(
         {{"severity", "error"}, {"detail", "no message would be sent: the channels reach nobody"}});
   }
+  // Advice never stops a send: what would make the warning better understood.
+  boost::json::array advice;
+  for (const auto& a : model::advise(alert)) {
+    advice.push_back({{"pointer", a.pointer}, {"detail", a.detail}});
+  }
   return boost::json::object{{"sendable", sendable && !errors},
+                             {"advice", std::move(advice)},
                              {"recipients", recipients},
                              {"area", {{"targeted", reach.targeted}, {"zones", std::move(zones)}}},
                              {"channels", std::move(channels_out)},

@@ -89,8 +89,9 @@ std::variant<Circle, std::string> parse_circle(std::string_view text) {
   auto centre = pair_of(w[0]);
   if (auto* why = std::get_if<std::string>(&centre)) return *why;
   const auto radius = number(w[1]);
-  if (!radius || *radius <= 0 || *radius > 1000) {
-    return "radius '" + std::string(w[1]) + "' is not a distance in km between 0 and 1000";
+  // CAP's own example gives a point as radius 0.
+  if (!radius || *radius < 0 || *radius > 1000) {
+    return "radius '" + std::string(w[1]) + "' is not a distance in km from 0 to 1000";
   }
   return Circle{std::get<LatLon>(centre), *radius};
 }

@@ -2,7 +2,8 @@
 // Where an alert applies, as CAP 1.2 writes it in <area>: polygons of WGS 84 "lat,lon"
 // pairs, circles "lat,lon radius_km", and geocodes. Only ISTAT municipality codes
 // (valueName ISTAT) target; other geocodes travel with the alert untouched. An alert with
-// no polygon, circle or ISTAT code reaches everyone, as one without an area does.
+// no polygon, circle or ISTAT code reaches everyone, as one without an area does (better
+// everyone than nobody; the preview warns).
 #include <optional>
 #include <string>
 #include <string_view>

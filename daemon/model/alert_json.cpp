@@ -238,12 +238,6 @@ void read_geometry(FieldReader& r, Alert& a, std::vector<FieldError>& errors) {
            "an alert with polygons, circles or geocodes describes its area in words "
            "too (CAP areaDesc), e.g. \"Niguarda, lungo il Seveso\"");
   }
-  // Geocodes alone that Araldo cannot place would silently reach everyone.
-  if (!a.geometry.geocodes.empty() && a.geometry.targets_everyone() && errors.empty()) {
-    r.fail("geocodes",
-           "none is an ISTAT municipality code (valueName ISTAT): Araldo cannot tell whom "
-           "this area reaches; add an ISTAT code, a polygon or a circle");
-  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "daemon/store/area_sql.hpp"
 
+#include <algorithm>
 #include <variant>
 
 namespace araldo::store {
@@ -18,8 +19,11 @@ boost::json::array circles_json(const model::AlertArea& area) {
   boost::json::array out;
   for (const auto& c : area.circles) {
     const auto circle = std::get<model::Circle>(model::parse_circle(c));
-    out.push_back(
-        {{"lat", circle.centre.lat}, {"lon", circle.centre.lon}, {"km", circle.radius_km}});
+    // A point (radius 0, as in CAP's example) is a metre wide: it falls in the zone that
+    // holds it.
+    out.push_back({{"lat", circle.centre.lat},
+                   {"lon", circle.centre.lon},
+                   {"km", std::max(circle.radius_km, 0.001)}});
   }
   return out;
 }

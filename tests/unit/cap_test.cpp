@@ -107,7 +107,15 @@ TEST(Cap, WhatAraldoEmitsParsesBackToTheSameAlert) {
   a.scope = "Restricted";
   a.restriction = "Sindaci";
   a.translations.push_back({"en", "Seveso flooding", "High water.", "Go upstairs.", "", "", {}});
+  // The area's shapes go out in every <info>'s <area>, in CAP's order, and read back.
+  a.geometry.polygons = {"45.512,9.185 45.512,9.195 45.518,9.195 45.512,9.185"};
+  a.geometry.circles = {"45.515,9.21 0.3"};
+  a.geometry.geocodes = {{"ISTAT", "015146"}, {"EMMA_ID", "IT-MI"}};
   const auto xml = cap::to_cap_xml({"id-1", a.sender, "2026-03-14T06:30:00+01:00", {}}, a);
+  EXPECT_LT(xml.find("<areaDesc>"), xml.find("<polygon>"));
+  EXPECT_LT(xml.find("<polygon>"), xml.find("<circle>"));
+  EXPECT_LT(xml.find("<circle>"), xml.find("<geocode>"));
+  EXPECT_NE(xml.find("<polygon>", xml.find("<language>en</language>")), std::string::npos);
   const auto back = read_ok(xml);
   EXPECT_EQ(back.identifier, "id-1");
   EXPECT_EQ(back.msg_type, "Alert");
@@ -124,6 +132,38 @@ TEST(Cap, WhatAraldoEmitsParsesBackToTheSameAlert) {
                                               a));
   EXPECT_EQ(update.msg_type, "Update");
   EXPECT_EQ(update.references, std::vector<std::string>{"id-1"});
+}
+
+// A shape CAP 1.2 does not allow is refused at its element, with what is wrong.
+TEST(Cap, BadAreasAreRefusedAtTheirElement) {
+  auto with_area = [](const std::string& area) {
+    return "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>A</identifier>"
+           "<sender>s@x</sender><sent>2026-03-14T06:30:00+01:00</sent><status>Actual</status>"
+           "<msgType>Alert</msgType><scope>Public</scope><info><category>Met</category>"
+           "<event>Flood</event><urgency>Immediate</urgency><severity>Severe</severity>"
+           "<certainty>Observed</certainty><area><areaDesc>Z</areaDesc>" +
+           area + "</area></info></alert>";
+  };
+  EXPECT_EQ(first_error(with_area("<polygon>45.5,9.1 45.6,9.1 45.5,9.1</polygon>")),
+            "/alert/info[1]/area[1]/polygon[1]: has 3 points; CAP 1.2 needs at least 4, the "
+            "first repeated as the last");
+  EXPECT_EQ(first_error(with_area("<polygon>45.5,9.1 45.6,9.1 45.6,9.2 45.5,9.2</polygon>")),
+            "/alert/info[1]/area[1]/polygon[1]: is not closed: CAP 1.2 repeats the first point "
+            "as the last");
+  EXPECT_EQ(first_error(with_area("<polygon>45.5,9.1 45.6,9.1 45.6,9.2 45.5,9.1</polygon>"
+                                  "<circle>95.5,9.1 2</circle>")),
+            "/alert/info[1]/area[1]/circle[1]: latitude 95.5 is outside -90..90 (CAP puts the "
+            "latitude first)");
+  EXPECT_EQ(first_error(with_area("<geocode><valueName>ISTAT</valueName><value>15146</value>"
+                                  "</geocode>")),
+            "/alert/info[1]/area[1]/geocode[1]/value: ISTAT code '15146' is not six digits, "
+            "such as 015146 (Milano)");
+  EXPECT_EQ(first_error(with_area("<circle>45.5,9.1 2</circle><polygon>45.5,9.1 45.6,9.1 45.6,"
+                                  "9.2 45.5,9.1</polygon>")),
+            "/alert/info[1]/area[1]/polygon: out of order: CAP 1.2 puts <polygon> before "
+            "<circle>");
+  EXPECT_EQ(first_error(with_area("<polygon>45.5,9.1 45.6,9.1 45.7,9.1 45.5,9.1</polygon>")),
+            "/alert/info[1]/area[1]/polygon[1]: encloses no area: its points lie on one line");
 }
 
 TEST(Cap, HostileOrWrongXmlIsRefusedSayingWhere) {
