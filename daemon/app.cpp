@@ -102,7 +102,7 @@ int serve(config::Config& cfg) {
   api::KeysApi keys(db);
   api::ZonesApi zones(db);
   api::SchedulesApi schedules(db, intake);
-  api::ArchiveApi archive(db, cfg.alerts.defaults.public_url);
+  api::ArchiveApi archive(db, cfg.alerts.defaults);
   api::PublicAuditApi public_audit(db);
   api::MetricsApi metrics_api(db, metrics, channel_states, std::chrono::seconds(1),
                               cfg.metrics_token);

@@ -9,6 +9,7 @@
 #include "daemon/cap/cap_writer.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/model/alert_json.hpp"
+#include "daemon/model/cap_words.hpp"
 #include "daemon/store/archive_store.hpp"
 #include "daemon/text/digest.hpp"
 
@@ -58,7 +59,7 @@ const char* const page_template = R"(<!DOCTYPE html>
 </head>
 <body>
 <main>
-<p>{{sender}} · {{sent}} · {{kind}}</p>
+<p>{{sender}} · <time datetime="{{sent_cap}}">{{sent}}</time> · {{kind}}</p>
 {{#cancelled}}<p class="notice" role="alert">REVOCATO / CANCELLED: {{cancelled}}</p>{{/cancelled}}
 {{#updated}}<p class="notice" role="alert">AGGIORNATO / UPDATED: <a href="{{updated}}">{{updated}}</a></p>{{/updated}}
 {{#texts}}
@@ -75,6 +76,14 @@ const char* const page_template = R"(<!DOCTYPE html>
 {{#web}}<p><a href="{{web}}">{{web}}</a></p>{{/web}}
 </article>
 {{/texts}}
+{{#map}}<figure>
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="{{view_box}}" role="img" aria-labelledby="area-caption" style="width:100%;max-height:24rem;background:#f4f4f4">
+{{#zones}}<path d="{{path}}" fill="none" stroke="#444" stroke-width="1.5" stroke-dasharray="4 3" vector-effect="non-scaling-stroke"/>
+<text x="{{x}}" y="{{y}}" font-size="{{font}}" text-anchor="middle" fill="#222">{{label}}</text>
+{{/zones}}{{#area}}<path d="{{area}}" fill="#b00" fill-opacity="0.3" stroke="#b00" stroke-width="2" vector-effect="non-scaling-stroke"/>{{/area}}
+</svg>
+<figcaption id="area-caption">{{caption}}</figcaption>
+</figure>{{/map}}
 {{#references}}<p>Corregge / Corrects: <a href="{{.}}">{{.}}</a></p>{{/references}}
 <p><a href="{{cap}}">CAP 1.2</a> · <a href="{{proof}}">Prova nel registro firmato / Proof in the signed log</a></p>
 </main>
@@ -82,40 +91,76 @@ const char* const page_template = R"(<!DOCTYPE html>
 </html>
 )";
 
-kainjow::mustache::data text_data(const model::Alert& a, const model::Alert& base) {
+// One language's block: CAP's values in that language, times in the town's zone.
+kainjow::mustache::data text_data(const model::Alert& a, const model::Alert& base,
+                                  const std::string& time_zone) {
   kainjow::mustache::data d;
   d.set("language", a.language);
   d.set("headline", a.headline);
   d.set("event", a.event);
   if (!a.area.empty()) d.set("area", a.area);
-  d.set("severity", base.severity);
-  d.set("urgency", base.urgency);
-  d.set("certainty", base.certainty);
-  if (base.expires) d.set("expires", *base.expires);
+  d.set("severity", model::cap_word(base.severity, a.language));
+  d.set("urgency", model::cap_word(base.urgency, a.language));
+  d.set("certainty", model::cap_word(base.certainty, a.language));
+  if (base.expires) d.set("expires", model::readable_time(*base.expires, a.language, time_zone));
   if (!a.description.empty()) d.set("description", a.description);
   if (!a.instruction.empty()) d.set("instruction", a.instruction);
   if (a.web) d.set("web", *a.web);
   return d;
 }
 
-std::string page_of(const store::ArchivedAlert& archived, const model::Alert& alert) {
+// The area and the zones it touched, drawn by the server: no tiles, no outside request.
+kainjow::mustache::data map_data(const store::AreaDrawing& drawing, const model::Alert& alert) {
+  kainjow::mustache::data d;
+  d.set("view_box", drawing.view_box);
+  if (!drawing.area.empty()) d.set("area", drawing.area);
+  kainjow::mustache::data zones{kainjow::mustache::data::type::list};
+  std::string names;
+  for (const auto& z : drawing.zones) {
+    kainjow::mustache::data zone;
+    zone.set("path", z.path);
+    zone.set("label", z.label);
+    zone.set("x", std::to_string(z.x));
+    zone.set("y", std::to_string(z.y));
+    zone.set("font", std::to_string(drawing.unit * 4));
+    zones.push_back(zone);
+    names += (names.empty() ? "" : ", ") + z.label;
+  }
+  d.set("zones", zones);
+  const bool italian = model::primary_language(alert.language) == "it";
+  d.set("caption", (italian ? "Area dell'allerta" : "Area of the alert") +
+                       std::string(alert.area.empty() ? "" : ": " + alert.area) +
+                       (names.empty() ? "" : (italian ? ". Zone: " : ". Zones: ") + names));
+  return d;
+}
+
+std::string page_of(const store::ArchivedAlert& archived, const model::Alert& alert,
+                    const model::AlertDefaults& defaults,
+                    const std::optional<store::AreaDrawing>& drawing) {
   kainjow::mustache::data d;
   d.set("language", alert.language);
   d.set("headline", alert.headline);
-  d.set("sender", sender_of(alert));
-  d.set("sent", archived.sent);
-  d.set("kind", alert.msg_type);
+  // The town's name for itself when the alert is its own, not an address.
+  d.set("sender", !defaults.sender_name.empty() && alert.sender == defaults.sender
+                      ? defaults.sender_name
+                      : sender_of(alert));
+  d.set("sent", model::readable_time(archived.sent, alert.language, defaults.time_zone));
+  d.set("sent_cap", archived.sent);
+  d.set("kind", model::cap_word(alert.msg_type, alert.language));
+  if (drawing) d.set("map", map_data(*drawing, alert));
   d.set("cap", "/public/alerts/" + archived.id + ".cap");
   d.set("proof", "/public/alerts/" + archived.id + "/proof");
   for (const auto& c : archived.corrections) {
-    if (c.msg_type == "Cancel") d.set("cancelled", c.sent);
+    if (c.msg_type == "Cancel") {
+      d.set("cancelled", model::readable_time(c.sent, alert.language, defaults.time_zone));
+    }
     if (c.msg_type == "Update") d.set("updated", "/public/alerts/" + c.id);
   }
   kainjow::mustache::data texts{kainjow::mustache::data::type::list};
-  texts.push_back(text_data(alert, alert));
+  texts.push_back(text_data(alert, alert, defaults.time_zone));
   for (const auto& t : alert.translations) {
     if (auto translated = model::translated(alert, t.language)) {
-      texts.push_back(text_data(*translated, alert));
+      texts.push_back(text_data(*translated, alert, defaults.time_zone));
     }
   }
   d.set("texts", texts);
@@ -128,8 +173,8 @@ std::string page_of(const store::ArchivedAlert& archived, const model::Alert& al
 
 }  // namespace
 
-ArchiveApi::ArchiveApi(store::Database& db, std::string public_url)
-    : db_(db), public_url_(std::move(public_url)) {}
+ArchiveApi::ArchiveApi(store::Database& db, model::AlertDefaults defaults)
+    : db_(db), defaults_(std::move(defaults)), public_url_(defaults_.public_url) {}
 
 http::Response ArchiveApi::feed(const Call& call) const {
   pugi::xml_document doc;
@@ -201,7 +246,9 @@ http::Response ArchiveApi::alert(const Call& call) const {
                   "</public/alerts/" + archived->id + "/proof>; rel=\"araldo-audit-proof\"");
     return r;
   }
-  return cacheable(call, page_of(*archived, *alert), "text/html; charset=utf-8");
+  return cacheable(call,
+                   page_of(*archived, *alert, defaults_, store::area_drawing(db_, archived->id)),
+                   "text/html; charset=utf-8");
 }
 
 std::optional<http::Response> alert_as_cap(store::Database& db, const std::string& id) {

@@ -7,20 +7,23 @@
 //                                  cancelled
 // Conditional requests (ETag, If-None-Match) and cache headers; nothing internal leaks.
 #include "daemon/api/route_table.hpp"
+#include "daemon/model/alert_json.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::api {
 
 class ArchiveApi {
  public:
-  // `public_url`: the archive's address as citizens reach it; empty: links are relative.
-  ArchiveApi(store::Database& db, std::string public_url);
+  // defaults.public_url: the archive's address as citizens reach it (empty: links are
+  // relative); time_zone and sender_name: how times and the town are shown.
+  ArchiveApi(store::Database& db, model::AlertDefaults defaults);
 
   http::Response feed(const Call& call) const;
   http::Response alert(const Call& call) const;  // {name}: "{id}" or "{id}.cap"
 
  private:
   store::Database& db_;
+  model::AlertDefaults defaults_;
   std::string public_url_;
 };
 

@@ -4,6 +4,7 @@
 #include <boost/url/parse.hpp>
 
 #include "daemon/model/alert.hpp"
+#include "daemon/model/cap_words.hpp"
 
 namespace araldo::intake {
 
@@ -11,6 +12,12 @@ IntakeSettings read_intake_settings(config::Section& alerts) {
   IntakeSettings s;
   s.defaults.language = alerts.optional_string("default_language", "it");
   s.defaults.sender = alerts.optional_string("default_sender", "");
+  s.defaults.sender_name = alerts.optional_string("sender_name", "");
+  s.defaults.time_zone = alerts.optional_string("time_zone", "Europe/Rome");
+  if (!model::known_time_zone(s.defaults.time_zone)) {
+    throw config::ConfigError(alerts.path() + ".time_zone: '" + s.defaults.time_zone +
+                              "' is not an IANA time zone such as Europe/Rome");
+  }
   // Group commit: how many transactions may be committing at once, and how many alerts
   // one may hold.
   s.commit.committers = static_cast<int>(alerts.integer("committers", 2, 1, 64));

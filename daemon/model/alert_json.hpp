@@ -25,6 +25,8 @@ struct AlertDefaults {
   std::string language = "it";
   std::string sender;
   std::string public_url;  // the public archive's address, for Alert::public_page; may be empty
+  std::string time_zone = "Europe/Rome";  // IANA: how times are shown to readers
+  std::string sender_name;                // who issues alerts, as people call it; empty: the sender
 };
 
 // Checks fields, types and enumerations; collects every error, not just the first.

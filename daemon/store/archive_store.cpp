@@ -1,5 +1,6 @@
 #include "daemon/store/archive_store.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "daemon/store/pq.hpp"
@@ -72,6 +73,46 @@ std::vector<ArchivedAlert> public_alerts(Database& db, int limit) {
                                             " ORDER BY a.accepted_at DESC, a.id DESC LIMIT $1",
                                         limit)) {
       out.push_back(read(r));
+    }
+    return out;
+  });
+}
+
+std::optional<AreaDrawing> area_drawing(Database& db, const std::string& id) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<AreaDrawing> {
+    pqxx::read_transaction tx(c);
+    const auto r = tx.exec_params1(
+        "WITH a AS (SELECT ST_Transform(area_geom, 3857) AS g FROM alerts"
+        "   WHERE id = $1::uuid AND area_geom IS NOT NULL),"
+        " z AS (SELECT zn.label, ST_Transform(zn.geom, 3857) AS g FROM alert_zones az"
+        "   JOIN zones zn ON zn.name = az.zone WHERE az.alert_id = $1::uuid"
+        "   AND zn.geom IS NOT NULL),"
+        " e AS (SELECT ST_Extent(g) AS box FROM (SELECT g FROM a UNION ALL SELECT g FROM z) x)"
+        " SELECT ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box),"
+        "   (SELECT ST_AsSVG(g, 0, 1) FROM a),"
+        "   (SELECT json_agg(json_build_object('label', label, 'path', ST_AsSVG(g, 0, 1),"
+        "      'x', ST_X(ST_PointOnSurface(g)), 'y', -ST_Y(ST_PointOnSurface(g)))"
+        "      ORDER BY label) FROM z)::text"
+        " FROM e",
+        id);
+    if (r[0].is_null()) return std::nullopt;
+    const double x0 = r[0].as<double>(), y0 = r[1].as<double>(), x1 = r[2].as<double>(),
+                 y1 = r[3].as<double>();
+    // A margin of a twentieth around it; SVG's y grows downwards (ST_AsSVG negates it).
+    const double w = std::max(x1 - x0, 1.0), h = std::max(y1 - y0, 1.0);
+    const double m = std::max(w, h) / 20;
+    AreaDrawing out;
+    out.view_box = std::to_string(x0 - m) + " " + std::to_string(-y1 - m) + " " +
+                   std::to_string(w + 2 * m) + " " + std::to_string(h + 2 * m);
+    out.unit = (w + 2 * m) / 100;
+    if (!r[4].is_null()) out.area = r[4].as<std::string>();
+    if (!r[5].is_null()) {
+      const auto zones = boost::json::parse(r[5].c_str());
+      for (const auto& z : zones.as_array()) {
+        out.zones.push_back({std::string(z.at("label").as_string()),
+                             std::string(z.at("path").as_string()), z.at("x").to_number<double>(),
+                             z.at("y").to_number<double>()});
+      }
     }
     return out;
   });

@@ -346,3 +346,36 @@ TEST_F(ZonesApprovalE2E, TheApproverSeesTheReachAndTheApprovalRecordsIt) {
             R"({"niguarda":{"queued":2,"sent":2,"delivered":0,"read":0,"failed":0}})")
       << boost::json::serialize(sent.at("by_zone"));
 }
+
+// The public page draws the area and the zones it touched as inline SVG (no tiles, no
+// outside request), with CAP's values and times in the reader's language.
+TEST_F(ZonesE2E, ThePublicPageDrawsTheAreaInTheReadersLanguage) {
+  start_with_zones();
+  const auto posted =
+      post_alert(kAlertStart + R"(,"polygons":["45.512,9.185 45.512,9.195 45.518,9.195)"
+                               R"( 45.512,9.185"]})");
+  ASSERT_EQ(posted.status, 202) << posted.body;
+  const auto id = std::string(boost::json::parse(posted.body).at("id").as_string());
+  const auto page = http_request("GET", daemon_url_ + "/public/alerts/" + id);
+  ASSERT_EQ(page.status, 200) << page.body;
+  for (const auto* piece :
+       {"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"", "<path d=\"M", "fill=\"#b00\"",
+        ">Niguarda</text>", "Grave, Immediata, Osservata", "· Allerta</p>",
+        "<figcaption id=\"area-caption\">Area dell&apos;allerta: Niguarda e Bicocca. Zone: "
+        "Niguarda</figcaption>"}) {
+    EXPECT_NE(page.body.find(piece), std::string::npos) << piece << "\n" << page.body;
+  }
+  // Bicocca was not touched: not drawn. Nothing is fetched from elsewhere.
+  EXPECT_EQ(page.body.find(">Bicocca</text>"), std::string::npos);
+  EXPECT_EQ(page.body.find("<img"), std::string::npos);
+  EXPECT_EQ(page.body.find("src="), std::string::npos);
+  // "7 dicembre 2026, 09:15": the day, the month in Italian, the time in Europe/Rome.
+  const auto local = db_->scalar(
+      "SELECT to_char(accepted_at AT TIME ZONE 'Europe/Rome', 'FMDD') || ' ' ||"
+      " (ARRAY['gennaio','febbraio','marzo','aprile','maggio','giugno','luglio','agosto',"
+      "  'settembre','ottobre','novembre','dicembre'])[extract(month FROM accepted_at AT TIME"
+      "  ZONE 'Europe/Rome')] || ' ' || to_char(accepted_at AT TIME ZONE 'Europe/Rome',"
+      "  'YYYY, HH24:MI') FROM alerts WHERE id = '" +
+      id + "'");
+  EXPECT_NE(page.body.find(">" + local + "</time>"), std::string::npos) << local << page.body;
+}
