@@ -99,6 +99,10 @@ struct Message {
   // Araldo's id for this delivery, for platforms that echo a tag back in their receipts
   // (WhatsApp's biz_opaque_callback_data): a receipt then finds its delivery by key.
   std::optional<long long> delivery_id;
+  // The alert asks this subscriber to answer (with delivery_id): the platform's answer
+  // buttons go with it, labelled in `language`.
+  bool asks_ack = false;
+  std::string language;
 };
 
 // The parts of one rendered text, in sending order, or why it cannot be sent.

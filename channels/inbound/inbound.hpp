@@ -76,11 +76,24 @@ struct NoticePreference {
   std::string evidence;
 };
 
+// A citizen's answer to an alert that asked for one: a button pressed on its message.
+// Araldo's own tag names the delivery; the daemon checks it was sent to this address.
+struct Acknowledgement {
+  std::string address;
+  long long delivery_id = 0;
+  std::string answer;    // "safe" or "need_help"
+  long long at = 0;      // Unix seconds; 0: the platform gave no time
+  std::string press_id;  // the platform's id of the press, answered (answer_press)
+  std::string thanks;    // what the answer says, in the citizen's language
+  std::string evidence;  // the button's data, as the platform sent it
+};
+
 struct Ignored {
   std::string why;
 };
 
-using InboundMeaning = std::variant<Receipt, SubscriptionChange, NoticePreference, Ignored>;
+using InboundMeaning =
+    std::variant<Receipt, SubscriptionChange, NoticePreference, Acknowledgement, Ignored>;
 
 // The answer to a webhook verification handshake (WhatsApp's GET with hub.challenge).
 struct HandshakeAnswer {
@@ -102,6 +115,12 @@ class Inbound {
   virtual InboundMeaning interpret(const InboundItem& item) const = 0;
   // A free-form text message to one address (a confirmation).
   virtual OutgoingRequest answer(const std::string& address, const std::string& text) const = 0;
+  // The answer to a button pressed (Telegram's answerCallbackQuery: it stops the button's
+  // spinner and shows `text`); nullopt: the platform has none, answer() is used.
+  virtual std::optional<OutgoingRequest> answer_press(const std::string& /*press_id*/,
+                                                      const std::string& /*text*/) const {
+    return std::nullopt;
+  }
 
   // Polling (Telegram's getUpdates): true when the config chose it over a webhook.
   virtual bool polls() const { return false; }

@@ -106,6 +106,20 @@ class TelegramChannel final : public Channel {
       body["text"] = message.text;
       body["parse_mode"] = "HTML";
     }
+    if (message.asks_ack && message.delivery_id && message.action == Action::send) {
+      // Araldo's tag in each button: the answer names its delivery (64 bytes at most).
+      const bool italian = message.language.starts_with("it");
+      const auto tag = "ack:" + std::to_string(*message.delivery_id);
+      boost::json::array row;
+      row.push_back(boost::json::object{{"text", italian ? "✅ Sto bene" : "✅ I am safe"},
+                                        {"callback_data", tag + ":safe"}});
+      row.push_back(
+          boost::json::object{{"text", italian ? "🆘 Ho bisogno di aiuto" : "🆘 I need help"},
+                              {"callback_data", tag + ":help"}});
+      boost::json::array keyboard;
+      keyboard.push_back(std::move(row));
+      body["reply_markup"] = boost::json::object{{"inline_keyboard", std::move(keyboard)}};
+    }
     if (disable_notification_ && message.action != Action::edit &&
         message.action != Action::remove) {
       body["disable_notification"] = true;

@@ -47,6 +47,7 @@ class TelegramInbound final : public Inbound {
     if (ec) return Ignored{"not JSON"};
     if (const auto* m = json_at(u, {"message"})) return message(*m);
     if (const auto* m = json_at(u, {"my_chat_member"})) return member(*m);
+    if (const auto* c = json_at(u, {"callback_query"})) return press(*c);
     return Ignored{"not a message or a membership change"};
   }
 
@@ -55,12 +56,19 @@ class TelegramInbound final : public Inbound {
     return api_("sendMessage", boost::json::serialize(body));
   }
 
+  std::optional<OutgoingRequest> answer_press(const std::string& press_id,
+                                              const std::string& text) const override {
+    boost::json::object body{{"callback_query_id", press_id}};
+    if (!text.empty()) body["text"] = text;
+    return api_("answerCallbackQuery", boost::json::serialize(body));
+  }
+
   bool polls() const override { return config_.polling; }
 
   OutgoingRequest poll(long long offset, int timeout_seconds) const override {
     boost::json::object body{{"timeout", timeout_seconds},
                              {"limit", 100},
-                             {"allowed_updates", {"message", "my_chat_member"}}};
+                             {"allowed_updates", {"message", "my_chat_member", "callback_query"}}};
     if (offset > 0) body["offset"] = offset;
     return api_("getUpdates", boost::json::serialize(body));
   }
@@ -93,7 +101,7 @@ class TelegramInbound final : public Inbound {
     if (!config_.webhook_url) return std::nullopt;  // the operator registers it
     boost::json::object body{{"url", *config_.webhook_url},
                              {"secret_token", config_.secret_token->reveal()},
-                             {"allowed_updates", {"message", "my_chat_member"}}};
+                             {"allowed_updates", {"message", "my_chat_member", "callback_query"}}};
     return api_("setWebhook", boost::json::serialize(body));
   }
 
@@ -154,6 +162,28 @@ class TelegramInbound final : public Inbound {
     change.evidence = "blocked the bot";
     change.kind = "blocked";
     return change;  // no answer: a blocked bot cannot write
+  }
+
+  // A button of an alert asking for an answer: "ack:<delivery>:safe" or ":help", pressed
+  // in the private chat it was sent to.
+  InboundMeaning press(const boost::json::value& c) const {
+    static const std::regex data_shape("ack:([0-9]{1,18}):(safe|help)");
+    const auto data = json_string(c, {"data"});
+    std::smatch m;
+    if (!std::regex_match(data, m, data_shape)) return Ignored{"not an answer button"};
+    const auto chat = int_at(c, {"message", "chat", "id"});
+    const auto from = int_at(c, {"from", "id"});
+    if (!chat || *chat <= 0 || from != chat) return Ignored{"not pressed in a private chat"};
+    Acknowledgement a;
+    a.address = std::to_string(*chat);
+    a.delivery_id = std::stoll(m[1]);
+    a.answer = m[2] == "safe" ? "safe" : "need_help";
+    a.press_id = json_string(c, {"id"});
+    a.evidence = data;
+    const auto language = language_for("", json_string(c, {"from", "language_code"}));
+    a.thanks =
+        language == "it" ? "Grazie, risposta ricevuta." : "Thank you: your answer is recorded.";
+    return a;
   }
 
   // A deep-link payload naming a language wins; then the app's language; then the default.

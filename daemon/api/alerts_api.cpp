@@ -194,29 +194,34 @@ http::Response AlertsApi::get(const Call& call) const {
   for (const auto& [state, n] : status->receipts) receipts[state] = n;
   boost::json::object by_zone;
   for (const auto& [zone, o] : status->by_zone) {
-    by_zone[zone] = {{"queued", o.queued},
-                     {"sent", o.sent},
-                     {"delivered", o.delivered},
-                     {"read", o.read},
-                     {"failed", o.failed}};
+    by_zone[zone] = {{"queued", o.queued},      {"sent", o.sent},     {"delivered", o.delivered},
+                     {"read", o.read},          {"failed", o.failed}, {"safe", o.safe},
+                     {"need_help", o.need_help}};
   }
   const auto& reach = status->reach;
-  boost::json::object body{{"id", status->id},
-                           {"accepted_at", status->accepted_at},
-                           {"submitted_by", status->submitted_by},
-                           {"state", status->state},
-                           {"alert", status->document},
-                           {"summary", std::move(summary)},
-                           {"receipts", std::move(receipts)},
-                           {"total_deliveries", status->total},
-                           {"reach",
-                            {{"subscribers", reach.subscribers},
-                             {"public_targets", reach.public_targets},
-                             {"zones", boost::json::array(reach.zones.begin(), reach.zones.end())},
-                             {"summary", reach.summary()}}},
-                           {"by_zone", std::move(by_zone)},
-                           {"approval", approval_json(*status)},
-                           {"deliveries", std::move(deliveries)}};
+  boost::json::object body{
+      {"id", status->id},
+      {"accepted_at", status->accepted_at},
+      {"submitted_by", status->submitted_by},
+      {"state", status->state},
+      {"alert", status->document},
+      {"summary", std::move(summary)},
+      {"receipts", std::move(receipts)},
+      {"total_deliveries", status->total},
+      {"reach",
+       {{"subscribers", reach.subscribers},
+        {"public_targets", reach.public_targets},
+        {"zones", boost::json::array(reach.zones.begin(), reach.zones.end())},
+        {"summary", reach.summary()}}},
+      {"by_zone", std::move(by_zone)},
+      {"acknowledgements",
+       {{"safe",
+         status->acknowledgements.contains("safe") ? status->acknowledgements.at("safe") : 0},
+        {"need_help", status->acknowledgements.contains("need_help")
+                          ? status->acknowledgements.at("need_help")
+                          : 0}}},
+      {"approval", approval_json(*status)},
+      {"deliveries", std::move(deliveries)}};
   if (status->send_at) body["send_at"] = *status->send_at;
   // A broadcast to many subscribers lists its first deliveries; the summary counts all.
   if (status->total > static_cast<long long>(status->deliveries.size())) {

@@ -36,6 +36,10 @@ struct ClaimedDelivery {
   std::chrono::steady_clock::time_point release_at{};
   // When its alert was accepted (or scheduled to go), for accept-to-platform latency.
   std::chrono::system_clock::time_point accepted_at{};
+  std::string language;  // of its text
+  // Its alert asks for an acknowledgement and this is a subscriber's last part: it
+  // carries the answer buttons.
+  bool asks_ack = false;
 };
 
 // Which channels a claim or a wake-up time looks at.

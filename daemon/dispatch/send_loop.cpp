@@ -105,6 +105,8 @@ void SendLoop::send(delivery::ClaimedDelivery delivery, const channels::Channel&
                               delivery.parts,     delivery.previous_part_id, *action,
                               delivery.subject_id};
     message.delivery_id = delivery.id;
+    message.asks_ack = delivery.asks_ack;
+    message.language = delivery.language;
     request = channel.build_request(message);
   } catch (const std::exception& e) {
     // A row the plugin cannot turn into a request would fail the same way on every

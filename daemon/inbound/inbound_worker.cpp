@@ -47,8 +47,9 @@ void InboundWorker::answer(const store::PendingAnswer& a) {
     store::audit_answer(db_, a, "skipped", "the platform's reply window has closed", pseudonyms_);
     return;
   }
-  const auto outcome =
-      c->classify(send_and_wait(c->inbound()->answer(a.address, a.text), std::chrono::seconds(15)));
+  auto request = a.press_id.empty() ? std::nullopt : c->inbound()->answer_press(a.press_id, a.text);
+  if (!request) request = c->inbound()->answer(a.address, a.text);
+  const auto outcome = c->classify(send_and_wait(*request, std::chrono::seconds(15)));
   const bool ok = outcome.kind == channels::Outcome::Kind::delivered;
   metrics_.inc(
       "araldo_inbound_answers_total",

@@ -65,6 +65,8 @@ struct Alert {
   std::string restriction;  // CAP: who a Restricted alert is for
   std::string addresses;    // CAP: who a Private alert is for
   std::string msg_type = "Alert";
+  // Asks subscribers to answer with a button ("Sto bene" / "Ho bisogno di aiuto").
+  bool asks_ack = false;
   std::vector<std::string> references;  // the ids of the alerts an Update or Cancel corrects
   // Where citizens can read a public alert whole in the archive (alerts.public_url set);
   // for the texts that must be shortened. Not part of the stored document.

@@ -361,6 +361,13 @@ std::variant<Alert, std::vector<FieldError>> alert_from_json(
 
   a.web = web_link(r);
   read_translations(r, a, errors);
+  if (const auto* ack = r.lookup("acknowledge", false)) {
+    if (!ack->is_bool()) {
+      r.fail("acknowledge", "must be true or false");
+    } else {
+      a.asks_ack = ack->as_bool();
+    }
+  }
 
   if (auto chans = r.list("channels", false)) {
     std::set<std::string> unique;
@@ -412,6 +419,7 @@ boost::json::object alert_to_json(const Alert& a) {
   if (!a.restriction.empty()) o["restriction"] = a.restriction;
   if (!a.addresses.empty()) o["addresses"] = a.addresses;
   if (a.msg_type != "Alert") o["msg_type"] = a.msg_type;
+  if (a.asks_ack) o["acknowledge"] = true;
   if (!a.references.empty()) {
     boost::json::array refs;
     for (const auto& id : a.references) refs.emplace_back(id);

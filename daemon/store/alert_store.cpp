@@ -62,7 +62,7 @@ const std::string insert_batch_sql =
         "   document jsonb, status text, scope text, msg_type text, references_alerts uuid[],"
         "   approval text, approval_expires_at timestamptz,"
         "   detail jsonb, fanout_channels jsonb, wants_key boolean, polygons jsonb,"
-        "   circles jsonb, area_istat text[])),"
+        "   circles jsonb, area_istat text[], asks_ack boolean)),"
         // The area as one geometry (store/area_sql.hpp).
         " g AS MATERIALIZED (SELECT i.id, i.area_istat, " +
         area_geometry_sql +
@@ -72,11 +72,12 @@ const std::string insert_batch_sql =
         " a AS (INSERT INTO alerts (id, submitted_by, headline, description, instruction, event,"
         "   categories, severity, urgency, certainty, area, language, sender, expires_at,"
         "   send_at, web, document, status, scope, msg_type, references_alerts, approval,"
-        "   approval_expires_at, area_geom, area_istat)"
+        "   approval_expires_at, area_geom, area_istat, asks_ack)"
         " SELECT i.id, submitted_by, headline, description, instruction, event,"
         "   ARRAY(SELECT jsonb_array_elements_text(categories)), severity, urgency, certainty,"
         "   area, language, sender, expires_at, send_at, web, document, status, scope,"
-        "   msg_type, references_alerts, approval, approval_expires_at, ga.geom, i.area_istat"
+        "   msg_type, references_alerts, approval, approval_expires_at, ga.geom, i.area_istat,"
+        "   coalesce(i.asks_ack, false)"
         " FROM i JOIN ga ON ga.id = i.id"
         " RETURNING accepted_at),"
         // The zones the area touches, kept with the alert.
@@ -208,7 +209,8 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                             {"wants_key", n.idempotency.has_value()},
                             {"polygons", polygons_wkt(a.geometry)},
                             {"circles", circles_json(a.geometry)},
-                            {"area_istat", text_array(a.geometry.istat_codes())}};
+                            {"area_istat", text_array(a.geometry.istat_codes())},
+                            {"asks_ack", a.asks_ack}};
     if (a.expires) row["expires_at"] = *a.expires;
     if (a.send_at) row["send_at"] = *a.send_at;
     if (a.web) row["web"] = *a.web;
@@ -402,16 +404,27 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
            "SELECT az.zone, count(*), count(*) FILTER (WHERE d.state = 'sent'),"
            "  count(*) FILTER (WHERE d.receipt IN ('delivered', 'read')),"
            "  count(*) FILTER (WHERE d.receipt = 'read'),"
-           "  count(*) FILTER (WHERE d.state IN ('failed', 'expired') OR d.receipt = 'failed')"
+           "  count(*) FILTER (WHERE d.state IN ('failed', 'expired') OR d.receipt = 'failed'),"
+           "  count(k.answer) FILTER (WHERE k.answer = 'safe'),"
+           "  count(k.answer) FILTER (WHERE k.answer = 'need_help')"
            " FROM alert_zones az JOIN subscriber_zones sz ON sz.zone = az.zone"
            " JOIN subscribers s ON s.id = sz.subscriber_id"
            " JOIN deliveries d ON d.alert_id = az.alert_id AND d.channel = s.channel"
            "  AND d.target = s.address AND d.part = 1"
+           " LEFT JOIN deliveries l ON l.alert_id = d.alert_id AND l.channel = d.channel"
+           "  AND l.target = d.target AND l.part = l.parts"
+           " LEFT JOIN acknowledgements k ON k.delivery_id = l.id"
            " WHERE az.alert_id = $1::uuid GROUP BY az.zone",
            id)) {
-    out.by_zone[r[0].as<std::string>()] = {r[1].as<long long>(), r[2].as<long long>(),
-                                           r[3].as<long long>(), r[4].as<long long>(),
-                                           r[5].as<long long>()};
+    out.by_zone[r[0].as<std::string>()] = {
+        r[1].as<long long>(), r[2].as<long long>(), r[3].as<long long>(), r[4].as<long long>(),
+        r[5].as<long long>(), r[6].as<long long>(), r[7].as<long long>()};
+  }
+  for (const auto& r :
+       tx.exec_params("SELECT answer, count(*) FROM acknowledgements WHERE alert_id = $1::uuid"
+                      " GROUP BY answer",
+                      id)) {
+    out.acknowledgements[r[0].as<std::string>()] = r[1].as<long long>();
   }
 
   const auto rows = tx.exec_params(

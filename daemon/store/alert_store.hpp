@@ -180,7 +180,9 @@ struct AlertStatus {
   // Per zone the area touched: its subscribers' first parts, as they went.
   struct ZoneOutcome {
     long long queued = 0, sent = 0, delivered = 0, read = 0, failed = 0;
+    long long safe = 0, need_help = 0;  // acknowledgements
   };
+  std::map<std::string, long long> acknowledgements;  // by answer: safe, need_help
   std::map<std::string, ZoneOutcome> by_zone;
   long long total = 0;
   std::vector<DeliveryStatus> deliveries;  // the first `limit`, by id

@@ -72,7 +72,8 @@ std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::strin
       "    FROM due WHERE d.id = due.id"
       "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
       "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts, d.action,"
-      "            d.refers_to, d.fallback_text IS NOT NULL AS has_fallback),"
+      "            d.refers_to, d.fallback_text IS NOT NULL AS has_fallback, d.language,"
+      "            d.channel_type),"
       // The claim is audited in the same statement: one round trip per batch.
       " logged AS (" +
       append_audit_sql(
@@ -95,7 +96,9 @@ std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::strin
       "                 - now()) * 1000)::bigint,"
       "        c.action, (SELECT o.platform_id FROM deliveries o WHERE o.id = c.refers_to),"
       "        c.has_fallback,"
-      "        (extract(epoch FROM coalesce(a.send_at, a.accepted_at)) * 1000)::bigint"
+      "        (extract(epoch FROM coalesce(a.send_at, a.accepted_at)) * 1000)::bigint,"
+      "        c.language, a.asks_ack AND c.part = c.parts AND c.action = 'send'"
+      "          AND araldo_personal_target(c.channel_type, c.target)"
       "   FROM claimed c JOIN alerts a ON a.id = c.alert_id ORDER BY c.id";
   // Prepared once per connection and variant: planning this statement cost about as much
   // as a tenth of claiming 256 rows.
@@ -125,6 +128,8 @@ std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::strin
     d.has_fallback = r[13].as<bool>();
     d.accepted_at =
         std::chrono::system_clock::time_point(std::chrono::milliseconds(r[14].as<long long>()));
+    d.language = r[15].as<std::string>();
+    d.asks_ack = r[16].as<bool>();
     out.push_back(std::move(d));
   }
   return out;

@@ -90,6 +90,34 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
   return out;
 }
 
+// A citizen's answer to an alert: kept once per delivery, and only for a delivery of an
+// alert that asked, sent to this very address ("forged" otherwise: a button's data names
+// Araldo's delivery, and a modified client can send any). Audited with the pseudonym.
+std::string record_acknowledgement(pqxx::work& tx, const std::string& channel,
+                                   const channels::Acknowledgement& a, long long item,
+                                   const privacy::Pseudonyms& pseudonyms) {
+  const auto r = tx.exec_params1(
+      "WITH d AS (SELECT d.id, d.alert_id FROM deliveries d JOIN alerts al ON al.id = d.alert_id"
+      "   WHERE d.id = $1 AND d.channel = $2 AND d.target = $3 AND al.asks_ack),"
+      " ins AS (INSERT INTO acknowledgements (delivery_id, alert_id, channel, answer,"
+      "   answered_at, inbound_item)"
+      "   SELECT d.id, d.alert_id, $2, $4, coalesce(to_timestamp(nullif($5, 0)), now()), $6"
+      "   FROM d ON CONFLICT (delivery_id) DO NOTHING RETURNING alert_id)"
+      " SELECT (SELECT alert_id::text FROM d), (SELECT alert_id::text FROM ins)",
+      a.delivery_id, channel, a.address, a.answer, a.at, item);
+  if (r[0].is_null()) return "forged";
+  if (r[1].is_null()) return "duplicate";
+  append_audit_event(tx, {"citizen",
+                          "alert.acknowledged",
+                          r[1].as<std::string>(),
+                          a.delivery_id,
+                          {{"channel", channel},
+                           {"answer", a.answer},
+                           {"subscriber", pseudonym_for_audit(tx, a.address, pseudonyms)},
+                           {"inbound_item", item}}});
+  return "acknowledged";
+}
+
 // What a citizen who named an unknown zone is told: the zones there are.
 std::optional<std::string> unknown_zone_answer(pqxx::work& tx, std::string text) {
   if (text.empty()) return std::nullopt;
@@ -266,6 +294,12 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                set_notice_preference(
                    tx, {channel, n->address, n->at, n->evidence, "citizen", {{"inbound_item", id}}},
                    n->stop, pseudonyms));
+      } else if (const auto* a = std::get_if<channels::Acknowledgement>(&*m)) {
+        const auto outcome = record_acknowledgement(tx, channel, *a, id, pseudonyms);
+        // Every press is answered (it stops the button's spinner); only the first counts.
+        out.answers.push_back({channel, a->address, outcome == "forged" ? std::string() : a->thanks,
+                               0, item.key, a->press_id});
+        finish(id, item.kind, outcome);
       } else {
         finish(id, item.kind, "ignored: " + std::get<channels::Ignored>(*m).why);
       }

@@ -51,6 +51,7 @@ struct PendingAnswer {
   std::string text;
   long long answer_by = 0;  // Unix seconds; 0: no deadline
   std::string item_key;
+  std::string press_id = {};  // a button pressed: answered through Inbound::answer_press
 };
 
 struct ProcessedBatch {

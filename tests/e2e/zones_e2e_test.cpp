@@ -343,7 +343,8 @@ TEST_F(ZonesApprovalE2E, TheApproverSeesTheReachAndTheApprovalRecordsIt) {
   ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id), {"sent"}); }));
   const auto sent = get_alert(id);
   EXPECT_EQ(boost::json::serialize(sent.at("by_zone")),
-            R"({"niguarda":{"queued":2,"sent":2,"delivered":0,"read":0,"failed":0}})")
+            R"({"niguarda":{"queued":2,"sent":2,"delivered":0,"read":0,"failed":0,"safe":0,)"
+            R"("need_help":0}})")
       << boost::json::serialize(sent.at("by_zone"));
 }
 

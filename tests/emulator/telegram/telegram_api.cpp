@@ -95,6 +95,7 @@ std::optional<http::Response> TelegramApi::handle(const http::Request& request) 
           return bot_error(401, "Unauthorized");
         }
         if (method == "sendMessage") return send_message(token, request);
+        if (method == "answerCallbackQuery") return answer_callback(request);
         if (method == "setWebhook") return set_webhook(token, request);
         if (method == "deleteWebhook") return delete_webhook(token, request);
         if (method == "getUpdates") return get_updates(token, request);
@@ -235,7 +236,33 @@ std::optional<http::Response> TelegramApi::control(const http::Request& request)
     auto& bot = bots_[token];
     update_id = bot.next_update_id++;
     update["update_id"] = update_id;
-    if (blocks) {
+    if (const auto* press = get("press"); press && press->is_object()) {
+      // A button pressed on a message the bot sent to this user.
+      const auto* id = press->as_object().if_contains("message_id");
+      const auto* data = press->as_object().if_contains("data");
+      const auto sent =
+          id && id->is_int64() ? sent_.find({std::to_string(chat), id->as_int64()}) : sent_.end();
+      if (sent == sent_.end() || !data || !data->is_string()) {
+        return http::Response::json(400, R"({"ok":false,"error":"press: no such message"})");
+      }
+      const std::string d(data->as_string());
+      const bool tampered =
+          get("tampered") && get("tampered")->is_bool() && get("tampered")->as_bool();
+      if (!sent->second.buttons.contains(d) && !tampered) {
+        return http::Response::json(400, R"({"ok":false,"error":"press: no such button"})");
+      }
+      const auto press_id = std::to_string(chat) + "-" + std::to_string(update_id);
+      open_presses_.insert(press_id);
+      update["callback_query"] = {{"id", press_id},
+                                  {"from", user},
+                                  {"message",
+                                   {{"message_id", id->as_int64()},
+                                    {"chat", chat_obj},
+                                    {"date", now},
+                                    {"text", sent->second.text}}},
+                                  {"chat_instance", "ci-" + std::to_string(chat)},
+                                  {"data", d}};
+    } else if (blocks) {
       blocked_.insert(std::to_string(chat));
       update["my_chat_member"] = {
           {"chat", chat_obj},
@@ -290,6 +317,67 @@ std::optional<http::Response> TelegramApi::control(const http::Request& request)
   for (int s : answers) a.push_back(s);
   return http::Response::json(200, boost::json::serialize(boost::json::object{
                                        {"update_id", update_id}, {"answers", std::move(a)}}));
+}
+
+std::variant<std::set<std::string>, std::string> TelegramApi::read_keyboard(
+    const std::string& json) {
+  boost::system::error_code ec;
+  const auto markup = boost::json::parse(json, ec);
+  const auto* rows =
+      !ec && markup.is_object() ? markup.as_object().if_contains("inline_keyboard") : nullptr;
+  if (!rows || !rows->is_array()) {
+    return std::string("Bad Request: can't parse reply keyboard markup JSON object");
+  }
+  std::set<std::string> out;
+  for (const auto& row : rows->as_array()) {
+    if (!row.is_array())
+      return std::string(
+          "Bad Request: field \"inline_keyboard\" of the "
+          "InlineKeyboardMarkup should be an Array of Arrays");
+    for (const auto& b : row.as_array()) {
+      const auto* text = b.is_object() ? b.as_object().if_contains("text") : nullptr;
+      if (!text || !text->is_string() || text->as_string().empty()) {
+        return std::string(
+            "Bad Request: can't parse inline keyboard button: Text buttons are "
+            "unallowed in the inline keyboard");
+      }
+      const auto* data = b.as_object().if_contains("callback_data");
+      const auto* url = b.as_object().if_contains("url");
+      if (!data == !url) {
+        return std::string(
+            "Bad Request: can't parse inline keyboard button: exactly one of "
+            "callback_data and url is expected");
+      }
+      if (data) {
+        if (!data->is_string() || data->as_string().empty() || data->as_string().size() > 64) {
+          return std::string("Bad Request: BUTTON_DATA_INVALID");
+        }
+        out.insert(std::string(data->as_string()));
+      }
+    }
+  }
+  return out;
+}
+
+http::Response TelegramApi::answer_callback(const http::Request& request) {
+  std::string error;
+  auto params = read_params(request, error);
+  if (!params) return bot_error(400, error);
+  const auto id = (*params)["callback_query_id"];
+  const auto text = params->contains("text") ? (*params)["text"] : "";
+  {
+    std::lock_guard lock(mutex_);
+    if (!open_presses_.erase(id)) {
+      return bot_error(400,
+                       "Bad Request: query is too old and response timeout expired or query ID "
+                       "is invalid");
+    }
+  }
+  if (text.size() > 200) return bot_error(400, "Bad Request: MESSAGE_TOO_LONG");
+  state_.record("telegram",
+                {{"method", "answerCallbackQuery"}, {"callback_query_id", id}, {"text", text}},
+                request.received_at);
+  return http::Response::json(200, R"({"ok":true,"result":true})");
 }
 
 std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat,
@@ -363,6 +451,12 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
                      retry_after);
   }
 
+  std::set<std::string> buttons;
+  if (params->contains("reply_markup")) {
+    auto keyboard = read_keyboard((*params)["reply_markup"]);
+    if (auto* e = std::get_if<std::string>(&keyboard)) return bot_error(400, *e);
+    buttons = std::get<std::set<std::string>>(keyboard);
+  }
   std::optional<long long> reply_to;
   if (params->contains("reply_parameters")) {
     boost::system::error_code ec;
@@ -384,7 +478,7 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
   {
     std::lock_guard lock(mutex_);
     message_id = ++next_message_id_[chat];
-    sent_[{chat, message_id}] = {plain, false};
+    sent_[{chat, message_id}] = {plain, false, buttons};
   }
   const auto bot_id = token.substr(0, token.find(':'));
   boost::json::object recorded{
@@ -392,6 +486,9 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
       {"message_id", message_id}, {"text", text},     {"parse_mode", parse_mode},
       {"plain_text", plain}};
   if (reply_to) recorded["reply_to_message_id"] = *reply_to;
+  if (params->contains("reply_markup")) {
+    recorded["reply_markup"] = boost::json::parse((*params)["reply_markup"]);
+  }
   state_.record("telegram", std::move(recorded), request.received_at);
 
   boost::json::object chat_obj{{"id", chat}, {"type", chat_type(chat)}};

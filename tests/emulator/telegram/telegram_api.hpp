@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 
 #include "daemon/http/http_message.hpp"
 #include "tests/emulator/emulator_state.hpp"
@@ -35,8 +36,9 @@ struct Options {
 // Updates, as the Bot API hands them out: queued per bot with sequential update_ids, and
 // either pushed to the webhook set with setWebhook (with its secret token, repeated while
 // not answered 2xx) or returned by getUpdates long polls (which the webhook excludes, and
-// a second poller terminates with 409). /_emulator/telegram/updates makes a user write or
-// block the bot.
+// a second poller terminates with 409). /_emulator/telegram/updates makes a user write,
+// block the bot, or press a button of a message the bot sent them ("press": {message_id,
+// data}; a data no button has only with "tampered": true, as a modified client would).
 class TelegramApi {
  public:
   TelegramApi(Options options, EmulatorState& state);
@@ -76,7 +78,12 @@ class TelegramApi {
   struct Sent {
     std::string text;  // as the reader sees it
     bool deleted = false;
+    std::set<std::string> buttons = {};  // the callback_data of its inline keyboard
   };
+  std::set<std::string> open_presses_;  // callback queries not answered yet
+  // An inline keyboard as sendMessage's reply_markup, or what the Bot API says is wrong.
+  static std::variant<std::set<std::string>, std::string> read_keyboard(const std::string& json);
+  http::Response answer_callback(const http::Request& request);
   std::map<std::pair<std::string, long long>, Sent> sent_;  // (chat, message id)
 };
 
