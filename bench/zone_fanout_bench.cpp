@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
                   lat0 + 0.001, lon0 + 0.001)};
   const auto everyone = bench::flood_alert();
   std::printf("| alert | deliveries | to the commit (202) | per delivery |\n|---|---|---|---|\n");
-  for (const auto* a : {&everyone, &area_alert}) {
+  for (const model::Alert* a : {&everyone, static_cast<const model::Alert*>(&area_alert)}) {
     t = Clock::now();
     const auto accepted = store::insert_alert(c, *a, {}, {whatsapp_fanout()}, "bench");
     const double ms = ms_since(t);
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
                 accepted.deliveries, ms, 1000.0 * ms / std::max(1LL, accepted.deliveries));
     araldo::bench::record_result({{"benchmark", "zone_fanout"},
                                   {"subscribers", n},
-                                  {"zones", columns * rows},
+                                  {"zones", static_cast<int>(columns * rows)},
                                   {"area", with_area},
                                   {"deliveries", accepted.deliveries},
                                   {"commit_ms", ms},

@@ -65,6 +65,17 @@ struct SubscriptionChange {
   // unknown_zone_text ({zones}: the keywords) when none has it.
   std::string zone_keyword = {};
   std::string unknown_zone_text = {};
+  // With subscribe: the confirmation offers the zones as buttons (Telegram), pressed as a
+  // ZoneChoice.
+  bool offer_zones = false;
+};
+
+// A subscriber choosing a zone with a button (the confirmation's): added to their zones.
+struct ZoneChoice {
+  std::string address;
+  std::string zone;      // the zone's name, as the button carried it
+  std::string press_id;  // answered (answer_press)
+  std::string evidence;
 };
 
 // A citizen stopping or resuming non-emergency messages while staying subscribed to
@@ -92,8 +103,14 @@ struct Ignored {
   std::string why;
 };
 
-using InboundMeaning =
-    std::variant<Receipt, SubscriptionChange, NoticePreference, Acknowledgement, Ignored>;
+using InboundMeaning = std::variant<Receipt, SubscriptionChange, NoticePreference, Acknowledgement,
+                                    ZoneChoice, Ignored>;
+
+// A button under an answer: what it says, and the data it sends back when pressed.
+struct Button {
+  std::string label;
+  std::string data;
+};
 
 // The answer to a webhook verification handshake (WhatsApp's GET with hub.challenge).
 struct HandshakeAnswer {
@@ -120,6 +137,11 @@ class Inbound {
   virtual std::optional<OutgoingRequest> answer_press(const std::string& /*press_id*/,
                                                       const std::string& /*text*/) const {
     return std::nullopt;
+  }
+  // An answer with buttons under it (one per row); a platform without them: answer().
+  virtual OutgoingRequest answer_with_buttons(const std::string& address, const std::string& text,
+                                              const std::vector<Button>& /*buttons*/) const {
+    return answer(address, text);
   }
 
   // Polling (Telegram's getUpdates): true when the config chose it over a webhook.

@@ -56,6 +56,20 @@ class TelegramInbound final : public Inbound {
     return api_("sendMessage", boost::json::serialize(body));
   }
 
+  OutgoingRequest answer_with_buttons(const std::string& address, const std::string& text,
+                                      const std::vector<Button>& buttons) const override {
+    boost::json::array rows;
+    for (const auto& b : buttons) {
+      boost::json::array row;
+      row.push_back(boost::json::object{{"text", b.label}, {"callback_data", b.data}});
+      rows.push_back(std::move(row));
+    }
+    boost::json::object body{{"chat_id", std::stoll(address)},
+                             {"text", text},
+                             {"reply_markup", {{"inline_keyboard", std::move(rows)}}}};
+    return api_("sendMessage", boost::json::serialize(body));
+  }
+
   std::optional<OutgoingRequest> answer_press(const std::string& press_id,
                                               const std::string& text) const override {
     boost::json::object body{{"callback_query_id", press_id}};
@@ -146,6 +160,7 @@ class TelegramInbound final : public Inbound {
                                    json_string(m, {"from", "language_code"}));
     change.confirmation =
         text_in(config_.subscribed_text, change.language, config_.default_language);
+    change.offer_zones = true;
     return change;
   }
 
@@ -168,12 +183,16 @@ class TelegramInbound final : public Inbound {
   // in the private chat it was sent to.
   InboundMeaning press(const boost::json::value& c) const {
     static const std::regex data_shape("ack:([0-9]{1,18}):(safe|help)");
+    static const std::regex zone_shape("zone:([a-z0-9][a-z0-9_-]{0,62})");
     const auto data = json_string(c, {"data"});
-    std::smatch m;
-    if (!std::regex_match(data, m, data_shape)) return Ignored{"not an answer button"};
     const auto chat = int_at(c, {"message", "chat", "id"});
     const auto from = int_at(c, {"from", "id"});
     if (!chat || *chat <= 0 || from != chat) return Ignored{"not pressed in a private chat"};
+    std::smatch m;
+    if (std::regex_match(data, m, zone_shape)) {
+      return ZoneChoice{std::to_string(*chat), m[1], json_string(c, {"id"}), data};
+    }
+    if (!std::regex_match(data, m, data_shape)) return Ignored{"not an answer button"};
     Acknowledgement a;
     a.address = std::to_string(*chat);
     a.delivery_id = std::stoll(m[1]);

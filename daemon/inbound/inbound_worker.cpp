@@ -48,7 +48,10 @@ void InboundWorker::answer(const store::PendingAnswer& a) {
     return;
   }
   auto request = a.press_id.empty() ? std::nullopt : c->inbound()->answer_press(a.press_id, a.text);
-  if (!request) request = c->inbound()->answer(a.address, a.text);
+  if (!request) {
+    request = a.buttons.empty() ? c->inbound()->answer(a.address, a.text)
+                                : c->inbound()->answer_with_buttons(a.address, a.text, a.buttons);
+  }
   const auto outcome = c->classify(send_and_wait(*request, std::chrono::seconds(15)));
   const bool ok = outcome.kind == channels::Outcome::Kind::delivered;
   metrics_.inc(

@@ -118,6 +118,42 @@ std::string record_acknowledgement(pqxx::work& tx, const std::string& channel,
   return "acknowledged";
 }
 
+// The zones a new subscriber may choose, as buttons: the first 60 by label (Telegram takes
+// up to 100 buttons).
+std::vector<channels::Button> zone_buttons(pqxx::work& tx) {
+  std::vector<channels::Button> out;
+  for (const auto& r : tx.exec("SELECT name, label FROM zones ORDER BY label LIMIT 60")) {
+    out.push_back({r[1].as<std::string>(), "zone:" + r[0].as<std::string>()});
+  }
+  return out;
+}
+
+// A subscriber's zone button: added to their zones when they are subscribed and the zone
+// exists ("zone_added", with its label); else "not_subscribed" or "unknown_zone".
+std::pair<std::string, std::string> choose_zone(pqxx::work& tx, const std::string& channel,
+                                                const channels::ZoneChoice& z, long long item,
+                                                const privacy::Pseudonyms& pseudonyms) {
+  lock_address(tx, channel, z.address);
+  const auto r = tx.exec_params(
+      "WITH s AS (SELECT id FROM subscribers WHERE channel = $1 AND address = $2),"
+      " zn AS (SELECT name, label FROM zones WHERE name = $3),"
+      " ins AS (INSERT INTO subscriber_zones (subscriber_id, zone)"
+      "   SELECT s.id, zn.name FROM s, zn ON CONFLICT DO NOTHING RETURNING 1)"
+      " SELECT EXISTS (SELECT 1 FROM s), (SELECT label FROM zn)",
+      channel, z.address, z.zone);
+  if (!r[0][0].as<bool>()) return {"not_subscribed", ""};
+  if (r[0][1].is_null()) return {"unknown_zone", ""};
+  append_audit_event(tx, {"citizen",
+                          "subscriber.zone_added",
+                          std::nullopt,
+                          std::nullopt,
+                          {{"channel", channel},
+                           {"zone", z.zone},
+                           {"subscriber", pseudonym_for_audit(tx, z.address, pseudonyms)},
+                           {"inbound_item", item}}});
+  return {"zone_added", r[0][1].as<std::string>()};
+}
+
 // What a citizen who named an unknown zone is told: the zones there are.
 std::optional<std::string> unknown_zone_answer(pqxx::work& tx, std::string text) {
   if (text.empty()) return std::nullopt;
@@ -285,7 +321,12 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
             text = it->second;
           }
         }
-        if (text) out.answers.push_back({channel, s->address, *text, s->answer_by, item.key});
+        if (text) {
+          store::PendingAnswer a{channel, s->address, *text, s->answer_by, item.key};
+          // A new subscriber picks zones with buttons (none: the whole territory).
+          if (s->offer_zones && applied == "opted_in") a.buttons = zone_buttons(tx);
+          out.answers.push_back(std::move(a));
+        }
         finish(id, item.kind, applied);
       } else if (const auto* n = std::get_if<channels::NoticePreference>(&*m)) {
         finish(id, item.kind,
@@ -294,6 +335,11 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                set_notice_preference(
                    tx, {channel, n->address, n->at, n->evidence, "citizen", {{"inbound_item", id}}},
                    n->stop, pseudonyms));
+      } else if (const auto* z = std::get_if<channels::ZoneChoice>(&*m)) {
+        const auto [outcome, label] = choose_zone(tx, channel, *z, id, pseudonyms);
+        out.answers.push_back({channel, z->address, outcome == "zone_added" ? "✓ " + label : "", 0,
+                               item.key, z->press_id});
+        finish(id, item.kind, outcome);
       } else if (const auto* a = std::get_if<channels::Acknowledgement>(&*m)) {
         const auto outcome = record_acknowledgement(tx, channel, *a, id, pseudonyms);
         // Every press is answered (it stops the button's spinner); only the first counts.

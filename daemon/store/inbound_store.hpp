@@ -52,6 +52,7 @@ struct PendingAnswer {
   long long answer_by = 0;  // Unix seconds; 0: no deadline
   std::string item_key;
   std::string press_id = {};  // a button pressed: answered through Inbound::answer_press
+  std::vector<channels::Button> buttons = {};  // under the answer (the zones to choose)
 };
 
 struct ProcessedBatch {

@@ -380,3 +380,51 @@ TEST_F(ZonesE2E, ThePublicPageDrawsTheAreaInTheReadersLanguage) {
       id + "'");
   EXPECT_NE(page.body.find(">" + local + "</time>"), std::string::npos) << local << page.body;
 }
+
+// On Telegram, /start's confirmation offers the zones as buttons; a press adds the zone.
+TEST_F(ZonesE2E, ATelegramSubscriberPicksAZoneFromTheConfirmationsButtons) {
+  start_daemon(telegram_citizens(emulator_url_, "{secret_token: s3cr3t-Token_1-long}"));
+  ASSERT_EQ(admin("POST", "/v1/zones", kZones).status, 201);
+  const auto set =
+      http_request("POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
+                   {{"Content-Type", "application/json"}},
+                   R"({"url":")" + daemon_url_ +
+                       R"(/webhooks/telegram-citizens","secret_token":"s3cr3t-Token_1-long"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  ASSERT_EQ(answers_of(emulator_post("/_emulator/telegram/updates",
+                                     R"({"chat_id":5550001,"text":"/start"})")),
+            (std::vector<long long>{200}));
+  // The welcome, with one button per zone.
+  boost::json::object welcome;
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& m : emulator_messages("telegram")) {
+      if (m.as_object().contains("reply_markup")) welcome = m.as_object();
+    }
+    return !welcome.empty();
+  }));
+  std::vector<std::string> labels;
+  for (const auto& row : welcome.at("reply_markup").at("inline_keyboard").as_array()) {
+    labels.emplace_back(row.at(0).at("text").as_string());
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"Bicocca", "Niguarda", "Segrate"}));
+  ASSERT_EQ(answers_of(emulator_post("/_emulator/telegram/updates",
+                                     R"({"chat_id":5550001,"press":{"message_id":)" +
+                                         std::to_string(welcome.at("message_id").as_int64()) +
+                                         R"(,"data":"zone:niguarda"}})")),
+            (std::vector<long long>{200}));
+  ASSERT_TRUE(
+      wait_until([&] { return db_->scalar("SELECT count(*) FROM subscriber_zones") == "1"; }));
+  EXPECT_EQ(db_->scalar("SELECT zone FROM subscriber_zones"), "niguarda");
+  EXPECT_EQ(db_->scalar("SELECT detail->>'zone' FROM audit_events"
+                        " WHERE kind = 'subscriber.zone_added'"),
+            "niguarda");
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& m : emulator_messages("telegram")) {
+      const auto* text = m.as_object().if_contains("text");
+      if (m.as_object().contains("callback_query_id") && text && *text == "✓ Niguarda") {
+        return true;
+      }
+    }
+    return false;
+  }));
+}
