@@ -26,12 +26,7 @@ class AcknowledgementsE2E : public InboundE2E {
  protected:
   void start() {
     start_daemon(telegram_citizens(emulator_url_, "{secret_token: s3cr3t-Token_1-long}"));
-    const auto set =
-        http_request("POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
-                     {{"Content-Type", "application/json"}},
-                     R"({"url":")" + daemon_url_ +
-                         R"(/webhooks/telegram-citizens","secret_token":"s3cr3t-Token_1-long"})");
-    ASSERT_EQ(set.status, 200) << set.body;
+    point_telegram_webhook();
     for (const char* chat : {"5550001", "5550002"}) {
       ASSERT_EQ(
           answers_of(emulator_post("/_emulator/telegram/updates",

@@ -140,12 +140,7 @@ TEST_F(InboundE2E, StopTakesEffectBeforeTheNextAlertAndIsConfirmedOptInRecordsCo
 
   // Both were answered with free text, inside the window their message opened.
   ASSERT_TRUE(wait_until([&] { return audit_count("subscriber.answered") == 2; }));
-  std::map<std::string, std::string> answered;
-  for (const auto& m : emulator_messages("whatsapp")) {
-    if (m.at("type") == "text") {
-      answered[std::string(m.at("to").as_string())] = m.at("text").as_string();
-    }
-  }
+  auto answered = whatsapp_texts();
   EXPECT_NE(answered["393331000001"].find("ISCRIVIMI"), std::string::npos);
   EXPECT_NE(answered["393339999999"].find("UNSUBSCRIBE"), std::string::npos);
 
@@ -256,13 +251,7 @@ TEST_F(WhatsAppReceiptsE2E,
 TEST_F(InboundE2E, TelegramWebhookSubscribesWithStartStopsAndForgetsWhoBlocksTheBot) {
   start_daemon(
       telegram_citizens(emulator_url_, "{secret_token: s3cr3t-Token_1-long, languages: [en]}"));
-  // The operator points the bot at araldod, as with curl and setWebhook.
-  const auto set =
-      http_request("POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
-                   {{"Content-Type", "application/json"}},
-                   R"({"url":")" + daemon_url_ +
-                       R"(/webhooks/telegram-citizens","secret_token":"s3cr3t-Token_1-long"})");
-  ASSERT_EQ(set.status, 200) << set.body;
+  point_telegram_webhook();
 
   // A wrong secret token is refused (and Telegram would retry it).
   EXPECT_EQ(

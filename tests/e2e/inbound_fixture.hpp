@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <map>
+
 #include <boost/json.hpp>
 
 #include "tests/e2e/daemon_fixture.hpp"
@@ -62,6 +64,24 @@ class InboundE2E : public DaemonTest {
   }
   long long audit_count(const std::string& kind) {
     return std::stoll(db_->scalar("SELECT count(*) FROM audit_events WHERE kind = '" + kind + "'"));
+  }
+  // The operator points the bot at araldod's webhook, as with curl and setWebhook.
+  void point_telegram_webhook() {
+    const auto set =
+        http_request("POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
+                     {{"Content-Type", "application/json"}},
+                     R"({"url":")" + daemon_url_ +
+                         R"(/webhooks/telegram-citizens","secret_token":"s3cr3t-Token_1-long"})");
+    ASSERT_EQ(set.status, 200) << set.body;
+  }
+  // The free-form texts WhatsApp carried, by recipient (the last one to each).
+  std::map<std::string, std::string> whatsapp_texts() {
+    std::map<std::string, std::string> out;
+    for (const auto& m : emulator_messages("whatsapp")) {
+      if (m.at("type") == "text")
+        out[std::string(m.at("to").as_string())] = m.at("text").as_string();
+    }
+    return out;
   }
   HttpResult citizen_writes(const std::string& from, const std::string& text,
                             const std::string& extra = "") {

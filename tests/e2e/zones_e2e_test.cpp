@@ -269,12 +269,7 @@ TEST_F(ZonesE2E, ACitizenChoosesAZoneOnWhatsApp) {
                         " WHERE kind = 'subscriber.opted_in'"),
             "niguarda");
   ASSERT_TRUE(wait_until([&] { return audit_count("subscriber.answered") == 2; }));
-  std::map<std::string, std::string> answered;
-  for (const auto& m : emulator_messages("whatsapp")) {
-    if (m.at("type") == "text") {
-      answered[std::string(m.at("to").as_string())] = m.at("text").as_string();
-    }
-  }
+  auto answered = whatsapp_texts();
   EXPECT_NE(answered["393337000001"].find("Iscrizione confermata"), std::string::npos);
   EXPECT_NE(answered["393337000002"].find("BICOCCA, NIGUARDA"), std::string::npos)
       << answered["393337000002"];
@@ -385,12 +380,7 @@ TEST_F(ZonesE2E, ThePublicPageDrawsTheAreaInTheReadersLanguage) {
 TEST_F(ZonesE2E, ATelegramSubscriberPicksAZoneFromTheConfirmationsButtons) {
   start_daemon(telegram_citizens(emulator_url_, "{secret_token: s3cr3t-Token_1-long}"));
   ASSERT_EQ(admin("POST", "/v1/zones", kZones).status, 201);
-  const auto set =
-      http_request("POST", emulator_url_ + "/bot" + kBotToken + "/setWebhook",
-                   {{"Content-Type", "application/json"}},
-                   R"({"url":")" + daemon_url_ +
-                       R"(/webhooks/telegram-citizens","secret_token":"s3cr3t-Token_1-long"})");
-  ASSERT_EQ(set.status, 200) << set.body;
+  point_telegram_webhook();
   ASSERT_EQ(answers_of(emulator_post("/_emulator/telegram/updates",
                                      R"({"chat_id":5550001,"text":"/start"})")),
             (std::vector<long long>{200}));
