@@ -24,19 +24,6 @@ std::optional<std::string> opt(const pqxx::field& f) {
 constexpr const char* first_part_due =
     "CASE WHEN r.part = 1 AND NOT r.held THEN coalesce(r.send_at, now()) ELSE 'infinity' END";
 
-// A uuid[] literal for jsonb_to_recordset: {"id","id"} (ids are uuids: nothing to escape).
-std::string postgres_array(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (const auto& id : ids) out += (out.size() > 1 ? "," : "") + id;
-  return out + "}";
-}
-
-boost::json::array text_array_json(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
-}
-
 }  // namespace
 
 std::string new_alert_id() {
@@ -215,7 +202,7 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
                             {"status", a.status},
                             {"scope", a.scope},
                             {"msg_type", a.msg_type},
-                            {"references_alerts", postgres_array(a.references)},
+                            {"references_alerts", text_array(a.references)},
                             {"detail", std::move(detail)},
                             {"fanout_channels", std::move(fanout_channels)},
                             {"wants_key", n.idempotency.has_value()},
@@ -239,7 +226,7 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
         a.send_at ? boost::json::value(*a.send_at) : boost::json::value(nullptr);
     for (const auto& d : n.deliveries) {
       boost::json::value zones = nullptr;  // bound to no zone: the whole territory
-      if (!d.zones.empty()) zones = text_array_json(d.zones);
+      if (!d.zones.empty()) zones = boost::json::array(d.zones.begin(), d.zones.end());
       for (std::size_t p = 0; p < d.parts.size(); ++p) {
         delivery_rows.push_back(
             {{"alert_id", id},

@@ -8,12 +8,6 @@
 namespace araldo::store {
 namespace {
 
-boost::json::array json_strings(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const auto& s : items) out.emplace_back(s);
-  return out;
-}
-
 // PostGIS's verdict on one geometry: nullopt when it is a valid (Multi)Polygon.
 std::optional<std::string> geometry_problem(pqxx::work& tx, const std::string& geojson) {
   try {
@@ -79,14 +73,16 @@ std::variant<ZonesSaved, std::vector<ZoneProblem>> save_zones(Database& db,
           " RETURNING xmax = 0, ST_AsGeoJSON(geom, 7),"
           "   coalesce(ST_Area(geom::geography) / 1e6, 0)",
           z.name, z.label, z.keyword, z.geometry,
-          boost::json::serialize(json_strings(z.istat_codes)), actor);
+          boost::json::serialize(boost::json::array(z.istat_codes.begin(), z.istat_codes.end())),
+          actor);
       const bool added = r[0].as<bool>();
       (added ? out.added : out.updated) += 1;
-      boost::json::object detail{{"zone", z.name},
-                                 {"label", z.label},
-                                 {"istat_codes", json_strings(z.istat_codes)},
-                                 {"area_km2", r[2].as<double>()},
-                                 {"replaced", !added}};
+      boost::json::object detail{
+          {"zone", z.name},
+          {"label", z.label},
+          {"istat_codes", boost::json::array(z.istat_codes.begin(), z.istat_codes.end())},
+          {"area_km2", r[2].as<double>()},
+          {"replaced", !added}};
       detail["keyword"] = z.keyword ? boost::json::value(*z.keyword) : nullptr;
       // The geometry itself: an auditor can tell whom an alert of that day could reach.
       detail["geometry"] =
