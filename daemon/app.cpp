@@ -14,6 +14,7 @@
 #include "daemon/console/console_files.hpp"
 #include "daemon/dispatch/dispatcher.hpp"
 #include "daemon/inbound/inbound_worker.hpp"
+#include "daemon/inbound/inbox_api.hpp"
 #include "daemon/inbound/update_poller.hpp"
 #include "daemon/inbound/webhook_api.hpp"
 #include "daemon/intake/approval_expiry.hpp"
@@ -101,6 +102,7 @@ int serve(config::Config& cfg) {
   api::SubscribersApi subscribers(db, cfg.channels, pseudonyms);
   api::KeysApi keys(db);
   api::ZonesApi zones(db);
+  inbound::InboxApi inbox(db, cfg.channels, pseudonyms);
   api::SchedulesApi schedules(db, intake);
   api::ArchiveApi archive(db, cfg.alerts.defaults);
   api::PublicAuditApi public_audit(db);
@@ -131,6 +133,10 @@ int serve(config::Config& cfg) {
                    [&](const api::Call& c) { return webhooks.verify(c); },
                    [&](const api::Call& c) { return webhooks.receive(c); },
                    console::serve,
+                   [&](const api::Call& c) { return inbox.list(c); },
+                   [&](const api::Call& c) { return inbox.show(c); },
+                   [&](const api::Call& c) { return inbox.assign(c); },
+                   [&](const api::Call& c) { return inbox.reply(c); },
                    metrics},
                   cfg.http.import_body_limit);
   // A route added without its entry in the OpenAPI document (or the reverse) stops the

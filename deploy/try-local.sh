@@ -53,6 +53,7 @@ sed -e "s|@EMULATOR@|http://127.0.0.1:$emulator_port|" -e "s|@PORT@|$port|" \
   --facebook-page-token "$FACEBOOK_PAGE_TOKEN" --facebook-app-secret "$FACEBOOK_APP_SECRET" \
   --whatsapp-phone-number-id 1055555 --whatsapp-token "$WHATSAPP_TOKEN" \
   --whatsapp-app-secret "$FACEBOOK_APP_SECRET" --whatsapp-template allerta_comune:it,en_US:4 \
+  --whatsapp-template allerta_comune_risposta:it,en_US:4:2 --whatsapp-template risposta_urp:it:1 \
   >"$var/emulator.log" 2>&1 &
 emulator_pid=$!
 cleanup() {

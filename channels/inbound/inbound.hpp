@@ -92,11 +92,20 @@ struct NoticePreference {
 struct Acknowledgement {
   std::string address;
   long long delivery_id = 0;
-  std::string answer;    // "safe" or "need_help"
-  long long at = 0;      // Unix seconds; 0: the platform gave no time
-  std::string press_id;  // the platform's id of the press, answered (answer_press)
-  std::string thanks;    // what the answer says, in the citizen's language
-  std::string evidence;  // the button's data, as the platform sent it
+  std::string answer;       // "safe" or "need_help"
+  long long at = 0;         // Unix seconds; 0: the platform gave no time
+  std::string press_id;     // the platform's id of the press, answered (answer_press)
+  std::string thanks;       // what the answer says, in the citizen's language
+  std::string evidence;     // the button's data, as the platform sent it
+  long long answer_by = 0;  // as SubscriptionChange's, when thanks goes as a message
+};
+
+// Anything else a citizen writes: it goes to the citizens' inbox, for an operator to answer.
+struct CitizenMessage {
+  std::string address;
+  std::string text;
+  long long at = 0;        // Unix seconds, as the platform stamped it
+  std::string message_id;  // the platform's id for it: a reply quotes it
 };
 
 struct Ignored {
@@ -104,7 +113,7 @@ struct Ignored {
 };
 
 using InboundMeaning = std::variant<Receipt, SubscriptionChange, NoticePreference, Acknowledgement,
-                                    ZoneChoice, Ignored>;
+                                    ZoneChoice, CitizenMessage, Ignored>;
 
 // A button under an answer: what it says, and the data it sends back when pressed.
 struct Button {
@@ -142,6 +151,22 @@ class Inbound {
   virtual OutgoingRequest answer_with_buttons(const std::string& address, const std::string& text,
                                               const std::vector<Button>& /*buttons*/) const {
     return answer(address, text);
+  }
+
+  // An operator's answer to a citizen, quoting the citizen's message `quoted_id` when the
+  // platform can (empty: no quote).
+  virtual OutgoingRequest reply(const std::string& address, const std::string& text,
+                                const std::string& /*quoted_id*/) const {
+    return answer(address, text);
+  }
+  // How long after the citizen last wrote a free-form reply is allowed (WhatsApp's
+  // customer-service window); nullopt: always.
+  virtual std::optional<long long> reply_window_seconds() const { return std::nullopt; }
+  // The reply once that window has closed: an approved template carrying `text`; nullopt
+  // when the channel has none configured.
+  virtual std::optional<OutgoingRequest> reply_by_template(const std::string& /*address*/,
+                                                           const std::string& /*text*/) const {
+    return std::nullopt;
   }
 
   // Polling (Telegram's getUpdates): true when the config chose it over a webhook.

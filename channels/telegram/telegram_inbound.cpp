@@ -70,6 +70,17 @@ class TelegramInbound final : public Inbound {
     return api_("sendMessage", boost::json::serialize(body));
   }
 
+  OutgoingRequest reply(const std::string& address, const std::string& text,
+                        const std::string& quoted_id) const override {
+    boost::json::object body{{"chat_id", std::stoll(address)}, {"text", text}};
+    if (!quoted_id.empty()) {
+      // Still sent if the citizen deleted their message meanwhile.
+      body["reply_parameters"] = {{"message_id", std::stoll(quoted_id)},
+                                  {"allow_sending_without_reply", true}};
+    }
+    return api_("sendMessage", boost::json::serialize(body));
+  }
+
   std::optional<OutgoingRequest> answer_press(const std::string& press_id,
                                               const std::string& text) const override {
     boost::json::object body{{"callback_query_id", press_id}};
@@ -140,6 +151,15 @@ class TelegramInbound final : public Inbound {
     // "/start", "/start@BotName", "/start payload"
     static const std::regex command(R"(/([A-Za-z0-9_]{1,32})(@[A-Za-z0-9_]+)?(?:\s+(\S+))?\s*)");
     std::smatch match;
+    if (!text.starts_with("/")) {
+      // Anything else the citizen writes is for the citizens' relations office.
+      if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+        return Ignored{"a message without text"};
+      }
+      const auto id = int_at(m, {"message_id"});
+      return CitizenMessage{std::to_string(*chat), text, int_at(m, {"date"}).value_or(0),
+                            id ? std::to_string(*id) : std::string()};
+    }
     if (!std::regex_match(text, match, command)) return Ignored{"not a command"};
     const std::string name = match[1];
     SubscriptionChange change;

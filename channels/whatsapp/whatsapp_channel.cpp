@@ -19,6 +19,9 @@ struct TemplateConfig {
   std::string name;
   int parameters = 0;
   std::map<std::string, std::string> languages;  // our language -> WhatsApp's code
+  // The same template's approved twin with two quick-reply buttons ("Sto bene", "Ho bisogno
+  // di aiuto"), sent when an alert asks for an answer; empty: none, the alert goes without.
+  std::string with_answer_buttons;
 };
 
 class WhatsAppChannel final : public Channel {
@@ -146,6 +149,21 @@ class WhatsAppChannel final : public Channel {
     // Echoed in every status webhook about this message: how its receipt finds it.
     if (message.delivery_id)
       body["biz_opaque_callback_data"] = std::to_string(*message.delivery_id);
+    if (message.asks_ack && message.delivery_id && !template_.with_answer_buttons.empty()) {
+      // Each button's payload names the delivery; the press comes back as a "button"
+      // message carrying it.
+      auto& t = body["template"].as_object();
+      t["name"] = template_.with_answer_buttons;
+      auto& components = t["components"].as_array();
+      const auto tag = "ack:" + std::to_string(*message.delivery_id);
+      int index = 0;
+      for (const char* answer : {":safe", ":help"}) {
+        components.push_back({{"type", "button"},
+                              {"sub_type", "quick_reply"},
+                              {"index", std::to_string(index++)},
+                              {"parameters", {{{"type", "payload"}, {"payload", tag + answer}}}}});
+      }
+    }
     return request(body);
   }
 
@@ -153,14 +171,33 @@ class WhatsAppChannel final : public Channel {
 
   const Inbound* inbound() const override { return inbound_.get(); }
   void enable_inbound(InboundConfig config) {
-    inbound_ =
-        make_inbound(std::move(config), [this](const std::string& to, const std::string& text) {
-          return request({{"messaging_product", "whatsapp"},
-                          {"recipient_type", "individual"},
-                          {"to", to},
-                          {"type", "text"},
-                          {"text", {{"preview_url", false}, {"body", text}}}});
-        });
+    Senders send;
+    send.text = [this](const std::string& to, const std::string& text, const std::string& context) {
+      boost::json::object body{{"messaging_product", "whatsapp"},
+                               {"recipient_type", "individual"},
+                               {"to", to},
+                               {"type", "text"},
+                               {"text", {{"preview_url", false}, {"body", text}}}};
+      if (!context.empty()) body["context"] = {{"message_id", context}};
+      return request(body);
+    };
+    if (config.reply_template) {
+      send.reply_template = [this, t = *config.reply_template](const std::string& to,
+                                                               const std::string& text) {
+        // One body parameter: the operator's text, flattened as template parameters must be.
+        boost::json::array parameters{{{"type", "text"}, {"text", escape(text)}}};
+        return request(
+            {{"messaging_product", "whatsapp"},
+             {"recipient_type", "individual"},
+             {"to", to},
+             {"type", "template"},
+             {"template",
+              {{"name", t.name},
+               {"language", {{"code", t.language}}},
+               {"components", {{{"type", "body"}, {"parameters", std::move(parameters)}}}}}}});
+      };
+    }
+    inbound_ = make_inbound(std::move(config), std::move(send));
   }
 
  private:
@@ -195,6 +232,7 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
   TemplateConfig tmpl;
   tmpl.name = t.required_string("name");
   tmpl.parameters = static_cast<int>(t.integer("parameters", 4, 0, 100));
+  tmpl.with_answer_buttons = t.optional_string("with_answer_buttons", "");
   auto languages = t.section("languages");
   for (const auto& ours : languages.keys()) {
     tmpl.languages[ours] = languages.required_string(ours);

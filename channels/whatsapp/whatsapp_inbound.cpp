@@ -27,8 +27,7 @@ std::optional<long long> stamp_of(const std::string& s) {
 
 class WhatsAppInbound final : public Inbound {
  public:
-  WhatsAppInbound(InboundConfig config,
-                  std::function<OutgoingRequest(const std::string&, const std::string&)> send)
+  WhatsAppInbound(InboundConfig config, Senders send)
       : config_(std::move(config)), send_(std::move(send)) {}
 
   HandshakeAnswer handshake(const std::map<std::string, std::string>& query) const override {
@@ -141,7 +140,17 @@ class WhatsAppInbound final : public Inbound {
   }
 
   OutgoingRequest answer(const std::string& address, const std::string& text) const override {
-    return send_(address, text);
+    return send_.text(address, text, "");
+  }
+  OutgoingRequest reply(const std::string& address, const std::string& text,
+                        const std::string& quoted_id) const override {
+    return send_.text(address, text, quoted_id);
+  }
+  std::optional<long long> reply_window_seconds() const override { return customer_service_window; }
+  std::optional<OutgoingRequest> reply_by_template(const std::string& address,
+                                                   const std::string& text) const override {
+    if (!send_.reply_template) return std::nullopt;
+    return send_.reply_template(address, text);
   }
 
  private:
@@ -196,6 +205,24 @@ class WhatsAppInbound final : public Inbound {
     if (!std::regex_match(from, e164)) return Ignored{"the sender is not a phone number"};
     const auto type = json_string(m, {"type"});
     std::string text;
+    if (type == "button") {
+      // A quick-reply button of an alert's template: "ack:<delivery>:safe" or ":help".
+      static const std::regex ack_shape("ack:([0-9]{1,18}):(safe|help)");
+      const auto payload = json_string(m, {"button", "payload"});
+      std::smatch ack;
+      if (std::regex_match(payload, ack, ack_shape)) {
+        Acknowledgement a;
+        a.address = from;
+        a.delivery_id = std::stoll(ack[1]);
+        a.answer = ack[2] == "safe" ? "safe" : "need_help";
+        a.at = number_of(json_string(m, {"timestamp"}));
+        a.evidence = payload;
+        a.answer_by = a.at + customer_service_window;
+        a.thanks = config_.default_language == "it" ? "Grazie, risposta ricevuta."
+                                                    : "Thank you: your answer is recorded.";
+        return a;
+      }
+    }
     if (type == "text") {
       text = json_string(m, {"text", "body"});
     } else if (type == "button") {
@@ -237,11 +264,15 @@ class WhatsAppInbound final : public Inbound {
               .value_or("");
       return change;
     }
-    return Ignored{"not an opt-in or opt-out word"};
+    // Anything else is for the citizens' relations office.
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Ignored{"a message without text"};
+    }
+    return CitizenMessage{from, text, change.at, json_string(m, {"id"})};
   }
 
   InboundConfig config_;
-  std::function<OutgoingRequest(const std::string&, const std::string&)> send_;
+  Senders send_;
 };
 
 void read_words(config::Section& parent, const std::string& key, KeywordSet& out,
@@ -303,14 +334,18 @@ InboundConfig read_inbound_config(config::Section& section, config::Secret app_s
       {{"it", "Zona non riconosciuta. Scrivi ISCRIVIMI seguito da una di queste zone: {zones}."},
        {"en", "Unknown zone. Write SUBSCRIBE followed by one of these zones: {zones}."}});
   confirmations.reject_unknown_keys();
+  if (section.has("reply_template")) {
+    auto t = section.section("reply_template");
+    c.reply_template =
+        InboundConfig::ReplyTemplate{t.required_string("name"), t.required_string("language")};
+    t.reject_unknown_keys();
+  }
   section.reject_unknown_keys();
   return c;
 }
 
-std::unique_ptr<Inbound> make_inbound(
-    InboundConfig config,
-    std::function<OutgoingRequest(const std::string& to, const std::string& text)> send_text) {
-  return std::make_unique<WhatsAppInbound>(std::move(config), std::move(send_text));
+std::unique_ptr<Inbound> make_inbound(InboundConfig config, Senders send) {
+  return std::make_unique<WhatsAppInbound>(std::move(config), std::move(send));
 }
 
 }  // namespace araldo::channels::whatsapp

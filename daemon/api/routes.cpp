@@ -98,6 +98,11 @@ void add_routes(RouteTable& routes, const Endpoints& e, std::size_t import_body_
               handler(e.subscribers, &SubscribersApi::erase)});
   routes.add({"GET", "/v1/pseudonyms/{pseudonym}", admins, "", 0,
               handler(e.subscribers, &SubscribersApi::resolve)});
+  // The citizens' inbox: what citizens write, and the operators' replies.
+  routes.add({"GET", "/v1/inbox", operators, "", 0, e.inbox_list});
+  routes.add({"GET", "/v1/inbox/{id}", operators, "", 0, e.inbox_show});
+  routes.add({"POST", "/v1/inbox/{id}/assign", operators, json, 0, e.inbox_assign});
+  routes.add({"POST", "/v1/inbox/{id}/reply", operators, json, 0, e.inbox_reply});
   routes.add({"POST", "/v1/zones", admins, json, 16 << 20, handler(e.zones, &ZonesApi::save)});
   routes.add({"GET", "/v1/zones", everyone, "", 0, handler(e.zones, &ZonesApi::list)});
   routes.add({"DELETE", "/v1/zones/{name}", admins, "", 0, handler(e.zones, &ZonesApi::remove)});

@@ -45,6 +45,8 @@ struct Endpoints {
   CallHandler webhook_verify;
   CallHandler webhook_receive;
   CallHandler console;
+  // The citizens' inbox (inbound/inbox_api): list, show, assign, reply.
+  CallHandler inbox_list, inbox_show, inbox_assign, inbox_reply;
   metrics::Registry& counters;  // alert submissions, accepted and refused
 };
 

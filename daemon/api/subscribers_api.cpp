@@ -174,7 +174,8 @@ http::Response SubscribersApi::erase(const Call& call) const {
                                                       {"was_subscribed", e.was_subscribed},
                                                       {"deliveries", e.deliveries},
                                                       {"inbound_items", e.inbound_items},
-                                                      {"inbound_bodies", e.inbound_bodies}}));
+                                                      {"inbound_bodies", e.inbound_bodies},
+                                                      {"conversations", e.conversations}}));
 }
 
 }  // namespace araldo::api

@@ -21,6 +21,7 @@
 #include "daemon/ctl/audit_watch.hpp"
 #include "daemon/ctl/client_settings.hpp"
 #include "daemon/ctl/commands.hpp"
+#include "daemon/ctl/inbox_commands.hpp"
 #include "daemon/ctl/schedule_commands.hpp"
 #include "daemon/ctl/zone_commands.hpp"
 
@@ -223,6 +224,23 @@ int main(int argc, char** argv) {
   auto* zones_delete = zones_cmd->add_subcommand("delete", "delete one (admin)");
   zones_delete->add_option("name", zone_name)->required();
 
+  auto* inbox_cmd = app.add_subcommand("inbox", "what citizens wrote, and the replies (operator)");
+  inbox_cmd->require_subcommand(1);
+  std::string inbox_state, conversation, assignee_person, assignee_role, reply_text;
+  auto* inbox_list = inbox_cmd->add_subcommand("list", "conversations, newest first");
+  inbox_list->add_option("--state", inbox_state, "new, assigned or answered")
+      ->check(CLI::IsMember({"new", "assigned", "answered"}));
+  auto* inbox_show = inbox_cmd->add_subcommand("show", "one conversation, with its messages");
+  inbox_show->add_option("id", conversation)->required();
+  auto* inbox_assign = inbox_cmd->add_subcommand("assign", "assign to a person or a role");
+  inbox_assign->add_option("id", conversation)->required();
+  inbox_assign->add_option("--to", assignee_person, "a person");
+  inbox_assign->add_option("--role", assignee_role, "a role (operator, ...)");
+  auto* inbox_reply =
+      inbox_cmd->add_subcommand("reply", "answer the citizen through their channel, now");
+  inbox_reply->add_option("id", conversation)->required();
+  inbox_reply->add_option("text", reply_text, "the reply (- for stdin)")->required();
+
   // audit: against the database
   auto* audit_cmd = app.add_subcommand(
       "audit", "the audit log: verify, head, prove from the database; export through araldod");
@@ -380,6 +398,12 @@ int main(int argc, char** argv) {
   if (subs_erase->parsed()) return ctl::erase_subscriber(c, channel, address);
   if (subs_resolve->parsed()) return ctl::resolve_pseudonym(c, address);
   if (subs_import->parsed()) return ctl::import_subscribers(c, channel, csv_file);
+  if (inbox_list->parsed()) return ctl::list_inbox(c, inbox_state);
+  if (inbox_show->parsed()) return ctl::show_conversation(c, conversation);
+  if (inbox_assign->parsed()) {
+    return ctl::assign_conversation(c, conversation, assignee_person, assignee_role);
+  }
+  if (inbox_reply->parsed()) return ctl::reply_to_conversation(c, conversation, reply_text);
   if (zones_import->parsed()) return ctl::import_zones(c, zones_file);
   if (zones_list->parsed()) return ctl::list_zones(c);
   if (zones_delete->parsed()) return ctl::delete_zone(c, zone_name);

@@ -347,7 +347,9 @@ Exit erase_subscriber(Context& c, const std::string& channel, const std::string&
                   c.out << "erased: now " << text_of(doc.if_contains("subscriber")) << " in "
                         << text_of(doc.if_contains("deliveries")) << " deliveries, "
                         << text_of(doc.if_contains("inbound_items")) << " inbound items, "
-                        << text_of(doc.if_contains("inbound_bodies")) << " webhook bodies\n";
+                        << text_of(doc.if_contains("inbound_bodies")) << " webhook bodies; "
+                        << text_of(doc.if_contains("conversations"))
+                        << " inbox conversations deleted\n";
                 });
 }
 

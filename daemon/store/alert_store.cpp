@@ -13,11 +13,6 @@
 namespace araldo::store {
 namespace {
 
-std::optional<std::string> opt(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<std::string>();
-}
-
 // Later parts wait (at infinity) until the part before them is delivered.
 // The first part is due at once, or at the alert's send_at; later parts wait for it.
 // An alert held for approval has nothing due until it is approved.
@@ -444,18 +439,18 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     d.target = r[3].as<std::string>();
     d.state = model::delivery_state_from_db(r[4].c_str());
     d.attempts = r[5].as<int>();
-    d.next_attempt_at = opt(r[6]);
-    d.platform_id = opt(r[7]);
-    d.last_error = opt(r[8]);
+    d.next_attempt_at = text_or_null(r[6]);
+    d.platform_id = text_or_null(r[7]);
+    d.last_error = text_or_null(r[8]);
     d.updated_at = r[9].as<std::string>();
-    d.finished_at = opt(r[10]);
+    d.finished_at = text_or_null(r[10]);
     d.rendered_text = r[11].as<std::string>();
     d.language = r[12].as<std::string>();
     d.part = r[13].as<int>();
     d.parts = r[14].as<int>();
-    d.receipt = opt(r[15]);
-    d.receipt_at = opt(r[16]);
-    d.receipt_error = opt(r[17]);
+    d.receipt = text_or_null(r[15]);
+    d.receipt_at = text_or_null(r[16]);
+    d.receipt_error = text_or_null(r[17]);
     d.personal = r[18].as<bool>();
     d.masked_target = r[19].as<std::string>();
     out.deliveries.push_back(std::move(d));

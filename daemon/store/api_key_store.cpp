@@ -11,15 +11,6 @@
 #include "daemon/text/digest.hpp"
 
 namespace araldo::store {
-namespace {
-
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<std::string>();
-}
-
-}  // namespace
-
 std::string hash_api_key(const std::string& key) {
   return text::sha256_hex(key);
 }
@@ -100,9 +91,9 @@ std::vector<KeyInfo> list_api_keys(pqxx::connection& conn) {
     k.name = r[0].as<std::string>();
     k.role = r[1].as<std::string>();
     k.created_at = r[2].as<std::string>();
-    k.created_by = optional_text(r[3]);
-    k.expires_at = optional_text(r[4]);
-    k.revoked_at = optional_text(r[5]);
+    k.created_by = text_or_null(r[3]);
+    k.expires_at = text_or_null(r[4]);
+    k.revoked_at = text_or_null(r[5]);
     out.push_back(std::move(k));
   }
   return out;

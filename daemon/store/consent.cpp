@@ -178,4 +178,14 @@ std::string set_notice_preference(pqxx::work& tx, const ConsentChange& c, bool s
   return stop ? "notices_stopped" : "notices_resumed";
 }
 
+std::string with_pseudonym(std::string text, const std::string& address,
+                           const std::string& pseudonym) {
+  if (address.empty()) return text;
+  for (auto at = text.find(address); at != std::string::npos;
+       at = text.find(address, at + pseudonym.size())) {
+    text.replace(at, address.size(), pseudonym);
+  }
+  return text;
+}
+
 }  // namespace araldo::store

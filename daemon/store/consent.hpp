@@ -52,4 +52,9 @@ std::string set_notice_preference(pqxx::work& tx, const ConsentChange& c, bool s
 std::string pseudonym_for_audit(pqxx::work& tx, const std::string& address,
                                 const privacy::Pseudonyms& pseudonyms);
 
+// `text` (a platform's refusal, which may quote the number) with `address` replaced by
+// `pseudonym`.
+std::string with_pseudonym(std::string text, const std::string& address,
+                           const std::string& pseudonym);
+
 }  // namespace araldo::store

@@ -8,6 +8,7 @@
 #include "daemon/model/cap_datetime.hpp"
 #include "daemon/store/audit_writer.hpp"
 #include "daemon/store/consent.hpp"
+#include "daemon/store/inbox_store.hpp"
 #include "daemon/store/pq.hpp"
 #include "daemon/store/zone_store.hpp"
 #include "daemon/text/digest.hpp"
@@ -93,9 +94,12 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
 // A citizen's answer to an alert: kept once per delivery, and only for a delivery of an
 // alert that asked, sent to this very address ("forged" otherwise: a button's data names
 // Araldo's delivery, and a modified client can send any). Audited with the pseudonym.
-std::string record_acknowledgement(pqxx::work& tx, const std::string& channel,
-                                   const channels::Acknowledgement& a, long long item,
-                                   const privacy::Pseudonyms& pseudonyms) {
+// With "acknowledged", the alert's id.
+std::pair<std::string, std::string> record_acknowledgement(pqxx::work& tx,
+                                                           const std::string& channel,
+                                                           const channels::Acknowledgement& a,
+                                                           long long item,
+                                                           const privacy::Pseudonyms& pseudonyms) {
   const auto r = tx.exec_params1(
       "WITH d AS (SELECT d.id, d.alert_id FROM deliveries d JOIN alerts al ON al.id = d.alert_id"
       "   WHERE d.id = $1 AND d.channel = $2 AND d.target = $3 AND al.asks_ack),"
@@ -105,8 +109,8 @@ std::string record_acknowledgement(pqxx::work& tx, const std::string& channel,
       "   FROM d ON CONFLICT (delivery_id) DO NOTHING RETURNING alert_id)"
       " SELECT (SELECT alert_id::text FROM d), (SELECT alert_id::text FROM ins)",
       a.delivery_id, channel, a.address, a.answer, a.at, item);
-  if (r[0].is_null()) return "forged";
-  if (r[1].is_null()) return "duplicate";
+  if (r[0].is_null()) return {"forged", ""};
+  if (r[1].is_null()) return {"duplicate", ""};
   append_audit_event(tx, {"citizen",
                           "alert.acknowledged",
                           r[1].as<std::string>(),
@@ -115,7 +119,7 @@ std::string record_acknowledgement(pqxx::work& tx, const std::string& channel,
                            {"answer", a.answer},
                            {"subscriber", pseudonym_for_audit(tx, a.address, pseudonyms)},
                            {"inbound_item", item}}});
-  return "acknowledged";
+  return {"acknowledged", r[1].as<std::string>()};
 }
 
 // The zones a new subscriber may choose, as buttons: the first 60 by label (Telegram takes
@@ -341,11 +345,27 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                                item.key, z->press_id});
         finish(id, item.kind, outcome);
       } else if (const auto* a = std::get_if<channels::Acknowledgement>(&*m)) {
-        const auto outcome = record_acknowledgement(tx, channel, *a, id, pseudonyms);
-        // Every press is answered (it stops the button's spinner); only the first counts.
-        out.answers.push_back({channel, a->address, outcome == "forged" ? std::string() : a->thanks,
-                               0, item.key, a->press_id});
+        const auto [outcome, alert] = record_acknowledgement(tx, channel, *a, id, pseudonyms);
+        if (outcome == "acknowledged" && a->answer == "need_help") {
+          // Someone asks for help: the citizens' relations office sees it in the inbox.
+          receive_in_inbox(tx,
+                           {channel, a->address, "need_help", "Ho bisogno di aiuto / I need help",
+                            a->at, "", alert, id},
+                           pseudonyms);
+        }
+        // Every press is answered (a button's spinner stops); only the first counts. Without
+        // a spinner to stop, a forged press gets no answer.
+        const auto thanks = outcome == "forged" ? std::string() : a->thanks;
+        if (!a->press_id.empty() || !thanks.empty()) {
+          out.answers.push_back({channel, a->address, thanks, a->answer_by, item.key, a->press_id});
+        }
         finish(id, item.kind, outcome);
+      } else if (const auto* t = std::get_if<channels::CitizenMessage>(&*m)) {
+        finish(
+            id, item.kind,
+            receive_in_inbox(
+                tx, {channel, t->address, "text", t->text, t->at, t->message_id, std::nullopt, id},
+                pseudonyms));
       } else {
         finish(id, item.kind, "ignored: " + std::get<channels::Ignored>(*m).why);
       }
@@ -445,12 +465,7 @@ void audit_answer(Database& db, const PendingAnswer& answer, const std::string& 
                           {"key", answer.item_key}};
     if (!detail.empty()) {
       // A platform's refusal may quote the number (WhatsApp's wa_id): the pseudonym instead.
-      auto said = detail;
-      for (auto at = said.find(answer.address); !answer.address.empty() && at != std::string::npos;
-           at = said.find(answer.address, at + subscriber.size())) {
-        said.replace(at, answer.address.size(), subscriber);
-      }
-      d["detail"] = said;
+      d["detail"] = with_pseudonym(detail, answer.address, subscriber);
     }
     append_audit_event(tx, {system_actor, "subscriber.answered", std::nullopt, std::nullopt, d});
     tx.commit();

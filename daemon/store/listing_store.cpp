@@ -7,15 +7,6 @@
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
-namespace {
-
-std::optional<std::string> text_or_null(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<std::string>();
-}
-
-}  // namespace
-
 std::vector<AlertRow> list_alerts(Database& db, const AlertFilter& f,
                                   const std::optional<AlertKey>& after, int limit) {
   boost::json::array severities;

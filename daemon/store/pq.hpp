@@ -1,6 +1,7 @@
 #pragma once
 // The store's own view of the database: libpqxx, a pooled connection, one snapshot.
 // Included only by daemon/store and its tests.
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 
@@ -13,6 +14,12 @@ namespace araldo::store {
 // listing read one after the other can disagree while the dispatcher works.
 using Snapshot =
     pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
+
+// A text column that may be NULL.
+inline std::optional<std::string> text_or_null(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
 
 // Opens one connection; throws DatabaseUnavailable (never a message with the password).
 std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn);

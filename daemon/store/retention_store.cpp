@@ -30,6 +30,13 @@ Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
               "  ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)",
               kept, batch)
             .affected_rows();
+    // A conversation nobody has written in for the retention period goes, messages and all.
+    out.conversations = tx.exec_params(
+                              "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations"
+                              "  WHERE updated_at < now() - make_interval(secs => $1)"
+                              "  ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                              kept, batch)
+                            .affected_rows();
     // Pseudonyms are keyed in C++: the targets come out, their pseudonyms go back in.
     boost::json::array renamed;
     for (const auto& r : tx.exec_params(
@@ -64,6 +71,7 @@ Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
                boost::json::object{{"inbound_items_deleted", out.inbound_items},
                                    {"inbound_bodies_deleted", out.inbound_bodies},
                                    {"delivery_targets_pseudonymised", out.delivery_targets},
+                                   {"conversations_deleted", out.conversations},
                                    {"replay_window_days", replay_window.count() / 86400},
                                    {"retention_days", retention.count() / 86400}}});
     }

@@ -15,10 +15,11 @@ struct Swept {
   long long inbound_items = 0;
   long long inbound_bodies = 0;
   long long delivery_targets = 0;
+  long long conversations = 0;  // inbox conversations untouched for the retention period
   // The last delivery this pass looked at (0: none): the next pass starts after it, so a
   // row left as it was never holds the passes behind it.
   long long last_delivery_id = 0;
-  bool any() const { return inbound_items + inbound_bodies + delivery_targets > 0; }
+  bool any() const { return inbound_items + inbound_bodies + delivery_targets + conversations > 0; }
 };
 
 // One pass, at most `batch` rows of each kind, in one transaction; deliveries after

@@ -9,11 +9,6 @@
 namespace araldo::store {
 namespace {
 
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<std::string>();
-}
-
 const char* kScheduleColumns =
     "s.id::text, s.name, s.owner, s.alert::text, s.recurrence::text, s.rrule, s.dtstart,"
     " s.time_zone, s.misfire, extract(epoch FROM s.late_within)::bigint, s.enabled,"
@@ -36,7 +31,7 @@ ScheduleRow schedule_row(const pqxx::row& r) {
   if (!r[11].is_null()) s.next_at = r[11].as<long long>();
   s.created_at = r[12].as<std::string>();
   s.updated_at = r[13].as<std::string>();
-  s.disabled_reason = optional_text(r[14]);
+  s.disabled_reason = text_or_null(r[14]);
   return s;
 }
 
@@ -146,8 +141,8 @@ std::vector<OccurrenceRow> recent_occurrences(Database& db, const std::string& s
                                         " FROM schedule_occurrences WHERE schedule_id = $1::uuid"
                                         " ORDER BY occurrence DESC LIMIT $2",
                                         schedule_id, limit)) {
-      out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), optional_text(r[2]),
-                     optional_text(r[3]), optional_text(r[4])});
+      out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), text_or_null(r[2]),
+                     text_or_null(r[3]), text_or_null(r[4])});
     }
     return out;
   });

@@ -152,11 +152,17 @@ Erased erase_subscriber(Database& db, const std::string& channel, const std::str
                                " WHERE channel = $1 AND body ~ $3",
                                channel, out.pseudonym, pattern)
                              .affected_rows();
+    // What the citizen wrote to the inbox, and the answers: gone with the number.
+    out.conversations =
+        tx.exec_params("DELETE FROM conversations WHERE channel = $1 AND address = $2", channel,
+                       address)
+            .affected_rows();
     const auto done = opt_out(tx,
                               {channel, address, 0, "erased by " + actor, actor,
                                boost::json::object{{"deliveries", out.deliveries},
                                                    {"inbound_items", out.inbound_items},
-                                                   {"inbound_bodies", out.inbound_bodies}}},
+                                                   {"inbound_bodies", out.inbound_bodies},
+                                                   {"conversations", out.conversations}}},
                               "erasure", pseudonyms);
     out.was_subscribed = done.was_subscribed;
     tx.exec_params0("DELETE FROM pseudonyms WHERE pseudonym = $1", out.pseudonym);

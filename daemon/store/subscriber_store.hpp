@@ -68,6 +68,7 @@ struct Erased {
   bool was_subscribed = false;
   long long deliveries = 0;                         // targets replaced by the pseudonym
   long long inbound_items = 0, inbound_bodies = 0;  // the number replaced in what was received
+  long long conversations = 0;  // the citizens' inbox: deleted with their messages
 };
 
 // Erases an address from a channel (GDPR art. 17), in one transaction: the subscriber row,

@@ -269,6 +269,8 @@ TEST_F(AraldoctlE2E, AnErasedNumberIsNowhereInTheDatabaseAndTheLogStillVerifies)
     return rows;
   };
   ASSERT_GT(anywhere("393331000001"), 0);
+  // "ciao" went to the citizens' inbox, with the number to answer it.
+  ASSERT_EQ(db_->scalar("SELECT count(*) FROM conversations"), "1");
 
   // Before the erasure: an auditor reads deliveries with the number masked and its
   // pseudonym, in the list and the export; an operator, who may have to reach the
@@ -291,6 +293,8 @@ TEST_F(AraldoctlE2E, AnErasedNumberIsNowhereInTheDatabaseAndTheLogStillVerifies)
   EXPECT_NE(
       erased.output.find("erased: now " + test_pseudonyms.of("393331000001") + " in 1 deliveries"),
       std::string::npos)
+      << erased.output;
+  EXPECT_NE(erased.output.find("1 inbox conversations deleted"), std::string::npos)
       << erased.output;
   EXPECT_EQ(anywhere("393331000001"), 0);
   EXPECT_GT(anywhere("393331000000"), 0);  // the other citizen is untouched

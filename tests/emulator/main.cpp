@@ -1,6 +1,7 @@
 // araldo-emulator: a local stand-in for the platforms' APIs, for tests, demos and
 // benchmarks. It prints "listening on http://HOST:PORT" once it accepts connections.
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   app.add_option("--whatsapp-token", wa.token, "its system-user access token");
   app.add_option("--whatsapp-app-secret", wa_secret, "require appsecret_proof with this secret");
   app.add_option("--whatsapp-template", wa_templates,
-                 "an approved template, NAME:LANG[,LANG...]:PARAMETERS (repeatable)");
+                 "an approved template, NAME:LANG[,LANG...]:PARAMETERS[:QUICK_REPLIES] "
+                 "(repeatable)");
   app.add_option("--whatsapp-undeliverable", wa_undeliverable,
                  "a number not on WhatsApp (repeatable)");
   app.add_option("--whatsapp-per-second", wa.messages_per_second, "messages/s per number");
@@ -74,7 +76,13 @@ int main(int argc, char** argv) {
   if (!wa_secret.empty()) wa.app_secret = wa_secret;
   fb.rate_limits = wa.rate_limits = !no_rate_limits;
   if (no_rate_limits) xo.posts_per_window = 0;
-  for (const auto& spec : wa_templates) {
+  for (auto spec : wa_templates) {
+    emulator::whatsapp::Template t;
+    // NAME:LANGS:PARAMETERS:QUICK_REPLIES: the last field counts the template's buttons.
+    if (std::count(spec.begin(), spec.end(), ':') == 3) {
+      t.quick_replies = std::stoi(spec.substr(spec.rfind(':') + 1));
+      spec.resize(spec.rfind(':'));
+    }
     const auto a = spec.find(':');
     const auto b = spec.rfind(':');
     if (a == std::string::npos || a == b) {
@@ -82,7 +90,6 @@ int main(int argc, char** argv) {
                 << "\n";
       return 2;
     }
-    emulator::whatsapp::Template t;
     std::string langs = spec.substr(a + 1, b - a - 1);
     for (std::size_t start = 0; start <= langs.size();) {
       auto end = langs.find(',', start);

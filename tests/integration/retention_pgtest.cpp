@@ -47,7 +47,13 @@ class Retention : public ::testing::Test {
         " ('wa', 'message', 'a', 1, '{}', now() - interval '40 days', now() - interval '40 days'),"
         " ('wa', 'message', 'b', 2, '{}', now() - interval '10 days', now() - interval '10 days'),"
         " ('wa', 'status', 'c', 3, '{}', now() - interval '10 days', NULL),"
-        " ('wa', 'message', 'd', 4, '{}', now() - interval '1 day', now() - interval '1 day');");
+        " ('wa', 'message', 'd', 4, '{}', now() - interval '1 day', now() - interval '1 day');"
+        // The inbox: a conversation silent for 40 days, and one written in yesterday.
+        "INSERT INTO conversations (channel, address, updated_at, last_citizen_at) VALUES"
+        " ('wa', '393331234567', now() - interval '40 days', now() - interval '40 days'),"
+        " ('wa', '393330000002', now() - interval '1 day', now() - interval '1 day');"
+        "INSERT INTO conversation_messages (conversation_id, direction, kind, body)"
+        " SELECT id, 'in', 'text', 'aiuto' FROM conversations;");
   }
   test_support::TestDatabase db_;
 };
@@ -61,6 +67,9 @@ TEST_F(Retention, OldDataGoesAndWhatIsStillNeededStays) {
   EXPECT_EQ(swept.inbound_items, 2);     // processed and past the window: a, b
   EXPECT_EQ(swept.inbound_bodies, 1);    // past the retention and needed by no item: 1
   EXPECT_EQ(swept.delivery_targets, 2);  // the number and the private chat
+  EXPECT_EQ(swept.conversations, 1);     // silent for 40 days, with its message
+  EXPECT_EQ(db_.scalar("SELECT string_agg(address, ',') FROM conversations"), "393330000002");
+  EXPECT_EQ(db_.count("conversation_messages"), 1);
   EXPECT_EQ(db_.scalar("SELECT string_agg(key, ',' ORDER BY key) FROM inbound_items"), "c,d");
   EXPECT_EQ(db_.scalar("SELECT string_agg(body, ',' ORDER BY id) FROM inbound_bodies"),
             "ten days,waiting,new");

@@ -183,8 +183,13 @@ TEST(WhatsAppInbound, HandshakeAndConfiguredWords) {
   EXPECT_TRUE(on.subscribe);
   EXPECT_EQ(on.confirmation.value_or(""), "Benvenuto");
   EXPECT_FALSE(std::get<SubscriptionChange>(message("Protezione Civile OFF")).subscribe);
-  // Configured words replace the defaults.
-  EXPECT_TRUE(std::holds_alternative<Ignored>(message("STOP")));
+  // Configured words replace the defaults: anything else is for the citizens' inbox.
+  const auto other = std::get<CitizenMessage>(message("STOP"));
+  EXPECT_EQ(other.address, "393331234567");
+  EXPECT_EQ(other.text, "STOP");
+  EXPECT_EQ(other.message_id, "w");
+  EXPECT_EQ(other.at, 1);
+  EXPECT_TRUE(std::holds_alternative<Ignored>(message(" \n ")));
   EXPECT_THROW(whatsapp("{verify_token: vt-verify-token-16, opt_out: {it: ['  ']}}"),
                config::ConfigError);
   EXPECT_THROW(whatsapp("{opt_out: {it: [STOP]}}"), config::ConfigError);  // no verify_token
@@ -229,7 +234,11 @@ TEST(TelegramInbound, TheSecretTokenIsCheckedAndCommandsMeanWhatTheySay) {
             "en");
   EXPECT_FALSE(std::get<SubscriptionChange>(meaning(update("/stop"))).subscribe);
   EXPECT_TRUE(std::holds_alternative<Ignored>(meaning(update("/help"))));
-  EXPECT_TRUE(std::holds_alternative<Ignored>(meaning(update("ciao"))));
+  const auto written = std::get<CitizenMessage>(meaning(update("ciao")));
+  EXPECT_EQ(written.address, "5550001");
+  EXPECT_EQ(written.text, "ciao");
+  EXPECT_EQ(written.message_id, "1");
+  EXPECT_EQ(written.at, 1750000000);
   EXPECT_TRUE(std::holds_alternative<Ignored>(meaning(update("/start", -100123, "supergroup"))));
 
   boost::json::object blocked{{"update_id", 10},
@@ -240,6 +249,58 @@ TEST(TelegramInbound, TheSecretTokenIsCheckedAndCommandsMeanWhatTheySay) {
   const auto left = std::get<SubscriptionChange>(meaning(boost::json::serialize(blocked)));
   EXPECT_FALSE(left.subscribe);
   EXPECT_FALSE(left.confirmation);  // a blocked bot cannot write
+}
+
+TEST(WhatsAppInbound, AQuickReplyNamesItsDeliveryAndRepliesQuoteOrGoAsTheTemplate) {
+  const auto ch = whatsapp(
+      "{verify_token: vt-verify-token-16, reply_template: {name: risposta_urp, language: it}}");
+  const auto* in = ch->inbound();
+  const auto pressed = [&](const std::string& payload) {
+    boost::json::object m{{"from", "393331234567"},
+                          {"id", "wamid.IN1"},
+                          {"timestamp", "1750000000"},
+                          {"type", "button"},
+                          {"context", {{"from", "15550783881"}, {"id", "wamid.EMU1"}}},
+                          {"button", {{"payload", payload}, {"text", "Ho bisogno di aiuto"}}}};
+    return in->interpret({"message", "wamid.IN1", boost::json::serialize(m), {}});
+  };
+  const auto help = std::get<Acknowledgement>(pressed("ack:42:help"));
+  EXPECT_EQ(help.delivery_id, 42);
+  EXPECT_EQ(help.answer, "need_help");
+  EXPECT_EQ(help.address, "393331234567");
+  EXPECT_EQ(help.answer_by, 1750000000 + 24 * 3600);  // thanked inside the window it opened
+  EXPECT_TRUE(help.press_id.empty());                 // no spinner to stop: a message
+  EXPECT_EQ(std::get<Acknowledgement>(pressed("ack:7:safe")).answer, "safe");
+  // Another button's payload is what it says, for the inbox.
+  EXPECT_EQ(std::get<CitizenMessage>(pressed("ack:7:maybe")).text, "Ho bisogno di aiuto");
+
+  EXPECT_EQ(in->reply_window_seconds(), 24 * 3600);
+  const auto quoted = boost::json::parse(in->reply("393331234567", "Arriviamo", "wamid.IN1").body);
+  EXPECT_EQ(quoted.at("type"), "text");
+  EXPECT_EQ(quoted.at("context").at("message_id"), "wamid.IN1");
+  EXPECT_EQ(quoted.at("text").at("body"), "Arriviamo");
+  const auto late = in->reply_by_template("393331234567", "Arriviamo\nalle 8");
+  ASSERT_TRUE(late);
+  const auto t = boost::json::parse(late->body);
+  EXPECT_EQ(t.at("template").at("name"), "risposta_urp");
+  EXPECT_EQ(t.at("template").at("components").at(0).at("parameters").at(0).at("text"),
+            "Arriviamo alle 8");
+  EXPECT_FALSE(whatsapp()->inbound()->reply_by_template("393331234567", "x"));
+}
+
+TEST(TelegramInbound, AReplyQuotesTheCitizensMessage) {
+  const auto ch = telegram("{secret_token: abc_DEF-1-secret-token}");
+  const auto* in = ch->inbound();
+  EXPECT_FALSE(in->reply_window_seconds());
+  const auto r = in->reply("5550001", "Arriviamo", "17");
+  EXPECT_TRUE(r.url.ends_with("/sendMessage"));
+  const auto body = boost::json::parse(r.body);
+  EXPECT_EQ(body.at("chat_id"), 5550001);
+  EXPECT_EQ(body.at("reply_parameters").at("message_id"), 17);
+  EXPECT_EQ(body.at("reply_parameters").at("allow_sending_without_reply"), true);
+  EXPECT_FALSE(boost::json::parse(in->reply("5550001", "x", "").body)
+                   .as_object()
+                   .contains("reply_parameters"));
 }
 
 TEST(TelegramInbound, PollingConfigurationAndRefusedSecrets) {

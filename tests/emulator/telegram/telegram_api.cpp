@@ -276,7 +276,11 @@ std::optional<http::Response> TelegramApi::control(const http::Request& request)
           get("text") && get("text")->is_string() ? std::string(get("text")->as_string()) : "";
       started_.insert(std::to_string(chat));
       blocked_.erase(std::to_string(chat));
-      boost::json::object message{{"message_id", update_id},
+      // The chat's messages share one sequence of ids, the citizen's and the bot's: a
+      // reply may quote either.
+      const auto message_id = ++next_message_id_[std::to_string(chat)];
+      sent_[{std::to_string(chat), message_id}] = {text};
+      boost::json::object message{{"message_id", message_id},
                                   {"from", user},
                                   {"chat", chat_obj},
                                   {"date", now},

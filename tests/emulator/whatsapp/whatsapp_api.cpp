@@ -1,5 +1,6 @@
 #include "tests/emulator/whatsapp/whatsapp_api.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <regex>
 
@@ -93,10 +94,32 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
     return graph::error(404, 132001, "(#132001) Template name does not exist in the translation");
   }
   boost::json::array parameters;
+  std::vector<std::string> payloads(tmpl->second.quick_replies);
   if (const auto* components = at(doc, {"template", "components"});
       components && components->is_array()) {
     for (const auto& c : components->as_array()) {
-      if (string_at(c, {"type"}) != "body") continue;
+      const auto type = string_at(c, {"type"});
+      if (type == "button") {
+        // A quick-reply button's payload: only for a button the template has.
+        const auto index = string_at(c, {"index"});
+        const auto* p = at(c, {"parameters"});
+        const bool one_payload = p && p->is_array() && p->as_array().size() == 1 &&
+                                 string_at(p->as_array()[0], {"type"}) == "payload";
+        const auto payload = one_payload ? string_at(p->as_array()[0], {"payload"}) : "";
+        if (string_at(c, {"sub_type"}) != "quick_reply" || index.size() != 1 || index[0] < '0' ||
+            index[0] - '0' >= tmpl->second.quick_replies) {
+          return graph::error(400, 131009,
+                              "(#131009) Parameter value is not valid: the template has no "
+                              "quick-reply button " +
+                                  index);
+        }
+        if (payload.empty() || payload.size() > 256) {
+          return graph::error(400, 131008, "(#131008) Required parameter is missing: payload");
+        }
+        payloads[index[0] - '0'] = payload;
+        continue;
+      }
+      if (type != "body") continue;
       if (const auto* p = at(c, {"parameters"}); p && p->is_array()) parameters = p->as_array();
     }
   }
@@ -136,14 +159,17 @@ http::Response WhatsAppApi::send_message(const std::string& phone_id,
       }
     }
     id = "wamid.EMU" + std::to_string(next_id_++);
-    sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"})});
+    sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"}), payloads});
   }
+  boost::json::array buttons;
+  for (const auto& p : payloads) buttons.emplace_back(p);
   state_.record("whatsapp",
                 {{"id", id},
                  {"to", to},
                  {"template", name},
                  {"language", language},
-                 {"parameters", std::move(texts)}},
+                 {"parameters", std::move(texts)},
+                 {"buttons", std::move(buttons)}},
                 request.received_at);
   boost::json::object reply{{"messaging_product", "whatsapp"},
                             {"contacts", {{{"input", to}, {"wa_id", to}}}},
@@ -171,8 +197,12 @@ http::Response WhatsAppApi::send_text(const std::string& to, const boost::json::
     id = "wamid.EMU" + std::to_string(next_id_++);
     sent_.push_back({id, to, string_at(doc, {"biz_opaque_callback_data"})});
   }
-  state_.record("whatsapp", {{"id", id}, {"to", to}, {"type", "text"}, {"text", body}},
-                received_at);
+  boost::json::object recorded{{"id", id}, {"to", to}, {"type", "text"}, {"text", body}};
+  // A reply quoting a message: Meta shows the quote when the id is one of the chat's.
+  if (const auto context = string_at(doc, {"context", "message_id"}); !context.empty()) {
+    recorded["context"] = context;
+  }
+  state_.record("whatsapp", std::move(recorded), received_at);
   boost::json::object reply{{"messaging_product", "whatsapp"},
                             {"contacts", {{{"input", to}, {"wa_id", to}}}},
                             {"messages", {{{"id", id}}}}};
@@ -264,6 +294,43 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
            {"timestamp", std::to_string(written)},
            {"type", "text"},
            {"text", {{"body", text}}}}}}};
+    const auto answers = deliver(value, how);
+    return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                         {"id", id}, {"answers", answers_json(answers)}}));
+  }
+  if (path == "/_emulator/whatsapp/press") {
+    // A citizen presses a quick-reply button of a template message sent to them: Meta
+    // sends a "button" message with its payload (a modified client may send another,
+    // with "payload"). Like any message, it opens the customer-service window.
+    const auto from = string_at(doc, {"from"});
+    const auto wamid = string_at(doc, {"id"});
+    const auto* b = how.if_contains("button");
+    const auto index = b && b->is_int64() ? b->as_int64() : -1;
+    std::string payload, id;
+    const long long now = unix_millis() / 1000;
+    {
+      std::lock_guard lock(mutex_);
+      const auto sent = std::find_if(sent_.begin(), sent_.end(),
+                                     [&](const Sent& s) { return s.id == wamid && s.to == from; });
+      if (sent == sent_.end() || index < 0 ||
+          index >= static_cast<long long>(sent->payloads.size())) {
+        return http::Response::json(400, R"({"ok":false,"error":"press: no such button"})");
+      }
+      payload = sent->payloads[index];
+      if (const auto forged = string_at(doc, {"payload"}); !forged.empty()) payload = forged;
+      window_[from] = now;
+      id = "wamid.IN" + std::to_string(next_inbound_++);
+    }
+    boost::json::object value{
+        {"contacts", {{{"profile", {{"name", "Cittadino"}}}, {"wa_id", from}}}},
+        {"messages",
+         {{{"context", {{"from", "15550783881"}, {"id", wamid}}},
+           {"from", from},
+           {"id", id},
+           {"timestamp", std::to_string(now)},
+           {"type", "button"},
+           {"button",
+            {{"payload", payload}, {"text", index == 0 ? "Sto bene" : "Ho bisogno di aiuto"}}}}}}};
     const auto answers = deliver(value, how);
     return http::Response::json(200, boost::json::serialize(boost::json::object{
                                          {"id", id}, {"answers", answers_json(answers)}}));

@@ -23,6 +23,7 @@ namespace araldo::emulator::whatsapp {
 struct Template {
   std::set<std::string> languages;  // WhatsApp language codes, e.g. "it", "en_US"
   int parameters = 0;
+  int quick_replies = 0;  // quick-reply buttons: each send may set their payloads
 };
 
 struct Options {
@@ -46,7 +47,8 @@ class WhatsAppApi {
   WhatsAppApi(Options options, EmulatorState& state);
   // Answers /vN.N/{id}/messages; nullopt for any other path.
   std::optional<http::Response> handle(const http::Request& request);
-  // /_emulator/whatsapp/{webhook,inbound,statuses,replay}; nullopt for any other path.
+  // /_emulator/whatsapp/{webhook,inbound,press,preferences,statuses,replay}; nullopt for any
+  // other path.
   std::optional<http::Response> control(const http::Request& request);
 
  private:
@@ -63,7 +65,8 @@ class WhatsAppApi {
   struct Sent {
     std::string id;  // wamid
     std::string to;
-    std::string tag;  // biz_opaque_callback_data, echoed in its statuses
+    std::string tag;                         // biz_opaque_callback_data, echoed in its statuses
+    std::vector<std::string> payloads = {};  // its quick-reply buttons' payloads, by index
   };
   std::vector<Sent> sent_;                                       // in sending order
   std::vector<std::pair<std::string, http::Headers>> webhooks_;  // what was delivered
