@@ -8,6 +8,7 @@
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/query_params.hpp"
 #include "daemon/http/problem.hpp"
+#include "daemon/model/json_body.hpp"
 #include "daemon/store/alert_store.hpp"
 #include "daemon/store/delivery_actions_store.hpp"
 
@@ -149,6 +150,47 @@ http::Response DeliveriesApi::retry_alert(const Call& call) const {
   spdlog::info("event=alert.retry_requested alert_id={} actor={} queued={}", alert_id, actor,
                ids->size());
   return retried(*ids);
+}
+
+http::Response DeliveriesApi::follow_up(const Call& call) const {
+  const auto& alert_id = call.params.at("id");
+  if (auto bad = reject_alert_id(alert_id)) return *bad;
+  auto parsed = model::parse_json_body(call.request.body.empty() ? "{}" : call.request.body);
+  if (auto* e = std::get_if<model::JsonSyntaxError>(&parsed)) {
+    return model::to_problem(*e).to_response();
+  }
+  const auto& doc = std::get<boost::json::value>(parsed);
+  std::vector<http::FieldError> errors;
+  int after = 30;
+  if (!doc.is_object()) {
+    errors.push_back({"", "expected a JSON object"});
+  } else {
+    for (const auto& [key, value] : doc.as_object()) {
+      if (key != "after_minutes") {
+        errors.push_back({"/" + std::string(key), "unknown field"});
+      } else if (!value.is_int64() || value.as_int64() < 0 || value.as_int64() > 7 * 24 * 60) {
+        errors.push_back({"/after_minutes", "a whole number of minutes from 0 to 10080"});
+      } else {
+        after = static_cast<int>(value.as_int64());
+      }
+    }
+  }
+  if (!errors.empty()) return http::unprocessable(std::move(errors)).to_response();
+  const auto done = store::follow_up(db_, alert_id, after, call.caller.name);
+  if (!done) return http::not_found("no alert with id " + alert_id).to_response();
+  if (!done->refusal.empty()) {
+    return Problem{409, "no-follow-up", "The alert cannot be followed up", done->refusal, {}}
+        .to_response();
+  }
+  if (done->deliveries > 0) new_work_();
+  spdlog::info("event=alert.followed_up alert_id={} actor={} round={} recipients={}", alert_id,
+               call.caller.name, done->round, done->recipients);
+  return http::Response::json(
+      done->recipients > 0 ? 202 : 200,
+      boost::json::serialize(boost::json::object{{"round", done->round},
+                                                 {"after_minutes", after},
+                                                 {"recipients", done->recipients},
+                                                 {"deliveries", done->deliveries}}));
 }
 
 }  // namespace araldo::api

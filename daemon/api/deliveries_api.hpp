@@ -3,6 +3,8 @@
 //   GET  /v1/deliveries?state=failed[&alert_id=…][&after=ID][&limit=N]  list (failed by default)
 //   POST /v1/deliveries/{id}/retry   queue one failed delivery again (and the parts it withheld)
 //   POST /v1/alerts/{id}/retry       queue every failed delivery of an alert again
+//   POST /v1/alerts/{id}/follow-up   {"after_minutes": N}: the alert again to the
+//                                    subscribers who have not answered it after N minutes
 #include <functional>
 
 #include <boost/json/object.hpp>
@@ -41,6 +43,7 @@ class DeliveriesApi {
 
   http::Response list(const Call& call) const;
   http::Response retry_one(const Call& call) const;    // {id}: a delivery
+  http::Response follow_up(const Call& call) const;    // {id}: an alert
   http::Response retry_alert(const Call& call) const;  // {id}: an alert
 
  private:

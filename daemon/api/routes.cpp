@@ -64,6 +64,8 @@ void add_routes(RouteTable& routes, const Endpoints& e, std::size_t import_body_
   routes.add({"GET", "/v1/alerts/{id}", readers, "", 0, handler(e.alerts, &AlertsApi::get)});
   routes.add({"POST", "/v1/alerts/{id}/retry", operators, "", 0,
               handler(e.deliveries, &DeliveriesApi::retry_alert)});
+  routes.add({"POST", "/v1/alerts/{id}/follow-up", operators, json, 0,
+              handler(e.deliveries, &DeliveriesApi::follow_up)});
   routes.add({"POST", "/v1/alerts/{id}/approve", operators, "", 0,
               handler(e.approvals, &ApprovalsApi::approve)});
   routes.add({"POST", "/v1/alerts/{id}/reject", operators, json, 0,

@@ -2,6 +2,7 @@
 // Against araldod's API (--server, key from ARALDO_KEY or a key file):
 //   araldoctl send --file alert.yaml [--idempotency-key K] [--wait | --dry-run]
 //   araldoctl status|cancel|approve ID;  araldoctl reject ID --reason R;  araldoctl retry ID |
+//   araldoctl follow-up ID [--after MINUTES];  araldoctl inbox list|show|assign|reply ...;
 //   --delivery N araldoctl keys create NAME --role R | list | revoke NAME araldoctl subscribers
 //   count|add|remove|import CHANNEL ... araldoctl schedules create FILE | list |
 //   show|enable|disable|delete ID
@@ -159,6 +160,12 @@ int main(int argc, char** argv) {
   auto* retry_alert_opt = retry_cmd->add_option("id", id, "the alert whose failed deliveries");
   auto* retry_delivery_opt = retry_cmd->add_option("--delivery", delivery, "one delivery's id");
   retry_alert_opt->excludes(retry_delivery_opt);
+  int follow_up_after = 30;
+  auto* follow_up_cmd = app.add_subcommand(
+      "follow-up", "send an alert that asked for an answer again to those who gave none");
+  follow_up_cmd->add_option("id", id, "the alert's id")->required();
+  follow_up_cmd->add_option("--after", follow_up_after, "minutes since their last message")
+      ->check(CLI::Range(0, 10080));
 
   auto* keys_cmd = app.add_subcommand("keys", "API keys (admin)");
   keys_cmd->require_subcommand(1);
@@ -375,6 +382,7 @@ int main(int argc, char** argv) {
     for (const auto& s : list_severities) add("severity", s);
     return ctl::list_alerts(c, query, list_pages);
   }
+  if (follow_up_cmd->parsed()) return ctl::follow_up_alert(c, id, follow_up_after);
   if (retry_cmd->parsed()) {
     if (!delivery.empty()) return ctl::retry_delivery(c, delivery);
     if (id.empty()) {

@@ -236,6 +236,19 @@ Exit retry_delivery(Context& c, const std::string& id) {
   return retried(c, c.api.request("POST", "/v1/deliveries/" + encode_segment(id) + "/retry"));
 }
 
+Exit follow_up_alert(Context& c, const std::string& id, int after_minutes) {
+  return answer(
+      c,
+      c.api.request("POST", "/v1/alerts/" + encode_segment(id) + "/follow-up",
+                    boost::json::serialize(boost::json::object{{"after_minutes", after_minutes}}),
+                    "application/json"),
+      [&](const boost::json::object& doc) {
+        c.out << "follow-up round " << text_of(doc.if_contains("round")) << ": "
+              << text_of(doc.if_contains("recipients")) << " recipients, "
+              << text_of(doc.if_contains("deliveries")) << " messages queued\n";
+      });
+}
+
 Exit verify_over_api(Context& c, const std::vector<std::string>& kept,
                      const std::string& public_key) {
   std::string query;

@@ -41,6 +41,7 @@ Exit approve_alert(Context& c, const std::string& id);
 Exit reject_alert(Context& c, const std::string& id, const std::string& reason);
 Exit retry_alert(Context& c, const std::string& id);
 Exit retry_delivery(Context& c, const std::string& id);
+Exit follow_up_alert(Context& c, const std::string& id, int after_minutes);
 
 // The audit log verified by araldod (for an auditor without database access).
 Exit verify_over_api(Context& c, const std::vector<std::string>& kept,

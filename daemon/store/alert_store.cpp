@@ -404,10 +404,12 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
            " FROM alert_zones az JOIN subscriber_zones sz ON sz.zone = az.zone"
            " JOIN subscribers s ON s.id = sz.subscriber_id"
            " JOIN deliveries d ON d.alert_id = az.alert_id AND d.channel = s.channel"
-           "  AND d.target = s.address AND d.part = 1"
-           " LEFT JOIN deliveries l ON l.alert_id = d.alert_id AND l.channel = d.channel"
-           "  AND l.target = d.target AND l.part = l.parts"
-           " LEFT JOIN acknowledgements k ON k.delivery_id = l.id"
+           "  AND d.target = s.address AND d.part = 1 AND d.round = 0"
+           // The answer may come from a follow-up's message: any round's.
+           " LEFT JOIN LATERAL (SELECT k.answer FROM deliveries l"
+           "   JOIN acknowledgements k ON k.delivery_id = l.id"
+           "  WHERE l.alert_id = d.alert_id AND l.channel = d.channel AND l.target = d.target"
+           "  LIMIT 1) k ON true"
            " WHERE az.alert_id = $1::uuid GROUP BY az.zone",
            id)) {
     out.by_zone[r[0].as<std::string>()] = {
@@ -428,7 +430,7 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
       " platform_id, last_error, to_json(updated_at)#>>'{}', to_json(finished_at)#>>'{}',"
       " rendered_text, language, part, parts,"
       " receipt, to_json(receipt_at)#>>'{}', receipt_error,"
-      " araldo_personal_target(channel_type, target), araldo_masked(target)"
+      " araldo_personal_target(channel_type, target), araldo_masked(target), round"
       " FROM deliveries WHERE alert_id = $1::uuid ORDER BY id LIMIT $2",
       id, limit);
   for (const auto& r : rows) {
@@ -453,6 +455,7 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
     d.receipt_error = text_or_null(r[17]);
     d.personal = r[18].as<bool>();
     d.masked_target = r[19].as<std::string>();
+    d.round = r[20].as<int>();
     out.deliveries.push_back(std::move(d));
   }
   return out;

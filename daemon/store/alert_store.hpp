@@ -143,6 +143,7 @@ struct DeliveryStatus {
   std::string language;
   int part = 1;
   int parts = 1;
+  int round = 0;  // 0: as accepted; N: the Nth follow-up
   model::DeliveryState state = model::DeliveryState::pending;
   int attempts = 0;
   std::optional<std::string> next_attempt_at;

@@ -18,9 +18,9 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
   pqxx::work tx(conn);
   const auto rows = tx.exec_params(
       "WITH picked AS ("
-      "  SELECT alert_id, channel, target, part FROM deliveries WHERE id = $1),"
+      "  SELECT alert_id, channel, target, part, round FROM deliveries WHERE id = $1),"
       " chosen AS ("
-      "  SELECT d.id, d.alert_id, d.channel, d.target, d.part, d.last_error"
+      "  SELECT d.id, d.alert_id, d.channel, d.target, d.part, d.round, d.last_error"
       "    FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
       "   WHERE d.state IN (" +
           sql_states(Event::operator_retry) +
@@ -29,16 +29,16 @@ std::vector<long long> retry_failed(pqxx::connection& conn, const std::string& a
           "     AND ($2::uuid IS NULL OR d.alert_id = $2::uuid)"
           "     AND ($1::bigint IS NULL OR d.id = $1 OR EXISTS (SELECT 1 FROM picked p"
           "          WHERE p.alert_id = d.alert_id AND p.channel = d.channel"
-          "            AND p.target = d.target AND d.part > p.part))"
+          "            AND p.target = d.target AND p.round = d.round AND d.part > p.part))"
           "   FOR UPDATE OF d),"
           // The first failed part of each target goes now; later parts wait for it.
-          " first AS (SELECT alert_id, channel, target, min(part) AS part FROM chosen"
-          "            GROUP BY alert_id, channel, target),"
+          " first AS (SELECT alert_id, channel, target, round, min(part) AS part FROM chosen"
+          "            GROUP BY alert_id, channel, target, round),"
           " retried AS ("
           "  UPDATE deliveries d SET state = 'pending', finished_at = NULL, updated_at = now(),"
           "         next_attempt_at = CASE WHEN d.part = f.part THEN now() ELSE 'infinity' END"
           "    FROM chosen c JOIN first f ON f.alert_id = c.alert_id AND f.channel = c.channel"
-          "                              AND f.target = c.target"
+          "                              AND f.target = c.target AND f.round = c.round"
           "   WHERE d.id = c.id"
           "  RETURNING d.id, d.alert_id, c.last_error) " +
           append_audit_sql("SELECT id AS n, $3::text AS actor,"
@@ -168,6 +168,66 @@ std::optional<std::vector<long long>> retry_failed_alert(Database& db, const std
   return db.with_connection([&](pqxx::connection& c) -> std::optional<std::vector<long long>> {
     if (!alert_exists(c, alert_id)) return std::nullopt;
     return retry_failed(c, actor, std::nullopt, alert_id);
+  });
+}
+
+std::optional<FollowUp> follow_up(Database& db, const std::string& alert_id, int after_minutes,
+                                  const std::string& actor) {
+  return db.with_connection([&](pqxx::connection& c) -> std::optional<FollowUp> {
+    pqxx::work tx(c);
+    const auto alert = tx.exec_params(
+        "SELECT asks_ack, cancelled_at IS NOT NULL, coalesce(expires_at < now(), false),"
+        "       (SELECT coalesce(max(round), 0) + 1 FROM deliveries WHERE alert_id = $1::uuid)"
+        "  FROM alerts WHERE id = $1::uuid FOR UPDATE",  // one follow-up of an alert at a time
+        alert_id);
+    if (alert.empty()) return std::nullopt;
+    FollowUp out;
+    if (!alert[0][0].as<bool>()) out.refusal = "the alert does not ask for an answer";
+    if (alert[0][1].as<bool>()) out.refusal = "the alert was cancelled";
+    if (alert[0][2].as<bool>()) out.refusal = "the alert has expired";
+    if (!out.refusal.empty()) return out;
+    out.round = alert[0][3].as<int>();
+    const auto r = tx.exec_params1(
+        // Whom: a subscriber the alert's last part reached (round 0), still subscribed, with
+        // no answer in any round, and no message of this alert pending or sent since the
+        // cutoff (an earlier follow-up counts).
+        "WITH due AS (SELECT d.channel, d.target FROM deliveries d"
+        "   WHERE d.alert_id = $1::uuid AND d.round = 0 AND d.part = d.parts"
+        "     AND d.action = 'send' AND d.state = 'sent'"
+        "     AND araldo_personal_target(d.channel_type, d.target)"
+        "     AND EXISTS (SELECT 1 FROM subscribers s WHERE s.channel = d.channel"
+        "                   AND s.address = d.target)"
+        "     AND NOT EXISTS (SELECT 1 FROM deliveries x"
+        "       JOIN acknowledgements k ON k.delivery_id = x.id"
+        "      WHERE x.alert_id = d.alert_id AND x.channel = d.channel AND x.target = d.target)"
+        "     AND NOT EXISTS (SELECT 1 FROM deliveries y WHERE y.alert_id = d.alert_id"
+        "       AND y.channel = d.channel AND y.target = d.target"
+        "       AND (y.finished_at IS NULL"
+        "            OR y.finished_at > now() - make_interval(mins => $2)))),"
+        " ins AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language,"
+        "   part, parts, priority, rendered_text, round, next_attempt_at)"
+        "   SELECT o.alert_id, o.channel, o.channel_type, o.target, o.language, o.part,"
+        "          o.parts, o.priority, o.rendered_text, $3,"
+        "          CASE WHEN o.part = 1 THEN now() ELSE 'infinity' END"
+        "     FROM deliveries o JOIN due ON due.channel = o.channel AND due.target = o.target"
+        "    WHERE o.alert_id = $1::uuid AND o.round = 0 AND o.action = 'send'"
+        "    ORDER BY o.id RETURNING target)"
+        " SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM ins)",
+        alert_id, after_minutes, out.round);
+    out.recipients = r[0].as<long long>();
+    out.deliveries = r[1].as<long long>();
+    if (out.recipients > 0) {
+      append_audit_event(tx, {actor,
+                              "alert.followed_up",
+                              alert_id,
+                              std::nullopt,
+                              {{"round", out.round},
+                               {"after_minutes", after_minutes},
+                               {"recipients", out.recipients},
+                               {"deliveries", out.deliveries}}});
+    }
+    tx.commit();
+    return out;
   });
 }
 

@@ -29,6 +29,20 @@ int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::st
                  const std::string& kind = "alert.cancelled",
                  const boost::json::object& detail = {});
 
+// A follow-up: the alert again, as round `round`, to the subscribers who have not answered.
+struct FollowUp {
+  std::string refusal;  // not empty: why nothing was sent (the alert asks no answer, ...)
+  int round = 0;
+  long long recipients = 0;
+  long long deliveries = 0;
+};
+// Queues the alert's messages again (every part, as new deliveries of the same alert, due
+// now) for each subscriber it was sent to who has not answered, whose last message of this
+// alert went at least `after_minutes` ago and who is still subscribed. Audited as
+// alert.followed_up. nullopt: no such alert.
+std::optional<FollowUp> follow_up(Database& db, const std::string& alert_id, int after_minutes,
+                                  const std::string& actor);
+
 struct DeliveryRow {
   long long id = 0;
   std::string alert_id;

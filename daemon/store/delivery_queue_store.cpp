@@ -73,7 +73,7 @@ std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::strin
       "  RETURNING d.id, d.alert_id, d.channel, d.target, d.rendered_text, d.attempts,"
       "            due.previous_state = 'sending' AS reclaimed, d.part, d.parts, d.action,"
       "            d.refers_to, d.fallback_text IS NOT NULL AS has_fallback, d.language,"
-      "            d.channel_type),"
+      "            d.channel_type, d.round),"
       // The claim is audited in the same statement: one round trip per batch.
       " logged AS (" +
       append_audit_sql(
@@ -90,7 +90,8 @@ std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::strin
       " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
       "        c.reclaimed, c.part, c.parts,"
       "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
-      "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1),"
+      "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1"
+      "            AND p.round = c.round),"
       "        greatest(0, extract(epoch FROM coalesce(a.expires_at,"
       "                 coalesce(a.send_at, a.accepted_at) + $5 * interval '1 millisecond')"
       "                 - now()) * 1000)::bigint,"
@@ -197,6 +198,7 @@ void withhold_later_parts(pqxx::work& tx, const delivery::AttemptRecord& rec) {
       "  UPDATE deliveries SET state = 'failed', last_error = $5, finished_at = now(),"
       "         updated_at = now()"
       "   WHERE alert_id = $1::uuid AND channel = $2 AND target = $3 AND part > $4"
+      "     AND round = (SELECT round FROM deliveries WHERE id = $6)"
       "     AND state IN (" +
           sql_states(Event::withhold) +
           ")"
@@ -205,7 +207,7 @@ void withhold_later_parts(pqxx::work& tx, const delivery::AttemptRecord& rec) {
                            "       alert_id, id AS delivery_id,"
                            "       jsonb_build_object('reason', $5::text) AS detail"
                            "  FROM withheld"),
-      rec.alert_id, rec.channel, rec.target, rec.part, reason);
+      rec.alert_id, rec.channel, rec.target, rec.part, reason, rec.delivery_id);
 }
 
 // The target moved for good (migrate_to_chat_id): the delivery and its later parts follow
@@ -355,7 +357,8 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
       next_parts.push_back(boost::json::object{{"alert_id", rec.alert_id},
                                                {"channel", rec.channel},
                                                {"target", rec.target},
-                                               {"part", rec.part + 1}});
+                                               {"part", rec.part + 1},
+                                               {"after", rec.delivery_id}});
     }
     if (e.withhold_later_parts) withhold_later_parts(tx, rec);
     if (e.recipient_left) recipients_left.push_back(&rec);
@@ -378,9 +381,10 @@ std::vector<bool> record_attempts(pqxx::connection& conn, const std::string& own
     tx.exec_params0(
         "UPDATE deliveries d SET next_attempt_at = now(), updated_at = now()"
         "  FROM jsonb_to_recordset($1::jsonb) AS n(alert_id uuid, channel text, target text,"
-        "                                          part int)"
+        "                                          part int, after bigint)"
         " WHERE d.alert_id = n.alert_id AND d.channel = n.channel AND d.target = n.target"
-        "   AND d.part = n.part AND d.state = 'pending'",
+        "   AND d.part = n.part AND d.state = 'pending'"
+        "   AND d.round = (SELECT round FROM deliveries x WHERE x.id = n.after)",
         boost::json::serialize(next_parts));
   }
   tx.commit();

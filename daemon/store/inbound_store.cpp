@@ -100,13 +100,18 @@ std::pair<std::string, std::string> record_acknowledgement(pqxx::work& tx,
                                                            const channels::Acknowledgement& a,
                                                            long long item,
                                                            const privacy::Pseudonyms& pseudonyms) {
+  // One answer per citizen and alert, whichever round's message they pressed it under.
+  lock_address(tx, channel, a.address);
   const auto r = tx.exec_params1(
       "WITH d AS (SELECT d.id, d.alert_id FROM deliveries d JOIN alerts al ON al.id = d.alert_id"
       "   WHERE d.id = $1 AND d.channel = $2 AND d.target = $3 AND al.asks_ack),"
       " ins AS (INSERT INTO acknowledgements (delivery_id, alert_id, channel, answer,"
       "   answered_at, inbound_item)"
       "   SELECT d.id, d.alert_id, $2, $4, coalesce(to_timestamp(nullif($5, 0)), now()), $6"
-      "   FROM d ON CONFLICT (delivery_id) DO NOTHING RETURNING alert_id)"
+      "   FROM d WHERE NOT EXISTS (SELECT 1 FROM deliveries x"
+      "     JOIN acknowledgements k ON k.delivery_id = x.id"
+      "    WHERE x.alert_id = d.alert_id AND x.channel = $2 AND x.target = $3)"
+      "   ON CONFLICT (delivery_id) DO NOTHING RETURNING alert_id)"
       " SELECT (SELECT alert_id::text FROM d), (SELECT alert_id::text FROM ins)",
       a.delivery_id, channel, a.address, a.answer, a.at, item);
   if (r[0].is_null()) return {"forged", ""};

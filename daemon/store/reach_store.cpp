@@ -19,11 +19,12 @@ std::string AlertReach::summary() const {
 AlertReach accepted_reach(pqxx::transaction_base& tx, const std::string& alert_id) {
   AlertReach out;
   const auto r = tx.exec_params1(
-      // One first part per target (deliveries are unique by alert, channel, target and
-      // part): counted without sorting every target on each status read.
-      "SELECT count(*) FILTER (WHERE part = 1 AND"
+      // One first part per target in round 0 (deliveries are unique by alert, channel,
+      // target, part and round; a follow-up is a later round): counted without sorting
+      // every target on each status read.
+      "SELECT count(*) FILTER (WHERE part = 1 AND round = 0 AND"
       "         araldo_personal_target(channel_type, target)),"
-      "       count(*) FILTER (WHERE part = 1 AND"
+      "       count(*) FILTER (WHERE part = 1 AND round = 0 AND"
       "         NOT araldo_personal_target(channel_type, target)),"
       "       (SELECT coalesce(array_to_json(array_agg(zone ORDER BY zone)), '[]')::text"
       "          FROM alert_zones WHERE alert_id = $1::uuid)"

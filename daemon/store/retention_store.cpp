@@ -61,7 +61,7 @@ Swept sweep_personal_data(Database& db, std::chrono::seconds replay_window,
                 "                                          pattern text)"
                 " WHERE d.id = r.id AND NOT EXISTS (SELECT 1 FROM deliveries o"
                 "   WHERE o.alert_id = d.alert_id AND o.channel = d.channel"
-                "     AND o.part = d.part AND o.target = r.pseudonym)",
+                "     AND o.part = d.part AND o.round = d.round AND o.target = r.pseudonym)",
                 boost::json::serialize(renamed))
               .affected_rows();
     }

@@ -130,3 +130,111 @@ TEST_F(AcknowledgementsE2E, APressIsRecordedOnceAuditedAnsweredAndAForgedOneIsRe
   }
   EXPECT_EQ(with_buttons, 2);
 }
+
+// A follow-up (issue 22): the alert again, as new deliveries of the same alert, to the
+// subscribers who have not answered after N minutes; not to those who answered or left.
+// An answer under either message counts once.
+TEST_F(AcknowledgementsE2E, AFollowUpReachesOnlyThoseWhoHaveNotAnsweredAndCountsOnce) {
+  start();
+  ASSERT_EQ(answers_of(emulator_post("/_emulator/telegram/updates",
+                                     R"({"chat_id":5550003,"text":"/start"})")),
+            (std::vector<long long>{200}));
+  ASSERT_TRUE(wait_until([&] { return subscribers("telegram-citizens") == 3; }));
+  const auto status = post_and_wait(kAckAlert, {"sent"});
+  ASSERT_FALSE(status.empty());
+  const auto id = std::string(status.at("id").as_string());
+  const auto follow_up = [&](const std::string& body) {
+    return http_request(
+        "POST", daemon_url_ + "/v1/alerts/" + id + "/follow-up",
+        {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}}, body);
+  };
+  // Too soon: everyone got it less than an hour ago.
+  const auto soon = follow_up(R"({"after_minutes":60})");
+  ASSERT_EQ(soon.status, 200) << soon.body;
+  EXPECT_EQ(boost::json::parse(soon.body).at("recipients"), 0);
+  EXPECT_EQ(follow_up(R"({"after_minutes":-1})").status, 422);
+
+  // 5550001 answers; 5550003 leaves; 5550002 says nothing.
+  const auto first = message_to("5550001");
+  ASSERT_FALSE(first.empty());
+  const auto tag_of = [&](const boost::json::object& m, const char* answer) {
+    const auto data = std::string(
+        m.at("reply_markup").at("inline_keyboard").at(0).at(0).at("callback_data").as_string());
+    return data.substr(0, data.rfind(':') + 1) + answer;
+  };
+  EXPECT_EQ(answers_of(press("5550001", first.at("message_id").as_int64(), tag_of(first, "safe"))),
+            (std::vector<long long>{200}));
+  ASSERT_EQ(answers_of(emulator_post("/_emulator/telegram/updates",
+                                     R"({"chat_id":5550003,"text":"/stop"})")),
+            (std::vector<long long>{200}));
+  ASSERT_TRUE(wait_until([&] {
+    return subscribers("telegram-citizens") == 2 &&
+           db_->scalar("SELECT count(*) FROM acknowledgements") == "1";
+  }));
+
+  const auto sent = follow_up(R"({"after_minutes":0})");
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  const auto round = boost::json::parse(sent.body);
+  EXPECT_EQ(round.at("round"), 1);
+  EXPECT_EQ(round.at("recipients"), 1);
+  // The new delivery belongs to the same alert, to 5550002, and is sent with its own
+  // buttons.
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar(
+               "SELECT string_agg(target || ':' || state, ',') FROM deliveries"
+               " WHERE round = 1 AND alert_id = '" +
+               id + "'") == "5550002:sent";
+  }));
+  const auto again_id = db_->scalar("SELECT id FROM deliveries WHERE round = 1");
+  boost::json::object again;
+  for (const auto& m : emulator_messages("telegram")) {
+    if (method_of(m) == "sendMessage" && m.at("chat_id").as_string() == "5550002" &&
+        m.as_object().contains("reply_markup")) {
+      again = m.as_object();  // the last one: the follow-up's
+    }
+  }
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(tag_of(again, "help"), "ack:" + again_id + ":help");
+  EXPECT_EQ(db_->scalar("SELECT detail->>'recipients' FROM audit_events"
+                        " WHERE kind = 'alert.followed_up'"),
+            "1");
+
+  // 5550002 answers under the follow-up, then under the first message: counted once.
+  EXPECT_EQ(answers_of(press("5550002", again.at("message_id").as_int64(), tag_of(again, "help"))),
+            (std::vector<long long>{200}));
+  const auto original = message_to("5550002");
+  EXPECT_EQ(
+      answers_of(press("5550002", original.at("message_id").as_int64(), tag_of(original, "safe"))),
+      (std::vector<long long>{200}));
+  ASSERT_TRUE(wait_until([&] {
+    return db_->scalar("SELECT count(*) FROM inbound_items WHERE processed_at IS NULL") == "0" &&
+           db_->scalar(
+               "SELECT count(*) FROM inbound_items WHERE payload LIKE '%callback_query%'") == "3";
+  }));
+  EXPECT_EQ(db_->scalar("SELECT string_agg(outcome, ',' ORDER BY id) FROM inbound_items"
+                        " WHERE payload LIKE '%callback_query%'"),
+            "acknowledged,acknowledged,duplicate");
+  const auto counted = get_alert(id);
+  EXPECT_EQ(boost::json::serialize(counted.at("acknowledgements")), R"({"safe":1,"need_help":1})");
+  // The reach is still three subscribers: a follow-up reaches nobody new.
+  EXPECT_EQ(counted.at("reach").at("subscribers"), 3);
+  int followed = 0;
+  for (const auto& d : counted.at("deliveries").as_array()) {
+    followed += d.at("round") == 1 && d.at("target") == "5550002";
+  }
+  EXPECT_EQ(followed, 1);
+
+  // Everyone has answered or left: nobody is due. An alert that asks nothing cannot be
+  // followed up.
+  EXPECT_EQ(boost::json::parse(follow_up(R"({"after_minutes":0})").body).at("recipients"), 0);
+  const auto plain = post_alert(
+      R"({"headline":"Prova sirene","event":"Test","category":"Safety","severity":"Minor",)"
+      R"("urgency":"Future","certainty":"Likely","channels":["telegram-citizens"]})");
+  ASSERT_EQ(plain.status, 202);
+  const auto plain_id = std::string(boost::json::parse(plain.body).at("id").as_string());
+  const auto refused = http_request(
+      "POST", daemon_url_ + "/v1/alerts/" + plain_id + "/follow-up",
+      {{"Authorization", "Bearer " + api_key_}, {"Content-Type", "application/json"}}, "{}");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("does not ask for an answer"), std::string::npos);
+}
