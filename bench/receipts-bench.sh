@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A burst of WhatsApp receipts against the real araldod (Release build, private PostgreSQL
-# with fsync on), beside a peer that answers the same signed bodies without doing anything.
+# with fsync on), beside a peer that answers the same signed bodies without doing anything;
+# then a burst of answers to an alert that asked for one ("Sto bene" pressed by everyone).
 # Not part of the test suite: the figures depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +19,10 @@ echo "| receipts | peer (answers 200, does nothing) | araldod (checks, stores, a
 echo "|---|---|---|---|---|"
 for n in 10000 50000; do
   build-bench/bench/receipts_bench "$n"
+done
+echo
+echo "| answers (Sto bene) | peer (answers 200) | araldod (checks, stores, answers) | all recorded, from the first press | all thanked |"
+echo "|---|---|---|---|---|"
+for n in 2000 10000; do
+  build-bench/bench/receipts_bench "$n" acks
 done

@@ -5,7 +5,11 @@
 // Then how long until every receipt is applied to its delivery. Run through
 // bench/receipts-bench.sh.
 //
-//   receipts_bench RECIPIENTS
+// With `acks`, the alert asks for an answer and every subscriber presses "Sto bene" (a
+// quick-reply button) instead: how long until every answer is recorded, and until every
+// citizen has been thanked (a free-form message each).
+//
+//   receipts_bench RECIPIENTS [acks]
 // Prints one Markdown table row.
 #include <unistd.h>
 
@@ -38,14 +42,18 @@ long long count(const std::string& dsn, const std::string& sql) {
   return pqxx::nontransaction(c).exec1(sql)[0].as<long long>();
 }
 
-// Seconds the emulator takes to deliver every "delivered" receipt to `url`.
-double burst(const std::string& emulator, const std::string& url) {
+// Seconds the emulator takes to deliver every "delivered" receipt (or every press) to
+// `url`.
+double burst(const std::string& emulator, const std::string& url, bool acks) {
   http_request("POST", emulator + "/_emulator/whatsapp/webhook",
                {{"Content-Type", "application/json"}}, R"({"url":")" + url + "\"}");
   const auto start = steady_clock::now();
-  const auto r = http_request("POST", emulator + "/_emulator/whatsapp/statuses",
-                              {{"Content-Type", "application/json"}},
-                              R"({"status":"delivered","batch":1000,"attempts":1})");
+  const auto r = acks ? http_request("POST", emulator + "/_emulator/whatsapp/presses",
+                                     {{"Content-Type", "application/json"}},
+                                     R"({"button":0,"batch":1000,"attempts":1})")
+                      : http_request("POST", emulator + "/_emulator/whatsapp/statuses",
+                                     {{"Content-Type", "application/json"}},
+                                     R"({"status":"delivered","batch":1000,"attempts":1})");
   const double s = duration<double>(steady_clock::now() - start).count();
   const auto doc = boost::json::parse(r.body);
   for (const auto& a : doc.at("answers").as_array()) {
@@ -57,17 +65,19 @@ double burst(const std::string& emulator, const std::string& url) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: receipts_bench RECIPIENTS\n";
+  if (argc < 2 || argc > 3 || (argc == 3 && std::string(argv[2]) != "acks")) {
+    std::cerr << "usage: receipts_bench RECIPIENTS [acks]\n";
     return 2;
   }
   const long long recipients = std::stoll(argv[1]);
+  const bool acks = argc == 3;
   const std::string araldod = std::getenv("ARALDOD"), emulator_bin = std::getenv("ARALDO_EMULATOR");
   TestDatabase db(false);
   ChildProcess emulator(emulator_bin,
                         {"--whatsapp-phone-number-id", "1055555", "--whatsapp-token", "EAAWaToken",
                          "--whatsapp-app-secret", "wa-app-s3cret-0123", "--whatsapp-template",
-                         "allerta_comune:it,en_US:4", "--no-rate-limits"});
+                         "allerta_comune:it,en_US:4", "--whatsapp-template",
+                         "allerta_risposta:it,en_US:4:2", "--no-rate-limits"});
   auto em = emulator.wait_for_line(std::regex("listening on (http://[0-9.:]+)"), seconds(10));
   if (!em) return fail("the emulator did not start", emulator.output());
   const std::string emulator_url = (*em)[1];
@@ -81,7 +91,7 @@ int main(int argc, char** argv) {
       << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
       << "    app_secret: wa-app-s3cret-0123\n"
       << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
-         "it, en: en_US}}\n"
+         "it, en: en_US}, with_answer_buttons: allerta_risposta}\n"
       << "    rate_limit: {per_minute: 6000000, burst: 100}\n"
       << "    inbound: {verify_token: bench-verify-token}\n";
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(60));
@@ -104,8 +114,9 @@ int main(int argc, char** argv) {
   const auto r = http_request(
       "POST", url + "/v1/alerts",
       {{"Authorization", "Bearer " + std::string((*key)[1])}, {"Content-Type", "application/json"}},
-      R"({"headline":"Allerta rossa","event":"Flood","category":"Met","severity":"Extreme",)"
-      R"("urgency":"Immediate","certainty":"Observed","area":"Milano","channels":["wa"]})");
+      R"({"headline":"Allerta rossa","event":"Flood","category":"Met","severity":"Extreme",)" std::
+              string(R"("urgency":"Immediate","certainty":"Observed","area":"Milano",)") +
+          (acks ? R"("acknowledge":true,)" : "") + R"("channels":["wa"]})");
   if (r.status != 202) return fail("the alert was refused: " + r.body, daemon.output());
   const auto sending = steady_clock::now();
   while (count(db.dsn(), "SELECT count(*) FROM deliveries WHERE state = 'sent'") < recipients) {
@@ -114,16 +125,41 @@ int main(int argc, char** argv) {
   }
 
   try {
-    const double peer_s = burst(emulator_url, emulator_url + "/_emulator/null");
-    const double intake_s = burst(emulator_url, url + "/webhooks/wa");
+    const double peer_s = burst(emulator_url, emulator_url + "/_emulator/null", acks);
+    const auto started = steady_clock::now();
+    const double intake_s = burst(emulator_url, url + "/webhooks/wa", acks);
     const auto stored = steady_clock::now();
-    while (count(db.dsn(), "SELECT count(*) FROM deliveries WHERE receipt = 'delivered'") <
-           recipients) {
+    const auto applied = acks ? "SELECT count(*) FROM acknowledgements"
+                              : "SELECT count(*) FROM deliveries WHERE receipt = 'delivered'";
+    while (count(db.dsn(), applied) < recipients) {
       if (steady_clock::now() > stored + seconds(600)) return fail("not applied", daemon.output());
       std::this_thread::sleep_for(milliseconds(50));
     }
     const double apply_s = duration<double>(steady_clock::now() - stored).count();
     const auto n = static_cast<double>(recipients);
+    if (acks) {
+      const double recorded_s = duration<double>(steady_clock::now() - started).count();
+      while (count(db.dsn(),
+                   "SELECT count(*) FROM audit_events WHERE kind = "
+                   "'subscriber.answered'") < recipients) {
+        if (steady_clock::now() > stored + seconds(900)) {
+          return fail("not all thanked", daemon.output());
+        }
+        std::this_thread::sleep_for(milliseconds(100));
+      }
+      const double thanked_s = duration<double>(steady_clock::now() - started).count();
+      std::printf("| %lld | %.2f s | %.2f s (%.1f×) | %.2f s (%.0f/s) | %.2f s (%.0f/s) |\n",
+                  recipients, peer_s, intake_s, intake_s / peer_s, recorded_s, n / recorded_s,
+                  thanked_s, n / thanked_s);
+      araldo::bench::record_result({{"benchmark", "acknowledgements"},
+                                    {"answers", recipients},
+                                    {"peer_seconds", peer_s},
+                                    {"intake_seconds", intake_s},
+                                    {"recorded_seconds", recorded_s},
+                                    {"thanked_seconds", thanked_s}});
+      std::remove(config.c_str());
+      return 0;
+    }
     std::printf("| %lld | %.2f s (%.0f/s) | %.2f s (%.0f/s) | %.1f | %.2f s (%.0f/s) |\n",
                 recipients, peer_s, n / peer_s, intake_s, n / intake_s, intake_s / peer_s, apply_s,
                 n / apply_s);

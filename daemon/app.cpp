@@ -108,7 +108,7 @@ int serve(config::Config& cfg) {
   api::PublicAuditApi public_audit(db);
   api::MetricsApi metrics_api(db, metrics, channel_states, std::chrono::seconds(1),
                               cfg.metrics_token);
-  api::StatusApi status_api(db, channel_states, audit_public_key);
+  api::StatusApi status_api(db, channel_states, audit_public_key, cfg.alerts.defaults.time_zone);
   api::RouteTable routes(db, cfg.http.body_limit);
   api::add_routes(routes,
                   {alerts,

@@ -10,13 +10,26 @@
 
 #include "daemon/api/alert_id.hpp"
 #include "daemon/api/archive_api.hpp"
+#include "daemon/api/query_params.hpp"
 #include "daemon/cap/cap_reader.hpp"
 #include "daemon/cap/cap_writer.hpp"
 #include "daemon/http/problem.hpp"
 #include "daemon/store/alert_store.hpp"
+#include "daemon/text/csv_writer.hpp"
 
 namespace araldo::api {
 namespace {
+
+// Each touched zone's subscribers, by what happened to the alert's message to them.
+boost::json::object zone_figures(const store::AlertStatus& status) {
+  boost::json::object out;
+  for (const auto& [zone, o] : status.by_zone) {
+    out[zone] = {{"queued", o.queued},      {"sent", o.sent},     {"delivered", o.delivered},
+                 {"read", o.read},          {"failed", o.failed}, {"safe", o.safe},
+                 {"need_help", o.need_help}};
+  }
+  return out;
+}
 
 using http::FieldError;
 using http::Problem;
@@ -169,6 +182,49 @@ http::Response AlertsApi::preview(const Call& call) const {
   return http::Response::json(200, boost::json::serialize(std::get<boost::json::object>(result)));
 }
 
+http::Response AlertsApi::by_zone(const Call& call) const {
+  const auto& id = call.params.at("id");
+  if (auto bad = reject_alert_id(id)) return *bad;
+  std::vector<http::FieldError> errors;
+  QueryParams q(call.request, {"format"}, {}, errors);
+  const auto format = q.one("format").value_or("csv");
+  if (format != "csv" && format != "json")
+    errors.push_back(http::in_parameter("format", "csv or json"));
+  if (!errors.empty()) {
+    return http::bad_request("invalid-parameter", "bad query parameters", std::move(errors))
+        .to_response();
+  }
+  const auto status = store::find_alert(db_, id, 0);
+  if (!status ||
+      (call.caller.role == Role::Scheduler && status->submitted_by != call.caller.name)) {
+    return http::not_found("no alert with id " + id).to_response();
+  }
+  if (format == "json")
+    return http::Response::json(200, boost::json::serialize(zone_figures(*status)));
+  // For a spreadsheet: one row per zone the area touched.
+  std::string csv;
+  text::append_csv_record(csv, {"alert_id", "zone", "queued", "sent", "delivered", "read", "failed",
+                                "safe", "need_help"});
+  for (const auto& [zone, z] : status->by_zone) {
+    const std::vector<std::string> cells{id,
+                                         zone,
+                                         std::to_string(z.queued),
+                                         std::to_string(z.sent),
+                                         std::to_string(z.delivered),
+                                         std::to_string(z.read),
+                                         std::to_string(z.failed),
+                                         std::to_string(z.safe),
+                                         std::to_string(z.need_help)};
+    text::append_csv_record(csv, std::vector<std::string_view>(cells.begin(), cells.end()));
+  }
+  http::Response r;
+  r.status = 200;
+  r.headers.set("Content-Type", "text/csv; charset=utf-8");
+  r.headers.set("Content-Disposition", "attachment; filename=\"alert-" + id + "-by-zone.csv\"");
+  r.body = std::move(csv);
+  return r;
+}
+
 http::Response AlertsApi::get(const Call& call) const {
   const auto& id = call.params.at("id");
   if (auto bad = reject_alert_id(id)) return *bad;
@@ -193,12 +249,7 @@ http::Response AlertsApi::get(const Call& call) const {
   // What the platforms reported after accepting (only WhatsApp reports, today).
   boost::json::object receipts;
   for (const auto& [state, n] : status->receipts) receipts[state] = n;
-  boost::json::object by_zone;
-  for (const auto& [zone, o] : status->by_zone) {
-    by_zone[zone] = {{"queued", o.queued},      {"sent", o.sent},     {"delivered", o.delivered},
-                     {"read", o.read},          {"failed", o.failed}, {"safe", o.safe},
-                     {"need_help", o.need_help}};
-  }
+  auto by_zone = zone_figures(*status);
   const auto& reach = status->reach;
   boost::json::object body{
       {"id", status->id},

@@ -1,7 +1,8 @@
 #pragma once
 // POST /v1/alerts (accept an alert: validate, render, queue; an Idempotency-Key makes a
 // repeated request return the first answer), POST /v1/alerts/preview (what would be
-// published, and what is wrong, without sending) and GET /v1/alerts/{id}.
+// published, and what is wrong, without sending), GET /v1/alerts/{id} and
+// GET /v1/alerts/{id}/by-zone (the per-zone figures, CSV by default).
 #include "daemon/api/route_table.hpp"
 #include "daemon/http/http_message.hpp"
 #include "daemon/intake/alert_intake.hpp"
@@ -21,6 +22,7 @@ class AlertsApi {
   http::Response post(const Call& call) const;
   http::Response preview(const Call& call) const;  // the same body; writes nothing
   http::Response get(const Call& call) const;      // {id}
+  http::Response by_zone(const Call& call) const;  // {id}: ?format=csv|json
 
  private:
   http::Response post_cap(const Call& call, const std::optional<std::string>& key) const;

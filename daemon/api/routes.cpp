@@ -62,6 +62,8 @@ void add_routes(RouteTable& routes, const Endpoints& e, std::size_t import_body_
       {"POST", "/v1/alerts/preview", senders, json, 0, handler(e.alerts, &AlertsApi::preview)});
   routes.add({"GET", "/v1/alerts", readers, "", 0, handler(e.listing, &ListingApi::alerts)});
   routes.add({"GET", "/v1/alerts/{id}", readers, "", 0, handler(e.alerts, &AlertsApi::get)});
+  routes.add(
+      {"GET", "/v1/alerts/{id}/by-zone", readers, "", 0, handler(e.alerts, &AlertsApi::by_zone)});
   routes.add({"POST", "/v1/alerts/{id}/retry", operators, "", 0,
               handler(e.deliveries, &DeliveriesApi::retry_alert)});
   routes.add({"POST", "/v1/alerts/{id}/follow-up", operators, json, 0,

@@ -8,13 +8,17 @@
 namespace araldo::api {
 
 StatusApi::StatusApi(store::Database& db, ChannelStates channels,
-                     std::optional<std::string> audit_public_key)
-    : db_(db), channels_(std::move(channels)), audit_public_key_(std::move(audit_public_key)) {}
+                     std::optional<std::string> audit_public_key, std::string time_zone)
+    : db_(db),
+      channels_(std::move(channels)),
+      audit_public_key_(std::move(audit_public_key)),
+      time_zone_(std::move(time_zone)) {}
 
 http::Response StatusApi::me(const Call& call) const {
-  return http::Response::json(
-      200, boost::json::serialize(boost::json::object{
-               {"name", call.caller.name}, {"role", std::string(to_string(call.caller.role))}}));
+  return http::Response::json(200, boost::json::serialize(boost::json::object{
+                                       {"name", call.caller.name},
+                                       {"role", std::string(to_string(call.caller.role))},
+                                       {"time_zone", time_zone_}}));
 }
 
 http::Response StatusApi::status(const Call&) const {

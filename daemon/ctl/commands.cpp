@@ -74,6 +74,35 @@ Exit preview_alert(Context& c, const boost::json::object& alert) {
   if (c.output == Output::json) {
     c.out << r.body << "\n";
   } else {
+    // Whom it would reach first: the number an operator checks before sending.
+    const auto* area = doc.if_contains("area");
+    std::string zones;
+    if (area && area->is_object() && area->at("targeted").as_bool()) {
+      for (const auto& z : area->at("zones").as_array()) {
+        zones += (zones.empty() ? "" : ", ") + text_of(z.as_object().if_contains("label"));
+      }
+      zones = "in the zones: " + (zones.empty() ? std::string("none") : zones);
+    } else {
+      zones = "over the whole territory";
+    }
+    c.out << "will reach " << text_of(doc.if_contains("recipients")) << " recipient(s) " << zones
+          << "\n";
+    for (const auto& ch : doc.at("channels").as_array()) {
+      const auto& o = ch.as_object();
+      c.out << "== " << text_of(o.if_contains("channel")) << ": reaches "
+            << text_of(o.if_contains("reaches"));
+      if (const auto* by_zone = o.if_contains("subscribers_by_zone")) {
+        std::string counts;
+        for (const auto& [zone, n] : by_zone->as_object()) {
+          counts += (counts.empty() ? "" : ", ") + std::string(zone) + " " + text_of(&n);
+        }
+        c.out << " (by zone: " << counts << ")";
+      }
+      c.out << "\n";
+    }
+    for (const auto& a : doc.at("advice").as_array()) {
+      c.out << "advice: " << text_of(a.as_object().if_contains("detail")) << "\n";
+    }
     for (const auto& ch : doc.at("channels").as_array()) {
       for (const auto& rd : ch.at("renditions").as_array()) {
         c.out << "== " << text_of(ch.as_object().if_contains("channel")) << " ("

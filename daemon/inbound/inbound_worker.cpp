@@ -32,37 +32,51 @@ long long InboundWorker::run_once() {
   for (const auto& [kind, outcome] : batch.outcomes) {
     metrics_.inc("araldo_inbound_items_processed_total", {{"kind", kind}, {"outcome", outcome}});
   }
-  for (const auto& a : batch.answers) answer(a);
+  answer_all(batch.answers);
   return batch.processed;
 }
 
-void InboundWorker::answer(const store::PendingAnswer& a) {
-  const auto* c = channels_.find(a.channel);
-  if (!c || !c->inbound()) return;
+void InboundWorker::answer_all(const std::vector<store::PendingAnswer>& answers) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  if (a.answer_by > 0 && now > a.answer_by) {
-    // WhatsApp refuses free-form text 24 h after the citizen wrote (131047).
-    store::audit_answer(db_, a, "skipped", "the platform's reply window has closed", pseudonyms_);
-    return;
+  std::vector<store::AnswerFate> fates;
+  std::vector<channels::OutgoingRequest> requests;
+  std::vector<std::pair<const store::PendingAnswer*, const channels::Channel*>> sent;
+  for (const auto& a : answers) {
+    const auto* c = channels_.find(a.channel);
+    if (!c || !c->inbound()) continue;
+    if (a.answer_by > 0 && now > a.answer_by) {
+      // WhatsApp refuses free-form text 24 h after the citizen wrote (131047).
+      fates.push_back({&a, "skipped", "the platform's reply window has closed"});
+      continue;
+    }
+    auto request =
+        a.press_id.empty() ? std::nullopt : c->inbound()->answer_press(a.press_id, a.text);
+    if (!request) {
+      request = a.buttons.empty() ? c->inbound()->answer(a.address, a.text)
+                                  : c->inbound()->answer_with_buttons(a.address, a.text, a.buttons);
+    }
+    requests.push_back(std::move(*request));
+    sent.emplace_back(&a, c);
   }
-  auto request = a.press_id.empty() ? std::nullopt : c->inbound()->answer_press(a.press_id, a.text);
-  if (!request) {
-    request = a.buttons.empty() ? c->inbound()->answer(a.address, a.text)
-                                : c->inbound()->answer_with_buttons(a.address, a.text, a.buttons);
+  const auto replies =
+      send_all_and_wait(requests, std::chrono::seconds(15), options_.answers_in_flight);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto& [a, c] = sent[i];
+    const auto outcome = c->classify(replies[i]);
+    const bool ok = outcome.kind == channels::Outcome::Kind::delivered;
+    metrics_.inc(
+        "araldo_inbound_answers_total",
+        {{"channel", a->channel}, {"outcome", std::string(channels::to_string(outcome.kind))}});
+    if (!ok) {
+      spdlog::warn("event=subscriber.answer_failed channel={} outcome={} reason=\"{}\"", a->channel,
+                   channels::to_string(outcome.kind), outcome.reason);
+    }
+    fates.push_back({a, std::string(channels::to_string(outcome.kind)),
+                     ok ? outcome.platform_id : outcome.reason});
   }
-  const auto outcome = c->classify(send_and_wait(*request, std::chrono::seconds(15)));
-  const bool ok = outcome.kind == channels::Outcome::Kind::delivered;
-  metrics_.inc(
-      "araldo_inbound_answers_total",
-      {{"channel", a.channel}, {"outcome", std::string(channels::to_string(outcome.kind))}});
-  if (!ok) {
-    spdlog::warn("event=subscriber.answer_failed channel={} outcome={} reason=\"{}\"", a.channel,
-                 channels::to_string(outcome.kind), outcome.reason);
-  }
-  store::audit_answer(db_, a, std::string(channels::to_string(outcome.kind)),
-                      ok ? outcome.platform_id : outcome.reason, pseudonyms_);
+  if (!fates.empty()) store::audit_answers(db_, fates, pseudonyms_);
 }
 
 void InboundWorker::run(std::stop_token stop) {

@@ -18,6 +18,7 @@ struct WorkerOptions {
   std::chrono::seconds unmatched_retry{2};  // a receipt ahead of its send's record
   std::chrono::seconds unmatched_give_up{600};
   std::chrono::milliseconds idle_wait{1000};  // other daemons' items are found this often
+  std::size_t answers_in_flight = 16;         // confirmations sent at once
 };
 
 class InboundWorker {
@@ -32,7 +33,8 @@ class InboundWorker {
   long long run_once();
 
  private:
-  void answer(const store::PendingAnswer& a);
+  // Sends a batch's confirmations together, and audits each one's fate.
+  void answer_all(const std::vector<store::PendingAnswer>& answers);
 
   store::Database& db_;
   const channels::ChannelSet& channels_;

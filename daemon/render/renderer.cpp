@@ -59,7 +59,35 @@ std::string brief(const std::string& description, const std::optional<std::strin
   return out + tail;
 }
 
-mustache::data alert_data(const model::Alert& a) {
+// The level in words, with one symbol per level, so that no reader depends on colour
+// (Italy's civil-protection codes: rossa, arancione, gialla). Nothing for Unknown: a level
+// nobody stated is not announced.
+struct SeverityLevel {
+  const char* severity;
+  const char* symbol;
+  const char* italian;
+  const char* english;
+};
+constexpr SeverityLevel severity_levels[] = {
+    {"Extreme", "🔴", "ALLERTA ROSSA", "RED ALERT"},
+    {"Severe", "🟠", "ALLERTA ARANCIONE", "ORANGE ALERT"},
+    {"Moderate", "🟡", "ALLERTA GIALLA", "YELLOW ALERT"},
+    {"Minor", "🟢", "AVVISO", "NOTICE"},
+};
+
+// In the template's language (`language`): the words belong to the text around them.
+void set_severity_level(mustache::data& d, const std::string& severity,
+                        const std::string& language) {
+  for (const auto& level : severity_levels) {
+    if (severity != level.severity) continue;
+    const std::string words = language == "it" ? level.italian : level.english;
+    d.set("severity_symbol", level.symbol);
+    d.set("severity_words", words);
+    d.set("severity_level", std::string(level.symbol) + " " + words);
+  }
+}
+
+mustache::data alert_data(const model::Alert& a, const std::string& template_language) {
   mustache::data d;
   auto optional_text = [&](const std::string& key, const std::string& value) {
     // An empty section must not render: leave the key out rather than set "".
@@ -82,6 +110,7 @@ mustache::data alert_data(const model::Alert& a) {
   mustache::data severity_is;
   severity_is.set(a.severity, mustache::data::type::bool_true);
   d.set("severity_is", severity_is);
+  set_severity_level(d, a.severity, template_language);
   // Templates say in words that an alert is a drill, a test, an update or a cancellation.
   mustache::data status_is;
   status_is.set(a.status, mustache::data::type::bool_true);
@@ -157,7 +186,7 @@ Renderer::Rendered Renderer::render(const channels::Channel& channel, const mode
   mustache::mustache tmpl(found->text);
   if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
   tmpl.set_custom_escape([&channel](const std::string& s) { return channel.escape(s); });
-  auto out = tmpl.render(alert_data(*text));
+  auto out = tmpl.render(alert_data(*text, used));
   if (!tmpl.is_valid()) throw RenderError(found->source + ": " + tmpl.error_message());
   // Sections left empty leave their lines behind (this Mustache keeps standalone tag
   // lines): a paragraph break is at most one blank line.

@@ -459,20 +459,25 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
   });
 }
 
-void audit_answer(Database& db, const PendingAnswer& answer, const std::string& outcome,
-                  const std::string& detail, const privacy::Pseudonyms& pseudonyms) {
+void audit_answers(Database& db, const std::vector<AnswerFate>& fates,
+                   const privacy::Pseudonyms& pseudonyms) {
   db.with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    const auto subscriber = pseudonym_for_audit(tx, answer.address, pseudonyms);
-    boost::json::object d{{"channel", answer.channel},
-                          {"subscriber", subscriber},
-                          {"outcome", outcome},
-                          {"key", answer.item_key}};
-    if (!detail.empty()) {
-      // A platform's refusal may quote the number (WhatsApp's wa_id): the pseudonym instead.
-      d["detail"] = with_pseudonym(detail, answer.address, subscriber);
+    std::vector<AuditEvent> events;
+    for (const auto& f : fates) {
+      const auto& answer = *f.answer;
+      const auto subscriber = pseudonym_for_audit(tx, answer.address, pseudonyms);
+      boost::json::object d{{"channel", answer.channel},
+                            {"subscriber", subscriber},
+                            {"outcome", f.outcome},
+                            {"key", answer.item_key}};
+      if (!f.detail.empty()) {
+        // A platform's refusal may quote the number (WhatsApp's wa_id): the pseudonym instead.
+        d["detail"] = with_pseudonym(f.detail, answer.address, subscriber);
+      }
+      events.push_back({system_actor, "subscriber.answered", std::nullopt, std::nullopt, d});
     }
-    append_audit_event(tx, {system_actor, "subscriber.answered", std::nullopt, std::nullopt, d});
+    append_audit_events(tx, events);
     tx.commit();
   });
 }

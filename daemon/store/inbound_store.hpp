@@ -72,8 +72,14 @@ ProcessedBatch process_inbound(Database& db, int limit, const MeaningOf& meaning
                                std::chrono::seconds retry, std::chrono::seconds give_up,
                                const privacy::Pseudonyms& pseudonyms);
 
-// A confirmation's fate, for the audit log.
-void audit_answer(Database& db, const PendingAnswer& answer, const std::string& outcome,
-                  const std::string& detail, const privacy::Pseudonyms& pseudonyms);
+// A confirmation's fate, for the audit log: delivered, a failure's kind, or skipped.
+struct AnswerFate {
+  const PendingAnswer* answer = nullptr;
+  std::string outcome;
+  std::string detail;
+};
+// One transaction for a batch's confirmations.
+void audit_answers(Database& db, const std::vector<AnswerFate>& fates,
+                   const privacy::Pseudonyms& pseudonyms);
 
 }  // namespace araldo::store

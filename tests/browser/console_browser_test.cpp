@@ -2,6 +2,7 @@
 // araldod, the emulator and PostgreSQL. Screenshots are kept in the build tree
 // (test-artifacts/console/) for a person to look at.
 #include <boost/json.hpp>
+#include <set>
 
 #include "tests/e2e/daemon_fixture.hpp"
 #include "tests/support/webdriver.hpp"
@@ -197,4 +198,106 @@ TEST_F(ConsoleBrowser, AnAuditorReadsTheLogWhereCitizensWordsStayTextAndCannotCo
   const auto page = http_request("GET", daemon_url_ + "/console");
   EXPECT_NE(page.headers.find("Content-Security-Policy").value_or("").find("script-src 'self'"),
             std::string::npos);
+}
+
+// Issue 22 in the console: the operator picks the zones an alert hits and sees whom it will
+// reach before sending, follows the deliveries and answers per zone, and answers a citizen
+// from the inbox.
+TEST_F(ConsoleBrowser, AnOperatorTargetsAZoneSeesTheReachAndAnswersACitizen) {
+  start_daemon(
+      whatsapp_channel(emulator_url_, "    inbound: {verify_token: vtok-123-verify-token}\n"));
+  const auto zones = http_request(
+      "POST", daemon_url_ + "/v1/zones",
+      {{"Authorization", "Bearer " + admin_key_}, {"Content-Type", "application/json"}},
+      R"({"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"name":"niguarda","label":"Niguarda"},
+  "geometry":{"type":"Polygon","coordinates":[[[9.18,45.51],[9.20,45.51],[9.20,45.52],
+   [9.18,45.52],[9.18,45.51]]]}},
+ {"type":"Feature","properties":{"name":"bicocca","label":"Bicocca"},
+  "geometry":{"type":"Polygon","coordinates":[[[9.20,45.51],[9.22,45.51],[9.22,45.52],
+   [9.20,45.52],[9.20,45.51]]]}}]})");
+  ASSERT_EQ(zones.status, 201) << zones.body;
+  // Two in Niguarda, one in Bicocca (next door: a shared border is not a hit), one in none.
+  const auto imported = import_subscribers("whatsapp-comune",
+                                           "address,language,consent_at,zones\n"
+                                           "393331000001,it,2026-11-01T09:00:00+01:00,niguarda\n"
+                                           "393331000002,it,2026-11-01T09:00:00+01:00,niguarda\n"
+                                           "393331000003,it,2026-11-01T09:00:00+01:00,bicocca\n"
+                                           "393331000004,it,2026-11-01T09:00:00+01:00,\n");
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/whatsapp/webhook",
+                         {{"Content-Type", "application/json"}},
+                         R"({"url":")" + daemon_url_ + R"(/webhooks/whatsapp-comune"})")
+                .status,
+            200);
+
+  sign_in(api_key_);
+  ASSERT_TRUE(page_until("return document.querySelector('#who').textContent.includes('e2e');"));
+  browser_->click(browser_->find("#tabs [data-view=compose]"));
+  ASSERT_TRUE(
+      page_until("return document.querySelectorAll('#zones input').length === 2 && "
+                 "document.querySelectorAll('#channels input').length > 0;"));
+  browser_->click(browser_->find("#zones input[value=niguarda]"));
+  browser_->click(browser_->find("#channels input[value=whatsapp-comune]"));
+  browser_->click(browser_->find("#acknowledge"));
+  browser_->type(browser_->find("#headline"), "Esondazione Seveso");
+  browser_->type(browser_->find("#description"), "Il Seveso esce dagli argini a Niguarda.");
+  browser_->type(browser_->find("#instruction"), "Salire ai piani alti");
+  // Before sending: whom it reaches, through which zone.
+  ASSERT_TRUE(
+      page_until("return document.querySelector('#preview-reach').textContent === "
+                 "'Raggiungerà 3 destinatari nelle zone: Niguarda';"))
+      << text_of("#preview") << text_of("#error");
+  EXPECT_NE(text_of("#preview-channels").find("niguarda: 2"), std::string::npos)
+      << text_of("#preview-channels");
+  EXPECT_TRUE(emulator_messages("whatsapp").empty());
+  shot("06-zone-reach");
+
+  browser_->click(browser_->find("#send"));
+  ASSERT_TRUE(
+      page_until("const row = document.querySelector('#zones-table tbody tr[data-zone=niguarda]');"
+                 "return row !== null && row.cells[2].textContent === '2';",
+                 seconds(60)))
+      << text_of("#alert-detail") << text_of("#error");
+  EXPECT_EQ(text_of("#detail-reach"), "Raggiunge 3 iscritti in 1 zone e 0 canali pubblici");
+  EXPECT_EQ(text_of("#detail-acks"), "Risposte: 0 stanno bene, 0 chiedono aiuto");
+  EXPECT_FALSE(browser_->run("return document.querySelector('#follow-up-box').hidden;").as_bool());
+  std::set<std::string> reached;
+  for (const auto& m : emulator_messages("whatsapp")) {
+    reached.insert(std::string(m.at("to").as_string()));
+  }
+  EXPECT_EQ(reached, (std::set<std::string>{"393331000001", "393331000002", "393331000004"}));
+  shot("07-by-zone");
+
+  // A citizen writes; the operator answers from the inbox.
+  ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/whatsapp/inbound",
+                         {{"Content-Type", "application/json"}},
+                         R"({"from":"393331000001","text":"La cantina e allagata, cosa faccio?"})")
+                .status,
+            200);
+  browser_->click(browser_->find("#tabs [data-view=inbox]"));
+  ASSERT_TRUE(
+      page_until("const rows = document.querySelectorAll('#inbox-table tbody tr');"
+                 "return rows.length === 1 && rows[0].dataset.state === 'new' &&"
+                 " rows[0].textContent.includes('La cantina e allagata');"))
+      << text_of("#view-inbox") << text_of("#error");
+  EXPECT_EQ(text_of("#inbox-table tbody").find("393331000001"), std::string::npos);
+  browser_->click(browser_->find("#inbox-table tbody tr button"));
+  ASSERT_TRUE(page_until("return !document.querySelector('#conversation').hidden;"));
+  browser_->type(browser_->find("#reply-text"), "Staccate la corrente e salite al primo piano.");
+  browser_->click(browser_->find("#reply-send"));
+  ASSERT_TRUE(
+      page_until("return document.querySelector('#notice').textContent === "
+                 "'Risposta inviata (testo libero).' && "
+                 "document.querySelector('#inbox-table tbody tr').dataset.state === "
+                 "'answered';"))
+      << text_of("#error");
+  EXPECT_NE(text_of("#conversation-history").find("Staccate la corrente"), std::string::npos);
+  std::string answered;
+  for (const auto& m : emulator_messages("whatsapp")) {
+    const auto* type = m.as_object().if_contains("type");
+    if (type && *type == "text") answered = m.at("text").as_string();
+  }
+  EXPECT_EQ(answered, "Staccate la corrente e salite al primo piano.");
+  shot("08-inbox-reply");
 }

@@ -590,6 +590,11 @@ TEST_F(AraldoctlE2E, DryRunShowsEachPartAndSendsNothing) {
   const auto r = ctl({"send", "--dry-run", "--file", alert, "--channel", "telegram-main"},
                      operator_key_file());
   EXPECT_EQ(r.status, 0) << r.output;
+  // Whom it reaches first, then each part.
+  EXPECT_TRUE(
+      r.output.starts_with("will reach 2 recipient(s) over the whole territory\n"
+                           "== telegram-main: reaches 2\n"))
+      << r.output;
   EXPECT_NE(r.output.find("== telegram-main (telegram), it, 2 target(s)"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("-- part 1/1: "), std::string::npos) << r.output;

@@ -56,7 +56,8 @@ TEST_F(ChannelsE2E, OneAlertReachesAllFourPlatformsEachInItsLanguage) {
     const bool english = text_of(m, "to") == "393331000000";
     EXPECT_EQ(text_of(m, "language"), english ? "en_US" : "it");
     EXPECT_EQ(m.at("parameters").at(0).as_string(),
-              english ? "Red alert: Seveso flooding" : "Allerta rossa: esondazione Seveso");
+              english ? "🔴 RED ALERT · Red alert: Seveso flooding"
+                      : "🔴 ALLERTA ROSSA · Allerta rossa: esondazione Seveso");
   }
   // What went out is what the log shows.
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM deliveries WHERE platform_id IS NULL"), "0");
@@ -270,7 +271,7 @@ TEST_F(ChannelsE2E, PreviewShowsWhatEachPlatformWouldPublishAndSendsNothing) {
   const auto& en = wa["en"].at("parts").at(0).at("message");
   EXPECT_EQ(text_of(en, "name"), "allerta_comune");
   EXPECT_EQ(text_of(en, "language"), "en_US");
-  EXPECT_EQ(en.at("parameters").at(0).as_string(), "Red alert: Seveso flooding");
+  EXPECT_EQ(en.at("parameters").at(0).as_string(), "🔴 RED ALERT · Red alert: Seveso flooding");
   // The German subscriber: no translation, no approved template; warnings, not errors.
   std::string problems;
   for (const auto& p : doc.at("problems").as_array()) problems += text_of(p, "detail") + "\n";

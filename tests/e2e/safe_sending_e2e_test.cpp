@@ -297,7 +297,7 @@ TEST_F(CorrectionsE2E, ACancelEditsTelegramAndFacebookAndAnswersOnXAndWhatsApp) 
   ASSERT_EQ(edits.size(), 2u);
   for (const auto& e : edits) {
     const std::string text(e.at("plain_text").as_string());
-    EXPECT_TRUE(text.starts_with("🟠 REVOCATO: Esondazione Seveso")) << text;
+    EXPECT_TRUE(text.starts_with("🟠 ALLERTA ARANCIONE · REVOCATO: Esondazione Seveso")) << text;
     EXPECT_EQ(std::to_string(e.at("message_id").as_int64()),
               platform_id(original, "telegram-main", std::string(e.at("chat_id").as_string())));
   }
@@ -315,7 +315,8 @@ TEST_F(CorrectionsE2E, ACancelEditsTelegramAndFacebookAndAnswersOnXAndWhatsApp) 
   const auto wa = emulator_messages("whatsapp");
   ASSERT_EQ(wa.size(), 4u);
   for (std::size_t k = 2; k < 4; ++k) {
-    EXPECT_TRUE(std::string(wa[k].at("parameters").at(0).as_string()).starts_with("REVOCATO:"))
+    EXPECT_TRUE(std::string(wa[k].at("parameters").at(0).as_string())
+                    .starts_with("🟠 ALLERTA ARANCIONE · REVOCATO:"))
         << boost::json::serialize(wa[k]);
   }
   // The operator's cancel is audited even though nothing was left to stop.
@@ -358,7 +359,8 @@ TEST_F(CorrectionsE2E, ACancelEditsEveryPartOfALongTelegramMessage) {
   // The first part of each chat's message starts with the notice.
   int starts = 0;
   for (const auto& e : edits) {
-    starts += std::string(e.at("plain_text").as_string()).starts_with("🟠 REVOCATO");
+    starts += std::string(e.at("plain_text").as_string())
+                  .starts_with("🟠 ALLERTA ARANCIONE · REVOCATO");
   }
   EXPECT_EQ(starts, 2);
 }
@@ -480,8 +482,8 @@ TEST_F(CorrectionsE2E, AnUpdateAnswersThePublishedPostsAndSupersedesWhatWasNotSe
     EXPECT_EQ(
         std::to_string(sent[k].at("reply_to_message_id").as_int64()),
         platform_id(original, "telegram-main", std::string(sent[k].at("chat_id").as_string())));
-    EXPECT_TRUE(
-        std::string(sent[k].at("plain_text").as_string()).starts_with("🟡 AGGIORNAMENTO:"))
+    EXPECT_TRUE(std::string(sent[k].at("plain_text").as_string())
+                    .starts_with("🟡 ALLERTA GIALLA · AGGIORNAMENTO:"))
         << sent[k].at("plain_text");
   }
   // X: the update answers the post.

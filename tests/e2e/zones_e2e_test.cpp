@@ -341,6 +341,20 @@ TEST_F(ZonesApprovalE2E, TheApproverSeesTheReachAndTheApprovalRecordsIt) {
             R"({"niguarda":{"queued":2,"sent":2,"delivered":0,"read":0,"failed":0,"safe":0,)"
             R"("need_help":0}})")
       << boost::json::serialize(sent.at("by_zone"));
+  // The same figures for a spreadsheet; an auditor may read them.
+  const auto auditor = create_key("e2e-auditor", "auditor");
+  const auto csv = http_request("GET", daemon_url_ + "/v1/alerts/" + id + "/by-zone",
+                                {{"Authorization", "Bearer " + auditor}});
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.headers.find("Content-Type").value_or(""), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body,
+            "\"alert_id\",\"zone\",\"queued\",\"sent\",\"delivered\",\"read\",\"failed\","
+            "\"safe\",\"need_help\"\r\n\"" +
+                id + "\",\"niguarda\",\"2\",\"2\",\"0\",\"0\",\"0\",\"0\",\"0\"\r\n");
+  EXPECT_EQ(http_request("GET", daemon_url_ + "/v1/alerts/" + id + "/by-zone?format=xml",
+                         {{"Authorization", "Bearer " + auditor}})
+                .status,
+            400);
 }
 
 // The public page draws the area and the zones it touched as inline SVG (no tiles, no

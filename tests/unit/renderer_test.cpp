@@ -41,7 +41,9 @@ TEST(Renderer, RendersItalianTelegramWithEscapingAndOnlyPresentSections) {
   a.instruction = "Salire ai piani alti & restare in casa";
   a.web = "https://x.example/?a=1&b=2";
   const auto text = r.render(*ch, a).text;
-  EXPECT_NE(text.find("🔴 <b>Esondazione &lt;Seveso&gt;</b>"), std::string::npos) << text;
+  // The level in words and one symbol, not colour alone.
+  EXPECT_NE(text.find("<b>🔴 ALLERTA ROSSA · Esondazione &lt;Seveso&gt;</b>"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("<b>Cosa fare:</b> Salire ai piani alti &amp; restare in casa"),
             std::string::npos);
   EXPECT_NE(text.find("<a href=\"https://x.example/?a=1&amp;b=2\">"), std::string::npos);
@@ -101,7 +103,8 @@ TEST(Renderer, EachTargetGetsTheTranslationItAskedForOrTheChannelDefault) {
 
   const auto english = r.render(*ch, a, "en-US");
   EXPECT_EQ(english.language, "en");
-  EXPECT_NE(english.text.find("<b>River Seveso flooding</b>"), std::string::npos) << english.text;
+  EXPECT_NE(english.text.find("<b>🔴 RED ALERT · River Seveso flooding</b>"), std::string::npos)
+      << english.text;
   EXPECT_NE(english.text.find("What to do:</b> Go upstairs"), std::string::npos);
   EXPECT_NE(english.text.find("📍 Niguarda"), std::string::npos);
 
@@ -156,7 +159,7 @@ TEST(Renderer, TheDefaultWhatsAppTemplateCarriesTheDescriptionAndKeepsTheLink) {
   a.web = "https://www.comune.milano.it/allerta";
   const auto params = parameters_of(*ch, r.render(*ch, a).text);
   ASSERT_EQ(params.size(), 4u);
-  EXPECT_EQ(params[0], "Esondazione <Seveso>");
+  EXPECT_EQ(params[0], "🔴 ALLERTA ROSSA · Esondazione <Seveso>");
   EXPECT_EQ(params[1], "Niguarda");
   EXPECT_EQ(params[2], "Il Seveso è esondato in via Valfurva.");
   // The link is not dropped when an instruction is given.
@@ -247,7 +250,9 @@ TEST(Renderer, EmptySectionsLeaveAtMostOneBlankLine) {
   a.sender = "protezionecivile@comune.example";
   const auto text = r.render(*ch, a).text;
   EXPECT_EQ(text.find("\n\n\n"), std::string::npos) << text;
-  EXPECT_EQ(text, "🔴 <b>Esondazione &lt;Seveso&gt;</b>\n\n— protezionecivile@comune.example");
+  EXPECT_EQ(text,
+            "<b>🔴 ALLERTA ROSSA · Esondazione &lt;Seveso&gt;</b>\n\n— "
+            "protezionecivile@comune.example");
 }
 
 TEST(Renderer, AShortenedDescriptionLinksToThePublicPageWhenThereIsOne) {
@@ -261,4 +266,47 @@ TEST(Renderer, AShortenedDescriptionLinksToThePublicPageWhenThereIsOne) {
   ASSERT_EQ(params.size(), 4u);
   EXPECT_TRUE(params[2].ends_with(". … https://allerta.comune.example/public/alerts/6f1c"))
       << params[2];
+}
+
+// Every platform's message states the level in words with the same symbol per level, in
+// the template's language; an Unknown severity announces no level.
+TEST(Renderer, EveryPlatformStatesTheLevelInWordsWithOneSymbolPerLevel) {
+  channels::ChannelRegistry registry;
+  channels::register_all_channels(registry);
+  const auto make = [&](const std::string& yaml) {
+    config::Section s(YAML::Load(yaml), "channels.c", config::process_env);
+    return registry.create("c", s);
+  };
+  std::vector<std::unique_ptr<channels::Channel>> all;
+  all.push_back(telegram());
+  all.push_back(
+      make("{type: x, account: '@pc', consumer_key: a, consumer_secret: b, access_token: c,"
+           " access_token_secret: d}"));
+  all.push_back(make("{type: facebook, page_id: '104857600', page_access_token: t}"));
+  all.push_back(make(
+      "{type: whatsapp, phone_number_id: '1055555', access_token: t, template: {name: allerta_comune,"
+      " parameters: 4, languages: {it: it, en: en_US}}}"));
+  render::Renderer r;
+  const std::vector<std::tuple<std::string, std::string, std::string>> levels{
+      {"Extreme", "🔴 ALLERTA ROSSA", "🔴 RED ALERT"},
+      {"Severe", "🟠 ALLERTA ARANCIONE", "🟠 ORANGE ALERT"},
+      {"Moderate", "🟡 ALLERTA GIALLA", "🟡 YELLOW ALERT"},
+      {"Minor", "🟢 AVVISO", "🟢 NOTICE"}};
+  for (const auto& ch : all) {
+    for (const auto& [severity, italian, english] : levels) {
+      auto a = alert();
+      a.severity = severity;
+      a.translations.push_back({"en", "Flooding", "", "", "", "", std::nullopt});
+      const auto it = r.render(*ch, a, "it").text;
+      const auto en = r.render(*ch, a, "en").text;
+      EXPECT_NE(it.find(italian + " · "), std::string::npos) << ch->settings().type << ": " << it;
+      EXPECT_NE(en.find(english + " · "), std::string::npos) << ch->settings().type << ": " << en;
+    }
+    auto unknown = alert();
+    unknown.severity = "Unknown";
+    const auto text = r.render(*ch, unknown).text;
+    for (const char* word : {"ALLERTA", "AVVISO", "🔴", "🟠", "🟡", "🟢"}) {
+      EXPECT_EQ(text.find(word), std::string::npos) << ch->settings().type << ": " << text;
+    }
+  }
 }

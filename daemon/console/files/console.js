@@ -17,7 +17,7 @@ const TEXT = {
       (act ? ` Sostituire ${from} con ${to} nella configurazione.` : ""),
     compose_title: "Nuova allerta", headline: "Titolo",
     event: "Evento", category: "Categoria", severity: "Gravità", urgency: "Urgenza",
-    certainty: "Certezza", area: "Zona", description: "Descrizione", instruction: "Cosa fare",
+    certainty: "Certezza", area: "Area interessata, in parole", description: "Descrizione", instruction: "Cosa fare",
     channels: "Canali (nessuno: tutti)", send: "Invia", preview_title: "Anteprima per piattaforma",
     alerts_title: "Allerte", alerts_caption: "Le più recenti", accepted: "Accettata",
     deliveries: "Consegne", open: "Apri", approve: "Approva", reject_reason: "Motivo del rifiuto",
@@ -36,6 +36,30 @@ const TEXT = {
     updating: (h) => `Aggiornamento di: ${h}`, chain_ok: (h) => `Catena integra. Testa: ${h}`,
     chain_bad: (d) => `Catena NON integra: ${d}`, open_alert: "Apri allerta",
     parts: (n) => `${n} parte/i`, reaches: (n) => `raggiunge ${n}`, none: "nessuna",
+    tab_inbox: "Cittadini", zones: "Zone colpite (nessuna: tutto il territorio)",
+    acknowledge: "Chiedi ai cittadini di rispondere (Sto bene / Ho bisogno di aiuto)",
+    reach_preview: (n, zones) => `Raggiungerà ${n} destinatari` +
+      (zones === null ? " in tutto il territorio" : ` nelle zone: ${zones || "nessuna"}`),
+    by_zone: (z) => `Iscritti per zona: ${z}`, advice: "Consiglio",
+    reach_detail: (s, z, p) => `Raggiunge ${s} iscritti` + (z ? ` in ${z} zone` : "") +
+      ` e ${p} canali pubblici`,
+    acks: (s, h) => `Risposte: ${s} stanno bene, ${h} chiedono aiuto`,
+    follow_up_minutes: "Minuti senza risposta", follow_up: "Reinvia a chi non ha risposto",
+    followed: (n) => `Reinviata a ${n} cittadini.`,
+    by_zone_caption: "Per zona (si aggiorna da sola)", zones_export: "Esporta per zona (CSV)", zone: "Zona", queued: "In coda",
+    z_sent: "Inviati", delivered: "Consegnati", read: "Letti", failed: "Falliti",
+    safe: "Stanno bene", need_help: "Chiedono aiuto",
+    inbox_title: "Messaggi dei cittadini", all: "tutti", st_new: "nuovi",
+    st_assigned: "assegnati", st_answered: "risposti",
+    inbox_caption: "Conversazioni (si aggiornano da sole)", citizen: "Cittadino",
+    assignee: "Assegnata a", last_message: "Ultimo messaggio", assign_to: "Assegna a (persona)",
+    assign_role: "oppure al ruolo", assign: "Assegna", reply_text: "Risposta",
+    reply_send: "Rispondi",
+    replied: (via) => `Risposta inviata (${via === "template" ? "con il modello approvato: " +
+                       "sono passate più di 24 ore dall'ultimo messaggio" : "testo libero"}).`,
+    assigned_ok: "Conversazione assegnata.",
+    conversation: (id, ch, c) => `Conversazione ${id} su ${ch} con ${c}`,
+    open_conversation: "Apri conversazione", citizen_said: "cittadino",
   },
   en: {
     skip: "Skip to content", language: "Language", logout: "Sign out", login_title: "Sign in",
@@ -51,7 +75,7 @@ const TEXT = {
       (act ? ` Replace ${from} with ${to} in the configuration.` : ""),
     compose_title: "New alert", headline: "Headline",
     event: "Event", category: "Category", severity: "Severity", urgency: "Urgency",
-    certainty: "Certainty", area: "Area", description: "Description", instruction: "What to do",
+    certainty: "Certainty", area: "Area, in words", description: "Description", instruction: "What to do",
     channels: "Channels (none: all)", send: "Send", preview_title: "Preview per platform",
     alerts_title: "Alerts", alerts_caption: "Most recent", accepted: "Accepted",
     deliveries: "Deliveries", open: "Open", approve: "Approve", reject_reason: "Reason for rejecting",
@@ -70,8 +94,42 @@ const TEXT = {
     updating: (h) => `Updating: ${h}`, chain_ok: (h) => `Chain intact. Head: ${h}`,
     chain_bad: (d) => `Chain NOT intact: ${d}`, open_alert: "Open alert",
     parts: (n) => `${n} part(s)`, reaches: (n) => `reaches ${n}`, none: "none",
+    tab_inbox: "Citizens", zones: "Zones hit (none: the whole territory)",
+    acknowledge: "Ask citizens to answer (I am safe / I need help)",
+    reach_preview: (n, zones) => `Will reach ${n} recipients` +
+      (zones === null ? " over the whole territory" : ` in the zones: ${zones || "none"}`),
+    by_zone: (z) => `Subscribers by zone: ${z}`, advice: "Advice",
+    reach_detail: (s, z, p) => `Reaches ${s} subscribers` + (z ? ` in ${z} zones` : "") +
+      ` and ${p} public channels`,
+    acks: (s, h) => `Answers: ${s} safe, ${h} need help`,
+    follow_up_minutes: "Minutes without an answer", follow_up: "Send again to those who did not answer",
+    followed: (n) => `Sent again to ${n} citizens.`,
+    by_zone_caption: "By zone (refreshing by itself)", zones_export: "Export by zone (CSV)", zone: "Zone", queued: "Queued",
+    z_sent: "Sent", delivered: "Delivered", read: "Read", failed: "Failed",
+    safe: "Safe", need_help: "Need help",
+    inbox_title: "Citizens' messages", all: "all", st_new: "new",
+    st_assigned: "assigned", st_answered: "answered",
+    inbox_caption: "Conversations (refreshing by themselves)", citizen: "Citizen",
+    assignee: "Assigned to", last_message: "Last message", assign_to: "Assign to (a person)",
+    assign_role: "or to the role", assign: "Assign", reply_text: "Reply",
+    reply_send: "Reply",
+    replied: (via) => `Reply sent (${via === "template" ? "as the approved template: more " +
+                       "than 24 hours since the last message" : "free-form text"}).`,
+    assigned_ok: "Conversation assigned.",
+    conversation: (id, ch, c) => `Conversation ${id} on ${ch} with ${c}`,
+    open_conversation: "Open conversation", citizen_said: "citizen",
   },
 };
+
+// CAP's values as readers say them (the server's model/cap_words has the same words).
+const CAP_WORDS = {
+  it: { Extreme: "Estrema", Severe: "Grave", Moderate: "Moderata", Minor: "Lieve",
+        Unknown: "Non nota", Immediate: "Immediata", Expected: "Attesa", Future: "Futura",
+        Past: "Passata", Observed: "Osservata", Likely: "Probabile", Possible: "Possibile",
+        Unlikely: "Improbabile" },
+  en: {},
+};
+function capWord(value) { return CAP_WORDS[lang][value] || value; }
 
 const $ = (sel) => document.querySelector(sel);
 // ?lang=en in a bookmark, else this tab's choice, else the browser's language.
@@ -90,8 +148,24 @@ function t(name, ...args) {
   return typeof v === "function" ? v(...args) : v;
 }
 
+// A time as people write it, in the configured time zone: "7 dicembre 2026, 09:15".
+function when(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (isNaN(d)) return iso;
+  return new Intl.DateTimeFormat(lang === "it" ? "it-IT" : "en-GB",
+                                 { dateStyle: "long", timeStyle: "short",
+                                   timeZone: (me && me.time_zone) || undefined }).format(d);
+}
+
 function applyLanguage() {
   document.documentElement.lang = lang;
+  // The choices keep CAP's values; the reader sees them in words.
+  for (const o of document.querySelectorAll("#severity option, #urgency option, #certainty option")) {
+    if (!o.value || o.value === o.textContent) o.value = o.dataset.cap || o.textContent;
+    o.dataset.cap = o.value;
+    o.textContent = capWord(o.value);
+  }
   $("#language").value = lang;
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-label]")) {
@@ -156,7 +230,9 @@ function show(view) {
   if (view === "status") loadStatus();
   if (view === "alerts") loadAlerts();
   if (view === "audit") { loadAudit(); loadDeliveries(); }
-  if (view === "compose") loadChannels();
+  if (view === "compose") { loadChannels(); loadZones(); }
+  clearTimeout(inboxTimer);
+  if (view === "inbox") loadInbox();
 }
 
 async function signIn(candidate) {
@@ -222,6 +298,40 @@ async function loadChannels() {
   } catch (e) { fail(e.message); }
 }
 
+let zonesLoaded = false;
+const zoneShapes = {};
+async function loadZones() {
+  if (zonesLoaded) return;
+  try {
+    const r = await api("GET", "/v1/zones?geometry=true");
+    const box = $("#zones");
+    for (const z of r.zones) {
+      zoneShapes[z.name] = z;
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.value = z.name;
+      input.name = "zone";
+      label.append(input, document.createTextNode(z.label));
+      box.appendChild(label);
+    }
+    box.hidden = r.zones.length === 0;
+    zonesLoaded = true;
+  } catch (e) { fail(e.message); }
+}
+
+// A zone as CAP area: each outer ring as a polygon of "lat,lon" pairs (GeoJSON has lon,lat;
+// its rings are already closed), and its ISTAT codes as geocodes.
+function addZoneArea(z, doc) {
+  const g = z.geometry;
+  const rings = !g ? [] : g.type === "Polygon" ? [g.coordinates[0]]
+              : g.type === "MultiPolygon" ? g.coordinates.map((p) => p[0]) : [];
+  for (const ring of rings) {
+    (doc.polygons ||= []).push(ring.map(([lon, lat]) => `${lat},${lon}`).join(" "));
+  }
+  for (const code of z.istat || []) (doc.geocodes ||= []).push({ valueName: "ISTAT", value: code });
+}
+
 function composed() {
   const doc = {};
   for (const f of ["headline", "event", "category", "severity", "urgency", "certainty", "area",
@@ -230,6 +340,10 @@ function composed() {
     if (v) doc[f] = v;
   }
   doc.language = lang;
+  const zones = [...document.querySelectorAll("#zones input:checked")].map((i) => zoneShapes[i.value]);
+  for (const z of zones) addZoneArea(z, doc);
+  if (zones.length && !doc.area) doc.area = zones.map((z) => z.label).join(", ");
+  if ($("#acknowledge").checked) doc.acknowledge = true;
   const channels = [...document.querySelectorAll("#channels input:checked")].map((i) => i.value);
   if (channels.length) doc.channels = channels;
   return doc;
@@ -268,14 +382,29 @@ function renderPreview(p) {
     li.textContent = `${pr.severity}: ${pr.channel || ""} ${pr.detail}`;
     problems.appendChild(li);
   }
+  const advice = $("#preview-advice");
+  advice.replaceChildren();
+  for (const a of p.advice || []) {
+    const li = document.createElement("li");
+    li.textContent = `${t("advice")}: ${a.detail}`;
+    advice.appendChild(li);
+  }
+  const hit = p.area && p.area.targeted ? p.area.zones.map((z) => z.label).join(", ") : null;
+  $("#preview-reach").textContent = t("reach_preview", p.recipients, hit);
   const out = $("#preview-channels");
   out.replaceChildren();
   for (const c of p.channels) {
     const section = document.createElement("section");
     section.className = "preview-channel";
     const h = document.createElement("h4");
-    h.textContent = `${c.channel} (${c.type})`;
+    h.textContent = `${c.channel} (${c.type}): ${t("reaches", c.reaches)}`;
     section.appendChild(h);
+    if (c.subscribers_by_zone) {
+      const z = document.createElement("p");
+      z.textContent = t("by_zone", Object.entries(c.subscribers_by_zone)
+                                         .map(([name, n]) => `${name}: ${n}`).join(", "));
+      section.appendChild(z);
+    }
     for (const r of c.renditions) {
       const info = document.createElement("p");
       info.textContent = `${r.language}: ${t("parts", r.parts.length)}, ${t("reaches", r.targets)}`;
@@ -311,9 +440,9 @@ async function loadAlerts() {
   try {
     const r = await api("GET", "/v1/alerts?limit=25");
     fill($("#alerts-table tbody"), r.alerts, (tr, a) => {
-      cell(tr, a.accepted_at);
+      cell(tr, when(a.accepted_at));
       cell(tr, a.headline);
-      cell(tr, a.severity);
+      cell(tr, capWord(a.severity));
       cell(tr, Object.entries(a.summary).map(([s, n]) => `${s}: ${n}`).join(", "));
       const td = document.createElement("td");
       const b = document.createElement("button");
@@ -346,6 +475,24 @@ async function refreshAlert() {
     $("#detail-state").textContent =
         `${a.state} — ${Object.entries(a.summary).map(([s, n]) => `${s}: ${n}`).join(", ")}` +
         (receipts ? ` — ${t("receipt")}: ${receipts}` : "");
+    const r = a.reach;
+    $("#detail-reach").textContent =
+        r ? t("reach_detail", r.subscribers, r.zones.length, r.public_targets) : "";
+    const acks = a.acknowledgements || {};
+    $("#detail-acks").textContent =
+        a.alert.acknowledge ? t("acks", acks.safe || 0, acks.need_help || 0) : "";
+    $("#follow-up-box").hidden = !a.alert.acknowledge || !me || me.role !== "operator" ||
+                                 a.state === "awaiting_approval";
+    const byZone = Object.entries(a.by_zone || {});
+    $("#zones-table").hidden = byZone.length === 0;
+    $("#zones-export").hidden = byZone.length === 0;
+    fill($("#zones-table tbody"), byZone, (tr, [zone, z]) => {
+      tr.dataset.zone = zone;
+      for (const v of [zone, z.queued, z.sent, z.delivered, z.read, z.failed, z.safe,
+                       z.need_help]) {
+        cell(tr, v);
+      }
+    });
     $("#approve").hidden = !allowed($("#approve")) || a.state !== "awaiting_approval";
     $("#reject").hidden = $("#approve").hidden;
     $("#reject-reason").hidden = $("#approve").hidden;
@@ -373,6 +520,90 @@ async function act(path, body, message) {
     await api("POST", `/v1/alerts/${following}/${path}`, body);
     say(t(message));
     refreshAlert();
+  } catch (e) { fail(e.message); }
+}
+
+async function followUp() {
+  try {
+    const r = await api("POST", `/v1/alerts/${following}/follow-up`,
+                        { after_minutes: Number($("#follow-up-minutes").value) });
+    say(t("followed", r.recipients));
+    refreshAlert();
+  } catch (e) { fail(e.message); }
+}
+
+// The citizens' inbox: the list refreshes by itself while shown, and so does the open
+// conversation.
+let inboxTimer = null;
+let conversationId = null;
+async function loadInbox() {
+  clearTimeout(inboxTimer);
+  try {
+    const state = $("#inbox-state").value;
+    const r = await api("GET", "/v1/inbox" + (state ? "?state=" + state : ""));
+    fill($("#inbox-table tbody"), r.conversations, (tr, c) => {
+      tr.dataset.id = c.id;
+      tr.dataset.state = c.state;
+      for (const v of [c.id, t("st_" + c.state), c.channel, c.citizen, c.assignee || "",
+                       c.last_text]) {
+        cell(tr, v);
+      }
+      const td = document.createElement("td");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = t("open");
+      b.setAttribute("aria-label", `${t("open_conversation")} ${c.id}`);
+      b.addEventListener("click", () => openConversation(c.id));
+      td.appendChild(b);
+      tr.appendChild(td);
+    });
+    if (conversationId) await showConversation();
+  } catch (e) { fail(e.message); }
+  if (!$("#view-inbox").hidden) inboxTimer = setTimeout(loadInbox, 3000);
+}
+
+async function openConversation(id) {
+  conversationId = id;
+  await showConversation();
+  $("#reply-text").focus();
+}
+
+async function showConversation() {
+  const c = await api("GET", "/v1/inbox/" + conversationId);
+  const box = $("#conversation");
+  box.hidden = false;
+  box.dataset.state = c.state;
+  $("#conversation-title").textContent = t("conversation", c.id, c.channel, c.citizen);
+  const list = $("#conversation-history");
+  list.replaceChildren();
+  for (const m of c.history) {
+    const li = document.createElement("li");
+    li.className = m.direction;
+    const who = m.direction === "in" ? t("citizen_said") : `${m.author} (${m.outcome})`;
+    li.textContent = `${when(m.at)} — ${who}: ${m.text}`;  // a citizen's words stay text
+    list.appendChild(li);
+  }
+}
+
+async function assignConversation(event) {
+  event.preventDefault();
+  const person = $("#assign-to").value.trim();
+  const role = $("#assign-role").value;
+  try {
+    await api("POST", `/v1/inbox/${conversationId}/assign`, person ? { to: person } : { role });
+    say(t("assigned_ok"));
+    loadInbox();
+  } catch (e) { fail(e.message); }
+}
+
+async function replyToConversation(event) {
+  event.preventDefault();
+  try {
+    const r = await api("POST", `/v1/inbox/${conversationId}/reply`,
+                        { text: $("#reply-text").value });
+    $("#reply-text").value = "";
+    say(t("replied", r.via));
+    loadInbox();
   } catch (e) { fail(e.message); }
 }
 
@@ -437,19 +668,24 @@ async function loadDeliveries(event) {
   } catch (e) { fail(e.message); }
 }
 
-async function exportAudit() {
+// Fetches a CSV with the key and hands it to the browser as a download.
+async function download(path, name) {
   try {
-    const q = auditQuery();
-    q.set("format", "csv");
-    const r = await fetch("/v1/audit/export?" + q, { headers: { Authorization: "Bearer " + key } });
+    const r = await fetch(path, { headers: { Authorization: "Bearer " + key } });
     if (!r.ok) throw new Error(problemText(await r.json()));
     const url = URL.createObjectURL(await r.blob());
     const a = document.createElement("a");
     a.href = url;
-    a.download = "araldo-audit.csv";
+    a.download = name;
     a.click();
     URL.revokeObjectURL(url);
   } catch (e) { fail(e.message); }
+}
+
+function exportAudit() {
+  const q = auditQuery();
+  q.set("format", "csv");
+  return download("/v1/audit/export?" + q, "araldo-audit.csv");
 }
 
 async function verifyAudit() {
@@ -483,6 +719,12 @@ document.addEventListener("DOMContentLoaded", () => {
                                 () => act("reject", { reason: $("#reject-reason").value }, "rejected"));
   $("#cancel").addEventListener("click", () => { if (confirm(t("confirm_cancel"))) act("cancel", undefined, "cancelled"); });
   $("#update").addEventListener("click", startUpdate);
+  $("#follow-up").addEventListener("click", followUp);
+  $("#zones-export").addEventListener(
+      "click", () => download(`/v1/alerts/${following}/by-zone`, `alert-${following}-by-zone.csv`));
+  $("#inbox-state").addEventListener("change", loadInbox);
+  $("#assign-form").addEventListener("submit", assignConversation);
+  $("#reply-form").addEventListener("submit", replyToConversation);
   $("#audit-filter").addEventListener("submit", loadAudit);
   $("#dlog-filter").addEventListener("submit", loadDeliveries);
   $("#audit-export").addEventListener("click", exportAudit);

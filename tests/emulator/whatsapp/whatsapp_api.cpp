@@ -335,6 +335,40 @@ std::optional<http::Response> WhatsAppApi::control(const http::Request& request)
     return http::Response::json(200, boost::json::serialize(boost::json::object{
                                          {"id", id}, {"answers", answers_json(answers)}}));
   }
+  if (path == "/_emulator/whatsapp/presses") {
+    // Every citizen with a button message presses button `button`, in bodies of `batch`
+    // messages (a benchmark's burst).
+    const auto* b = how.if_contains("button");
+    const auto index = b && b->is_int64() ? b->as_int64() : 0;
+    const auto* size = how.if_contains("batch");
+    const std::size_t batch =
+        size && size->is_int64() ? static_cast<std::size_t>(size->as_int64()) : 1000;
+    boost::json::array messages;
+    {
+      std::lock_guard lock(mutex_);
+      const long long now = unix_millis() / 1000;
+      for (const auto& sent : sent_) {
+        if (index >= static_cast<long long>(sent.payloads.size())) continue;
+        window_[sent.to] = now;
+        messages.push_back({{"context", {{"from", "15550783881"}, {"id", sent.id}}},
+                            {"from", sent.to},
+                            {"id", "wamid.IN" + std::to_string(next_inbound_++)},
+                            {"timestamp", std::to_string(now)},
+                            {"type", "button"},
+                            {"button", {{"payload", sent.payloads[index]}, {"text", "Sto bene"}}}});
+      }
+    }
+    std::vector<int> answers;
+    for (std::size_t start = 0; start < messages.size(); start += batch) {
+      boost::json::array part(messages.begin() + start,
+                              messages.begin() + std::min(messages.size(), start + batch));
+      const auto a = deliver({{"messages", std::move(part)}}, how);
+      answers.insert(answers.end(), a.begin(), a.end());
+    }
+    return http::Response::json(
+        200, boost::json::serialize(boost::json::object{{"presses", messages.size()},
+                                                        {"answers", answers_json(answers)}}));
+  }
   if (path == "/_emulator/whatsapp/preferences") {
     // A citizen stops (or resumes) marketing messages in the app: Meta's user_preferences.
     const auto from = string_at(doc, {"from"});
