@@ -217,9 +217,9 @@ class WhatsAppInbound final : public Inbound {
         a.answer = ack[2] == "safe" ? "safe" : "need_help";
         a.at = number_of(json_string(m, {"timestamp"}));
         a.evidence = payload;
-        a.answer_by = a.at + customer_service_window;
-        a.thanks = config_.default_language == "it" ? "Grazie, risposta ricevuta."
-                                                    : "Thank you: your answer is recorded.";
+        // No thank-you message: the press already shows in the chat, and in an emergency
+        // the number's throughput belongs to the alerts (a thousand presses would be a
+        // thousand messages competing with them).
         return a;
       }
     }

@@ -268,8 +268,10 @@ TEST(WhatsAppInbound, AQuickReplyNamesItsDeliveryAndRepliesQuoteOrGoAsTheTemplat
   EXPECT_EQ(help.delivery_id, 42);
   EXPECT_EQ(help.answer, "need_help");
   EXPECT_EQ(help.address, "393331234567");
-  EXPECT_EQ(help.answer_by, 1750000000 + 24 * 3600);  // thanked inside the window it opened
-  EXPECT_TRUE(help.press_id.empty());                 // no spinner to stop: a message
+  EXPECT_EQ(help.at, 1750000000);
+  // No spinner to stop, and no thank-you message spending the number's throughput.
+  EXPECT_TRUE(help.press_id.empty());
+  EXPECT_TRUE(help.thanks.empty());
   EXPECT_EQ(std::get<Acknowledgement>(pressed("ack:7:safe")).answer, "safe");
   // Another button's payload is what it says, for the inbox.
   EXPECT_EQ(std::get<CitizenMessage>(pressed("ack:7:maybe")).text, "Ho bisogno di aiuto");

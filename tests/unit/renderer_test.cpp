@@ -283,9 +283,10 @@ TEST(Renderer, EveryPlatformStatesTheLevelInWordsWithOneSymbolPerLevel) {
       make("{type: x, account: '@pc', consumer_key: a, consumer_secret: b, access_token: c,"
            " access_token_secret: d}"));
   all.push_back(make("{type: facebook, page_id: '104857600', page_access_token: t}"));
-  all.push_back(make(
-      "{type: whatsapp, phone_number_id: '1055555', access_token: t, template: {name: allerta_comune,"
-      " parameters: 4, languages: {it: it, en: en_US}}}"));
+  all.push_back(
+      make("{type: whatsapp, phone_number_id: '1055555', access_token: t, template: {name: "
+           "allerta_comune,"
+           " parameters: 4, languages: {it: it, en: en_US}}}"));
   render::Renderer r;
   const std::vector<std::tuple<std::string, std::string, std::string>> levels{
       {"Extreme", "🔴 ALLERTA ROSSA", "🔴 RED ALERT"},
