@@ -21,7 +21,7 @@ for n in 10000 50000; do
   build-bench/bench/receipts_bench "$n"
 done
 echo
-echo "| answers (Sto bene) | peer (answers 200) | araldod (checks, stores, answers) | all recorded, from the first press | all thanked |"
+echo "| answers (Sto bene) | peer (answers 200, does nothing) | araldod (checks, stores, answers) | ratio | all recorded, from the first press |"
 echo "|---|---|---|---|---|"
 for n in 2000 10000; do
   build-bench/bench/receipts_bench "$n" acks

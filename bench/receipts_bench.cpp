@@ -6,8 +6,8 @@
 // bench/receipts-bench.sh.
 //
 // With `acks`, the alert asks for an answer and every subscriber presses "Sto bene" (a
-// quick-reply button) instead: how long until every answer is recorded, and until every
-// citizen has been thanked (a free-form message each).
+// quick-reply button) instead: how long from the first press until every answer is
+// recorded (checked against its delivery, audited, counted).
 //
 //   receipts_bench RECIPIENTS [acks]
 // Prints one Markdown table row.
@@ -114,9 +114,9 @@ int main(int argc, char** argv) {
   const auto r = http_request(
       "POST", url + "/v1/alerts",
       {{"Authorization", "Bearer " + std::string((*key)[1])}, {"Content-Type", "application/json"}},
-      R"({"headline":"Allerta rossa","event":"Flood","category":"Met","severity":"Extreme",)" std::
-              string(R"("urgency":"Immediate","certainty":"Observed","area":"Milano",)") +
-          (acks ? R"("acknowledge":true,)" : "") + R"("channels":["wa"]})");
+      std::string(R"({"headline":"Allerta rossa","event":"Flood","category":"Met",)") +
+          R"("severity":"Extreme","urgency":"Immediate","certainty":"Observed",)" +
+          R"("area":"Milano",)" + (acks ? R"("acknowledge":true,)" : "") + R"("channels":["wa"]})");
   if (r.status != 202) return fail("the alert was refused: " + r.body, daemon.output());
   const auto sending = steady_clock::now();
   while (count(db.dsn(), "SELECT count(*) FROM deliveries WHERE state = 'sent'") < recipients) {
@@ -139,24 +139,14 @@ int main(int argc, char** argv) {
     const auto n = static_cast<double>(recipients);
     if (acks) {
       const double recorded_s = duration<double>(steady_clock::now() - started).count();
-      while (count(db.dsn(),
-                   "SELECT count(*) FROM audit_events WHERE kind = "
-                   "'subscriber.answered'") < recipients) {
-        if (steady_clock::now() > stored + seconds(900)) {
-          return fail("not all thanked", daemon.output());
-        }
-        std::this_thread::sleep_for(milliseconds(100));
-      }
-      const double thanked_s = duration<double>(steady_clock::now() - started).count();
-      std::printf("| %lld | %.2f s | %.2f s (%.1f×) | %.2f s (%.0f/s) | %.2f s (%.0f/s) |\n",
-                  recipients, peer_s, intake_s, intake_s / peer_s, recorded_s, n / recorded_s,
-                  thanked_s, n / thanked_s);
+      std::printf("| %lld | %.2f s (%.0f/s) | %.2f s (%.0f/s) | %.1f | %.2f s (%.0f/s) |\n",
+                  recipients, peer_s, n / peer_s, intake_s, n / intake_s, intake_s / peer_s,
+                  recorded_s, n / recorded_s);
       araldo::bench::record_result({{"benchmark", "acknowledgements"},
                                     {"answers", recipients},
                                     {"peer_seconds", peer_s},
                                     {"intake_seconds", intake_s},
-                                    {"recorded_seconds", recorded_s},
-                                    {"thanked_seconds", thanked_s}});
+                                    {"recorded_seconds", recorded_s}});
       std::remove(config.c_str());
       return 0;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <map>
+#include <tuple>
 
 #include "daemon/delivery/storable.hpp"
 #include "daemon/model/cap_datetime.hpp"
@@ -91,40 +92,60 @@ std::map<long long, std::string> apply_receipts(pqxx::work& tx, const boost::jso
   return out;
 }
 
-// A citizen's answer to an alert: kept once per delivery, and only for a delivery of an
+// Citizens' answers to alerts, a batch in one statement: each kept once per citizen and
+// alert (whichever round's message it was pressed under), and only for a delivery of an
 // alert that asked, sent to this very address ("forged" otherwise: a button's data names
 // Araldo's delivery, and a modified client can send any). Audited with the pseudonym.
-// With "acknowledged", the alert's id.
-std::pair<std::string, std::string> record_acknowledgement(pqxx::work& tx,
-                                                           const std::string& channel,
-                                                           const channels::Acknowledgement& a,
-                                                           long long item,
-                                                           const privacy::Pseudonyms& pseudonyms) {
-  // One answer per citizen and alert, whichever round's message they pressed it under.
-  lock_address(tx, channel, a.address);
-  const auto r = tx.exec_params1(
-      "WITH d AS (SELECT d.id, d.alert_id FROM deliveries d JOIN alerts al ON al.id = d.alert_id"
-      "   WHERE d.id = $1 AND d.channel = $2 AND d.target = $3 AND al.asks_ack),"
+// Each item's outcome (acknowledged, duplicate, forged) and, when acknowledged, its alert.
+std::map<long long, std::pair<std::string, std::string>> record_acknowledgements(
+    pqxx::work& tx, const boost::json::array& rows) {
+  // The same per-address lock as every other change of a citizen, taken in one order.
+  tx.exec_params(
+      "SELECT count(pg_advisory_xact_lock(hashtextextended(channel || ':' || address, 7)))"
+      "  FROM (SELECT DISTINCT channel, address FROM jsonb_to_recordset($1::jsonb)"
+      "          AS a(channel text, address text) ORDER BY 1, 2) k",
+      boost::json::serialize(rows));
+  const auto result = tx.exec_params(
+      "WITH a AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS a(item bigint, channel text,"
+      "             delivery_id bigint, address text, answer text, at bigint, pseudonym text)),"
+      " d AS (SELECT a.*, dl.alert_id FROM a"
+      "   JOIN deliveries dl ON dl.id = a.delivery_id AND dl.channel = a.channel"
+      "    AND dl.target = a.address"
+      "   JOIN alerts al ON al.id = dl.alert_id WHERE al.asks_ack),"
+      " first AS (SELECT DISTINCT ON (alert_id, channel, address) * FROM d"
+      "   ORDER BY alert_id, channel, address, item),"
       " ins AS (INSERT INTO acknowledgements (delivery_id, alert_id, channel, answer,"
-      "   answered_at, inbound_item)"
-      "   SELECT d.id, d.alert_id, $2, $4, coalesce(to_timestamp(nullif($5, 0)), now()), $6"
-      "   FROM d WHERE NOT EXISTS (SELECT 1 FROM deliveries x"
-      "     JOIN acknowledgements k ON k.delivery_id = x.id"
-      "    WHERE x.alert_id = d.alert_id AND x.channel = $2 AND x.target = $3)"
-      "   ON CONFLICT (delivery_id) DO NOTHING RETURNING alert_id)"
-      " SELECT (SELECT alert_id::text FROM d), (SELECT alert_id::text FROM ins)",
-      a.delivery_id, channel, a.address, a.answer, a.at, item);
-  if (r[0].is_null()) return {"forged", ""};
-  if (r[1].is_null()) return {"duplicate", ""};
-  append_audit_event(tx, {"citizen",
-                          "alert.acknowledged",
-                          r[1].as<std::string>(),
-                          a.delivery_id,
-                          {{"channel", channel},
-                           {"answer", a.answer},
-                           {"subscriber", pseudonym_for_audit(tx, a.address, pseudonyms)},
-                           {"inbound_item", item}}});
-  return {"acknowledged", r[1].as<std::string>()};
+      "     answered_at, inbound_item)"
+      "   SELECT f.delivery_id, f.alert_id, f.channel, f.answer,"
+      "          coalesce(to_timestamp(nullif(f.at, 0)), now()), f.item FROM first f"
+      "    WHERE NOT EXISTS (SELECT 1 FROM deliveries x"
+      "      JOIN acknowledgements k ON k.delivery_id = x.id"
+      "     WHERE x.alert_id = f.alert_id AND x.channel = f.channel AND x.target = f.address)"
+      "   ON CONFLICT (delivery_id) DO NOTHING"
+      "   RETURNING delivery_id, alert_id, inbound_item),"
+      " names AS (INSERT INTO pseudonyms (pseudonym, address)"
+      "   SELECT DISTINCT a.pseudonym, a.address FROM a JOIN ins ON ins.inbound_item = a.item"
+      "    WHERE a.pseudonym <> a.address"
+      "   ON CONFLICT (pseudonym) DO NOTHING),"
+      " logged AS (" +
+          append_audit_sql(
+              "SELECT row_number() OVER (ORDER BY i.inbound_item) AS n, 'citizen' AS actor,"
+              "       'alert.acknowledged' AS kind, i.alert_id, i.delivery_id,"
+              "       jsonb_build_object('channel', a.channel, 'answer', a.answer,"
+              "                          'subscriber', a.pseudonym, 'inbound_item', a.item)"
+              "         AS detail"
+              "  FROM ins i JOIN a ON a.item = i.inbound_item") +
+          ")"
+          " SELECT a.item, CASE WHEN d.item IS NULL THEN 'forged'"
+          "   WHEN i.inbound_item IS NOT NULL THEN 'acknowledged' ELSE 'duplicate' END,"
+          "   coalesce(i.alert_id::text, '')"
+          " FROM a LEFT JOIN d ON d.item = a.item LEFT JOIN ins i ON i.inbound_item = a.item",
+      boost::json::serialize(rows));
+  std::map<long long, std::pair<std::string, std::string>> out;
+  for (const auto& r : result) {
+    out[r[0].as<long long>()] = {r[1].as<std::string>(), r[2].as<std::string>()};
+  }
+  return out;
 }
 
 // The zones a new subscriber may choose, as buttons: the first 60 by label (Telegram takes
@@ -287,7 +308,11 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
         " ORDER BY next_try_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit);
     selected = static_cast<int>(rows.size());
-    boost::json::array done, waiting, receipts;
+    boost::json::array done, waiting, receipts, acks;
+    // Answers to alerts, applied together after the loop: (channel, kind, key, the answer).
+    std::map<long long,
+             std::tuple<std::string, std::string, std::string, channels::Acknowledgement>>
+        ack_items;
     std::map<long long, std::pair<std::string, std::chrono::seconds>> receipt_items;  // kind, age
     // Tried again after a pause that grows with the item's age (a quarter of it, at least
     // `retry`, at most a minute): a receipt that never matches costs a dozen tries over
@@ -350,21 +375,16 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                                item.key, z->press_id});
         finish(id, item.kind, outcome);
       } else if (const auto* a = std::get_if<channels::Acknowledgement>(&*m)) {
-        const auto [outcome, alert] = record_acknowledgement(tx, channel, *a, id, pseudonyms);
-        if (outcome == "acknowledged" && a->answer == "need_help") {
-          // Someone asks for help: the citizens' relations office sees it in the inbox.
-          receive_in_inbox(tx,
-                           {channel, a->address, "need_help", "Ho bisogno di aiuto / I need help",
-                            a->at, "", alert, id},
-                           pseudonyms);
-        }
-        // Every press is answered (a button's spinner stops); only the first counts. Without
-        // a spinner to stop, a forged press gets no answer.
-        const auto thanks = outcome == "forged" ? std::string() : a->thanks;
-        if (!a->press_id.empty() || !thanks.empty()) {
-          out.answers.push_back({channel, a->address, thanks, a->answer_by, item.key, a->press_id});
-        }
-        finish(id, item.kind, outcome);
+        acks.push_back(
+            {{"item", id},
+             {"channel", channel},
+             {"delivery_id", a->delivery_id},
+             {"address", a->address},
+             {"answer", a->answer},
+             {"at", a->at},
+             {"pseudonym",
+              privacy::is_pseudonym(a->address) ? a->address : pseudonyms.of(a->address)}});
+        ack_items.emplace(id, std::make_tuple(channel, item.kind, item.key, *a));
       } else if (const auto* t = std::get_if<channels::CitizenMessage>(&*m)) {
         finish(
             id, item.kind,
@@ -373,6 +393,26 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                 pseudonyms));
       } else {
         finish(id, item.kind, "ignored: " + std::get<channels::Ignored>(*m).why);
+      }
+    }
+    if (!acks.empty()) {
+      for (const auto& [id, result] : record_acknowledgements(tx, acks)) {
+        const auto& [outcome, alert] = result;
+        const auto& [channel, kind, key, a] = ack_items.at(id);
+        if (outcome == "acknowledged" && a.answer == "need_help") {
+          // Someone asks for help: the citizens' relations office sees it in the inbox.
+          receive_in_inbox(tx,
+                           {channel, a.address, "need_help", "Ho bisogno di aiuto / I need help",
+                            a.at, "", alert, id},
+                           pseudonyms);
+        }
+        // Every press is answered (a button's spinner stops); only the first counts. Without
+        // a spinner to stop, a forged press gets no answer.
+        const auto thanks = outcome == "forged" ? std::string() : a.thanks;
+        if (!a.press_id.empty() || !thanks.empty()) {
+          out.answers.push_back({channel, a.address, thanks, a.answer_by, key, a.press_id});
+        }
+        finish(id, kind, outcome);
       }
     }
     if (!receipts.empty()) {
