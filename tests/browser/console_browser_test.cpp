@@ -203,7 +203,15 @@ TEST_F(ConsoleBrowser, AnAuditorReadsTheLogWhereCitizensWordsStayTextAndCannotCo
 // Issue 22 in the console: the operator picks the zones an alert hits and sees whom it will
 // reach before sending, follows the deliveries and answers per zone, and answers a citizen
 // from the inbox.
-TEST_F(ConsoleBrowser, AnOperatorTargetsAZoneSeesTheReachAndAnswersACitizen) {
+// Severe alerts wait for a second operator (the two-person rule).
+class ConsoleBrowserApproval : public ConsoleBrowser {
+ protected:
+  std::string alert_settings() const override {
+    return "approval: {severities: [Severe], timeout_seconds: 3600}";
+  }
+};
+
+TEST_F(ConsoleBrowserApproval, AnOperatorTargetsAZoneSeesTheReachAndAnswersACitizen) {
   start_daemon(
       whatsapp_channel(emulator_url_, "    inbound: {verify_token: vtok-123-verify-token}\n"));
   const auto zones = http_request(
@@ -254,6 +262,32 @@ TEST_F(ConsoleBrowser, AnOperatorTargetsAZoneSeesTheReachAndAnswersACitizen) {
   shot("06-zone-reach");
 
   browser_->click(browser_->find("#send"));
+  // Held for a second operator, who sees whom it will reach before approving.
+  ASSERT_TRUE(page_until(
+      "return document.querySelector('#alert-detail').dataset.state === 'awaiting_approval';"))
+      << text_of("#alert-detail") << text_of("#error");
+  EXPECT_TRUE(emulator_messages("whatsapp").empty());
+  const auto second = create_key("e2e-second", "operator");
+  browser_->click(browser_->find("#logout"));
+  ASSERT_TRUE(page_until("return !document.querySelector('#login').hidden;"));
+  browser_->type(browser_->find("#key"), second + "\ue007");
+  ASSERT_TRUE(
+      page_until("return document.querySelector('#who').textContent.includes('e2e-second');"));
+  browser_->click(browser_->find("#tabs [data-view=alerts]"));
+  ASSERT_TRUE(
+      page_until("return document.querySelectorAll('#alerts-table tbody tr').length === 1;"))
+      << text_of("#alerts-table") << text_of("#error");
+  // In words and in the configured time zone, not CAP's raw values.
+  EXPECT_NE(text_of("#alerts-table tbody").find("Grave"), std::string::npos)
+      << text_of("#alerts-table tbody");
+  EXPECT_NE(text_of("#alerts-table tbody").find("dicembre"), std::string::npos)
+      << text_of("#alerts-table tbody");
+  browser_->click(browser_->find("#alerts-table tbody tr button"));
+  ASSERT_TRUE(page_until("return !document.querySelector('#approve').hidden;"))
+      << text_of("#alert-detail") << text_of("#error");
+  EXPECT_EQ(text_of("#detail-reach"), "Raggiunge 3 iscritti in 1 zone e 0 canali pubblici");
+  shot("07-approval-reach");
+  browser_->click(browser_->find("#approve"));
   ASSERT_TRUE(
       page_until("const row = document.querySelector('#zones-table tbody tr[data-zone=niguarda]');"
                  "return row !== null && row.cells[2].textContent === '2';",
@@ -267,7 +301,7 @@ TEST_F(ConsoleBrowser, AnOperatorTargetsAZoneSeesTheReachAndAnswersACitizen) {
     reached.insert(std::string(m.at("to").as_string()));
   }
   EXPECT_EQ(reached, (std::set<std::string>{"393331000001", "393331000002", "393331000004"}));
-  shot("07-by-zone");
+  shot("08-by-zone");
 
   // A citizen writes; the operator answers from the inbox.
   ASSERT_EQ(http_request("POST", emulator_url_ + "/_emulator/whatsapp/inbound",
@@ -299,5 +333,5 @@ TEST_F(ConsoleBrowser, AnOperatorTargetsAZoneSeesTheReachAndAnswersACitizen) {
     if (type && *type == "text") answered = m.at("text").as_string();
   }
   EXPECT_EQ(answered, "Staccate la corrente e salite al primo piano.");
-  shot("08-inbox-reply");
+  shot("09-inbox-reply");
 }
