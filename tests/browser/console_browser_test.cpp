@@ -283,7 +283,11 @@ TEST_F(ConsoleBrowserApproval, AnOperatorTargetsAZoneSeesTheReachAndAnswersACiti
   EXPECT_NE(text_of("#alerts-table tbody").find("dicembre"), std::string::npos)
       << text_of("#alerts-table tbody");
   browser_->click(browser_->find("#alerts-table tbody tr button"));
-  ASSERT_TRUE(page_until("return !document.querySelector('#approve').hidden;"))
+  // The button shows once the alert is open and waiting (not merely allowed to the role).
+  ASSERT_TRUE(page_until(
+      "return document.querySelector('#alert-detail').dataset.state === 'awaiting_approval' &&"
+      " document.querySelector('#detail-reach').textContent.length > 0 &&"
+      " !document.querySelector('#approve').hidden;"))
       << text_of("#alert-detail") << text_of("#error");
   EXPECT_EQ(text_of("#detail-reach"), "Raggiunge 3 iscritti in 1 zone e 0 canali pubblici");
   shot("07-approval-reach");

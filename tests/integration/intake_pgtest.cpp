@@ -261,8 +261,9 @@ TEST_F(Intake, SubscribersFanOutInOneStatementEachInTheirLanguage) {
                        " (rendered_text::jsonb->>'language') || ':' ||"
                        " (rendered_text::jsonb->'parameters'->>0), ',' ORDER BY target)"
                        " FROM deliveries"),
-            "393330000001:it:it:Allerta,393330000002:en:en_US:Flood alert,"
-            "393330000003:it:it:Allerta");
+            "393330000001:it:it:🟠 ALLERTA ARANCIONE · Allerta,"
+            "393330000002:en:en_US:🟠 ORANGE ALERT · Flood alert,"
+            "393330000003:it:it:🟠 ALLERTA ARANCIONE · Allerta");
   EXPECT_EQ(db_.scalar("SELECT detail->'subscribers_by_channel'->>'wa' FROM audit_events"
                        " WHERE kind = 'alert.accepted'"),
             "3");
