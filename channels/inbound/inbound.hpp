@@ -92,12 +92,11 @@ struct NoticePreference {
 struct Acknowledgement {
   std::string address;
   long long delivery_id = 0;
-  std::string answer;       // "safe" or "need_help"
-  long long at = 0;         // Unix seconds; 0: the platform gave no time
-  std::string press_id;     // the platform's id of the press, answered (answer_press)
-  std::string thanks;       // what the answer says, in the citizen's language
-  std::string evidence;     // the button's data, as the platform sent it
-  long long answer_by = 0;  // as SubscriptionChange's, when thanks goes as a message
+  std::string answer;    // "safe" or "need_help"
+  long long at = 0;      // Unix seconds; 0: the platform gave no time
+  std::string press_id;  // the platform's id of the press, answered (answer_press)
+  std::string thanks;    // what the answer says, in the citizen's language
+  std::string evidence;  // the button's data, as the platform sent it
 };
 
 // Anything else a citizen writes: it goes to the citizens' inbox, for an operator to answer.

@@ -410,7 +410,7 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
         // a spinner to stop, a forged press gets no answer.
         const auto thanks = outcome == "forged" ? std::string() : a.thanks;
         if (!a.press_id.empty() || !thanks.empty()) {
-          out.answers.push_back({channel, a.address, thanks, a.answer_by, key, a.press_id});
+          out.answers.push_back({channel, a.address, thanks, 0, key, a.press_id});
         }
         finish(id, kind, outcome);
       }

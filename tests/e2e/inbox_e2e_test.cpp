@@ -66,6 +66,14 @@ class InboxE2E : public InboundE2E {
     });
     return found ? id : 0;
   }
+  // A citizen's message written 25 hours ago (a retry delivered late): WhatsApp's window
+  // for free-form replies has closed. The conversation's id, or 0.
+  long long conversation_written_a_day_ago() {
+    const auto r =
+        citizen_writes(kCitizen, "Ci sono sacchi di sabbia?", R"("sent_seconds_ago":90000)");
+    EXPECT_EQ(answers_of(r), (std::vector<long long>{200})) << r.body;
+    return first_conversation_with(1);
+  }
   boost::json::array audit_details(const std::string& kind) {
     const auto rows = db_->scalar(
         "SELECT coalesce(json_agg(detail ORDER BY id), '[]')::text"
@@ -155,11 +163,7 @@ TEST_F(InboxE2E, AWhatsAppMessageIsAssignedAndAnsweredInsideTheWindowQuotingIt) 
 TEST_F(InboxE2E, OutsideTheWindowAReplyNeedsTheTemplateAndWithoutOneNothingIsSent) {
   start_daemon(whatsapp_with_inbox(emulator_url_, false));
   point_whatsapp_webhook();
-  // Written 25 hours ago (a retry delivered late): WhatsApp's window has closed.
-  ASSERT_EQ(answers_of(citizen_writes(kCitizen, "Ci sono sacchi di sabbia?",
-                                      R"("sent_seconds_ago":90000)")),
-            (std::vector<long long>{200}));
-  const auto id = first_conversation_with(1);
+  const auto id = conversation_written_a_day_ago();
   ASSERT_GT(id, 0);
   const auto before = emulator_messages("whatsapp").size();
   const auto refused =
@@ -185,10 +189,7 @@ TEST_F(InboxE2E, OutsideTheWindowAReplyNeedsTheTemplateAndWithoutOneNothingIsSen
 TEST_F(InboxE2E, OutsideTheWindowTheReplyGoesAsTheApprovedTemplateFromAraldoctl) {
   start_daemon(whatsapp_with_inbox(emulator_url_, true));
   point_whatsapp_webhook();
-  ASSERT_EQ(answers_of(citizen_writes(kCitizen, "Ci sono sacchi di sabbia?",
-                                      R"("sent_seconds_ago":90000)")),
-            (std::vector<long long>{200}));
-  const auto id = first_conversation_with(1);
+  const auto id = conversation_written_a_day_ago();
   ASSERT_GT(id, 0);
   const auto [listed, list_out] = ctl({"inbox", "list", "--state", "new"});
   EXPECT_EQ(listed, 0) << list_out;
