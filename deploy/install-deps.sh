@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs Araldo's build and test dependencies from Debian 12 packages, by name.
+#   install-deps.sh [--ha]
 # Boost comes from the 1.81 packages: the default libboost-dev (1.74) conflicts with them.
 set -euo pipefail
 
@@ -17,6 +18,11 @@ packages=(
   postgresql-15 clang-format openssl
   postgresql-15-postgis-3  # alert areas and zones: geometry and spatial indexes in the database
 )
+
+# --ha: also what deploy/ha/try-patroni.sh runs (Patroni, its etcd client, etcd itself).
+if [ "${1:-}" = "--ha" ]; then
+  packages+=(patroni python3-etcd etcd-server bc)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

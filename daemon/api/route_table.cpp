@@ -75,20 +75,33 @@ std::string roles_text(const std::vector<Role>& roles) {
   return out;
 }
 
+// 503 with Retry-After: a database failover takes seconds, and a client (a cron job, an
+// Alertmanager webhook) that waits that long gets through on its own.
+http::Response database_unavailable(std::string detail) {
+  auto r = http::service_unavailable(std::move(detail)).to_response();
+  r.headers.set("Retry-After", "2");
+  return r;
+}
+
 // The one mapping from what a handler throws to the answer.
 http::Response run(const CallHandler& handle, const Call& call) {
   try {
     return handle(call);
+  } catch (const store::CommitInDoubt& e) {
+    spdlog::error("event=http.commit_in_doubt method={} path={} actor={} error=\"{}\"",
+                  call.request.method, std::string(call.request.path()), call.caller.name,
+                  e.what());
+    return database_unavailable(
+        "the database connection was lost while committing: the request MAY have been "
+        "accepted; send it again with the same Idempotency-Key and the answer says which "
+        "(a replay is marked Idempotent-Replayed), or look for it before sending it again");
   } catch (const store::DatabaseUnavailable& e) {
     spdlog::error("event=http.database_unavailable method={} path={} actor={} error=\"{}\"",
                   call.request.method, std::string(call.request.path()), call.caller.name,
                   e.what());
-    auto r = http::service_unavailable(
-                 "the database is unavailable: the request was NOT accepted and nothing "
-                 "was changed; send it again")
-                 .to_response();
-    r.headers.set("Retry-After", "2");
-    return r;
+    return database_unavailable(
+        "the database is unavailable: the request was NOT accepted and nothing was changed; "
+        "send it again");
   } catch (const store::ValueRefused& e) {
     // The database knows better than a check that let the value by: still the client's
     // input, and nothing was written. Where it is, only the handler's checks could say.
@@ -160,10 +173,9 @@ http::Admission RouteTable::admit(const http::Request& head) const {
       if (auto* p = std::get_if<http::Problem>(&who)) return refuse(p->to_response());
       caller = std::get<Caller>(who);
     } catch (const store::DatabaseUnavailable&) {
-      return refuse(http::service_unavailable(
-                        "the database is unavailable, so the key cannot be checked: the request "
-                        "was NOT accepted and nothing was changed; send it again")
-                        .to_response());
+      return refuse(database_unavailable(
+          "the database is unavailable, so the key cannot be checked: the request was NOT "
+          "accepted and nothing was changed; send it again"));
     }
     if (std::find(spec.roles.begin(), spec.roles.end(), caller.role) == spec.roles.end()) {
       const std::string detail = "the key '" + caller.name + "' has the role " +

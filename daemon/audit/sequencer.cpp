@@ -69,7 +69,8 @@ void Sequencer::run(const config::Secret& dsn, std::chrono::milliseconds interva
                    e.what());
       conn.reset();
       wait = backoff;
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
+      // Short: after a failover the seals should follow the new primary within seconds.
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2'000));
     }
     // Sleeps in short steps so a stop is noticed promptly.
     const auto until = std::chrono::steady_clock::now() + wait;

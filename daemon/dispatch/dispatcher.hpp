@@ -30,7 +30,8 @@ struct DispatchOptions {
   std::chrono::milliseconds lease{60'000};  // must exceed request_timeout + lookahead
   std::chrono::milliseconds sweep_interval{5'000};
   std::chrono::milliseconds request_timeout{15'000};
-  std::chrono::milliseconds reconnect_max{10'000};
+  // A failover takes seconds: a longer pause would only add to the gap after it.
+  std::chrono::milliseconds reconnect_max{2'000};
   std::chrono::milliseconds shutdown_grace{10'000};
   // How far ahead send slots are claimed: a database turn shorter than this loses no
   // share of the platform's rate.

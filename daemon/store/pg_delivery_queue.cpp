@@ -42,7 +42,7 @@ auto PgDeliveryQueue::run(Fn&& fn) {
   } catch (const pqxx::broken_connection& e) {
     throw DatabaseUnavailable(e.what());
   } catch (const pqxx::in_doubt_error& e) {
-    throw DatabaseUnavailable(std::string("commit in doubt: ") + e.what());
+    throw CommitInDoubt(std::string("commit in doubt: ") + e.what());
   } catch (const pqxx::sql_error& e) {
     if (!listener_->conn->is_open()) throw DatabaseUnavailable(e.what());
     throw std::runtime_error(std::string(e.what()) + " (query: " + e.query() + ")");

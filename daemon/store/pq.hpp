@@ -58,7 +58,7 @@ auto Database::with_connection(Fn&& fn) {
       throw DatabaseUnavailable(std::string("lost the database connection: ") + e.what());
     } catch (const pqxx::in_doubt_error& e) {
       lease.broken = true;
-      throw DatabaseUnavailable(std::string("commit in doubt: ") + e.what());
+      throw CommitInDoubt(std::string("commit in doubt: ") + e.what());
     }
   }
 }

@@ -338,12 +338,49 @@ TEST_F(Intake, DatabaseDownIs503NeverAccepted) {
   EXPECT_EQ(resp.status, 503);
   EXPECT_EQ(resp.headers.find("Content-Type").value_or(""), "application/problem+json");
   EXPECT_NE(resp.body.find("NOT accepted"), std::string::npos) << resp.body;
+  EXPECT_EQ(resp.headers.find("Retry-After").value_or(""), "2");  // a failover takes seconds
   // A caller already let in (its key cached) meets the outage at the write: the handler
   // does not swallow it, and the route table answers 503 for every route alike.
   const api::Caller caller{"ops", api::Role::Operator};
   const api::PathParams none;
   EXPECT_THROW(api.post(api::Call{r, none, caller}), store::DatabaseUnavailable);
   EXPECT_EQ(snapshot(), baseline_);
+}
+
+// The connection broke during COMMIT (a primary killed after its standby had the commit):
+// the request may have been accepted, and the answer must not say it was not.
+TEST_F(Intake, ACommitInDoubtIs503SayingItMayHaveBeenAccepted) {
+  api::RouteTable table(*database_, 64 * 1024);
+  for (const std::string kind : {"doubt", "down"}) {
+    table.add({"POST",
+               "/v1/" + kind,
+               {api::Role::Operator},
+               "",
+               0,
+               [kind](const api::Call&) -> http::Response {
+                 if (kind == "doubt")
+                   throw store::CommitInDoubt("commit in doubt: connection lost");
+                 throw store::DatabaseUnavailable("lost the database connection");
+               }});
+  }
+  auto call = [&](const std::string& kind) {
+    http::Request r;
+    r.method = "POST";
+    r.target = "/v1/" + kind;
+    r.headers.add("Authorization", "Bearer " + key_);
+    auto admission = table.admit(r);
+    return admission.refusal ? *admission.refusal : admission.handle(r);
+  };
+  const auto doubt = call("doubt");
+  EXPECT_EQ(doubt.status, 503);
+  EXPECT_EQ(doubt.headers.find("Retry-After").value_or(""), "2");
+  EXPECT_NE(doubt.body.find("MAY have been accepted"), std::string::npos) << doubt.body;
+  EXPECT_NE(doubt.body.find("Idempotency-Key"), std::string::npos) << doubt.body;
+  EXPECT_EQ(doubt.body.find("NOT accepted"), std::string::npos) << doubt.body;
+  const auto down = call("down");
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.headers.find("Retry-After").value_or(""), "2");
+  EXPECT_NE(down.body.find("NOT accepted"), std::string::npos) << down.body;
 }
 
 TEST_F(Intake, SameIdempotencyKeyAndBodyReturnsTheFirstAlertWithoutASecondBroadcast) {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 extern char** environ;
@@ -13,6 +14,10 @@ namespace araldo::test_support {
 
 ChildProcess::ChildProcess(std::string program, std::vector<std::string> args,
                            std::map<std::string, std::string> env) {
+  // The project's leak suppressions (tests/lsan.supp), unless the caller chose others.
+  if (!env.contains("LSAN_OPTIONS") && !std::getenv("LSAN_OPTIONS")) {
+    env["LSAN_OPTIONS"] = "suppressions=" ARALDO_LSAN_SUPPRESSIONS;
+  }
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
 

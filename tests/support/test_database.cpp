@@ -17,7 +17,9 @@ std::string admin_dsn() {
   return dsn;
 }
 
-TestDatabase::TestDatabase(bool migrate) {
+TestDatabase::TestDatabase(bool migrate) : TestDatabase(migrate, admin_dsn()) {}
+
+TestDatabase::TestDatabase(bool migrate, std::string admin) : admin_(std::move(admin)) {
   static std::atomic<int> counter{0};
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string test = info ? std::string(info->name()) : "db";
@@ -25,12 +27,12 @@ TestDatabase::TestDatabase(bool migrate) {
   name_ =
       "t_" + test.substr(0, 30) + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   {
-    pqxx::connection admin(admin_dsn());
+    pqxx::connection admin(admin_);
     pqxx::nontransaction tx(admin);
     tx.exec0("DROP DATABASE IF EXISTS " + name_);
     tx.exec0("CREATE DATABASE " + name_ + " TEMPLATE template0 ENCODING 'UTF8'");
   }
-  dsn_ = admin_dsn() + " dbname=" + name_;
+  dsn_ = admin_ + " dbname=" + name_;
   if (migrate) {
     pqxx::connection c(dsn_);
     store::apply_migrations(c);
@@ -39,7 +41,7 @@ TestDatabase::TestDatabase(bool migrate) {
 
 TestDatabase::~TestDatabase() {
   try {
-    pqxx::connection admin(admin_dsn());
+    pqxx::connection admin(admin_);
     pqxx::nontransaction tx(admin);
     tx.exec0("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
   } catch (...) {

@@ -19,6 +19,8 @@ std::string admin_dsn();
 class TestDatabase {
  public:
   explicit TestDatabase(bool migrate = true);
+  // On another cluster: `admin` is its admin connection (a multi-host one, for a failover).
+  TestDatabase(bool migrate, std::string admin);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
@@ -32,6 +34,7 @@ class TestDatabase {
   void exec(const std::string& sql) const;
 
  private:
+  std::string admin_;
   std::string name_;
   std::string dsn_;
 };
