@@ -22,12 +22,14 @@ struct Pacing {
 class TelegramChannel final : public Channel {
  public:
   TelegramChannel(ChannelSettings settings, std::string base_url, config::Secret token,
-                  std::vector<Target> chats, bool disable_notification, Pacing pacing)
+                  std::vector<Target> chats, bool disable_notification, bool paid_broadcast,
+                  Pacing pacing)
       : Channel(std::move(settings)),
         base_url_(std::move(base_url)),
         token_(std::move(token)),
         chats_(std::move(chats)),
         disable_notification_(disable_notification),
+        paid_broadcast_(paid_broadcast),
         pacing_(pacing) {}
 
   std::vector<Target> targets() const override { return chats_; }
@@ -66,8 +68,11 @@ class TelegramChannel final : public Channel {
     return {ok ? ok->utf16_units : part.size(), max_message_length, "utf16_units"};
   }
 
-  // 30 messages/s per bot (shared/platforms.md).
-  RateLimit default_rate_limit() const override { return {30, 30}; }
+  // 30 messages/s per bot (shared/platforms.md); up to 1,000/s for a bot that pays for
+  // paid broadcasts (0.1 Telegram Star a message, from the bot's balance).
+  RateLimit default_rate_limit() const override {
+    return paid_broadcast_ ? RateLimit{1000, 100} : RateLimit{30, 30};
+  }
 
   std::chrono::milliseconds target_interval(std::string_view chat) const override {
     const bool private_chat = !chat.starts_with("@") && !chat.starts_with("-");
@@ -124,6 +129,10 @@ class TelegramChannel final : public Channel {
         message.action != Action::remove) {
       body["disable_notification"] = true;
     }
+    // New messages only: editMessageText and deleteMessage take no such field.
+    if (paid_broadcast_ && (message.action == Action::send || message.action == Action::reply)) {
+      body["allow_paid_broadcast"] = true;
+    }
 
     OutgoingRequest req;
     req.method = "POST";
@@ -157,6 +166,7 @@ class TelegramChannel final : public Channel {
   bool subscription_ = false;
   std::unique_ptr<Inbound> inbound_;
   bool disable_notification_;
+  bool paid_broadcast_;
   Pacing pacing_;
 };
 
@@ -203,6 +213,8 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
   }
   languages.reject_unknown_keys();
   const bool disable_notification = section.boolean("disable_notification", false);
+  // Paid broadcasts: up to 1,000 messages/s, each charged to the bot's Stars balance.
+  const bool paid_broadcast = section.boolean("allow_paid_broadcast", false);
   Pacing pacing;
   pacing.private_chat = section.millis("private_chat_interval_ms", pacing.private_chat);
   pacing.group = section.millis("group_interval_ms", pacing.group);
@@ -215,9 +227,9 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
     throw config::ConfigError(
         section.path() + ".inbound: a subscription channel needs it, to hear /start and /stop");
   }
-  auto channel =
-      std::make_unique<TelegramChannel>(std::move(settings), std::move(base_url), std::move(token),
-                                        std::move(targets), disable_notification, pacing);
+  auto channel = std::make_unique<TelegramChannel>(std::move(settings), std::move(base_url),
+                                                   std::move(token), std::move(targets),
+                                                   disable_notification, paid_broadcast, pacing);
   if (subscription) channel->enable_subscription();
   if (inbound) channel->enable_inbound(std::move(*inbound));
   return channel;

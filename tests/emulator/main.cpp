@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
                  "OLD:NEW, a group that became supergroup NEW (repeatable)");
   app.add_flag("--no-rate-limits", no_rate_limits, "never answer 429 on its own");
   app.add_option("--telegram-global-per-second", tg.global_per_second, "messages/s per bot");
+  app.add_option("--telegram-paid-per-second", tg.paid_per_second,
+                 "messages/s per bot sent with allow_paid_broadcast");
   app.add_option("--telegram-private-per-second", tg.private_per_second,
                  "messages/s per private chat");
   app.add_option("--telegram-group-per-minute", tg.group_per_minute,

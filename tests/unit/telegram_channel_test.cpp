@@ -193,3 +193,23 @@ TEST(TelegramChannel, ConfigErrorsNameThePathAndNeverTheToken) {
   EXPECT_NE(config_error("{type: telegrm, bot_token: x}").find("unknown channel type 'telegrm'"),
             std::string::npos);
 }
+
+TEST(TelegramChannel, APaidBroadcastBotAsksForItOnNewMessagesAndGoesAtAThousandASecond) {
+  auto paid =
+      make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['42'], allow_paid_broadcast: true}");
+  EXPECT_EQ(paid->rate_limit().per_second, 1000);
+  channels::Message send{"42", "Allerta"};
+  EXPECT_TRUE(
+      boost::json::parse(paid->build_request(send).body).at("allow_paid_broadcast").as_bool());
+  channels::Message edit{"42", "Revocata"};
+  edit.action = channels::Action::edit;
+  edit.subject_id = "7";
+  EXPECT_FALSE(boost::json::parse(paid->build_request(edit).body)
+                   .as_object()
+                   .contains("allow_paid_broadcast"));  // editMessageText takes no such field
+  auto free = make("{type: telegram, bot_token: '${TG_TOKEN}', chats: ['42']}");
+  EXPECT_EQ(free->rate_limit().per_second, 30);
+  EXPECT_FALSE(boost::json::parse(free->build_request(send).body)
+                   .as_object()
+                   .contains("allow_paid_broadcast"));
+}

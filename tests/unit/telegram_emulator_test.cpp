@@ -125,3 +125,32 @@ TEST_F(TelegramEmulator, ScriptedFaultsOverHttp) {
       test_support::http_request("POST", base + "/_emulator/faults", {}, R"({"count":0})").status,
       400);
 }
+
+// Paid broadcasts (Bot API 7.11): a message sent with allow_paid_broadcast skips the 30/s a
+// bot gets for free and takes from 1,000/s instead; every other limit still holds. All
+// requests here arrive at one instant, so the buckets hold exactly their burst.
+TEST(TelegramEmulatorPaid, ThirtyASecondFreeAndAThousandPaid) {
+  emulator::EmulatorState state;
+  emulator::telegram::Options o;
+  o.tokens = {token};  // any well-formed chat id exists
+  emulator::telegram::TelegramApi api{o, state};
+  auto send = [&](int chat, const std::string& paid) {
+    http::Request r;
+    r.method = "POST";
+    r.target = "/bot" + token + "/sendMessage";
+    r.headers.add("Content-Type", "application/json");
+    r.body = R"({"chat_id":)" + std::to_string(chat) + R"(,"text":"Allerta")" +
+             (paid.empty() ? "" : R"(,"allow_paid_broadcast":)" + paid) + "}";
+    return api.handle(r)->status;
+  };
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(send(1000 + i, ""), 200) << i;
+  EXPECT_EQ(send(1030, ""), 429);       // the bot's free 30/s are spent
+  EXPECT_EQ(send(1031, "false"), 429);  // asking not to pay is the free limit
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(send(2000 + i, "true"), 200) << i;
+  EXPECT_EQ(send(3000, "true"), 429);  // and so are the paid 1,000
+  EXPECT_EQ(send(3001, R"("yes")"), 400);
+  const auto messages = state.messages("telegram");
+  ASSERT_EQ(messages.size(), 1030u);
+  EXPECT_FALSE(messages.front().as_object().contains("allow_paid_broadcast"));
+  EXPECT_TRUE(messages.back().at("allow_paid_broadcast").as_bool());
+}

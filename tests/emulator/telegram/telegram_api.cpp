@@ -385,12 +385,12 @@ http::Response TelegramApi::answer_callback(const http::Request& request) {
 }
 
 std::optional<long long> TelegramApi::throttle(const std::string& token, const std::string& chat,
-                                               TokenBucket::Clock::time_point now) {
+                                               bool paid, TokenBucket::Clock::time_point now) {
   if (!options_.rate_limits) return std::nullopt;
   std::lock_guard lock(mutex_);
+  const double overall = paid ? options_.paid_per_second : options_.global_per_second;
   auto& global =
-      buckets_.try_emplace("bot:" + token, options_.global_per_second, options_.global_per_second)
-          .first->second;
+      buckets_.try_emplace((paid ? "paid:" : "bot:") + token, overall, overall).first->second;
   const bool is_private = chat_type(chat) == "private";
   const double rate = is_private ? options_.private_per_second : options_.group_per_minute / 60.0;
   const double burst = is_private ? 3.0 : options_.group_per_minute;
@@ -450,7 +450,17 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
   if (visible.utf16_length > max_text_length) {
     return bot_error(400, "Bad Request: message is too long");
   }
-  if (auto retry_after = throttle(token, chat, request.received_at)) {
+  // Only a JSON true (or "true" in a form) asks for it; anything else is refused, as a
+  // Bot API field of type Boolean is.
+  bool paid = false;
+  if (params->contains("allow_paid_broadcast")) {
+    const auto& v = (*params)["allow_paid_broadcast"];
+    if (v != "true" && v != "false") {
+      return bot_error(400, "Bad Request: field \"allow_paid_broadcast\" must be of type Boolean");
+    }
+    paid = v == "true";
+  }
+  if (auto retry_after = throttle(token, chat, paid, request.received_at)) {
     return bot_error(429, "Too Many Requests: retry after " + std::to_string(*retry_after),
                      retry_after);
   }
@@ -490,6 +500,7 @@ http::Response TelegramApi::send_message(const std::string& token, const http::R
       {"message_id", message_id}, {"text", text},     {"parse_mode", parse_mode},
       {"plain_text", plain}};
   if (reply_to) recorded["reply_to_message_id"] = *reply_to;
+  if (paid) recorded["allow_paid_broadcast"] = true;  // 0.1 Star charged
   if (params->contains("reply_markup")) {
     recorded["reply_markup"] = boost::json::parse((*params)["reply_markup"]);
   }

@@ -29,6 +29,9 @@ struct Options {
   std::map<std::string, long long> migrated_chats;  // groups now supergroups: old -> new id
   bool rate_limits = true;
   double global_per_second = 30;  // per bot
+  // Messages sent with allow_paid_broadcast (the bot pays 0.1 Star each) skip the 30/s
+  // and take from this rate instead (Bot API 7.11: "up to 1000 messages per second").
+  double paid_per_second = 1000;  // per bot
   double private_per_second = 1;  // per private chat
   double group_per_minute = 20;   // per group or channel
 };
@@ -66,8 +69,8 @@ class TelegramApi {
 
   http::Response send_message(const std::string& token, const http::Request& request);
   http::Response edit_or_delete(const std::string& method, const http::Request& request);
-  // `now`: the request's arrival, which the limits count by.
-  std::optional<long long> throttle(const std::string& token, const std::string& chat,
+  // `now`: the request's arrival, which the limits count by; `paid`: allow_paid_broadcast.
+  std::optional<long long> throttle(const std::string& token, const std::string& chat, bool paid,
                                     TokenBucket::Clock::time_point now);
 
   Options options_;
