@@ -114,6 +114,7 @@ to_ms() {  # wrk's "1.67ms", "850.00us", "1.02s" → milliseconds
   awk '{v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/) v *= 1000; print v}' <<<"$1"
 }
 json_rows=()
+ratios=()
 run() {  # name url script connections server-pid
   local out before after
   before="$(ticks "$5") $(tree_ticks "$pg_pid") $(ticks "$emulator_pid") $(busy_ticks)"
@@ -129,6 +130,7 @@ run() {  # name url script connections server-pid
     split(b, x); split(a, y)
     for (i = 1; i <= 4; i++) printf "%.2f ", (y[i] - x[i]) / hz / s }')
   read -r cpu_server cpu_pg cpu_emulator cpu_machine <<<"$cpu"
+  last_rps=$rps
   echo "| $1 | $4 | ${rps} | ${p50} | ${p99} | ${errors:-0} | $cpu_server | $cpu_pg | $cpu_emulator | $cpu_machine |"
   json_rows+=("{\"server\": \"$1\", \"connections\": $4, \"alerts_per_s\": $rps, \"p50_ms\": $(to_ms "$p50"), \"p99_ms\": $(to_ms "$p99"), \"non_2xx\": ${errors:-0}, \"cores\": {\"server\": $cpu_server, \"postgresql\": $cpu_pg, \"emulator\": $cpu_emulator, \"machine\": $cpu_machine}}")
 }
@@ -140,12 +142,16 @@ for c in ${CONNECTIONS:-1 16 64}; do
     perf_pid=$!
   fi
   run araldod http://127.0.0.1:18080 bench/wrk/araldo_alert.lua "$c" "$araldod_pid"
+  araldod_rps=$last_rps
   if [ "${PROFILE:-0}" = 1 ]; then wait "$perf_pid" || true; fi
   if [ "${PEER:-1}" = 1 ]; then
     run alertmanager http://127.0.0.1:19093 bench/wrk/alertmanager_alert.lua "$c" "$am_pid"
+    ratios+=("at $c connections: araldod $araldod_rps / Alertmanager $last_rps alerts/s = $(
+      awk -v a="$araldod_rps" -v b="$last_rps" 'BEGIN {printf "%.2f", a / b}')×")
   fi
 done
 echo
+for r in "${ratios[@]}"; do echo "ratio $r"; done
 echo "peak RSS: araldod $(rss_mib $araldod_pid) MiB, alertmanager $(rss_mib $am_pid) MiB"
 accepted=$(psql -X -qAt -h 127.0.0.1 -p "$pg_port" -U postgres -d intake_bench -c \
   "SELECT count(*) FROM alerts")

@@ -28,8 +28,10 @@ class WhatsAppChannel final : public Channel {
  public:
   WhatsAppChannel(ChannelSettings settings, std::string base_url, std::string version,
                   std::string phone_number_id, config::Secret token,
-                  std::optional<config::Secret> app_secret, TemplateConfig tmpl)
+                  std::optional<config::Secret> app_secret, TemplateConfig tmpl,
+                  std::chrono::milliseconds pair_interval)
       : Channel(std::move(settings)),
+        pair_interval_(pair_interval),
         base_url_(std::move(base_url)),
         version_(std::move(version)),
         phone_number_id_(std::move(phone_number_id)),
@@ -126,9 +128,9 @@ class WhatsAppChannel final : public Channel {
 
   // 80 messages/s per business number by default (shared/platforms.md).
   RateLimit default_rate_limit() const override { return {80, 80}; }
-  // Pair rate: about one message every 6 s to the same recipient.
+  // Pair rate: about one message every 6 s to the same recipient (pair_interval_ms).
   std::chrono::milliseconds target_interval(std::string_view) const override {
-    return std::chrono::milliseconds(6000);
+    return pair_interval_;
   }
 
   OutgoingRequest build_request(const Message& message) const override {
@@ -215,6 +217,7 @@ class WhatsAppChannel final : public Channel {
     return req;
   }
 
+  std::chrono::milliseconds pair_interval_;
   std::unique_ptr<Inbound> inbound_;
   std::string base_url_;
   std::string version_;
@@ -253,9 +256,10 @@ std::unique_ptr<Channel> make_channel(ChannelSettings settings, config::Section&
     }
     inbound = read_inbound_config(s, *c.app_secret, c.object_id, settings.language);
   }
+  const auto pair_interval = section.millis("pair_interval_ms", std::chrono::milliseconds(6000));
   auto channel = std::make_unique<WhatsAppChannel>(
       std::move(settings), std::move(c.base_url), std::move(c.version), std::move(c.object_id),
-      std::move(c.token), std::move(c.app_secret), std::move(tmpl));
+      std::move(c.token), std::move(c.app_secret), std::move(tmpl), pair_interval);
   if (inbound) channel->enable_inbound(std::move(*inbound));
   return channel;
 }
