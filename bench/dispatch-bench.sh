@@ -30,3 +30,15 @@ for bin in "${binaries[@]}"; do
     echo "| $bin $(ARALDOD=$bin build-bench/bench/dispatch_bench $s)"
   done
 done
+
+# Two daemons on one database when the platform is the bottleneck (every send answered
+# after 200 ms): what the second one adds, and that nobody gets a message twice.
+echo
+echo "| daemons | recipients | each send waits | delivered | time | rate |"
+echo "|---|---|---|---|---|---|"
+for d in 1 2; do
+  row=$(ARALDO_BENCH_DAEMONS=$d ARALDO_BENCH_SEND_LATENCY_MS=200 ARALDOD=build-bench/araldod \
+    build-bench/bench/dispatch_bench 8000 0 60 2>/tmp/dispatch-bench-$d.err)
+  grep "daemons:" /tmp/dispatch-bench-$d.err
+  echo "| $d | $(cut -d'|' -f2 <<<"$row") | 200 ms | $(cut -d'|' -f4-7 <<<"$row") |"
+done

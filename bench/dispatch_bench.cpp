@@ -15,7 +15,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -126,6 +128,21 @@ int main(int argc, char** argv) {
   auto listening = daemon.wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20));
   if (!key || !listening) return fail("araldod did not start", daemon.output() + keys.output());
   const std::string url = (*listening)[1];
+  // ARALDO_BENCH_DAEMONS=2: a second araldod on the same database shares the queue.
+  // ARALDO_BENCH_SEND_LATENCY_MS: the platform takes that long to answer every send, so
+  // the platform, not araldod or PostgreSQL, is the bottleneck.
+  std::unique_ptr<ChildProcess> second;
+  if (const char* n = std::getenv("ARALDO_BENCH_DAEMONS"); n && std::atoi(n) > 1) {
+    second =
+        std::make_unique<ChildProcess>(araldod, std::vector<std::string>{"-c", config, "serve"});
+    if (!second->wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20))) {
+      return fail("the second araldod did not start", second->output());
+    }
+  }
+  if (const char* ms = std::getenv("ARALDO_BENCH_SEND_LATENCY_MS"); ms && std::atoi(ms) > 0) {
+    http_request("POST", emulator_url + "/_emulator/faults", {},
+                 R"({"platform":"whatsapp","latency_ms":)" + std::string(ms) + R"(,"count":-1})");
+  }
 
   const auto posted = steady_clock::now();
   const auto r = http_request(
@@ -165,6 +182,21 @@ int main(int argc, char** argv) {
   // fast an auditor's verify runs. (Stop the daemon first, so the log stops growing.)
   const double peak_rss = araldo::bench::peak_rss_mib(daemon.pid());
   const long long delivered = c.ok, throttled = c.refused;
+  {
+    // Nobody twice: as many recipients as messages.
+    const auto messages =
+        boost::json::parse(http_request("GET", emulator_url + "/_emulator/whatsapp/messages").body)
+            .at("messages")
+            .as_array();
+    std::set<std::string> to;
+    for (const auto& m : messages) to.insert(std::string(m.at("to").as_string()));
+    std::fprintf(stderr, "daemons: %d; messages %zu to %zu recipients (duplicates %zu)\n",
+                 second ? 2 : 1, messages.size(), to.size(), messages.size() - to.size());
+  }
+  if (second) {
+    second->signal(SIGTERM);
+    second->wait(seconds(60));
+  }
   daemon.signal(SIGTERM);
   daemon.wait(seconds(60));
   {
