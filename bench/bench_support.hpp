@@ -1,14 +1,36 @@
 #pragma once
 // What the C++ benchmarks share: the alert they queue, their figures as JSON, and a
 // process's peak memory.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include "daemon/model/alert.hpp"
 
 namespace araldo::bench {
+
+// Wall-clock milliseconds, comparable with the emulator's received_at_ms.
+inline long long now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The p-quantile (0..1) of v; 0 for none.
+inline double pct(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+// Says what went wrong with a process's output (cut short), for main() to return.
+inline int fail(const std::string& what, const std::string& output) {
+  std::cerr << "bench: " << what << "\n" << output.substr(0, 4000) << "\n";
+  return 1;
+}
 
 // The alert every fan-out benchmark sends: a flood warning in Italian.
 inline model::Alert flood_alert() {

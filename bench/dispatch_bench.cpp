@@ -30,13 +30,9 @@
 
 using namespace araldo::test_support;
 using namespace std::chrono;
+using araldo::bench::fail;
 
 namespace {
-
-int fail(const std::string& what, const std::string& output) {
-  std::cerr << "dispatch_bench: " << what << "\n" << output.substr(0, 4000) << "\n";
-  return 1;
-}
 
 // CPU seconds (user + system) a process has used so far.
 double cpu_seconds(pid_t pid) {

@@ -23,23 +23,12 @@
 
 using namespace araldo::test_support;
 using namespace std::chrono;
+using araldo::bench::fail;
+using araldo::bench::now_ms;
+using araldo::bench::pct;
 
 namespace {
 const std::string token = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX";
-
-long long now_ms() {
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-double pct(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
-int fail(const std::string& what, const std::string& output) {
-  std::cerr << "bench: " << what << "\n" << output << "\n";
-  return 1;
-}
 
 boost::json::array received(const std::string& emulator, const std::string& platform) {
   return boost::json::parse(

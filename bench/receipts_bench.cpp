@@ -29,13 +29,9 @@
 
 using namespace araldo::test_support;
 using namespace std::chrono;
+using araldo::bench::fail;
 
 namespace {
-
-int fail(const std::string& what, const std::string& output) {
-  std::cerr << "receipts_bench: " << what << "\n" << output.substr(0, 4000) << "\n";
-  return 1;
-}
 
 long long count(const std::string& dsn, const std::string& sql) {
   pqxx::connection c(dsn);

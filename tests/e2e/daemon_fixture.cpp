@@ -277,6 +277,22 @@ boost::json::object DaemonTest::emulator_stats() {
       .as_object();
 }
 
+long long DaemonTest::emulator_accepted(const std::string& platform) {
+  const auto stats = emulator_stats();
+  const auto* p = stats.if_contains(platform);
+  const auto* ok = p ? p->as_object().if_contains("200") : nullptr;
+  return ok ? ok->as_int64() : 0LL;
+}
+
+std::pair<int, std::string> DaemonTest::audit_watch(const std::string& keep) {
+  ChildProcess p(ARALDOCTL_PATH, {"audit", "watch", "--keep", keep},
+                 {{"ARALDO_SERVER", daemon_url_},
+                  {"ARALDO_AUDIT_PUBLIC_KEY", kAuditPublicKey},
+                  {"HOME", dir_.string()}});
+  const int status = p.wait(std::chrono::seconds(60)).value_or(-1);
+  return {status, p.output()};
+}
+
 bool DaemonTest::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   return test_support::wait_until(done, timeout, std::chrono::milliseconds(50));
 }

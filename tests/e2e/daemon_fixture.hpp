@@ -72,6 +72,11 @@ class DaemonTest : public ::testing::Test {
   void emulator_fault(const std::string& json);
   void emulator_clear_faults();
   boost::json::object emulator_stats();
+  // How many sends the emulator answered 200 on `platform` ("whatsapp").
+  long long emulator_accepted(const std::string& platform);
+  // `araldoctl audit watch --keep FILE` as a third party runs it: the server, no key, the
+  // pinned public key. Returns its exit status and its output.
+  std::pair<int, std::string> audit_watch(const std::string& keep);
 
   // Polls `done` every 50 ms until it holds or `timeout` passes.
   bool wait_until(const std::function<bool()>& done,

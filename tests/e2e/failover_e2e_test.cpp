@@ -78,15 +78,6 @@ class FailoverE2E : public DaemonTest {
     }
   }
 
-  std::pair<int, std::string> watch(const std::string& keep) {
-    ChildProcess p(ARALDOCTL_PATH, {"audit", "watch", "--keep", keep},
-                   {{"ARALDO_SERVER", daemon_url_},
-                    {"ARALDO_AUDIT_PUBLIC_KEY", kAuditPublicKey},
-                    {"HOME", dir_.string()}});
-    const int status = p.wait(seconds(60)).value_or(-1);
-    return {status, p.output()};
-  }
-
   // A signed head covers every event written so far (events keep coming meanwhile).
   bool sealed_up_to_now() {
     const auto events = db_->count("audit_events");
@@ -184,17 +175,12 @@ TEST_F(FailoverE2E, SigkillThePrimaryPromoteTheStandbyAndEverythingAcceptedIsDel
     });
   }
 
-  auto arrived = [&] {
-    const auto stats = emulator_stats();
-    const auto* wa = stats.if_contains("whatsapp");
-    const auto* ok = wa ? wa->as_object().if_contains("200") : nullptr;
-    return ok ? ok->as_int64() : 0LL;
-  };
-  ASSERT_TRUE(wait_until([&] { return arrived() >= recipients / 3; }, seconds(300)));
+  ASSERT_TRUE(
+      wait_until([&] { return emulator_accepted("whatsapp") >= recipients / 3; }, seconds(300)));
   // A witness keeps a signed head before the failover.
   ASSERT_TRUE(sealed_up_to_now());
   const auto keep = (dir_ / "heads.jsonl").string();
-  auto [status, out] = watch(keep);
+  auto [status, out] = audit_watch(keep);
   ASSERT_EQ(status, 0) << out;
 
   ASSERT_EQ(cluster("crash " + primary_dir_), 0);
@@ -261,7 +247,7 @@ TEST_F(FailoverE2E, SigkillThePrimaryPromoteTheStandbyAndEverythingAcceptedIsDel
 
   // The audit log goes on on the new primary: the witness's kept head is extended.
   ASSERT_TRUE(sealed_up_to_now());
-  std::tie(status, out) = watch(keep);
+  std::tie(status, out) = audit_watch(keep);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("which extends"), std::string::npos) << out;
   // Both daemons lost the database and found the new primary by themselves.

@@ -61,13 +61,7 @@ TEST_F(WhatsAppBroadcastE2E, TenThousandSubscribersWithinTheAllowedRateWithoutTh
   const auto r = post_alert(kAlert + R"(,"channels":["whatsapp-comune"]})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(boost::json::parse(r.body).at("deliveries").as_int64(), subscribers);
-  auto delivered = [&] {
-    const auto stats = emulator_stats();
-    const auto* wa = stats.if_contains("whatsapp");
-    if (!wa) return 0LL;
-    const auto* ok = wa->as_object().if_contains("200");
-    return ok ? ok->as_int64() : 0LL;
-  };
+  auto delivered = [&] { return emulator_accepted("whatsapp"); };
   // 50 s at the allowed rate; the deadline is for a slow, loaded machine.
   ASSERT_TRUE(wait_until([&] { return delivered() >= subscribers; }, seconds(600)))
       << "delivered " << delivered();
@@ -108,13 +102,8 @@ TEST_F(CrashE2E, SigkillMidDispatchLosesNothingAndDuplicatesOnlyWhatWasInFlight)
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id(boost::json::parse(r.body).at("id").as_string());
 
-  auto arrived = [&] {
-    const auto stats = emulator_stats();
-    const auto* wa = stats.if_contains("whatsapp");
-    const auto* ok = wa ? wa->as_object().if_contains("200") : nullptr;
-    return ok ? ok->as_int64() : 0LL;
-  };
-  ASSERT_TRUE(wait_until([&] { return arrived() >= recipients / 3; }, seconds(300)));
+  ASSERT_TRUE(
+      wait_until([&] { return emulator_accepted("whatsapp") >= recipients / 3; }, seconds(300)));
   EXPECT_EQ(stop_daemon(SIGKILL), 128 + SIGKILL);
   const auto in_flight_at_kill =
       std::stoll(db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'"));

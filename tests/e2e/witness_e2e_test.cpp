@@ -86,15 +86,6 @@ class WitnessE2E : public DaemonTest {
     return db_->scalar("SELECT count(*) FROM audit_events") ==
            db_->scalar("SELECT count(*) FROM audit_leaves");
   }
-  // araldoctl audit watch as a third party runs it: the server, no key, the pinned key.
-  std::pair<int, std::string> watch(const std::string& keep) {
-    ChildProcess p(ARALDOCTL_PATH, {"audit", "watch", "--keep", keep},
-                   {{"ARALDO_SERVER", daemon_url_},
-                    {"ARALDO_AUDIT_PUBLIC_KEY", kAuditPublicKey},
-                    {"HOME", dir_.string()}});
-    const int status = p.wait(seconds(60)).value_or(-1);
-    return {status, p.output()};
-  }
   long long lines(const std::string& file) {
     std::ifstream in(file);
     long long n = 0;
@@ -110,14 +101,14 @@ TEST_F(WitnessE2E, AWitnessKeepsSignedHeadsAndCatchesALogRewrittenWithAnotherKey
   const std::string id(first.at("id").as_string());
   ASSERT_TRUE(wait_until([&] { return sealed(); }));
   const auto keep = (dir_ / "heads.jsonl").string();
-  auto [status, out] = watch(keep);
+  auto [status, out] = audit_watch(keep);
   EXPECT_EQ(status, 0) << out;
   EXPECT_EQ(lines(keep), 1);
 
   // The log grows; the witness checks the new head extends the kept one.
   ASSERT_FALSE(post_and_wait(kAlert, {"sent"}).empty());
   ASSERT_TRUE(wait_until([&] { return sealed(); }));
-  std::tie(status, out) = watch(keep);
+  std::tie(status, out) = audit_watch(keep);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("which extends"), std::string::npos) << out;
   EXPECT_EQ(lines(keep), 2);
@@ -173,7 +164,7 @@ TEST_F(WitnessE2E, AWitnessKeepsSignedHeadsAndCatchesALogRewrittenWithAnotherKey
     ASSERT_TRUE(sealed());
   }
   start_daemon();
-  std::tie(status, out) = watch(keep);
+  std::tie(status, out) = audit_watch(keep);
   EXPECT_EQ(status, 1) << out;
   EXPECT_TRUE(out.find("FORK") != std::string::npos ||
               out.find("not signed by the pinned key") != std::string::npos)
