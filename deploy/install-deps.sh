@@ -21,7 +21,7 @@ packages=(
 
 # --ha: also what deploy/ha/try-patroni.sh runs (Patroni, its etcd client, etcd itself).
 if [ "${1:-}" = "--ha" ]; then
-  packages+=(patroni python3-etcd etcd-server bc)
+  packages+=(patroni python3-etcd etcd-server bc procps)
 fi
 
 missing=()
