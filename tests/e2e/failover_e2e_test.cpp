@@ -6,7 +6,11 @@
 // Retry-After in the gap (never 202), the daemons find the new primary on their own, and a
 // witness's kept head is extended consistently by the heads signed after. How long the
 // gap lasted is printed, never asserted.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -26,6 +30,23 @@ using namespace std::chrono;
 
 namespace {
 
+// A port nothing listens on now (the kernel's choice for port 0): fixed ports next to the
+// test cluster's may be taken by another cluster on the machine.
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 int cluster(const std::string& args) {
   return std::system((std::string(ARALDO_PG_CLUSTER) + " " + args + " >/dev/null").c_str());
 }
@@ -44,11 +65,14 @@ class FailoverE2E : public DaemonTest {
   void SetUp() override {
     DaemonTest::SetUp();
     if (HasFatalFailure()) return;
-    // Beside the shared test cluster, on the next two ports: a pair of this test's own.
+    // Beside the shared test cluster, on two free ports: a pair of this test's own.
     primary_dir_ = std::string(ARALDO_TEST_PG_DIR) + "-primary";
     standby_dir_ = std::string(ARALDO_TEST_PG_DIR) + "-standby";
-    primary_port_ = ARALDO_TEST_PG_PORT + 1;
-    standby_port_ = ARALDO_TEST_PG_PORT + 2;
+    primary_port_ = free_port();
+    standby_port_ = free_port();
+    ASSERT_NE(primary_port_, 0);
+    ASSERT_NE(standby_port_, 0);
+    ASSERT_NE(primary_port_, standby_port_);
     remove_pair();
     // fsync on: the pair's commits wait for the standby (--fast would turn that off too).
     ASSERT_EQ(cluster("start " + primary_dir_ + " " + std::to_string(primary_port_)), 0);
