@@ -87,21 +87,18 @@ http::Response database_unavailable(std::string detail) {
 http::Response run(const CallHandler& handle, const Call& call) {
   try {
     return handle(call);
-  } catch (const store::CommitInDoubt& e) {
-    spdlog::error("event=http.commit_in_doubt method={} path={} actor={} error=\"{}\"",
-                  call.request.method, std::string(call.request.path()), call.caller.name,
-                  e.what());
-    return database_unavailable(
-        "the database connection was lost while committing: the request MAY have been "
-        "accepted; send it again with the same Idempotency-Key and the answer says which "
-        "(a replay is marked Idempotent-Replayed), or look for it before sending it again");
   } catch (const store::DatabaseUnavailable& e) {
-    spdlog::error("event=http.database_unavailable method={} path={} actor={} error=\"{}\"",
-                  call.request.method, std::string(call.request.path()), call.caller.name,
-                  e.what());
+    const bool in_doubt = dynamic_cast<const store::CommitInDoubt*>(&e) != nullptr;
+    spdlog::error("event=http.{} method={} path={} actor={} error=\"{}\"",
+                  in_doubt ? "commit_in_doubt" : "database_unavailable", call.request.method,
+                  std::string(call.request.path()), call.caller.name, e.what());
     return database_unavailable(
-        "the database is unavailable: the request was NOT accepted and nothing was changed; "
-        "send it again");
+        in_doubt ? "the database connection was lost while committing: the request MAY have "
+                   "been accepted; send it again with the same Idempotency-Key and the answer "
+                   "says which (a replay is marked Idempotent-Replayed), or look for it before "
+                   "sending it again"
+                 : "the database is unavailable: the request was NOT accepted and nothing was "
+                   "changed; send it again");
   } catch (const store::ValueRefused& e) {
     // The database knows better than a check that let the value by: still the client's
     // input, and nothing was written. Where it is, only the handler's checks could say.

@@ -64,10 +64,14 @@ void lock_for_import(pqxx::work& tx) {
   tx.exec0("LOCK TABLE opt_outs IN SHARE ROW EXCLUSIVE MODE");
 }
 
+std::string audit_pseudonym(const std::string& address, const privacy::Pseudonyms& pseudonyms) {
+  return privacy::is_pseudonym(address) ? address : pseudonyms.of(address);
+}
+
 std::string pseudonym_for_audit(pqxx::work& tx, const std::string& address,
                                 const privacy::Pseudonyms& pseudonyms) {
   if (privacy::is_pseudonym(address)) return address;
-  auto p = pseudonyms.of(address);
+  auto p = audit_pseudonym(address, pseudonyms);
   tx.exec_params0(
       "INSERT INTO pseudonyms (pseudonym, address) VALUES ($1, $2)"
       " ON CONFLICT (pseudonym) DO NOTHING",

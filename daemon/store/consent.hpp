@@ -48,6 +48,9 @@ ConsentOutcome opt_out(pqxx::work& tx, const ConsentChange& c, const std::string
 std::string set_notice_preference(pqxx::work& tx, const ConsentChange& c, bool stop,
                                   const privacy::Pseudonyms& pseudonyms);
 
+// The pseudonym of `address` (itself when it is one already: an erased subscriber's).
+std::string audit_pseudonym(const std::string& address, const privacy::Pseudonyms& pseudonyms);
+
 // The pseudonym of `address`, remembered so that an admin can resolve it.
 std::string pseudonym_for_audit(pqxx::work& tx, const std::string& address,
                                 const privacy::Pseudonyms& pseudonyms);

@@ -375,15 +375,13 @@ ProcessedBatch process_batch(pqxx::connection& c, int limit, const MeaningOf& me
                                item.key, z->press_id});
         finish(id, item.kind, outcome);
       } else if (const auto* a = std::get_if<channels::Acknowledgement>(&*m)) {
-        acks.push_back(
-            {{"item", id},
-             {"channel", channel},
-             {"delivery_id", a->delivery_id},
-             {"address", a->address},
-             {"answer", a->answer},
-             {"at", a->at},
-             {"pseudonym",
-              privacy::is_pseudonym(a->address) ? a->address : pseudonyms.of(a->address)}});
+        acks.push_back({{"item", id},
+                        {"channel", channel},
+                        {"delivery_id", a->delivery_id},
+                        {"address", a->address},
+                        {"answer", a->answer},
+                        {"at", a->at},
+                        {"pseudonym", audit_pseudonym(a->address, pseudonyms)}});
         ack_items.emplace(id, std::make_tuple(channel, item.kind, item.key, *a));
       } else if (const auto* t = std::get_if<channels::CitizenMessage>(&*m)) {
         finish(
