@@ -18,6 +18,7 @@
 #include "daemon/inbound/update_poller.hpp"
 #include "daemon/inbound/webhook_api.hpp"
 #include "daemon/intake/approval_expiry.hpp"
+#include "daemon/intake/fanout_expander.hpp"
 #include "daemon/metrics/araldo_metrics.hpp"
 #include "daemon/render/renderer.hpp"
 #include "daemon/retention/retention_sweeper.hpp"
@@ -66,7 +67,12 @@ int serve(config::Config& cfg) {
   dispatcher.observe_refusals([&](int n) {
     metrics.inc("araldo_store_refused_rows_total", {{"statement", "claim_or_sweep"}}, n);
   });
-  const auto new_work = [&] { dispatcher.new_work(); };
+  // Audiences accepted as rules are written after the 202, a chunk at a time.
+  intake::FanoutExpander expander(db, cfg.alerts.fanout, [&] { dispatcher.new_work(); });
+  const auto new_work = [&] {
+    dispatcher.new_work();
+    expander.notify();
+  };
 
   // Accepting: alerts, corrections, schedules, and what citizens write back.
   intake::AlertIntake intake(db, cfg.channels, renderer, cfg.alerts.defaults, new_work,
@@ -165,6 +171,7 @@ int serve(config::Config& cfg) {
     sequencer.run(cfg.database.url, cfg.audit.seal_interval, st);
   });
   workers.add("dispatcher", [&](std::stop_token st) { dispatcher.run(st); });
+  workers.add("fanout", [&](std::stop_token st) { expander.run(st); });
   workers.add("webhook_refusals", [&](std::stop_token st) { webhook_refusals.run(st); });
   workers.every("approval_expiry", std::chrono::seconds(1), [&] { intake::expire_approvals(db); });
   workers.every("retention", retention::sweep_interval, [&] {

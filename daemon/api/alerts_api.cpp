@@ -275,6 +275,20 @@ http::Response AlertsApi::get(const Call& call) const {
       {"approval", approval_json(*status)},
       {"deliveries", std::move(deliveries)}};
   if (status->send_at) body["send_at"] = *status->send_at;
+  // A large audience is written after acceptance: how far along each channel is. Its
+  // deliveries are in the summary once written.
+  if (!status->fanouts.empty()) {
+    boost::json::array fanouts;
+    for (const auto& f : status->fanouts) {
+      boost::json::object o{{"channel", f.channel},
+                            {"audience", f.audience},
+                            {"written", f.written},
+                            {"finished", !f.outcome.empty()}};
+      if (!f.outcome.empty()) o["outcome"] = f.outcome;
+      fanouts.push_back(std::move(o));
+    }
+    body["written_after_acceptance"] = std::move(fanouts);
+  }
   // A broadcast to many subscribers lists its first deliveries; the summary counts all.
   if (status->total > static_cast<long long>(status->deliveries.size())) {
     body["deliveries_truncated"] = true;

@@ -94,7 +94,7 @@ void GroupCommit::write(const std::vector<Pending*>& batch) {
   alerts.reserve(batch.size());
   for (const auto* p : batch) alerts.push_back(p->alert);
   try {
-    const auto outcomes = store::insert_alerts(db_, alerts);
+    const auto outcomes = store::insert_alerts(db_, alerts, options_.inline_fanout_limit);
     // The dispatchers are woken before the requests are answered: an answered alert is
     // already on its way.
     const bool any = std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) {

@@ -21,6 +21,8 @@ namespace araldo::intake {
 struct GroupCommitOptions {
   int committers = 2;
   std::size_t max_batch = 256;
+  // A larger subscription channel is written after the commit (store::insert_alerts).
+  long long inline_fanout_limit = store::default_inline_fanout_limit;
 };
 
 class GroupCommit {

@@ -22,6 +22,13 @@ IntakeSettings read_intake_settings(config::Section& alerts) {
   // one may hold.
   s.commit.committers = static_cast<int>(alerts.integer("committers", 2, 1, 64));
   s.commit.max_batch = static_cast<std::size_t>(alerts.integer("max_batch", 256, 1, 10'000));
+  // A subscription channel with more subscribers than this is written after the 202, a
+  // chunk at a time (store/fanout_store.hpp): the 202 then takes the same time for a
+  // city as for a village.
+  s.commit.inline_fanout_limit =
+      alerts.integer("inline_fanout_limit", store::default_inline_fanout_limit, 0, 100'000'000);
+  s.fanout.chunk = alerts.integer("fanout_chunk", 20'000, 1, 1'000'000);
+  s.fanout.window = 2 * s.fanout.chunk;
   if (alerts.has("public_url")) {
     s.defaults.public_url = alerts.required_string("public_url");
     const auto url = boost::urls::parse_absolute_uri(s.defaults.public_url);

@@ -5,6 +5,7 @@
 #include "daemon/intake/approval_policy.hpp"
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/model/alert_json.hpp"
+#include "daemon/store/fanout_store.hpp"
 
 namespace araldo::intake {
 
@@ -13,6 +14,7 @@ struct IntakeSettings {
   // (https://allerta.comune.example): links are absolute when set, relative otherwise.
   model::AlertDefaults defaults;
   GroupCommitOptions commit;
+  store::FanoutOptions fanout;  // how an audience written after the 202 is written
   ApprovalPolicy approval;
 };
 

@@ -29,6 +29,27 @@ std::string new_alert_id() {
 
 namespace {
 
+// Who the fanned-out channels of the CTE `f` reach (alert_id, channel, address,
+// language), as three disjoint sets joined by indexes rather than a test per subscriber:
+// everyone when the alert has no area; else the subscribers of the zones it touches
+// (subscriber_zones by zone), and those who chose no zone (the whole territory; an
+// anti-join). A scheduled notice skips who opted out of non-emergency messages on the
+// platform. The fanout worker walks the same rule in subscriber order
+// (store/fanout_store.cpp).
+std::string audience_of(const std::string& f) {
+  const std::string who = "SELECT f.alert_id, f.channel, s.address, s.language FROM " + f +
+                          " f JOIN ga ON ga.id = f.alert_id AND ";
+  const std::string not_stopped = " AND NOT (f.notice AND s.notices_stopped_at IS NOT NULL)";
+  return who + "NOT ga.targeted JOIN subscribers s ON s.channel = f.channel" + not_stopped +
+         " UNION ALL " + who +
+         "ga.targeted JOIN (SELECT DISTINCT az.alert_id, sz.subscriber_id FROM az"
+         "   JOIN subscriber_zones sz ON sz.zone = az.zone) z ON z.alert_id = f.alert_id"
+         " JOIN subscribers s ON s.id = z.subscriber_id AND s.channel = f.channel" +
+         not_stopped + " UNION ALL " + who +
+         "ga.targeted JOIN subscribers s ON s.channel = f.channel" + not_stopped +
+         " WHERE NOT EXISTS (SELECT 1 FROM subscriber_zones sz WHERE sz.subscriber_id = s.id)";
+}
+
 // The whole batch in one statement: alerts, fixed-target deliveries, every subscriber
 // fan-out, Idempotency-Keys and the alert.accepted audit events, as data-modifying CTEs.
 // One round trip and, prepared, no planning per batch. It returns per alert how many
@@ -99,26 +120,15 @@ const std::string insert_batch_sql =
     "   channel text, channel_type text, priority int, key text, language text, part int,"
     "   parts int, text text, send_at timestamptz, held boolean, notice boolean)),"
     " f AS (SELECT DISTINCT alert_id, channel, notice FROM r),"
-    // Who each fanned-out channel reaches, as three disjoint sets joined by indexes
-    // rather than a test per subscriber: everyone when the alert has no area; else the
-    // subscribers of the zones it touches (subscriber_zones by zone), and those who chose
-    // no zone (the whole territory; an anti-join). A scheduled notice skips who opted out
-    // of non-emergency messages on the platform.
-    " aud AS (SELECT f.alert_id, f.channel, s.address, s.language FROM f"
-    "   JOIN ga ON ga.id = f.alert_id AND NOT ga.targeted"
-    "   JOIN subscribers s ON s.channel = f.channel"
-    "    AND NOT (f.notice AND s.notices_stopped_at IS NOT NULL)"
-    " UNION ALL SELECT f.alert_id, f.channel, s.address, s.language FROM f"
-    "   JOIN ga ON ga.id = f.alert_id AND ga.targeted"
-    "   JOIN (SELECT DISTINCT az.alert_id, sz.subscriber_id FROM az"
-    "     JOIN subscriber_zones sz ON sz.zone = az.zone) z ON z.alert_id = f.alert_id"
-    "   JOIN subscribers s ON s.id = z.subscriber_id AND s.channel = f.channel"
-    "    AND NOT (f.notice AND s.notices_stopped_at IS NOT NULL)"
-    " UNION ALL SELECT f.alert_id, f.channel, s.address, s.language FROM f"
-    "   JOIN ga ON ga.id = f.alert_id AND ga.targeted"
-    "   JOIN subscribers s ON s.channel = f.channel"
-    "    AND NOT (f.notice AND s.notices_stopped_at IS NOT NULL)"
-    "   WHERE NOT EXISTS (SELECT 1 FROM subscriber_zones sz WHERE sz.subscriber_id = s.id)),"
+    // A channel with more subscribers than $5 is written after the 202 (fanouts): its
+    // audience is only counted here, and a worker writes it in chunks.
+    " fd AS MATERIALIZED (SELECT f.*, (SELECT count(*) FROM (SELECT 1 FROM subscribers s"
+    "   WHERE s.channel = f.channel LIMIT $5 + 1) x) > $5 AS deferred FROM f),"
+    " fi AS (SELECT * FROM fd WHERE NOT deferred),"
+    " fl AS (SELECT * FROM fd WHERE deferred),"
+    " aud AS (" +
+    audience_of("fi") +
+    "),"
     " s AS (INSERT INTO deliveries (alert_id, channel, channel_type, target, language, part,"
     "   parts, priority, rendered_text, next_attempt_at)"
     " SELECT r.alert_id, r.channel, r.channel_type, s.address, r.language, r.part, r.parts,"
@@ -129,6 +139,26 @@ const std::string insert_batch_sql =
     "  AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = s.alert_id"
     "    AND k.channel = s.channel AND k.key = s.language) THEN s.language ELSE '' END"
     " RETURNING alert_id, channel),"
+    // The later audience by language, and the messages it makes (a language's parts).
+    " later AS (SELECT alert_id, channel, language, count(*) AS n FROM (" +
+    audience_of("fl") +
+    ") x GROUP BY alert_id, channel, language),"
+    " lm AS (SELECT l.alert_id, l.channel, sum(l.n) AS subscribers, sum(l.n * (SELECT count(*)"
+    "   FROM r WHERE r.alert_id = l.alert_id AND r.channel = l.channel"
+    "    AND r.key = CASE WHEN EXISTS (SELECT 1 FROM r k WHERE k.alert_id = l.alert_id"
+    "     AND k.channel = l.channel AND k.key = l.language) THEN l.language ELSE '' END))"
+    "   AS messages FROM later l GROUP BY l.alert_id, l.channel),"
+    " fo AS (INSERT INTO fanouts (alert_id, channel, channel_type, priority, notice, targeted,"
+    "   texts, audience, last_subscriber)"
+    " SELECT lm.alert_id, lm.channel, t.channel_type, t.priority, fl.notice, ga.targeted,"
+    "   t.texts, lm.subscribers, (SELECT coalesce(max(id), 0) FROM subscribers)"
+    " FROM lm JOIN fl ON fl.alert_id = lm.alert_id AND fl.channel = lm.channel"
+    " JOIN ga ON ga.id = lm.alert_id"
+    " CROSS JOIN LATERAL (SELECT min(r.channel_type) AS channel_type, max(r.priority) AS priority,"
+    "   jsonb_agg(jsonb_build_object('key', r.key, 'language', r.language, 'part', r.part,"
+    "     'parts', r.parts, 'text', r.text) ORDER BY r.key, r.part) AS texts"
+    "   FROM r WHERE r.alert_id = lm.alert_id AND r.channel = lm.channel) t"
+    " RETURNING alert_id),"
     // Takes each key, or a key older than 24 hours; a live one held by another request
     // means that request committed first.
     " k AS (INSERT INTO idempotency_keys (actor, key, body_sha256, alert_id)"
@@ -138,10 +168,14 @@ const std::string insert_batch_sql =
     "   alert_id = EXCLUDED.alert_id, created_at = now()"
     " WHERE idempotency_keys.created_at < now() - interval '24 hours'"
     " RETURNING alert_id),"
-    " fanned AS (SELECT alert_id, channel, count(*) AS n FROM s GROUP BY alert_id, channel),"
+    " fanned AS (SELECT alert_id, channel, count(*) AS n FROM s GROUP BY alert_id, channel"
+    "   UNION ALL SELECT alert_id, channel, subscribers FROM lm),"
     " t AS (SELECT i.n, i.id, i.submitted_by, i.document, i.detail, i.wants_key,"
     "   (SELECT count(*) FROM d WHERE d.alert_id = i.id)"
-    "   + coalesce((SELECT sum(n) FROM fanned WHERE fanned.alert_id = i.id), 0) AS total,"
+    "   + (SELECT count(*) FROM s WHERE s.alert_id = i.id)"
+    "   + coalesce((SELECT sum(messages) FROM lm WHERE lm.alert_id = i.id), 0) AS total,"
+    "   (SELECT jsonb_object_agg(lm.channel, lm.subscribers) FROM lm WHERE lm.alert_id = i.id)"
+    "   AS later_by_channel,"
     // Every fanned-out channel shows, with 0 when its subscribers all left meanwhile.
     "   (SELECT jsonb_object_agg(c.name, coalesce(fanned.n, 0))"
     "      FROM jsonb_array_elements_text(i.fanout_channels) AS c(name)"
@@ -154,6 +188,8 @@ const std::string insert_batch_sql =
         "   detail || jsonb_build_object('deliveries', total, 'document', document)"
         "   || CASE WHEN by_channel IS NULL THEN '{}'::jsonb"
         "      ELSE jsonb_build_object('subscribers_by_channel', by_channel) END"
+        "   || CASE WHEN later_by_channel IS NULL THEN '{}'::jsonb"
+        "      ELSE jsonb_build_object('written_after_acceptance', later_by_channel) END"
         "   AS detail FROM t") +
     ")"
     " SELECT t.total, NOT t.wants_key OR t.got_key,"
@@ -164,7 +200,8 @@ const std::string insert_batch_sql =
 std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn,
                                                           const std::vector<const NewAlert*>& batch,
                                                           const std::vector<std::size_t>& live,
-                                                          std::vector<InsertOutcome>& out) {
+                                                          std::vector<InsertOutcome>& out,
+                                                          long long inline_fanout_limit) {
   std::vector<std::string> ids;  // ids[k] is the alert at batch[live[k]]
   boost::json::array alert_rows, delivery_rows, fanout_rows, key_rows;
   for (const auto i : live) {
@@ -277,7 +314,7 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
   pqxx::work tx(conn);
   const auto rows = tx.exec_prepared(
       insert_batch_name, boost::json::serialize(alert_rows), boost::json::serialize(delivery_rows),
-      boost::json::serialize(fanout_rows), boost::json::serialize(key_rows));
+      boost::json::serialize(fanout_rows), boost::json::serialize(key_rows), inline_fanout_limit);
   std::map<std::size_t, InsertOutcome::Refused> refused;
   for (std::size_t k = 0; k < ids.size(); ++k) {
     // A Draft is never sent; a Cancel may find nothing published to act on.
@@ -300,12 +337,13 @@ std::map<std::size_t, InsertOutcome::Refused> write_batch(pqxx::connection& conn
 }  // namespace
 
 std::vector<InsertOutcome> insert_alerts(pqxx::connection& conn,
-                                         const std::vector<const NewAlert*>& batch) {
+                                         const std::vector<const NewAlert*>& batch,
+                                         long long inline_fanout_limit) {
   std::vector<InsertOutcome> out(batch.size());
   std::vector<std::size_t> live(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) live[i] = i;
   while (!live.empty()) {
-    const auto refused = write_batch(conn, batch, live, out);
+    const auto refused = write_batch(conn, batch, live, out, inline_fanout_limit);
     if (refused.empty()) break;
     // Rolled back: write the others again without the refused ones.
     for (const auto& [i, why] : refused) out[i].refused = why;
@@ -393,6 +431,12 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   }
 
   out.reach = accepted_reach(tx, id);
+  for (const auto& r : tx.exec_params("SELECT channel, audience, written, coalesce(outcome, '')"
+                                      " FROM fanouts WHERE alert_id = $1::uuid ORDER BY channel",
+                                      id)) {
+    out.fanouts.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(),
+                           r[3].as<std::string>()});
+  }
   // Counted through today's subscriber_zones: a subscriber who left since is not counted.
   for (const auto& r : tx.exec_params(
            "SELECT az.zone, count(*), count(*) FILTER (WHERE d.state = 'sent'),"
@@ -461,8 +505,10 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   return out;
 }
 
-std::vector<InsertOutcome> insert_alerts(Database& db, const std::vector<const NewAlert*>& batch) {
-  return db.with_connection([&](pqxx::connection& c) { return insert_alerts(c, batch); });
+std::vector<InsertOutcome> insert_alerts(Database& db, const std::vector<const NewAlert*>& batch,
+                                         long long inline_fanout_limit) {
+  return db.with_connection(
+      [&](pqxx::connection& c) { return insert_alerts(c, batch, inline_fanout_limit); });
 }
 
 std::optional<PriorRequest> find_idempotent(Database& db, const std::string& actor,

@@ -117,8 +117,13 @@ struct InsertOutcome {
 // its failure. Keys must be distinct within a batch (the caller defers a repeat).
 // No NOTIFY inside it: PostgreSQL serialises the commits of transactions that notify, so
 // the caller wakes the dispatchers after commit (Dispatcher::new_work).
-std::vector<InsertOutcome> insert_alerts(pqxx::connection& conn,
-                                         const std::vector<const NewAlert*>& batch);
+// A subscription channel with more than `inline_fanout_limit` subscribers is not written
+// here: its audience is counted and kept as a rule (a `fanouts` row) that
+// expand_fanouts() writes after the commit, so a city-wide alert is accepted in seconds.
+inline constexpr long long default_inline_fanout_limit = 10'000;
+std::vector<InsertOutcome> insert_alerts(
+    pqxx::connection& conn, const std::vector<const NewAlert*>& batch,
+    long long inline_fanout_limit = default_inline_fanout_limit);
 
 // A batch of one; NothingToDeliver or IdempotencyRace when it is refused.
 AcceptedAlert insert_alert(pqxx::connection& conn, const model::Alert& alert,
@@ -185,6 +190,13 @@ struct AlertStatus {
   };
   std::map<std::string, long long> acknowledgements;  // by answer: safe, need_help
   std::map<std::string, ZoneOutcome> by_zone;
+  // Audiences written after acceptance (fanouts), per channel: how far along.
+  struct FanoutProgress {
+    std::string channel;
+    long long audience = 0, written = 0;
+    std::string outcome;  // empty while writing; written, cancelled, expired, rejected
+  };
+  std::vector<FanoutProgress> fanouts;
   long long total = 0;
   std::vector<DeliveryStatus> deliveries;  // the first `limit`, by id
 };
@@ -193,7 +205,9 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
                                       int limit = 1000);
 
 // The same, each on a pooled connection.
-std::vector<InsertOutcome> insert_alerts(Database& db, const std::vector<const NewAlert*>& batch);
+std::vector<InsertOutcome> insert_alerts(
+    Database& db, const std::vector<const NewAlert*>& batch,
+    long long inline_fanout_limit = default_inline_fanout_limit);
 std::optional<PriorRequest> find_idempotent(Database& db, const std::string& actor,
                                             const std::string& key);
 std::optional<AlertStatus> find_alert(Database& db, const std::string& id, int limit = 1000);

@@ -84,6 +84,11 @@ ApprovalDecision decide_approval(Database& db, const std::string& alert_id,
 int expire_approvals(Database& db) {
   return db.with_connection([&](pqxx::connection& conn) {
     pqxx::work tx(conn);
+    // The alerts' rows locked first, alone: the statement below then sees every chunk of
+    // an audience written so far (fanout_store.hpp).
+    tx.exec(
+        "SELECT 1 FROM alerts WHERE approval = 'awaiting' AND approval_expires_at <= now()"
+        " FOR NO KEY UPDATE");
     const auto rows = tx.exec(
         "WITH e AS (UPDATE alerts SET approval = 'expired', approval_decided_at = now()"
         "   WHERE approval = 'awaiting' AND approval_expires_at <= now()"

@@ -60,6 +60,12 @@ int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::st
   pqxx::work tx(conn);
   const std::string why =
       (kind == "alert.superseded" ? "superseded by an update from " : "cancelled by ") + actor;
+  // Remembered on the alert first, which locks its row: an audience still being written
+  // (fanout_store.hpp) then stops, and the statement below sees every chunk written so far.
+  // A send in flight now is not retried once its outcome is recorded, and a correction of
+  // it waits for that outcome.
+  tx.exec_params0("UPDATE alerts SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = $1",
+                  alert_id);
   const auto rows = tx.exec_params(
       "WITH cancelled AS ("
       "  UPDATE deliveries SET state = 'cancelled', finished_at = now(), updated_at = now(),"
@@ -74,10 +80,6 @@ int cancel_alert(pqxx::connection& conn, const std::string& actor, const std::st
                            "  FROM cancelled") +
           " RETURNING 1",
       alert_id, actor, why);
-  // Remembered on the alert: a send in flight now is not retried once its outcome is
-  // recorded, and a correction of it waits for that outcome.
-  tx.exec_params0("UPDATE alerts SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = $1",
-                  alert_id);
   // The operator's act is recorded even when nothing was left to stop.
   auto event = detail;
   event["stopped"] = rows.size();

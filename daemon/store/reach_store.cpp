@@ -26,13 +26,16 @@ AlertReach accepted_reach(pqxx::transaction_base& tx, const std::string& alert_i
       "         araldo_personal_target(channel_type, target)),"
       "       count(*) FILTER (WHERE part = 1 AND round = 0 AND"
       "         NOT araldo_personal_target(channel_type, target)),"
+      // An audience still being written (fanouts) counts whom it has yet to write.
+      "       (SELECT coalesce(sum(greatest(audience - written, 0)), 0) FROM fanouts"
+      "          WHERE alert_id = $1::uuid AND finished_at IS NULL),"
       "       (SELECT coalesce(array_to_json(array_agg(zone ORDER BY zone)), '[]')::text"
       "          FROM alert_zones WHERE alert_id = $1::uuid)"
       " FROM deliveries WHERE alert_id = $1::uuid AND action = 'send'",
       alert_id);
-  out.subscribers = r[0].as<long long>();
+  out.subscribers = r[0].as<long long>() + r[2].as<long long>();
   out.public_targets = r[1].as<long long>();
-  const auto zones = boost::json::parse(r[2].c_str());
+  const auto zones = boost::json::parse(r[3].c_str());
   for (const auto& z : zones.as_array()) out.zones.emplace_back(z.as_string());
   return out;
 }
