@@ -54,6 +54,14 @@ inline void record_result(const boost::json::object& result) {
 }
 
 // A process's peak resident memory so far (VmHWM), in MiB; 0 if it cannot be read.
+inline double rss_mib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024;
+  }
+  return 0;
+}
+
 inline double peak_rss_mib(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {

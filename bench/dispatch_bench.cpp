@@ -100,15 +100,26 @@ int main(int argc, char** argv) {
   std::ofstream(config)
       << "listen: 127.0.0.1:0\nlog_level: info\naudit: {unsigned: true}\nprivacy: {pseudonym_key: "
          "bench-pseudonym-key-0123}\ndatabase: {url: '"
-      << db.dsn() << "', pool_size: 4}\nhttp: {threads: 4}\nchannels:\n  wa:\n"
+      << db.dsn()
+      << "', pool_size: 4}\nhttp: {threads: 4, import_body_limit: 67108864}\nchannels:\n  wa:\n"
       << "    type: whatsapp\n    base_url: " << emulator_url
       << "\n    phone_number_id: '1055555'\n    access_token: EAAWaToken\n"
       << "    app_secret: wa-app-s3cret-0123\n"
       << "    template: {name: allerta_comune, parameters: 4, languages: {it: "
          "it, en: en_US}}\n"
       << "    rate_limit: " << rate << "\n";
+  // ARALDO_BENCH_INLINE_LIMIT: alerts.inline_fanout_limit (the largest audience written
+  // before the 202).
+  if (const char* limit = std::getenv("ARALDO_BENCH_INLINE_LIMIT")) {
+    std::ofstream(config, std::ios::app) << "alerts: {inline_fanout_limit: " << limit << "}\n";
+  }
   ChildProcess(araldod, {"-c", config, "migrate"}).wait(seconds(60));
-  {
+  // ARALDO_BENCH_IMPORT_BATCH=N: the subscribers come over HTTP as CSVs of N rows, as a
+  // town hall imports them, once araldod runs (its memory is then measured after the
+  // imports too); otherwise they are inserted by SQL before it starts.
+  const char* import_env = std::getenv("ARALDO_BENCH_IMPORT_BATCH");
+  const long long import_batch = import_env ? std::atoll(import_env) : 0;
+  if (import_batch == 0) {
     pqxx::connection c(db.dsn());
     pqxx::work tx(c);
     tx.exec_params0(
@@ -134,6 +145,29 @@ int main(int argc, char** argv) {
     if (!second->wait_for_line(std::regex("url=(http://[0-9.:]+)"), seconds(20))) {
       return fail("the second araldod did not start", second->output());
     }
+  }
+  std::string admin_key;
+  if (import_batch > 0) {
+    ChildProcess admin(araldod, {"-c", config, "keys", "create", "--role", "admin", "town-hall"});
+    auto k = admin.wait_for_line(std::regex("^(araldo_[0-9a-f]{48})$"), seconds(30));
+    if (!k) return fail("no admin key", admin.output());
+    admin_key = (*k)[1];
+  }
+  for (long long from = 1; import_batch > 0 && from <= recipients; from += import_batch) {
+    std::string csv = "address,language,consent_at\n";
+    for (long long g = from; g < from + import_batch && g <= recipients; ++g) {
+      csv += std::to_string(393330000000 + g) + (g % 3 == 0 ? ",en," : ",it,") +
+             "2026-11-01T09:00:00+01:00\n";
+    }
+    const auto t = steady_clock::now();
+    const auto imported =
+        http_request("POST", url + "/v1/channels/wa/subscribers/import",
+                     {{"Authorization", "Bearer " + admin_key}, {"Content-Type", "text/csv"}}, csv);
+    if (imported.status != 200) return fail("the import was refused: " + imported.body, "");
+    std::fprintf(stderr, "import: %lld rows in %.1f s; araldod RSS %.0f MiB (peak %.0f MiB)\n",
+                 std::min(import_batch, recipients - from + 1),
+                 duration<double>(steady_clock::now() - t).count(),
+                 araldo::bench::rss_mib(daemon.pid()), araldo::bench::peak_rss_mib(daemon.pid()));
   }
   if (const char* ms = std::getenv("ARALDO_BENCH_SEND_LATENCY_MS"); ms && std::atoi(ms) > 0) {
     http_request("POST", emulator_url + "/_emulator/faults", {},
@@ -164,6 +198,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(milliseconds(100));
   }
   const double s = duration<double>(steady_clock::now() - start).count();
+  const double from_post_s = duration<double>(steady_clock::now() - posted).count();
   const double cpu = cpu_seconds(daemon.pid()) - cpu_start;
   const double rate_achieved = static_cast<double>(c.ok - at_start) / s;
   std::printf(
@@ -177,6 +212,9 @@ int main(int argc, char** argv) {
   // The audit log under this load: how long from an event's commit to its seal, and how
   // fast an auditor's verify runs. (Stop the daemon first, so the log stops growing.)
   const double peak_rss = araldo::bench::peak_rss_mib(daemon.pid());
+  std::fprintf(stderr,
+               "from the POST: %lld messages in %.1f s = %.0f msg/s; araldod peak RSS %.0f MiB\n",
+               c.ok, from_post_s, static_cast<double>(c.ok) / from_post_s, peak_rss);
   const long long delivered = c.ok, throttled = c.refused;
   {
     // Nobody twice: as many recipients as messages.
