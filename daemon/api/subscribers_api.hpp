@@ -30,6 +30,8 @@ class SubscribersApi {
   static constexpr std::size_t max_import_rows = 500'000;
 
  private:
+  http::Response import_csv(const Call& call) const;
+
   store::Database& db_;
   const channels::ChannelSet& channels_;
   const privacy::Pseudonyms& pseudonyms_;

@@ -7,6 +7,11 @@
 #include "daemon/store/pq.hpp"
 
 namespace araldo::store {
+namespace {
+
+constexpr std::size_t import_chunk = 20'000;  // rows per statement
+
+}  // namespace
 
 UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& channel,
                                 const std::vector<Subscriber>& subscribers,
@@ -20,80 +25,96 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
                                 "                  AND kind = 'erasure')",
                                 channel)[0]
                               .as<bool>();
-  boost::json::array rows;
-  for (std::size_t n = 0; n < subscribers.size(); ++n) {
-    const auto& s = subscribers[n];
-    rows.push_back({{"n", n},
-                    {"address", s.address},
-                    {"pseudonym", erased_any ? boost::json::value(pseudonyms.of(s.address))
-                                             : boost::json::value(nullptr)},
-                    {"language", s.language},
-                    {"consent_at", s.consent_at},
-                    {"zones", s.zones ? boost::json::value(
-                                            boost::json::array(s.zones->begin(), s.zones->end()))
-                                      : boost::json::value(nullptr)}});
-  }
-  const auto json = boost::json::serialize(rows);
+  // The rows go as JSON, a chunk per statement, written as text rather than built as a
+  // document: a town's 250,000-row import would otherwise hold hundreds of MiB at once.
+  const auto rows_json = [&](std::size_t from) {
+    std::string out = "[";
+    for (std::size_t n = from; n < std::min(subscribers.size(), from + import_chunk); ++n) {
+      const auto& s = subscribers[n];
+      if (n > from) out += ',';
+      out += "{\"n\":" + std::to_string(n) + ",\"address\":" + boost::json::serialize(s.address) +
+             ",\"pseudonym\":" +
+             (erased_any ? boost::json::serialize(pseudonyms.of(s.address)) : "null") +
+             ",\"language\":" + boost::json::serialize(s.language) +
+             ",\"consent_at\":" + boost::json::serialize(s.consent_at) + ",\"zones\":" +
+             (s.zones ? boost::json::serialize(boost::json::array(s.zones->begin(), s.zones->end()))
+                      : "null") +
+             "}";
+    }
+    return out + "]";
+  };
   static const std::string input =
       "jsonb_to_recordset($2::jsonb) AS i(n bigint, address text, pseudonym text, language text,"
       "                                   consent_at timestamptz, zones jsonb)";
   UpsertResult result;
-  pqxx::row r;
+  long long ended = 0;
   try {
-    // A withdrawal at or after the consent the row brings wins: the row is refused.
-    for (const auto& row : tx.exec_params(
-             "SELECT i.n, to_json(o.opted_out_at)#>>'{}', o.kind FROM " + input +
-                 " JOIN opt_outs o ON o.channel = $1 AND o.address IN (i.address, i.pseudonym)"
-                 "   AND o.opted_out_at >= i.consent_at ORDER BY i.n LIMIT 50",
-             channel, json)) {
-      result.refused.push_back(
-          {row[0].as<std::size_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    // Everything is checked before anything is written; all in one transaction.
+    for (std::size_t from = 0; from < subscribers.size(); from += import_chunk) {
+      const auto json = rows_json(from);
+      // A withdrawal at or after the consent the row brings wins: the row is refused.
+      for (const auto& row : tx.exec_params(
+               "SELECT i.n, to_json(o.opted_out_at)#>>'{}', o.kind FROM " + input +
+                   " JOIN opt_outs o ON o.channel = $1 AND o.address IN (i.address, i.pseudonym)"
+                   "   AND o.opted_out_at >= i.consent_at ORDER BY i.n LIMIT 50",
+               channel, json)) {
+        if (result.refused.size() < 50) {
+          result.refused.push_back(
+              {row[0].as<std::size_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
+        }
+      }
+      for (const auto& row : tx.exec_params(
+               "SELECT i.n, z FROM " + input +
+                   " CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(i.zones, '[]')) AS z"
+                   // $1 is unused here but typed: `input` reads $2.
+                   " WHERE $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM zones WHERE name = z)"
+                   " ORDER BY i.n LIMIT 50",
+               channel, json)) {
+        if (result.unknown_zones.size() < 50) {
+          result.unknown_zones.push_back({row[0].as<std::size_t>(), row[1].as<std::string>()});
+        }
+      }
     }
     if (!result.refused.empty()) return result;  // rolled back: nothing written
-    for (const auto& row : tx.exec_params(
-             "SELECT i.n, z FROM " + input +
-                 " CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(i.zones, '[]')) AS z"
-                 // $1 is unused here but typed: `input` reads $2.
-                 " WHERE $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM zones WHERE name = z)"
-                 " ORDER BY i.n LIMIT 50",
-             channel, json)) {
-      result.unknown_zones.push_back({row[0].as<std::size_t>(), row[1].as<std::string>()});
-    }
     if (!result.unknown_zones.empty()) return result;
-    r = tx.exec_params1(
-        "WITH upserted AS ("
-        "  INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
-        "  SELECT $1, i.address, i.language, i.consent_at, $3 FROM " +
-            input +
-            "  ON CONFLICT (channel, address) DO UPDATE"
-            "    SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at"
-            "  RETURNING (xmax = 0) AS inserted),"
-            // What is left matching is older than the consent given: it ends.
-            " ended AS (DELETE FROM opt_outs o USING " +
-            input +
-            "  WHERE o.channel = $1 AND o.address IN (i.address, i.pseudonym) RETURNING 1)"
-            " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
-            "   (SELECT count(*) FROM ended) FROM upserted",
-        channel, json, actor);
-    // Zones given replace the subscriber's; not given, they stay.
-    tx.exec_params("DELETE FROM subscriber_zones sz USING subscribers s, " + input +
-                       " WHERE i.zones IS NOT NULL AND s.channel = $1 AND s.address = i.address"
-                       "   AND sz.subscriber_id = s.id",
-                   channel, json);
-    tx.exec_params("INSERT INTO subscriber_zones (subscriber_id, zone) SELECT s.id, z FROM " +
-                       input +
-                       " JOIN subscribers s ON s.channel = $1 AND s.address = i.address"
-                       " CROSS JOIN LATERAL jsonb_array_elements_text(i.zones) AS z"
-                       " WHERE i.zones IS NOT NULL ON CONFLICT DO NOTHING",
-                   channel, json);
+    for (std::size_t from = 0; from < subscribers.size(); from += import_chunk) {
+      const auto json = rows_json(from);
+      const auto r = tx.exec_params1(
+          "WITH upserted AS ("
+          "  INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
+          "  SELECT $1, i.address, i.language, i.consent_at, $3 FROM " +
+              input +
+              "  ON CONFLICT (channel, address) DO UPDATE"
+              "    SET language = EXCLUDED.language, consent_at = EXCLUDED.consent_at"
+              "  RETURNING (xmax = 0) AS inserted),"
+              // What is left matching is older than the consent given: it ends.
+              " ended AS (DELETE FROM opt_outs o USING " +
+              input +
+              "  WHERE o.channel = $1 AND o.address IN (i.address, i.pseudonym) RETURNING 1)"
+              " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
+              "   (SELECT count(*) FROM ended) FROM upserted",
+          channel, json, actor);
+      result.added += r[0].as<long long>();
+      result.updated += r[1].as<long long>();
+      ended += r[2].as<long long>();
+      // Zones given replace the subscriber's; not given, they stay.
+      tx.exec_params("DELETE FROM subscriber_zones sz USING subscribers s, " + input +
+                         " WHERE i.zones IS NOT NULL AND s.channel = $1 AND s.address = i.address"
+                         "   AND sz.subscriber_id = s.id",
+                     channel, json);
+      tx.exec_params("INSERT INTO subscriber_zones (subscriber_id, zone) SELECT s.id, z FROM " +
+                         input +
+                         " JOIN subscribers s ON s.channel = $1 AND s.address = i.address"
+                         " CROSS JOIN LATERAL jsonb_array_elements_text(i.zones) AS z"
+                         " WHERE i.zones IS NOT NULL ON CONFLICT DO NOTHING",
+                     channel, json);
+    }
   } catch (const pqxx::data_exception& e) {
     throw ValueRefused(e.what());
   }
-  result.added = r[0].as<long long>();
-  result.updated = r[1].as<long long>();
   boost::json::object detail{
       {"channel", channel}, {"added", result.added}, {"updated", result.updated}};
-  if (const auto ended = r[2].as<long long>()) detail["ends_opt_outs"] = ended;
+  if (ended > 0) detail["ends_opt_outs"] = ended;
   // One subscriber is named; a bulk import is summed up (the numbers are in the table).
   if (subscribers.size() == 1) {
     detail["subscriber"] = pseudonym_for_audit(tx, subscribers.front().address, pseudonyms);

@@ -210,3 +210,31 @@ TEST_F(FanoutTest, ACancelWaitingForAChunkCancelsWhatTheChunkWrote) {
 }
 
 }  // namespace
+
+// An import is written a chunk of rows per statement (not one document of them all), in
+// one transaction: a refusal in the last chunk still leaves nothing written.
+TEST(SubscriberImport, MoreRowsThanOneStatementTakesAreWrittenWholeOrNotAtAll) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  const auto row = [](int i) {
+    return store::Subscriber{"39333" + std::to_string(1000000 + i), "it", "2026-01-01T10:00:00Z"};
+  };
+  store::upsert_subscribers(c, "wa", {row(44'000)}, "ops", test_support::test_pseudonyms);
+  ASSERT_TRUE(store::remove_subscriber(c, "wa", row(44'000).address, "ops",
+                                       test_support::test_pseudonyms));
+  std::vector<store::Subscriber> all;
+  for (int i = 0; i < 45'000; ++i) all.push_back(row(i));
+  const auto refused = store::upsert_subscribers(c, "wa", all, "ops", test_support::test_pseudonyms);
+  ASSERT_EQ(refused.refused.size(), 1u);
+  EXPECT_EQ(refused.refused[0].index, 44'000u);
+  EXPECT_EQ(db.count("subscribers"), 0);
+
+  all.erase(all.begin() + 44'000);
+  const auto written = store::upsert_subscribers(c, "wa", all, "ops", test_support::test_pseudonyms);
+  EXPECT_TRUE(written.refused.empty());
+  EXPECT_EQ(written.added, 44'999);
+  EXPECT_EQ(db.count("subscribers"), 44'999);
+  EXPECT_EQ(db.scalar("SELECT detail->>'added' FROM audit_events"
+                      " WHERE kind = 'subscribers.imported'"),
+            "44999");
+}
