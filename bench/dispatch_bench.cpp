@@ -194,8 +194,19 @@ int main(int argc, char** argv) {
   const long long at_start = c.ok;
   const double cpu_start = cpu_seconds(daemon.pid());
   const auto stop_at = start + seconds(max_seconds);
+  // The rate over each 10 s, to see whether it holds as the tables grow.
+  auto tick = start;
+  long long at_tick = at_start;
   while ((c = whatsapp_answers(emulator_url)).ok < recipients && steady_clock::now() < stop_at) {
     std::this_thread::sleep_for(milliseconds(100));
+    if (steady_clock::now() - tick >= seconds(10)) {
+      std::fprintf(stderr, "at %.0f s: %.0f msg/s\n",
+                   duration<double>(steady_clock::now() - start).count(),
+                   static_cast<double>(c.ok - at_tick) /
+                       duration<double>(steady_clock::now() - tick).count());
+      tick = steady_clock::now();
+      at_tick = c.ok;
+    }
   }
   const double s = duration<double>(steady_clock::now() - start).count();
   const double from_post_s = duration<double>(steady_clock::now() - posted).count();

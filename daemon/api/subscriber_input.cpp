@@ -5,6 +5,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <unordered_map>
 
 #include "daemon/model/alert.hpp"
 #include "daemon/text/csv_reader.hpp"
@@ -122,39 +123,40 @@ SubscribersOrErrors subscriber_from_json(const boost::json::value& doc) {
 }
 
 SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_rows) {
-  auto read = text::read_csv(csv);
-  if (auto* e = std::get_if<text::CsvError>(&read)) {
-    return std::vector<FieldError>{{"/line/" + std::to_string(e->line), e->detail}};
-  }
-  const auto& records = std::get<std::vector<text::CsvRecord>>(read);
-  if (records.empty()) {
-    return std::vector<FieldError>{{"/line/1", "the CSV is empty: it needs a header line"}};
-  }
+  // Each record becomes a subscriber as it is read: a 250,000-row import is held once, not
+  // also as records.
   std::vector<FieldError> errors;
+  std::optional<text::CsvRecord> header;
   std::map<std::string, std::size_t> columns;
-  const auto& header = records.front();
-  for (std::size_t i = 0; i < header.fields.size(); ++i) columns[header.fields[i]] = i;
-  for (const char* needed : {"address", "language", "consent_at"}) {
-    if (!columns.contains(needed)) {
-      errors.push_back({"/line/" + std::to_string(header.line),
-                        std::string("the header must name the column '") + needed +
-                            "' (address,language,consent_at)"});
-    }
-  }
-  if (!errors.empty()) return errors;
-
   std::vector<store::Subscriber> out;
-  std::map<std::string, std::size_t> seen;  // address -> line
-  for (std::size_t r = 1; r < records.size() && errors.size() < 50; ++r) {
-    const auto& record = records[r];
-    const std::string at = "/line/" + std::to_string(record.line);
-    if (record.fields.size() != header.fields.size()) {
-      errors.push_back({at, "has " + std::to_string(record.fields.size()) +
-                                " fields; the header has " + std::to_string(header.fields.size())});
-      continue;
+  // Address (digits, at most 15 after check()) -> line.
+  std::unordered_map<std::uint64_t, std::size_t> seen;
+  bool too_many = false;
+  const auto read = [&](text::CsvRecord&& record) {
+    if (!header) {
+      header = std::move(record);
+      for (std::size_t i = 0; i < header->fields.size(); ++i) columns[header->fields[i]] = i;
+      for (const char* needed : {"address", "language", "consent_at"}) {
+        if (!columns.contains(needed)) {
+          errors.push_back({"/line/" + std::to_string(header->line),
+                            std::string("the header must name the column '") + needed +
+                                "' (address,language,consent_at)"});
+        }
+      }
+      too_many = !errors.empty();  // nothing more to read
+      return;
     }
-    store::Subscriber s{record.fields[columns["address"]], record.fields[columns["language"]],
-                        record.fields[columns["consent_at"]], record.line};
+    if (too_many || errors.size() >= 50) return;
+    const std::string at = "/line/" + std::to_string(record.line);
+    if (record.fields.size() != header->fields.size()) {
+      errors.push_back({at, "has " + std::to_string(record.fields.size()) +
+                                " fields; the header has " +
+                                std::to_string(header->fields.size())});
+      return;
+    }
+    store::Subscriber s{std::move(record.fields[columns["address"]]),
+                        std::move(record.fields[columns["language"]]),
+                        std::move(record.fields[columns["consent_at"]]), record.line};
     auto problems = check(s);
     if (const auto z = columns.find("zones"); z != columns.end()) {
       // Zone names apart by spaces or semicolons; an empty cell: the whole territory.
@@ -175,17 +177,23 @@ SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_r
       }
     }
     for (auto& [field, detail] : problems) errors.push_back({at, field + ": " + detail});
-    if (!problems.empty()) continue;
-    if (auto [it, fresh] = seen.emplace(s.address, record.line); !fresh) {
+    if (!problems.empty()) return;
+    if (auto [it, fresh] = seen.emplace(std::stoull(s.address), record.line); !fresh) {
       errors.push_back(
           {at, "address " + s.address + " is already on line " + std::to_string(it->second)});
-      continue;
+      return;
     }
     out.push_back(std::move(s));
     if (out.size() > max_rows) {
-      return std::vector<FieldError>{
-          {at, "more than " + std::to_string(max_rows) + " subscribers in one import"}};
+      errors = {{at, "more than " + std::to_string(max_rows) + " subscribers in one import"}};
+      too_many = true;
     }
+  };
+  if (auto e = text::read_csv(csv, read)) {
+    return std::vector<FieldError>{{"/line/" + std::to_string(e->line), e->detail}};
+  }
+  if (!header) {
+    return std::vector<FieldError>{{"/line/1", "the CSV is empty: it needs a header line"}};
   }
   if (!errors.empty()) return errors;
   return out;

@@ -89,9 +89,11 @@ std::vector<delivery::ClaimedDelivery> claim_in(pqxx::work& tx, const std::strin
       ")"
       " SELECT c.id, c.alert_id::text, c.channel, c.target, c.rendered_text, c.attempts,"
       "        c.reclaimed, c.part, c.parts,"
-      "        (SELECT p.platform_id FROM deliveries p WHERE p.alert_id = c.alert_id"
-      "            AND p.channel = c.channel AND p.target = c.target AND p.part = c.part - 1"
-      "            AND p.round = c.round),"
+      // Only a later part looks for the one before it: a plan made while the table was
+      // small may walk every delivery of the alert for it.
+      "        CASE WHEN c.part > 1 THEN (SELECT p.platform_id FROM deliveries p"
+      "            WHERE p.alert_id = c.alert_id AND p.channel = c.channel"
+      "            AND p.target = c.target AND p.part = c.part - 1 AND p.round = c.round) END,"
       "        greatest(0, extract(epoch FROM coalesce(a.expires_at,"
       "                 coalesce(a.send_at, a.accepted_at) + $5 * interval '1 millisecond')"
       "                 - now()) * 1000)::bigint,"

@@ -107,6 +107,12 @@ std::optional<FanoutChunk> expand_one(pqxx::connection& conn, const FanoutOption
     if (out.subscribers < options.chunk) out = finish(tx, out, "written");
     if (r[3].as<long long>() > 0) tx.exec0(std::string("NOTIFY ") + deliveries_notify_channel);
     tx.commit();
+    if (p[2].as<long long>() == 0 && out.subscribers == options.chunk) {
+      // An audience's first chunk may be most of the table on a young database: the
+      // claims' plans, made when it was small, would walk all of it until autovacuum's next
+      // round (a minute) analyses it. ANALYZE replaces those plans now.
+      pqxx::nontransaction(conn).exec0("ANALYZE deliveries");
+    }
     return out;
   } catch (const pqxx::sql_error& e) {
     if (!conn.is_open() || !is_row_refusal(e)) throw;

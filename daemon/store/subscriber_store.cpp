@@ -127,6 +127,11 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
                      {actor, subscribers.size() == 1 ? "subscriber.added" : "subscribers.imported",
                       std::nullopt, std::nullopt, std::move(detail)});
   tx.commit();
+  if (subscribers.size() >= import_chunk) {
+    // A large import changes the table's size, which the fan-out's plans rely on: without
+    // this, they would be made from statistics of before it until autovacuum's next round.
+    pqxx::nontransaction(conn).exec0("ANALYZE subscribers, subscriber_zones");
+  }
   return result;
 }
 

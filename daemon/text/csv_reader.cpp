@@ -8,7 +8,7 @@ namespace araldo::text {
 namespace {
 
 struct Collector {
-  std::vector<CsvRecord> records;
+  const std::function<void(CsvRecord&&)>& each;
   std::vector<std::string> fields;
   std::size_t line = 1;          // the physical line being read
   std::size_t record_line = 1;   // where the current record started
@@ -26,7 +26,7 @@ void on_field(void* data, std::size_t size, void* user) {
 // with no fields is a blank line, or the LF of a CRLF.
 void on_record_end(int terminator, void* user) {
   auto& c = *static_cast<Collector*>(user);
-  if (!c.fields.empty()) c.records.push_back({c.record_line, std::move(c.fields)});
+  if (!c.fields.empty()) c.each({c.record_line, std::move(c.fields)});
   c.fields.clear();
   c.line += c.inner_breaks + (terminator == '\n' ? 1 : 0);
   c.inner_breaks = 0;
@@ -36,12 +36,21 @@ void on_record_end(int terminator, void* user) {
 }  // namespace
 
 std::variant<std::vector<CsvRecord>, CsvError> read_csv(std::string_view text) {
+  std::vector<CsvRecord> records;
+  if (auto error = read_csv(text, [&](CsvRecord&& r) { records.push_back(std::move(r)); })) {
+    return *error;
+  }
+  return records;
+}
+
+std::optional<CsvError> read_csv(std::string_view text,
+                                 const std::function<void(CsvRecord&&)>& each) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   csv_parser parser;
   if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
     return CsvError{0, "out of memory"};
   }
-  Collector c;
+  Collector c{each, {}};
   const auto used = csv_parse(&parser, text.data(), text.size(), on_field, on_record_end, &c);
   const bool parsed =
       used == text.size() && csv_fini(&parser, on_field, on_record_end, &c) == CSV_SUCCESS;
@@ -54,7 +63,7 @@ std::variant<std::vector<CsvRecord>, CsvError> read_csv(std::string_view text) {
                                 : csv_strerror(error);
     return CsvError{c.record_line, why};
   }
-  return std::move(c.records);
+  return std::nullopt;
 }
 
 }  // namespace araldo::text

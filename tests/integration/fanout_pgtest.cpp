@@ -220,17 +220,19 @@ TEST(SubscriberImport, MoreRowsThanOneStatementTakesAreWrittenWholeOrNotAtAll) {
     return store::Subscriber{"39333" + std::to_string(1000000 + i), "it", "2026-01-01T10:00:00Z"};
   };
   store::upsert_subscribers(c, "wa", {row(44'000)}, "ops", test_support::test_pseudonyms);
-  ASSERT_TRUE(store::remove_subscriber(c, "wa", row(44'000).address, "ops",
-                                       test_support::test_pseudonyms));
+  ASSERT_TRUE(
+      store::remove_subscriber(c, "wa", row(44'000).address, "ops", test_support::test_pseudonyms));
   std::vector<store::Subscriber> all;
   for (int i = 0; i < 45'000; ++i) all.push_back(row(i));
-  const auto refused = store::upsert_subscribers(c, "wa", all, "ops", test_support::test_pseudonyms);
+  const auto refused =
+      store::upsert_subscribers(c, "wa", all, "ops", test_support::test_pseudonyms);
   ASSERT_EQ(refused.refused.size(), 1u);
   EXPECT_EQ(refused.refused[0].index, 44'000u);
   EXPECT_EQ(db.count("subscribers"), 0);
 
   all.erase(all.begin() + 44'000);
-  const auto written = store::upsert_subscribers(c, "wa", all, "ops", test_support::test_pseudonyms);
+  const auto written =
+      store::upsert_subscribers(c, "wa", all, "ops", test_support::test_pseudonyms);
   EXPECT_TRUE(written.refused.empty());
   EXPECT_EQ(written.added, 44'999);
   EXPECT_EQ(db.count("subscribers"), 44'999);
