@@ -1,5 +1,6 @@
 #include "daemon/api/subscriber_input.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <map>
@@ -129,8 +130,12 @@ SubscribersOrErrors subscribers_from_csv(std::string_view csv, std::size_t max_r
   std::optional<text::CsvRecord> header;
   std::map<std::string, std::size_t> columns;
   std::vector<store::Subscriber> out;
+  // Sized once: growing by doubling would hold the old and the new array together.
+  const auto lines = static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n'));
+  out.reserve(std::min(lines + 1, max_rows + 1));
   // Address (digits, at most 15 after check()) -> line.
   std::unordered_map<std::uint64_t, std::size_t> seen;
+  seen.reserve(out.capacity());
   bool too_many = false;
   const auto read = [&](text::CsvRecord&& record) {
     if (!header) {
