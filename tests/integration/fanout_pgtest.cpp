@@ -179,6 +179,32 @@ TEST_F(FanoutTest, AHeldAlertsAudienceWaitsForTheApprovalAndIsDueOnceApproved) {
   EXPECT_EQ(deliveries(a.id, "next_attempt_at <= now()"), "30");
 }
 
+// One audience the database refuses to write ends, explained and audited; the others go on.
+TEST_F(FanoutTest, AnAudienceTheDatabaseRefusesEndsAloneAndExplained) {
+  subscribe(30);
+  const auto first = accept(alert());
+  const auto second = accept(alert());
+  db_.exec(
+      "CREATE FUNCTION refuse_first() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+      "  IF NEW.alert_id = '" +
+      first.id +
+      "' THEN"
+      "    RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'check_violation';"
+      "  END IF; RETURN NEW; END $$;"
+      "CREATE TRIGGER refuse_first BEFORE INSERT ON deliveries"
+      "  FOR EACH ROW EXECUTE FUNCTION refuse_first();");
+  EXPECT_EQ(expand_all(10).outcome, "written");  // the second, after the first failed
+  EXPECT_EQ(db_.scalar("SELECT outcome || ': ' || error FROM fanouts WHERE alert_id = '" +
+                       first.id + "'"),
+            "failed: ERROR:  refused for the test");
+  EXPECT_EQ(deliveries(first.id), "0");
+  EXPECT_EQ(deliveries(second.id), "30");
+  EXPECT_EQ(db_.scalar("SELECT detail->>'outcome' || ' ' || (detail->>'error') FROM audit_events"
+                       " WHERE kind = 'alert.fanout_finished' AND alert_id = '" +
+                       first.id + "'"),
+            "failed ERROR:  refused for the test");
+}
+
 // The race the lock closes: a chunk commits while a cancel waits for the alert's row.
 // The cancel must then see the chunk's rows, or they would stay pending for ever.
 TEST_F(FanoutTest, ACancelWaitingForAChunkCancelsWhatTheChunkWrote) {
