@@ -13,6 +13,7 @@
 #include "daemon/store/delivery_actions_store.hpp"
 #include "daemon/store/fanout_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
+#include "tests/support/flood_alert.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/wait_until.hpp"
 
@@ -40,16 +41,8 @@ class FanoutTest : public ::testing::Test {
   }
 
   store::NewAlert alert(bool held = false) {
-    store::NewAlert n;
-    n.alert.headline = "Allerta";
-    n.alert.event = "Flood";
-    n.alert.categories = {"Met"};
-    n.alert.severity = "Severe";
-    n.alert.urgency = "Immediate";
-    n.alert.certainty = "Observed";
-    n.alert.language = "it";
+    auto n = test_support::flood_alert();
     n.fanouts = {{"wa", "whatsapp", {{"en", {{"en", "in English"}}}}, {{"it", "in italiano"}}}};
-    n.actor = "ops";
     if (held) n.approval_expires_at = "2099-01-01T00:00:00Z";
     return n;
   }

@@ -11,6 +11,7 @@
 
 #include "daemon/intake/group_commit.hpp"
 #include "daemon/store/subscriber_store.hpp"
+#include "tests/support/flood_alert.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/wait_until.hpp"
 
@@ -21,16 +22,8 @@ using Refused = store::InsertOutcome::Refused;
 namespace {
 
 store::NewAlert alert_to(const std::string& target, const std::string& headline = "Allerta") {
-  store::NewAlert n;
-  n.alert.headline = headline;
-  n.alert.event = "Flood";
-  n.alert.categories = {"Met"};
-  n.alert.severity = "Severe";
-  n.alert.urgency = "Immediate";
-  n.alert.certainty = "Observed";
-  n.alert.language = "it";
+  auto n = test_support::flood_alert(headline);
   n.deliveries = {{"tg", "telegram", target, {{"it", headline}}}};
-  n.actor = "ops";
   return n;
 }
 
