@@ -111,8 +111,10 @@ void GroupCommit::write(const std::vector<Pending*>& batch) {
     }
     // An error that refusals do not cover (a constraint one alert breaks): write each
     // alert alone, so only the one at fault fails.
+    // Its first line only: PostgreSQL's DETAIL line quotes the row (a subscriber's number).
+    const std::string what = e.what();
     spdlog::warn("event=intake.batch_failed alerts={} error=\"{}\" action=one_by_one", batch.size(),
-                 e.what());
+                 what.substr(0, what.find('\n')));
     for (auto* p : batch) write({p});
   }
 }
