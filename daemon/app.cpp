@@ -68,7 +68,8 @@ int serve(config::Config& cfg) {
     metrics.inc("araldo_store_refused_rows_total", {{"statement", "claim_or_sweep"}}, n);
   });
   // Audiences accepted as rules are written after the 202, a chunk at a time.
-  intake::FanoutExpander expander(db, cfg.alerts.fanout, [&] { dispatcher.new_work(); });
+  intake::FanoutExpander expander(db, cfg.alerts.fanout, pseudonyms,
+                                  [&] { dispatcher.new_work(); });
   const auto new_work = [&] {
     dispatcher.new_work();
     expander.notify();

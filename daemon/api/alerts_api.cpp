@@ -285,6 +285,8 @@ http::Response AlertsApi::get(const Call& call) const {
                             {"written", f.written},
                             {"finished", !f.outcome.empty()}};
       if (!f.outcome.empty()) o["outcome"] = f.outcome;
+      // Skipped: the database refused their delivery (each audited, by pseudonym).
+      if (f.refused > 0) o["refused"] = f.refused;
       fanouts.push_back(std::move(o));
     }
     body["written_after_acceptance"] = std::move(fanouts);

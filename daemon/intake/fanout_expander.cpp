@@ -5,8 +5,8 @@
 namespace araldo::intake {
 
 FanoutExpander::FanoutExpander(store::Database& db, store::FanoutOptions options,
-                               std::function<void()> wrote)
-    : db_(db), options_(options), wrote_(std::move(wrote)) {}
+                               const privacy::Pseudonyms& pseudonyms, std::function<void()> wrote)
+    : db_(db), options_(options), pseudonyms_(pseudonyms), wrote_(std::move(wrote)) {}
 
 void FanoutExpander::notify() {
   {
@@ -18,13 +18,15 @@ void FanoutExpander::notify() {
 
 int FanoutExpander::run_once() {
   int chunks = 0;
-  while (const auto chunk = store::expand_fanout(db_, options_)) {
+  while (const auto chunk = store::expand_fanout(db_, options_, pseudonyms_)) {
     ++chunks;
     if (chunk->subscribers > 0) wrote_();
     if (!chunk->outcome.empty()) {
-      spdlog::info("event=fanout.finished alert_id={} channel={} outcome={} written={} audience={}",
-                   chunk->alert_id, chunk->channel, chunk->outcome, chunk->written,
-                   chunk->audience);
+      spdlog::info(
+          "event=fanout.finished alert_id={} channel={} outcome={} written={} refused={} "
+          "audience={}",
+          chunk->alert_id, chunk->channel, chunk->outcome, chunk->written, chunk->refused,
+          chunk->audience);
     } else {
       spdlog::debug("event=fanout.chunk alert_id={} channel={} subscribers={} written={}",
                     chunk->alert_id, chunk->channel, chunk->subscribers, chunk->written);

@@ -16,7 +16,8 @@ namespace araldo::intake {
 class FanoutExpander {
  public:
   // `wrote` runs after a chunk is committed (wakes the dispatchers).
-  FanoutExpander(store::Database& db, store::FanoutOptions options, std::function<void()> wrote);
+  FanoutExpander(store::Database& db, store::FanoutOptions options,
+                 const privacy::Pseudonyms& pseudonyms, std::function<void()> wrote);
 
   void notify();  // an alert was accepted: look now
   void run(std::stop_token stop);
@@ -26,6 +27,7 @@ class FanoutExpander {
  private:
   store::Database& db_;
   store::FanoutOptions options_;
+  const privacy::Pseudonyms& pseudonyms_;
   std::function<void()> wrote_;
   std::mutex mutex_;
   std::condition_variable_any wake_;

@@ -431,11 +431,12 @@ std::optional<AlertStatus> find_alert(pqxx::connection& conn, const std::string&
   }
 
   out.reach = accepted_reach(tx, id);
-  for (const auto& r : tx.exec_params("SELECT channel, audience, written, coalesce(outcome, '')"
-                                      " FROM fanouts WHERE alert_id = $1::uuid ORDER BY channel",
-                                      id)) {
+  for (const auto& r :
+       tx.exec_params("SELECT channel, audience, written, coalesce(outcome, ''), refused"
+                      " FROM fanouts WHERE alert_id = $1::uuid ORDER BY channel",
+                      id)) {
     out.fanouts.push_back({r[0].as<std::string>(), r[1].as<long long>(), r[2].as<long long>(),
-                           r[3].as<std::string>()});
+                           r[4].as<long long>(), r[3].as<std::string>()});
   }
   // Counted through today's subscriber_zones: a subscriber who left since is not counted.
   for (const auto& r : tx.exec_params(

@@ -193,7 +193,7 @@ struct AlertStatus {
   // Audiences written after acceptance (fanouts), per channel: how far along.
   struct FanoutProgress {
     std::string channel;
-    long long audience = 0, written = 0;
+    long long audience = 0, written = 0, refused = 0;
     std::string outcome;  // empty while writing; written, cancelled, expired, rejected
   };
   std::vector<FanoutProgress> fanouts;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/privacy/pseudonyms.hpp"
 #include "daemon/store/database.hpp"
 
 namespace araldo::store {
@@ -21,6 +22,7 @@ struct FanoutChunk {
   long long subscribers = 0;  // written by this chunk
   long long written = 0;      // by every chunk so far
   long long audience = 0;     // counted at acceptance
+  long long refused = 0;      // skipped: the database refused their delivery (audited)
   // Set when the audience is done: written, or cancelled, expired, rejected (the rest
   // is not written).
   std::string outcome;
@@ -36,7 +38,10 @@ struct FanoutOptions {
 // Writes one chunk of the audience that most needs it (by priority, then oldest), or
 // finishes an audience whose alert was cancelled, expired or rejected. nullopt when no
 // audience may be written now. Every daemon may call it: audiences are taken with SKIP
-// LOCKED, and the chunk and its cursor commit together.
-std::optional<FanoutChunk> expand_fanout(Database& db, const FanoutOptions& options);
+// LOCKED, and the chunk and its cursor commit together. A subscriber whose delivery the
+// database refuses is skipped and audited (alert.fanout_refused) under their pseudonym; an
+// audience of which nobody can be written ends failed.
+std::optional<FanoutChunk> expand_fanout(Database& db, const FanoutOptions& options,
+                                         const privacy::Pseudonyms& pseudonyms);
 
 }  // namespace araldo::store

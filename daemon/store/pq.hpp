@@ -21,6 +21,36 @@ inline std::optional<std::string> text_or_null(const pqxx::field& f) {
   return f.as<std::string>();
 }
 
+// A savepoint in `tx`, rolled back unless released: a statement that fails inside it
+// leaves `tx` usable. Not pqxx::subtransaction: libpqxx 6.4 begins one lazily and its
+// exec_params does not begin it, so the savepoint was never set and one failed statement
+// aborted the whole transaction.
+class Savepoint {
+ public:
+  Savepoint(pqxx::transaction_base& tx, std::string name) : tx_(tx), name_(std::move(name)) {
+    tx_.exec0("SAVEPOINT " + name_);
+  }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release() {
+    tx_.exec0("RELEASE SAVEPOINT " + name_);
+    released_ = true;
+  }
+  ~Savepoint() {
+    if (released_) return;
+    try {
+      tx_.exec0("ROLLBACK TO SAVEPOINT " + name_);
+    } catch (const std::exception&) {
+      // The connection is gone: the statement after it fails, and says so.
+    }
+  }
+
+ private:
+  pqxx::transaction_base& tx_;
+  std::string name_;
+  bool released_ = false;
+};
+
 // Opens one connection; throws DatabaseUnavailable (never a message with the password).
 std::unique_ptr<pqxx::connection> connect(const config::Secret& dsn);
 

@@ -27,7 +27,7 @@ AlertReach accepted_reach(pqxx::transaction_base& tx, const std::string& alert_i
       "       count(*) FILTER (WHERE part = 1 AND round = 0 AND"
       "         NOT araldo_personal_target(channel_type, target)),"
       // An audience still being written (fanouts) counts whom it has yet to write.
-      "       (SELECT coalesce(sum(greatest(audience - written, 0)), 0) FROM fanouts"
+      "       (SELECT coalesce(sum(greatest(audience - written - refused, 0)), 0) FROM fanouts"
       "          WHERE alert_id = $1::uuid AND finished_at IS NULL),"
       "       (SELECT coalesce(array_to_json(array_agg(zone ORDER BY zone)), '[]')::text"
       "          FROM alert_zones WHERE alert_id = $1::uuid)"

@@ -11,12 +11,13 @@ namespace {
 // PostGIS's verdict on one geometry: nullopt when it is a valid (Multi)Polygon.
 std::optional<std::string> geometry_problem(pqxx::work& tx, const std::string& geojson) {
   try {
-    pqxx::subtransaction check(tx, "zone_geometry");
-    const auto r = check.exec_params1(
+    // PostGIS may refuse to read it at all: the other zones are still checked.
+    Savepoint check(tx, "zone_geometry");
+    const auto r = tx.exec_params1(
         "SELECT GeometryType(g), ST_IsValidReason(g) FROM"
         " (SELECT ST_GeomFromGeoJSON($1) AS g) x",
         geojson);
-    check.commit();
+    check.release();
     const auto type = r[0].as<std::string>();
     if (type != "POLYGON" && type != "MULTIPOLYGON") {
       return "is a " + type + "; a zone is a Polygon or a MultiPolygon";

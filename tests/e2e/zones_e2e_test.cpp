@@ -222,8 +222,12 @@ TEST_F(ZonesE2E, CapAreasGoInAndComeOut) {
 
 TEST_F(ZonesE2E, ZonesAreCheckedByPostgisListedAndAudited) {
   start_with_zones();
-  // A ring crossing itself, a keyword another zone has: refused, nothing written.
+  // A position PostGIS cannot read, a ring crossing itself, a keyword another zone has:
+  // each refused at its element (the first does not stop the others being checked), and
+  // nothing written.
   const auto bad = admin("POST", "/v1/zones", R"({"type":"FeatureCollection","features":[
+    {"type":"Feature","properties":{"name":"monca"},"geometry":{"type":"Polygon",
+     "coordinates":[[[9.0],[9.1,45.1],[9.1,45.0],[9.0]]]}},
     {"type":"Feature","properties":{"name":"farfalla"},"geometry":{"type":"Polygon",
      "coordinates":[[[9.0,45.0],[9.1,45.1],[9.1,45.0],[9.0,45.1],[9.0,45.0]]]}},
     {"type":"Feature","properties":{"name":"greco","keyword":"Niguarda"},
@@ -231,8 +235,10 @@ TEST_F(ZonesE2E, ZonesAreCheckedByPostgisListedAndAudited) {
      [9.2,45.5]]]}}]})");
   EXPECT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("\"pointer\":\"/features/0/geometry\""), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("PostGIS cannot read it"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("\"pointer\":\"/features/1/geometry\""), std::string::npos) << bad.body;
   EXPECT_NE(bad.body.find("Self-intersection"), std::string::npos) << bad.body;
-  EXPECT_NE(bad.body.find("\"pointer\":\"/features/1/properties/keyword\""), std::string::npos)
+  EXPECT_NE(bad.body.find("\"pointer\":\"/features/2/properties/keyword\""), std::string::npos)
       << bad.body;
   EXPECT_EQ(db_->count("zones"), 3);
   const auto no_shape = admin(

@@ -56,7 +56,7 @@ class FanoutTest : public ::testing::Test {
   }
 
   std::optional<store::FanoutChunk> expand(long long chunk, long long window = 1000) {
-    return store::expand_fanout(*database_, {chunk, window});
+    return store::expand_fanout(*database_, {chunk, window}, test_support::test_pseudonyms);
   }
 
   // Writes chunks until none may be written; the last one.
@@ -172,7 +172,8 @@ TEST_F(FanoutTest, AHeldAlertsAudienceWaitsForTheApprovalAndIsDueOnceApproved) {
   EXPECT_EQ(deliveries(a.id, "next_attempt_at <= now()"), "30");
 }
 
-// One audience the database refuses to write ends, explained and audited; the others go on.
+// An audience the database refuses whole (nobody can be written) ends, explained and
+// audited; the others go on.
 TEST_F(FanoutTest, AnAudienceTheDatabaseRefusesEndsAloneAndExplained) {
   subscribe(30);
   const auto first = accept(alert());
@@ -196,6 +197,60 @@ TEST_F(FanoutTest, AnAudienceTheDatabaseRefusesEndsAloneAndExplained) {
                        " WHERE kind = 'alert.fanout_finished' AND alert_id = '" +
                        first.id + "'"),
             "failed ERROR:  refused for the test");
+  // Tried one at a time before giving up: the first chunk's ten, each audited, no more.
+  EXPECT_EQ(db_.scalar("SELECT refused FROM fanouts WHERE alert_id = '" + first.id + "'"), "10");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_events WHERE kind = 'alert.fanout_refused'"
+                       " AND alert_id = '" +
+                       first.id + "'"),
+            "10");
+}
+
+// One subscriber the database refuses is skipped and audited by pseudonym; everyone else in
+// the audience, in that chunk and after it, still gets the alert.
+TEST_F(FanoutTest, ASubscriberTheDatabaseRefusesIsSkippedAndTheRestWritten) {
+  subscribe(30);
+  const auto a = accept(alert());
+  const std::string refused_number = "393331000013";  // the 14th, in the second chunk
+  db_.exec(
+      "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+      "  IF NEW.target = '" +
+      refused_number +
+      "' THEN"
+      "    RAISE EXCEPTION 'no delivery to %', NEW.target USING ERRCODE = 'check_violation';"
+      "  END IF; RETURN NEW; END $$;"
+      "CREATE TRIGGER refuse_one BEFORE INSERT ON deliveries"
+      "  FOR EACH ROW EXECUTE FUNCTION refuse_one();");
+  const auto last = expand_all(10);
+  EXPECT_EQ(last.outcome, "written");
+  EXPECT_EQ(last.written, 29);
+  EXPECT_EQ(last.refused, 1);
+  EXPECT_EQ(deliveries(a.id), "29");
+  EXPECT_EQ(deliveries(a.id, "target = '" + refused_number + "'"), "0");
+  EXPECT_EQ(db_.scalar("SELECT written || ' ' || refused || ' ' || outcome FROM fanouts"
+                       " WHERE alert_id = '" +
+                       a.id + "'"),
+            "29 1 written");
+  const auto status = store::find_alert(*database_, a.id);
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->fanouts.size(), 1u);
+  EXPECT_EQ(status->fanouts[0].refused, 1);
+  EXPECT_EQ(status->reach.subscribers, 29);
+  const auto pseudonym = test_support::test_pseudonyms.of(refused_number);
+  EXPECT_EQ(db_.scalar("SELECT (detail->>'subscriber') || ' | ' || (detail->>'error')"
+                       " FROM audit_events WHERE kind = 'alert.fanout_refused'"
+                       " AND alert_id = '" +
+                       a.id + "'"),
+            pseudonym + " | ERROR:  no delivery to " + pseudonym);
+  // The auditor's record never holds the number; an admin can resolve the pseudonym.
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM audit_events WHERE detail::text LIKE '%" +
+                       refused_number + "%'"),
+            "0");
+  EXPECT_EQ(db_.scalar("SELECT address FROM pseudonyms WHERE pseudonym = '" + pseudonym + "'"),
+            refused_number);
+  EXPECT_EQ(db_.scalar("SELECT (detail->>'written') || ' ' || (detail->>'refused') FROM"
+                       " audit_events WHERE kind = 'alert.fanout_finished' AND alert_id = '" +
+                       a.id + "'"),
+            "29 1");
 }
 
 // The race the lock closes: a chunk commits while a cancel waits for the alert's row.
