@@ -3,6 +3,9 @@
 # lifted, and the time from each POST to each of its posts. Release build, a private
 # PostgreSQL with fsync on.
 #   ./bench/every-post-bench.sh [alerts per second, default 10] [seconds, default 30]
+# Under the platforms' published limits instead, with each post's gap to the earliest slot
+# those limits allowed:
+#   ARALDO_BENCH_REAL_LIMITS=1 ./bench/every-post-bench.sh 1 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
