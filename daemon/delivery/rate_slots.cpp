@@ -27,7 +27,10 @@ SlotGrant grant_slots(RateClock next_free, RateClock now, const RateShape& shape
 }
 
 RateShape catch_up_shape(RateShape platform) {
-  return {platform.per_second, std::max(1.0, std::floor(platform.burst / 2))};
+  const double burst = std::floor(platform.burst);
+  // Kept back: a second's refill, but never more than half the burst.
+  const double kept = std::min(std::ceil(burst / 2), std::max(1.0, std::ceil(platform.per_second)));
+  return {platform.per_second, std::max(1.0, burst - kept)};
 }
 
 RateClock RateGate::next_conforming(RateClock now) const {

@@ -34,11 +34,15 @@ struct SlotGrant {
 SlotGrant grant_slots(RateClock next_free, RateClock now, const RateShape& shape,
                       RateClock lookahead, int wanted);
 
-// What one sender's gate allows at once: half the platform's burst (at least one). A
-// batch the gate releases together reaches the wire only when curl next runs, which a
-// stalled send thread may put off until the next batch is released: the two then arrive
-// together, and two half bursts still fit the platform's bucket. (With a burst of 1 there
-// is no half to keep: such a channel relies on the platform's own tolerance.)
+// What one sender's gate allows at once: the platform's burst less what the platform
+// refills in a second, and never less than half of it (nor than one). A batch the gate
+// releases together reaches the wire only when curl next runs, which a stalled send
+// thread may put off until the next batches are released: they then arrive together, and
+// still fit the platform's bucket as long as the stall is shorter than a second or than
+// half a burst's worth of spacing. A slow platform keeps almost its whole burst: X's 10
+// at once become 9, not 5, which cost posts 6 to 10 of a burst up to 45 s. (With a
+// burst of 1 there is nothing to keep: such a channel relies on the platform's own
+// tolerance.)
 RateShape catch_up_shape(RateShape platform);
 
 // The same algorithm, in memory, for one sender: whether a send may go at `now`, and if

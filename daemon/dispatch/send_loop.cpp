@@ -45,7 +45,8 @@ void SendLoop::take_claimed() {
                    d.id, d.alert_id, d.channel, d.attempt);
     }
     const auto at = d.release_at;
-    waiting_.emplace(at, Waiting{std::move(d), {Clock::now(), false}});
+    const auto id = d.id;
+    waiting_.emplace(at, Waiting{std::move(d), {Clock::now(), false, id}});
   }
 }
 
@@ -85,7 +86,7 @@ void SendLoop::release_due(Clock::time_point now) {
       continue;
     }
     // The slot came from the shared rate; the gate keeps a starved process from
-    // sending a backlog of slots all at once (half a burst at most: catch_up_shape).
+    // sending a backlog of slots all at once (catch_up_shape: a burst less a second's).
     auto& gate = gates_.at(d.channel);
     const auto conforming = gate.next_conforming(since_epoch(now));
     if (conforming > since_epoch(now)) {

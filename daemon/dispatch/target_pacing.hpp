@@ -3,12 +3,14 @@
 // (Telegram's one message per second per chat, WhatsApp's pair rate of one message every
 // 6 s to the same number), on top of the channel's own rate.
 //
-// Each delivery takes the target's next free slot when it is first seen. One whose slot
-// is too far off to hold its lease until then (more than `max_hold` after its claim) is
-// handed back to the queue, due at a slot of its own after every delivery handed back
-// before it: a backlog to one target comes back spread over its slots, about once per
-// message, neither all at once (where all but one would be handed back again) nor held
-// in memory past its lease (where this or another daemon would claim it a second time).
+// Each delivery takes the target's next free slot when it is first seen, in the order
+// they are claimed (by priority, then acceptance). One whose slot is too far off to hold
+// its lease until then (more than `max_hold` after its claim) is handed back to the
+// queue, due at that slot, which stays its own: when it is claimed again it is sent then,
+// and nothing claimed after it took the slot meanwhile. So a backlog to one target goes
+// out in order, about once per interval, neither all at once (where all but one would be
+// handed back again) nor held in memory past its lease (where this or another daemon
+// would claim it a second time).
 #include <chrono>
 #include <map>
 #include <string>
@@ -24,6 +26,7 @@ class TargetPacing {
   struct Waiting {
     Clock::time_point claimed_at;
     bool has_slot = false;  // took its place in the target's line already
+    long long delivery_id = 0;
   };
   enum class Action { send, wait, hand_back };
   struct Decision {
@@ -48,11 +51,11 @@ class TargetPacing {
 
  private:
   struct Line {
-    Clock::time_point next_slot;    // after every slot taken by a delivery held here
-    Clock::time_point next_handed;  // after every due time given to one handed back
-    Clock::time_point not_before;   // last send + interval, or the platform's hold
+    Clock::time_point next_slot;   // after every slot taken, held here or handed back
+    Clock::time_point not_before;  // last send + interval, or the platform's hold
+    std::map<long long, Clock::time_point> handed_back;  // delivery id → its slot
   };
-  Decision hand_back(Line& line, Clock::duration interval, Clock::time_point from);
+  Clock::time_point take_slot(Line& line, Clock::duration interval, Clock::time_point now);
 
   Clock::duration max_hold_;
   std::map<Target, Line> targets_;

@@ -170,9 +170,35 @@ TEST(RateSlots, AStallBetweenReleaseAndWriteStillFitsThePlatformsBucket) {
   EXPECT_GT(refused, 0);
 }
 
-TEST(RateSlots, TheCatchUpBurstIsHalfThePlatformsAndNeverZero) {
+TEST(RateSlots, TheCatchUpBurstKeepsASecondsRefillAndNeverFallsToZero) {
+  // A fast platform refills its burst within a second: half of it is kept back.
   EXPECT_EQ(catch_up_shape({200, 20}).burst, 10);
+  EXPECT_EQ(catch_up_shape({80, 80}).burst, 40);
+  EXPECT_EQ(catch_up_shape({30, 30}).burst, 15);
   EXPECT_EQ(catch_up_shape({200, 3}).burst, 1);
   EXPECT_EQ(catch_up_shape({200, 1}).burst, 1);
   EXPECT_EQ(catch_up_shape({200, 20}).per_second, 200);
+  // A slow one refills one slot a second or less: one is kept back.
+  EXPECT_EQ(catch_up_shape({100.0 / 900.0, 10}).burst, 9);  // X
+  EXPECT_EQ(catch_up_shape({1, 5}).burst, 4);               // Facebook
+  EXPECT_EQ(catch_up_shape({1, 2}).burst, 1);
+}
+
+// X's shape (100 per 15 minutes, 10 at once): a send thread stalled as above still fits
+// the platform's bucket, and nine of a burst go at once, not five.
+TEST(RateSlots, ASlowPlatformsGateKeepsAlmostItsWholeBurst) {
+  const RateShape platform{100.0 / 900.0, 10};
+  RateGate gate(catch_up_shape(platform));
+  const auto now = ms(50'000);
+  int at_once = 0;
+  while (gate.next_conforming(now) <= now) {
+    gate.take(now);
+    ++at_once;
+  }
+  EXPECT_EQ(at_once, 9);
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    const auto writes = writes_of_a_starved_sender(RateGate(catch_up_shape(platform)), seed);
+    EXPECT_EQ(refused_by_token_bucket(writes, platform.per_second, platform.burst), 0)
+        << "seed " << seed;
+  }
 }
