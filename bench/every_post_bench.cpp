@@ -275,6 +275,15 @@ int main(int argc, char** argv) {
                   " WHERE e.kind = 'delivery.attempt' AND e.detail->>'outcome' <> 'delivered'")
             .c_str());
   }
+  if (std::getenv("ARALDO_BENCH_VERBOSE")) {
+    // The X deliveries' trail, for a post that went out of order.
+    std::printf("x deliveries:\n  %s\n",
+                db.scalar("SELECT string_agg(d.id || ' ' || substr(d.rendered_text, 1, 16) || ' '"
+                          " || e.kind || ' ' || to_char(e.at, 'HH24:MI:SS.MS'),"
+                          " E'\n  ' ORDER BY d.id, e.id) FROM deliveries d"
+                          " JOIN audit_events e ON e.delivery_id = d.id WHERE d.channel = 'x'")
+                    .c_str());
+  }
   std::printf("POST /v1/alerts p50 %.1f / p99 %.1f ms\n", pct(intake_ms, .5), pct(intake_ms, .99));
   std::printf("slowest posts:\n");
   for (std::size_t i = 0; i < std::min<std::size_t>(5, slowest.size()); ++i) {

@@ -46,7 +46,7 @@ void SendLoop::take_claimed() {
     }
     const auto at = d.release_at;
     const auto id = d.id;
-    waiting_.emplace(at, Waiting{std::move(d), {Clock::now(), false, id}});
+    waiting_.emplace(WaitKey{at, ++claimed_seq_}, Waiting{std::move(d), {Clock::now(), false, id}});
   }
 }
 
@@ -55,8 +55,9 @@ void SendLoop::release_due(Clock::time_point now) {
     pacing_.forget_idle(now);
     forgot_idle_at_ = now;
   }
+  release_gated(now);
   // Whatever is put back goes strictly after `now`, so this loop ends.
-  while (!waiting_.empty() && waiting_.begin()->first <= now &&
+  while (!waiting_.empty() && waiting_.begin()->first.first <= now &&
          static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
     auto node = waiting_.extract(waiting_.begin());
     auto& d = node.mapped().delivery;
@@ -81,22 +82,59 @@ void SendLoop::release_due(Clock::time_point now) {
       continue;
     }
     if (placed.action == TargetPacing::Action::wait) {
-      node.key() = placed.at;
+      node.key().first = placed.at;
       waiting_.insert(std::move(node));
       continue;
     }
     // The slot came from the shared rate; the gate keeps a starved process from
     // sending a backlog of slots all at once (catch_up_shape: a burst less a second's).
     auto& gate = gates_.at(d.channel);
-    const auto conforming = gate.next_conforming(since_epoch(now));
-    if (conforming > since_epoch(now)) {
-      node.key() = Clock::time_point(std::chrono::duration_cast<Clock::duration>(conforming));
-      waiting_.insert(std::move(node));
+    auto& held = gated_[d.channel];
+    if (!held.empty() || gate.next_conforming(since_epoch(now)) > since_epoch(now)) {
+      held.push_back(std::move(node.mapped()));
       continue;
     }
     gate.take(since_epoch(now));
     pacing_.sent(target, interval, now);
     send(std::move(d), *channel);
+  }
+}
+
+void SendLoop::release_gated(Clock::time_point now) {
+  for (auto& [name, held] : gated_) {
+    if (held.empty()) continue;
+    const auto* channel = channels_.find(name);  // it was configured when it was held
+    if (const auto pause = handoff_.paused_for(name, now); pause > Clock::duration::zero()) {
+      for (const auto& w : held) {
+        hand_back(w.delivery, "not sent: the channel is paused",
+                  std::chrono::ceil<milliseconds>(pause) + milliseconds(1));
+      }
+      held.clear();
+      continue;
+    }
+    auto& gate = gates_.at(name);
+    while (!held.empty() && static_cast<int>(in_flight_.size()) < options_.max_in_flight &&
+           gate.next_conforming(since_epoch(now)) <= since_epoch(now)) {
+      auto w = std::move(held.front());
+      held.pop_front();
+      const TargetPacing::Target target{name, w.delivery.target};
+      auto interval = channel->target_interval(w.delivery.target);
+      if (interval > milliseconds(0)) interval += arrival_allowance;
+      // Its target's slot had come; the platform may have asked for a pause since.
+      const auto placed = pacing_.place(target, interval, now, w.pacing);
+      if (placed.action == TargetPacing::Action::hand_back) {
+        hand_back(w.delivery, "waiting for the platform's pace for this target",
+                  std::chrono::ceil<milliseconds>(placed.at - now) + milliseconds(1));
+        continue;
+      }
+      if (placed.action == TargetPacing::Action::wait) {
+        waiting_.emplace(WaitKey{placed.at, ++claimed_seq_}, std::move(w));
+        continue;
+      }
+      gate.take(since_epoch(now));
+      pacing_.sent(target, interval, now);
+      send(std::move(w.delivery), *channel);
+    }
   }
 }
 
@@ -219,9 +257,16 @@ void SendLoop::finish(std::uint64_t tag, const channels::Answer& answer, millise
 milliseconds SendLoop::next_wait(Clock::time_point now) const {
   auto wait = milliseconds(1000);  // take_claimed() is also woken by the store thread
   if (!waiting_.empty() && static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
-    const auto until = waiting_.begin()->first;
+    const auto until = waiting_.begin()->first.first;
     wait = until <= now ? milliseconds(0)
                         : std::min(wait, std::chrono::ceil<milliseconds>(until - now));
+  }
+  if (static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
+    for (const auto& [name, held] : gated_) {
+      if (held.empty()) continue;
+      const auto at = gates_.at(name).next_conforming(since_epoch(now)) - since_epoch(now);
+      wait = std::min(wait, std::max(milliseconds(0), std::chrono::ceil<milliseconds>(at)));
+    }
   }
   return wait;
 }
@@ -233,8 +278,10 @@ void SendLoop::run(std::stop_token stop) {
     if (stop.stop_requested() && !drain_deadline) {
       // What waits for its slot stays leased: the store thread hands it back.
       drain_deadline = Clock::now() + options_.shutdown_grace;
+      std::size_t gated = 0;
+      for (const auto& [name, held] : gated_) gated += held.size();
       spdlog::info("event=dispatcher.stopping in_flight={} not_started={}", in_flight_.size(),
-                   waiting_.size());
+                   waiting_.size() + gated);
     }
     if (drain_deadline && (in_flight_.empty() || Clock::now() >= *drain_deadline)) break;
     if (!drain_deadline) {

@@ -5,6 +5,7 @@
 // outcome. It never touches the database, so sends keep their slots whatever the
 // database is doing.
 #include <chrono>
+#include <deque>
 #include <map>
 #include <random>
 #include <stop_token>
@@ -45,6 +46,7 @@ class SendLoop {
 
   void take_claimed();
   void release_due(Clock::time_point now);
+  void release_gated(Clock::time_point now);
   void send(delivery::ClaimedDelivery delivery, const channels::Channel& channel);
   void finish(std::uint64_t tag, const channels::Answer& answer, std::chrono::milliseconds latency);
   void hand_back(const delivery::ClaimedDelivery& delivery, const std::string& reason,
@@ -62,8 +64,17 @@ class SendLoop {
     delivery::ClaimedDelivery delivery;
     TargetPacing::Waiting pacing;
   };
-  std::multimap<Clock::time_point, Waiting> waiting_;  // by release time
-  std::map<std::string, delivery::RateGate> gates_;    // per channel
+  // By release time, then by the order they were claimed: one put back to wait for its
+  // target's slot keeps its place before those claimed after it, due at the same time.
+  using WaitKey = std::pair<Clock::time_point, std::uint64_t>;
+  std::map<WaitKey, Waiting> waiting_;
+  std::uint64_t claimed_seq_ = 0;
+  std::map<std::string, delivery::RateGate> gates_;  // per channel
+  // Per channel, what its gate holds back, in the order it reached the gate: released
+  // first, before anything of that channel whose slot comes later. (Put back among the
+  // others at the gate's next time, one held back lost to any whose slot fell a few
+  // microseconds earlier, again and again: an X post waited 36–62 s that way.)
+  std::map<std::string, std::deque<Waiting>> gated_;
   TargetPacing pacing_;
   Clock::time_point forgot_idle_at_;
   std::map<std::uint64_t, InFlight> in_flight_;

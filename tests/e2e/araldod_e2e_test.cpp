@@ -344,3 +344,48 @@ TEST_F(BusyRecipientE2E, ABacklogToOneChatGoesOutOnceEachPacedAndWithinTheLease)
                   " AND detail->>'error' = 'waiting for the platform''s pace for this target'"),
       "0");
 }
+
+// A channel's rate lets 4 go at once, then one every 200 ms; the send gate releases 2 at
+// once. Alerts posted together reach the platform in the order they were accepted: one the
+// gate held back is not overtaken by one whose slot came later.
+class GatedChannelE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override { return {"--no-rate-limits"}; }
+};
+
+TEST_F(GatedChannelE2E, AlertsHeldBackByTheGateGoOutInTheOrderTheyWereAccepted) {
+  constexpr int alerts = 16;
+  start_daemon("  telegram-one:\n    type: telegram\n    base_url: " + emulator_url_ +
+               "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['@allerta_comune']\n"
+               "    group_interval_ms: 0\n    rate_limit: {per_minute: 300, burst: 4}\n");
+  for (int i = 0; i < alerts; ++i) {
+    const auto r = post_alert(R"({"headline":"Avviso )" + std::to_string(100 + i) +
+                              R"(","event":"Flood","category":"Met","severity":"Severe",)"
+                              R"("urgency":"Immediate","certainty":"Observed",)"
+                              R"("channels":["telegram-one"]})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    // Each claimed on its own, as alerts come in a flood, faster than the channel's rate.
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
+               std::to_string(alerts);
+      },
+      seconds(120)))
+      << daemon_->output();
+  auto messages = emulator_messages();
+  ASSERT_EQ(messages.size(), static_cast<std::size_t>(alerts));
+  std::stable_sort(messages.begin(), messages.end(), [](const auto& a, const auto& b) {
+    return a.at("received_at_ms").as_int64() < b.at("received_at_ms").as_int64();
+  });
+  std::string order, accepted;
+  for (int i = 0; i < alerts; ++i) {
+    const std::string text(messages[i].at("plain_text").as_string());
+    const auto at = text.find("Avviso ");
+    ASSERT_NE(at, std::string::npos) << text;
+    order += text.substr(at + 7, 3) + " ";
+    accepted += std::to_string(100 + i) + " ";
+  }
+  EXPECT_EQ(order, accepted);
+}
