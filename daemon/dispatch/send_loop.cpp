@@ -24,6 +24,12 @@ delivery::RateClock since_epoch(std::chrono::steady_clock::time_point t) {
 // 131056 (pair rate). A margin on every per-target interval.
 constexpr milliseconds arrival_allowance{100};
 
+std::chrono::steady_clock::duration pace_interval(const channels::Channel& channel,
+                                                  const std::string& target) {
+  const auto interval = channel.target_interval(target);
+  return interval > milliseconds(0) ? interval + arrival_allowance : interval;
+}
+
 }  // namespace
 
 SendLoop::SendLoop(SendOptions options, const channels::ChannelSet& channels, Handoff& handoff)
@@ -73,8 +79,7 @@ void SendLoop::release_due(Clock::time_point now) {
       continue;
     }
     const TargetPacing::Target target{d.channel, d.target};
-    auto interval = channel->target_interval(d.target);
-    if (interval > milliseconds(0)) interval += arrival_allowance;
+    const auto interval = pace_interval(*channel, d.target);
     const auto placed = pacing_.place(target, interval, now, node.mapped().pacing);
     if (placed.action == TargetPacing::Action::hand_back) {
       hand_back(d, "waiting for the platform's pace for this target",
@@ -118,8 +123,7 @@ void SendLoop::release_gated(Clock::time_point now) {
       auto w = std::move(held.front());
       held.pop_front();
       const TargetPacing::Target target{name, w.delivery.target};
-      auto interval = channel->target_interval(w.delivery.target);
-      if (interval > milliseconds(0)) interval += arrival_allowance;
+      const auto interval = pace_interval(*channel, w.delivery.target);
       // Its target's slot had come; the platform may have asked for a pause since.
       const auto placed = pacing_.place(target, interval, now, w.pacing);
       if (placed.action == TargetPacing::Action::hand_back) {
