@@ -229,39 +229,31 @@ int main(int argc, char** argv) {
   std::printf(
       "| POST → platform has it | posts | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n");
   boost::json::object figures;
-  auto row = [&](const std::string& name, const std::vector<double>& v) {
+  // One table row, and the same figures kept in `into` for bench-results.jsonl.
+  auto row = [](boost::json::object& into, const std::string& name, const std::vector<double>& v) {
     std::printf("| %s | %zu | %.0f ms | %.0f ms | %.0f ms | %.0f ms |\n", name.c_str(), v.size(),
                 pct(v, .5), pct(v, .95), pct(v, .99), pct(v, 1));
-    figures[name] = {{"posts", v.size()},
-                     {"p50", pct(v, .5)},
-                     {"p95", pct(v, .95)},
-                     {"p99", pct(v, .99)},
-                     {"max", pct(v, 1)}};
+    into[name] = {{"posts", v.size()},
+                  {"p50", pct(v, .5)},
+                  {"p95", pct(v, .95)},
+                  {"p99", pct(v, .99)},
+                  {"max", pct(v, 1)}};
   };
-  for (const auto& p : platforms) row(p, by_platform[p]);
-  row("every post", by_platform["all"]);
-  row("last post of each alert", last);
+  for (const auto& p : platforms) row(figures, p, by_platform[p]);
+  row(figures, "every post", by_platform["all"]);
+  row(figures, "last post of each alert", last);
   boost::json::object gaps;
   if (real_limits) {
     std::printf(
         "| arrival − earliest slot the limits allowed | posts | p50 | p95 | p99 | max |\n"
         "|---|---|---|---|---|---|\n");
     std::vector<double> every;
-    auto gap_row = [&](const std::string& name, const std::vector<double>& v) {
-      std::printf("| %s | %zu | %.0f ms | %.0f ms | %.0f ms | %.0f ms |\n", name.c_str(), v.size(),
-                  pct(v, .5), pct(v, .95), pct(v, .99), pct(v, 1));
-      gaps[name] = {{"posts", v.size()},
-                    {"p50", pct(v, .5)},
-                    {"p95", pct(v, .95)},
-                    {"p99", pct(v, .99)},
-                    {"max", pct(v, 1)}};
-    };
     for (const auto& p : platforms) {
       const auto g = limits_gap(posts[p], published.at(p), posted_at.at("P100000"));
       every.insert(every.end(), g.begin(), g.end());
-      gap_row(p, g);
+      row(gaps, p, g);
     }
-    gap_row("every post", every);
+    row(gaps, "every post", every);
     std::printf("the emulator's answers: %s\n",
                 http_request("GET", e + "/_emulator/stats").body.c_str());
     // What araldod recorded about every attempt that did not deliver: a slot it spent.

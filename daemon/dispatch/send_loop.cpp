@@ -61,7 +61,6 @@ void SendLoop::release_due(Clock::time_point now) {
     pacing_.forget_idle(now);
     forgot_idle_at_ = now;
   }
-  release_gated(now);
   // Whatever is put back goes strictly after `now`, so this loop ends.
   while (!waiting_.empty() && waiting_.begin()->first.first <= now &&
          static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
@@ -74,46 +73,49 @@ void SendLoop::release_due(Clock::time_point now) {
     }
     if (const auto pause = handoff_.paused_for(d.channel, now); pause > Clock::duration::zero()) {
       // Throttled or stopped while this one waited for its slot: due again after the pause.
-      hand_back(d, "not sent: the channel is paused",
-                std::chrono::ceil<milliseconds>(pause) + milliseconds(1));
+      hand_back_paused(d, pause);
       continue;
     }
-    const TargetPacing::Target target{d.channel, d.target};
-    const auto interval = pace_interval(*channel, d.target);
-    const auto placed = pacing_.place(target, interval, now, node.mapped().pacing);
-    if (placed.action == TargetPacing::Action::hand_back) {
-      hand_back(d, "waiting for the platform's pace for this target",
-                std::chrono::ceil<milliseconds>(placed.at - now) + milliseconds(1));
-      continue;
-    }
-    if (placed.action == TargetPacing::Action::wait) {
-      node.key().first = placed.at;
+    const auto paced = pace(*channel, node.mapped(), now);
+    if (paced.action == TargetPacing::Action::hand_back) continue;
+    if (paced.action == TargetPacing::Action::wait) {
+      node.key().first = paced.at;
       waiting_.insert(std::move(node));
       continue;
     }
-    // The slot came from the shared rate; the gate keeps a starved process from
-    // sending a backlog of slots all at once (catch_up_shape: a burst less a second's).
-    auto& gate = gates_.at(d.channel);
-    auto& held = gated_[d.channel];
-    if (!held.empty() || gate.next_conforming(since_epoch(now)) > since_epoch(now)) {
-      held.push_back(std::move(node.mapped()));
-      continue;
-    }
-    gate.take(since_epoch(now));
-    pacing_.sent(target, interval, now);
-    send(std::move(d), *channel);
+    // Its target's slot has come; the channel's gate releases it, in turn.
+    gated_[d.channel].push_back(std::move(node.mapped()));
   }
+  release_gated(now);
 }
 
+// Where the delivery stands in its target's line; one too far off is handed back here.
+TargetPacing::Decision SendLoop::pace(const channels::Channel& channel, Waiting& w,
+                                      Clock::time_point now) {
+  const auto& d = w.delivery;
+  const auto placed =
+      pacing_.place({d.channel, d.target}, pace_interval(channel, d.target), now, w.pacing);
+  if (placed.action == TargetPacing::Action::hand_back) {
+    hand_back(d, "waiting for the platform's pace for this target",
+              std::chrono::ceil<milliseconds>(placed.at - now) + milliseconds(1));
+  }
+  return placed;
+}
+
+void SendLoop::hand_back_paused(const delivery::ClaimedDelivery& d, Clock::duration pause) {
+  hand_back(d, "not sent: the channel is paused",
+            std::chrono::ceil<milliseconds>(pause) + milliseconds(1));
+}
+
+// The slot came from the shared rate; each channel's gate keeps a starved process from
+// sending a backlog of slots all at once (catch_up_shape: a burst less a second's), and
+// releases what it holds in the order it came.
 void SendLoop::release_gated(Clock::time_point now) {
   for (auto& [name, held] : gated_) {
     if (held.empty()) continue;
     const auto* channel = channels_.find(name);  // it was configured when it was held
     if (const auto pause = handoff_.paused_for(name, now); pause > Clock::duration::zero()) {
-      for (const auto& w : held) {
-        hand_back(w.delivery, "not sent: the channel is paused",
-                  std::chrono::ceil<milliseconds>(pause) + milliseconds(1));
-      }
+      for (const auto& w : held) hand_back_paused(w.delivery, pause);
       held.clear();
       continue;
     }
@@ -122,21 +124,15 @@ void SendLoop::release_gated(Clock::time_point now) {
            gate.next_conforming(since_epoch(now)) <= since_epoch(now)) {
       auto w = std::move(held.front());
       held.pop_front();
-      const TargetPacing::Target target{name, w.delivery.target};
-      const auto interval = pace_interval(*channel, w.delivery.target);
-      // Its target's slot had come; the platform may have asked for a pause since.
-      const auto placed = pacing_.place(target, interval, now, w.pacing);
-      if (placed.action == TargetPacing::Action::hand_back) {
-        hand_back(w.delivery, "waiting for the platform's pace for this target",
-                  std::chrono::ceil<milliseconds>(placed.at - now) + milliseconds(1));
-        continue;
-      }
-      if (placed.action == TargetPacing::Action::wait) {
-        waiting_.emplace(WaitKey{placed.at, ++claimed_seq_}, std::move(w));
+      // Held by the gate, its target's slot may have passed to a pause from the platform.
+      const auto paced = pace(*channel, w, now);
+      if (paced.action == TargetPacing::Action::hand_back) continue;
+      if (paced.action == TargetPacing::Action::wait) {
+        waiting_.emplace(WaitKey{paced.at, ++claimed_seq_}, std::move(w));
         continue;
       }
       gate.take(since_epoch(now));
-      pacing_.sent(target, interval, now);
+      pacing_.sent({name, w.delivery.target}, pace_interval(*channel, w.delivery.target), now);
       send(std::move(w.delivery), *channel);
     }
   }

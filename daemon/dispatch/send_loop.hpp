@@ -47,6 +47,9 @@ class SendLoop {
   void take_claimed();
   void release_due(Clock::time_point now);
   void release_gated(Clock::time_point now);
+  struct Waiting;
+  TargetPacing::Decision pace(const channels::Channel& channel, Waiting& w, Clock::time_point now);
+  void hand_back_paused(const delivery::ClaimedDelivery& d, Clock::duration pause);
   void send(delivery::ClaimedDelivery delivery, const channels::Channel& channel);
   void finish(std::uint64_t tag, const channels::Answer& answer, std::chrono::milliseconds latency);
   void hand_back(const delivery::ClaimedDelivery& delivery, const std::string& reason,
@@ -73,7 +76,7 @@ class SendLoop {
   // Per channel, what its gate holds back, in the order it reached the gate: released
   // first, before anything of that channel whose slot comes later. (Put back among the
   // others at the gate's next time, one held back lost to any whose slot fell a few
-  // microseconds earlier, again and again: an X post waited 36–62 s that way.)
+  // microseconds earlier, again and again: X posts waited 18–62 s that way.)
   std::map<std::string, std::deque<Waiting>> gated_;
   TargetPacing pacing_;
   Clock::time_point forgot_idle_at_;

@@ -33,14 +33,13 @@ CreatedKey create_api_key(pqxx::connection& conn, const NewKey& key, const std::
 
   pqxx::work tx(conn);
   if (key.expires_at) {
-    // The caller checked the shape; the database decides whether it is a real time.
-    Savepoint check(tx, "key_expiry");
+    // The caller checked the shape; the database decides whether it is a real time. A
+    // refusal ends the request, and the transaction with it: no savepoint is needed.
     try {
       const auto r = tx.exec_params1(
           "SELECT $1::timestamptz > now(), to_json($1::timestamptz)#>>'{}'", *key.expires_at);
       if (!r[0].as<bool>()) throw KeyRefused("expires_at", "the expiry is not in the future");
       created.expires_at = r[1].as<std::string>();
-      check.release();
     } catch (const pqxx::data_exception&) {
       throw KeyRefused("expires_at", "the expiry is not a valid time");
     }

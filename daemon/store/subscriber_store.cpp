@@ -110,7 +110,7 @@ UpsertResult upsert_subscribers(pqxx::connection& conn, const std::string& chann
                      channel, json);
     }
   } catch (const pqxx::data_exception& e) {
-    throw ValueRefused(e.what());
+    throw ValueRefused(refusal_message(e));  // its DETAIL may quote a row
   }
   boost::json::object detail{
       {"channel", channel}, {"added", result.added}, {"updated", result.updated}};

@@ -27,9 +27,7 @@ std::optional<std::string> geometry_problem(pqxx::work& tx, const std::string& g
     }
     return std::nullopt;
   } catch (const pqxx::sql_error& e) {
-    std::string what = e.what();
-    if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
-    return "PostGIS cannot read it: " + what;
+    return "PostGIS cannot read it: " + refusal_message(e);
   }
 }
 

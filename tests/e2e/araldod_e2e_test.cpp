@@ -289,13 +289,37 @@ TEST_F(AraldodE2E, SigtermHandsBackWhatCannotFinishWithinTheGrace) {
   ASSERT_TRUE(wait_until([&] { return all_in(get_alert(id_of(r)), {"sent"}); }));
 }
 
+// One Telegram channel, "telegram-one", and an emulator without limits of its own.
+class TelegramOneE2E : public DaemonTest {
+ protected:
+  std::vector<std::string> extra_emulator_args() const override { return {"--no-rate-limits"}; }
+  // Headlined "Avviso <first + i>", posted `apart` from each other.
+  void post_numbered_alerts(int n, int first, milliseconds apart) {
+    for (int i = 0; i < n; ++i) {
+      const auto r = post_alert(R"({"headline":"Avviso )" + std::to_string(first + i) +
+                                R"(","event":"Flood","category":"Met","severity":"Severe",)"
+                                R"("urgency":"Immediate","certainty":"Observed",)"
+                                R"("channels":["telegram-one"]})");
+      ASSERT_EQ(r.status, 202) << r.body;
+      std::this_thread::sleep_for(apart);
+    }
+  }
+  bool wait_all_sent(int n) {
+    return wait_until(
+        [&] {
+          return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
+                 std::to_string(n);
+        },
+        seconds(120));
+  }
+};
+
 // Twelve alerts to one chat that takes a message every 800 ms, with a 7 s lease (the
 // shortest the configuration allows here): the backlog needs longer than the lease. A delivery must
 // not sit in memory past its lease waiting for its turn (it would be claimed again and sent twice):
 // those that cannot go within half the lease are handed back, each due at its own turn.
-class BusyRecipientE2E : public DaemonTest {
+class BusyRecipientE2E : public TelegramOneE2E {
  protected:
-  std::vector<std::string> extra_emulator_args() const override { return {"--no-rate-limits"}; }
   int lease_ms() const override { return 7000; }
 };
 
@@ -304,20 +328,8 @@ TEST_F(BusyRecipientE2E, ABacklogToOneChatGoesOutOnceEachPacedAndWithinTheLease)
   start_daemon("  telegram-one:\n    type: telegram\n    base_url: " + emulator_url_ +
                "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['@allerta_comune']\n"
                "    group_interval_ms: 800\n    rate_limit: {per_minute: 6000000, burst: 100}\n");
-  for (int i = 0; i < alerts; ++i) {
-    const auto r = post_alert(R"({"headline":"Avviso )" + std::to_string(i) +
-                              R"(","event":"Flood","category":"Met","severity":"Severe",)"
-                              R"("urgency":"Immediate","certainty":"Observed",)"
-                              R"("channels":["telegram-one"]})");
-    ASSERT_EQ(r.status, 202) << r.body;
-  }
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
-               std::to_string(alerts);
-      },
-      seconds(120)))
-      << daemon_->output();
+  ASSERT_NO_FATAL_FAILURE(post_numbered_alerts(alerts, 0, milliseconds(0)));
+  ASSERT_TRUE(wait_all_sent(alerts)) << daemon_->output();
 
   const auto messages = emulator_messages();
   std::set<std::string> headlines;
@@ -348,32 +360,16 @@ TEST_F(BusyRecipientE2E, ABacklogToOneChatGoesOutOnceEachPacedAndWithinTheLease)
 // A channel's rate lets 4 go at once, then one every 200 ms; the send gate releases 2 at
 // once. Alerts posted together reach the platform in the order they were accepted: one the
 // gate held back is not overtaken by one whose slot came later.
-class GatedChannelE2E : public DaemonTest {
- protected:
-  std::vector<std::string> extra_emulator_args() const override { return {"--no-rate-limits"}; }
-};
+class GatedChannelE2E : public TelegramOneE2E {};
 
 TEST_F(GatedChannelE2E, AlertsHeldBackByTheGateGoOutInTheOrderTheyWereAccepted) {
   constexpr int alerts = 16;
   start_daemon("  telegram-one:\n    type: telegram\n    base_url: " + emulator_url_ +
                "\n    bot_token: ${TELEGRAM_TOKEN}\n    chats: ['@allerta_comune']\n"
                "    group_interval_ms: 0\n    rate_limit: {per_minute: 300, burst: 4}\n");
-  for (int i = 0; i < alerts; ++i) {
-    const auto r = post_alert(R"({"headline":"Avviso )" + std::to_string(100 + i) +
-                              R"(","event":"Flood","category":"Met","severity":"Severe",)"
-                              R"("urgency":"Immediate","certainty":"Observed",)"
-                              R"("channels":["telegram-one"]})");
-    ASSERT_EQ(r.status, 202) << r.body;
-    // Each claimed on its own, as alerts come in a flood, faster than the channel's rate.
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return db_->scalar("SELECT count(*) FROM deliveries WHERE state = 'sent'") ==
-               std::to_string(alerts);
-      },
-      seconds(120)))
-      << daemon_->output();
+  // Each claimed on its own, as alerts come in a flood, faster than the channel's rate.
+  ASSERT_NO_FATAL_FAILURE(post_numbered_alerts(alerts, 100, milliseconds(20)));
+  ASSERT_TRUE(wait_all_sent(alerts)) << daemon_->output();
   auto messages = emulator_messages();
   ASSERT_EQ(messages.size(), static_cast<std::size_t>(alerts));
   std::stable_sort(messages.begin(), messages.end(), [](const auto& a, const auto& b) {

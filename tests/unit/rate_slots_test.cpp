@@ -107,16 +107,22 @@ TEST(RateSlots, ASlowTurnNoLongerLosesCapacity) {
   EXPECT_EQ(refused_by_token_bucket(at_turns, 200, 10), 0);
 }
 
+// How many sends the gate lets go at `now`, taking them.
+int taken_at_once(RateGate& gate, RateClock now) {
+  int n = 0;
+  while (gate.next_conforming(now) <= now) {
+    gate.take(now);
+    ++n;
+  }
+  return n;
+}
+
 TEST(RateSlots, AStarvedSenderSendsAtMostOneBurstOfItsBacklog) {
   RateGate gate({200, 10});
   const auto now = ms(50'000);
   // Slots piled up for a second while the process had no CPU: ten go now, then one per
   // 5 ms, which is what the platform's bucket refilled meanwhile allows.
-  int at_once = 0;
-  while (gate.next_conforming(now) <= now) {
-    gate.take(now);
-    ++at_once;
-  }
+  const int at_once = taken_at_once(gate, now);
   EXPECT_EQ(at_once, 10);
   EXPECT_EQ(gate.next_conforming(now), now + ms(5));
 }
@@ -190,11 +196,7 @@ TEST(RateSlots, ASlowPlatformsGateKeepsAlmostItsWholeBurst) {
   const RateShape platform{100.0 / 900.0, 10};
   RateGate gate(catch_up_shape(platform));
   const auto now = ms(50'000);
-  int at_once = 0;
-  while (gate.next_conforming(now) <= now) {
-    gate.take(now);
-    ++at_once;
-  }
+  const int at_once = taken_at_once(gate, now);
   EXPECT_EQ(at_once, 9);
   for (unsigned seed = 1; seed <= 20; ++seed) {
     const auto writes = writes_of_a_starved_sender(RateGate(catch_up_shape(platform)), seed);
