@@ -34,6 +34,9 @@ struct ClaimedDelivery {
   std::chrono::milliseconds valid_for{0};
   // Its send slot under the channel's rate (claim_paced); the default means at once.
   std::chrono::steady_clock::time_point release_at{};
+  // No later than its lease began (taken before the claim was asked for): the send thread
+  // counts the lease from here, never from when the delivery reached it.
+  std::chrono::steady_clock::time_point leased_at{};
   // When its alert was accepted (or scheduled to go), for accept-to-platform latency.
   std::chrono::system_clock::time_point accepted_at{};
   std::string language;  // of its text

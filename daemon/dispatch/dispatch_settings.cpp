@@ -18,11 +18,14 @@ DispatchOptions read_dispatch_settings(config::Section& d) {
   o.retry.channel_failure_pause =
       d.millis("channel_failure_pause_ms", o.retry.channel_failure_pause);
   d.reject_unknown_keys();
-  if (o.lease <= o.request_timeout + o.lookahead) {
+  if (o.lease - o.lease / 10 <= o.request_timeout + o.lookahead) {
     // Otherwise a send claimed ahead, or slow but healthy, would be claimed again by
-    // another worker.
-    throw config::ConfigError(d.path() + ".lease_ms: must be longer than " + d.path() +
-                              ".request_timeout_ms + " + d.path() + ".lookahead_ms");
+    // another worker. The tenth is the send thread's margin for writing the answer
+    // (SendLoop::send_by).
+    throw config::ConfigError(d.path() + ".lease_ms: must be longer than (" + d.path() +
+                              ".request_timeout_ms + " + d.path() +
+                              ".lookahead_ms) × 10/9, to leave a tenth of the lease for "
+                              "writing the answer");
   }
   return o;
 }

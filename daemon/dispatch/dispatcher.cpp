@@ -128,6 +128,7 @@ void Dispatcher::claim(const std::string& name, ChannelQueue& q, Clock::time_poi
   auto paced = queue_->claim(options_.worker_id, limit, options_.lease, name, q.rate,
                              options_.retry.validity_without_expiry);
   stats_.claiming += Clock::now() - started;
+  for (auto& d : paced.claimed) d.leased_at = started;
   const int claimed = static_cast<int>(paced.claimed.size());
   stats_.claimed += claimed;
   handoff_.hand_over(std::move(paced.claimed));
@@ -143,8 +144,10 @@ void Dispatcher::fail_unconfigured() {
   // wait forever: the send thread fails what it has no channel for, with the reason.
   std::vector<std::string> configured;
   for (const auto& [name, q] : queues_) configured.push_back(name);
-  handoff_.hand_over(
-      queue_->claim_unconfigured(options_.worker_id, 100, options_.lease, configured));
+  const auto started = Clock::now();
+  auto claimed = queue_->claim_unconfigured(options_.worker_id, 100, options_.lease, configured);
+  for (auto& d : claimed) d.leased_at = started;
+  handoff_.hand_over(std::move(claimed));
 }
 
 void Dispatcher::flush_records() {

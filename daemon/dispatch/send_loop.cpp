@@ -36,7 +36,7 @@ SendLoop::SendLoop(SendOptions options, const channels::ChannelSet& channels, Ha
     : options_(std::move(options)),
       channels_(channels),
       handoff_(handoff),
-      pacing_(options_.lease / 2) {
+      pacing_(std::min<Clock::duration>(options_.lease / 2, hold_limit(options_))) {
   for (const auto& c : channels_.all()) {
     const auto limit = c->rate_limit();
     gates_.emplace(c->name(),
@@ -52,7 +52,8 @@ void SendLoop::take_claimed() {
     }
     const auto at = d.release_at;
     const auto id = d.id;
-    waiting_.emplace(WaitKey{at, ++claimed_seq_}, Waiting{std::move(d), {Clock::now(), false, id}});
+    const auto leased_at = d.leased_at;
+    waiting_.emplace(WaitKey{at, ++claimed_seq_}, Waiting{std::move(d), {leased_at, false, id}});
   }
 }
 
@@ -124,6 +125,13 @@ void SendLoop::release_gated(Clock::time_point now) {
            gate.next_conforming(since_epoch(now)) <= since_epoch(now)) {
       auto w = std::move(held.front());
       held.pop_front();
+      if (now > send_by(w.delivery)) {
+        hand_back(w.delivery,
+                  "not sent: held too long after its claim to be answered within its lease; "
+                  "due again at once",
+                  milliseconds(1));
+        continue;
+      }
       // Held by the gate, its target's slot may have passed to a pause from the platform.
       const auto paced = pace(*channel, w, now);
       if (paced.action == TargetPacing::Action::hand_back) continue;
@@ -136,6 +144,19 @@ void SendLoop::release_gated(Clock::time_point now) {
       send(std::move(w.delivery), *channel);
     }
   }
+}
+
+// The latest a send may start and its answer still be written while the lease is this
+// daemon's: past it, the store may already have given the delivery to another claim (this
+// daemon's or another's), and the copy here would reach the platform twice. A process
+// frozen or starved while it held claims, or a claim that waited long on locks, ends here
+// instead. Per-target pacing hands back before that (at half the lease, or this limit).
+SendLoop::Clock::duration SendLoop::hold_limit(const SendOptions& o) {
+  return o.lease - o.request_timeout - o.lease / 10;
+}
+
+SendLoop::Clock::time_point SendLoop::send_by(const delivery::ClaimedDelivery& d) const {
+  return d.leased_at + hold_limit(options_);
 }
 
 void SendLoop::send(delivery::ClaimedDelivery delivery, const channels::Channel& channel) {

@@ -50,6 +50,8 @@ class SendLoop {
   struct Waiting;
   TargetPacing::Decision pace(const channels::Channel& channel, Waiting& w, Clock::time_point now);
   void hand_back_paused(const delivery::ClaimedDelivery& d, Clock::duration pause);
+  static Clock::duration hold_limit(const SendOptions& o);
+  Clock::time_point send_by(const delivery::ClaimedDelivery& d) const;
   void send(delivery::ClaimedDelivery delivery, const channels::Channel& channel);
   void finish(std::uint64_t tag, const channels::Answer& answer, std::chrono::milliseconds latency);
   void hand_back(const delivery::ClaimedDelivery& delivery, const std::string& reason,
