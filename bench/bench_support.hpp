@@ -5,10 +5,15 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "daemon/model/alert.hpp"
 
@@ -51,6 +56,32 @@ inline void record_result(const boost::json::object& result) {
   const char* path = std::getenv("ARALDO_BENCH_JSON");
   if (!path || !*path) return;
   std::ofstream(path, std::ios::app) << boost::json::serialize(result) << "\n";
+}
+
+// CPU seconds PostgreSQL's processes on this machine have used so far: every live
+// `postgres` process, and what the postmaster reaped of those that exited (its children's
+// times). The difference over a run is PostgreSQL's CPU for it, a figure the machine's
+// other load disturbs far less than a rate.
+inline double postgres_cpu_seconds() {
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;  // exited meanwhile
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if (line.substr(open + 1, close - open - 1) != "postgres") continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::vector<std::string> f{std::istream_iterator<std::string>(rest), {}};
+    if (f.size() < 15) continue;
+    // stat's fields 14–17 (utime, stime, cutime, cstime), counted here from field 3. Only
+    // the postmaster has reaped children; a live backend's own times are in its utime.
+    total += (std::stod(f[11]) + std::stod(f[12]) + std::stod(f[13]) + std::stod(f[14])) / tick;
+  }
+  return total;
 }
 
 // A process's peak resident memory so far (VmHWM), in MiB; 0 if it cannot be read.

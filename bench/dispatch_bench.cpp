@@ -193,6 +193,8 @@ int main(int argc, char** argv) {
   const auto start = steady_clock::now();
   const long long at_start = c.ok;
   const double cpu_start = cpu_seconds(daemon.pid());
+  const double pg_cpu_start = araldo::bench::postgres_cpu_seconds();
+  const double emulator_cpu_start = cpu_seconds(emulator.pid());
   const auto stop_at = start + seconds(max_seconds);
   // The rate over each 10 s, to see whether it holds as the tables grow.
   auto tick = start;
@@ -211,7 +213,19 @@ int main(int argc, char** argv) {
   const double s = duration<double>(steady_clock::now() - start).count();
   const double from_post_s = duration<double>(steady_clock::now() - posted).count();
   const double cpu = cpu_seconds(daemon.pid()) - cpu_start;
+  const double pg_cpu = araldo::bench::postgres_cpu_seconds() - pg_cpu_start;
+  const double emulator_cpu = cpu_seconds(emulator.pid()) - emulator_cpu_start;
   const double rate_achieved = static_cast<double>(c.ok - at_start) / s;
+  // Where each message's CPU went, and the rate the machine's cores would allow at that
+  // cost if nothing else ran: a ceiling the machine's noise does not move much.
+  const double sent = static_cast<double>(std::max(1LL, c.ok - at_start));
+  const double per_message_us = 1e6 * (cpu + pg_cpu + emulator_cpu) / sent;
+  const auto cores = std::thread::hardware_concurrency();
+  std::fprintf(stderr,
+               "CPU per message: araldod %.1f µs, PostgreSQL %.1f µs, emulator %.1f µs; "
+               "%.1f µs in all, so %u cores allow at most %.0f msg/s\n",
+               1e6 * cpu / sent, 1e6 * pg_cpu / sent, 1e6 * emulator_cpu / sent, per_message_us,
+               cores, cores * 1e6 / per_message_us);
   std::printf(
       "| %lld | %s | %s%lld | %.1f s | %.0f msg/s | %s | %lld | %.0f %% | %.2f s |\n", recipients,
       allowed == 0 ? "no limit" : (std::to_string(allowed) + "/s").c_str(),
@@ -273,6 +287,10 @@ int main(int argc, char** argv) {
          {"messages_per_s", rate_achieved},
          {"throttled", throttled},
          {"araldod_cpu_percent", 100 * cpu / s},
+         {"cpu_us_per_message",
+          {{"araldod", 1e6 * cpu / sent},
+           {"postgres", 1e6 * pg_cpu / sent},
+           {"emulator", 1e6 * emulator_cpu / sent}}},
          {"araldod_peak_rss_mib", peak_rss},
          {"intake_seconds", accept_s},
          {"sealing_lag_ms",
