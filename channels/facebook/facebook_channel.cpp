@@ -27,7 +27,8 @@ class FacebookChannel final : public Channel {
         version_(std::move(version)),
         page_id_(std::move(page_id)),
         token_(std::move(token)),
-        app_secret_(std::move(app_secret)) {}
+        app_secret_(std::move(app_secret)),
+        proof_(app_secret_ ? graph::appsecret_proof(app_secret_->reveal(), token_.reveal()) : "") {}
 
   std::vector<Target> targets() const override { return {{page_id_, ""}}; }
 
@@ -57,8 +58,7 @@ class FacebookChannel final : public Channel {
 
   OutgoingRequest build_request(const Message& message) const override {
     OutgoingRequest req;
-    const auto proof =
-        app_secret_ ? graph::appsecret_proof(app_secret_->reveal(), token_.reveal()) : "";
+    const auto& proof = proof_;
     if (message.action == Action::remove) {
       // DELETE /{post-id}: no body, so the token goes in the Authorization header (never in
       // the URL that logs might show); the proof is no secret.
@@ -94,6 +94,7 @@ class FacebookChannel final : public Channel {
   std::string page_id_;
   config::Secret token_;
   std::optional<config::Secret> app_secret_;
+  std::string proof_;  // appsecret_proof: the same for every request, made once
 };
 
 }  // namespace

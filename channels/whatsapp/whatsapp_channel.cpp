@@ -37,7 +37,8 @@ class WhatsAppChannel final : public Channel {
         phone_number_id_(std::move(phone_number_id)),
         token_(std::move(token)),
         app_secret_(std::move(app_secret)),
-        template_(std::move(tmpl)) {}
+        template_(std::move(tmpl)),
+        messages_url_(messages_url()) {}
 
   std::vector<Target> targets() const override { return {}; }
   bool subscribers() const override { return true; }
@@ -203,14 +204,20 @@ class WhatsAppChannel final : public Channel {
   }
 
  private:
+  // The same for every message: made once, not an HMAC per message (4 % of araldod's CPU
+  // in a fan-out).
+  std::string messages_url() const {
+    auto url = base_url_ + "/" + version_ + "/" + phone_number_id_ + "/messages";
+    if (app_secret_) {
+      url += "?appsecret_proof=" + graph::appsecret_proof(app_secret_->reveal(), token_.reveal());
+    }
+    return url;
+  }
+
   OutgoingRequest request(const boost::json::object& body) const {
     OutgoingRequest req;
     req.method = "POST";
-    req.url = base_url_ + "/" + version_ + "/" + phone_number_id_ + "/messages";
-    if (app_secret_) {
-      req.url +=
-          "?appsecret_proof=" + graph::appsecret_proof(app_secret_->reveal(), token_.reveal());
-    }
+    req.url = messages_url_;
     req.headers.set("Authorization", "Bearer " + token_.reveal());
     req.headers.set("Content-Type", "application/json");
     req.body = boost::json::serialize(body);
@@ -225,6 +232,7 @@ class WhatsAppChannel final : public Channel {
   config::Secret token_;
   std::optional<config::Secret> app_secret_;
   TemplateConfig template_;
+  std::string messages_url_;
 };
 
 }  // namespace
