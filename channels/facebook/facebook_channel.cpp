@@ -58,13 +58,12 @@ class FacebookChannel final : public Channel {
 
   OutgoingRequest build_request(const Message& message) const override {
     OutgoingRequest req;
-    const auto& proof = proof_;
     if (message.action == Action::remove) {
       // DELETE /{post-id}: no body, so the token goes in the Authorization header (never in
       // the URL that logs might show); the proof is no secret.
       req.method = "DELETE";
       req.url = base_url_ + "/" + version_ + "/" + *message.subject_id;
-      if (app_secret_) req.url += "?appsecret_proof=" + proof;
+      if (app_secret_) req.url += "?appsecret_proof=" + proof_;
       req.headers.set("Authorization", "Bearer " + token_.reveal());
       return req;
     }
@@ -76,7 +75,7 @@ class FacebookChannel final : public Channel {
     // The token travels in the body, never in the URL that logs might show.
     req.body =
         "message=" + form_encode(message.text) + "&access_token=" + form_encode(token_.reveal());
-    if (app_secret_) req.body += "&appsecret_proof=" + proof;
+    if (app_secret_) req.body += "&appsecret_proof=" + proof_;
     return req;
   }
 
