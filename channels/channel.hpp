@@ -145,6 +145,12 @@ class Channel {
     return std::nullopt;
   }
   virtual Outcome classify(const Answer& answer) const = 0;
+  // For an alert that asks for answers: why a subscriber's message would go without the
+  // answer buttons ("Sto bene", "Ho bisogno di aiuto"), or nothing when it carries them.
+  // The preview warns with it, so nobody learns at 3 a.m. that nobody could press.
+  virtual std::optional<std::string> answer_buttons_problem() const {
+    return "the platform's messages carry no answer buttons";
+  }
 
   // The actions this platform can take on a published post, and its defaults.
   virtual bool supports(Action action) const { return action == Action::send; }

@@ -35,6 +35,8 @@ class TelegramChannel final : public Channel {
   std::vector<Target> targets() const override { return chats_; }
   // Private chats that wrote /start, rather than configured chats.
   bool subscribers() const override { return subscription_; }
+  // A private chat's alert carries inline answer buttons.
+  std::optional<std::string> answer_buttons_problem() const override { return std::nullopt; }
   const Inbound* inbound() const override { return inbound_.get(); }
 
   void enable_subscription() { subscription_ = true; }

@@ -42,6 +42,12 @@ class WhatsAppChannel final : public Channel {
 
   std::vector<Target> targets() const override { return {}; }
   bool subscribers() const override { return true; }
+  // The buttons come with a second approved template, the alert's twin.
+  std::optional<std::string> answer_buttons_problem() const override {
+    if (!template_.with_answer_buttons.empty()) return std::nullopt;
+    return "template.with_answer_buttons is not set: the alert goes to its subscribers "
+           "without answer buttons, so they can only write back";
+  }
 
   // A parameter may not hold new lines, tabs or more than four spaces in a row: the
   // template's lines are its parameters, so a field's own line breaks become spaces.

@@ -99,6 +99,13 @@ std::variant<boost::json::object, http::Problem> AlertIntake::preview(
                                        "an area never reach it through that zone"));
       }
     }
+    if (alert.asks_ack && channel->subscribers()) {
+      // Configured chats and public posts never carry buttons; a subscriber's message may.
+      if (auto why = channel->answer_buttons_problem()) {
+        problems.push_back(
+            problem("warning", *channel, "", "the alert asks for answers, but " + *why));
+      }
+    }
     if (reached.empty()) {
       problems.push_back(problem(
           "warning", *channel, "",

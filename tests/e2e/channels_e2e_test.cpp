@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <set>
 
 #include "tests/e2e/daemon_fixture.hpp"
 
@@ -279,6 +280,22 @@ TEST_F(ChannelsE2E, PreviewShowsWhatEachPlatformWouldPublishAndSendsNothing) {
       << problems;
   EXPECT_NE(problems.find("not mapped to an approved language for 'de'"), std::string::npos)
       << problems;
+
+  // An alert that asks for answers: WhatsApp has no template with the buttons here, so
+  // its subscribers would get none; a warning for that channel, and for no other.
+  const auto asking = preview(alert(R"("acknowledge":true)"));
+  ASSERT_EQ(asking.status, 200) << asking.body;
+  const auto asking_doc = boost::json::parse(asking.body).as_object();
+  EXPECT_TRUE(asking_doc.at("sendable").as_bool()) << asking.body;
+  std::set<std::string> without_buttons;
+  for (const auto& p : asking_doc.at("problems").as_array()) {
+    if (text_of(p, "detail").find("asks for answers") == std::string::npos) continue;
+    EXPECT_EQ(text_of(p, "severity"), "warning") << asking.body;
+    EXPECT_NE(text_of(p, "detail").find("template.with_answer_buttons"), std::string::npos);
+    without_buttons.insert(text_of(p, "channel"));
+  }
+  EXPECT_EQ(without_buttons, std::set<std::string>{"whatsapp-comune"}) << asking.body;
+  EXPECT_EQ(problems.find("asks for answers"), std::string::npos) << problems;
 
   // Too long for a WhatsApp parameter, which cannot be split: an error for that channel
   // only, and the alert is not sendable as it is.

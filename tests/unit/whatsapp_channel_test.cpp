@@ -190,3 +190,17 @@ TEST(WhatsAppChannel, TheChannelLanguageNeedsAnApprovedTemplate) {
                     "template: {name: x, parameters: 4, languages: {en: en_US}}}"),
                config::ConfigError);
 }
+
+// An alert that asks for answers goes with buttons only through the template's twin; the
+// preview warns when there is none.
+TEST(WhatsAppChannel, AnswerButtonsNeedTheTemplatesTwin) {
+  const auto without = make()->answer_buttons_problem();
+  ASSERT_TRUE(without);
+  EXPECT_NE(without->find("template.with_answer_buttons"), std::string::npos) << *without;
+  const auto with = make(
+      "{type: whatsapp, base_url: 'http://127.0.0.1:9', phone_number_id: '1055555', "
+      "access_token: EAAWaToken, app_secret: wa-app-s3cret-0123, language: it, "
+      "template: {name: allerta_comune, parameters: 4, languages: {it: it, en: en_US}, "
+      "with_answer_buttons: allerta_risposta}}");
+  EXPECT_FALSE(with->answer_buttons_problem());
+}
