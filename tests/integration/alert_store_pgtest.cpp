@@ -81,3 +81,57 @@ TEST(AlertStore, IntakeDoesNotNotifyInsideItsTransaction) {
   }
   EXPECT_EQ(received, 2);
 }
+
+// The status's counts per zone: each subscriber of a zone the alert touched is counted
+// once, with their first answer, whichever round's message they pressed it under.
+TEST(AlertStore, ByZoneCountsEachSubscribersFirstAnswerOnceAnyRound) {
+  test_support::TestDatabase db;
+  pqxx::connection c(db.dsn());
+  const std::vector<std::string> numbers{"393330000001", "393330000002", "393330000003",
+                                         "393330000004"};
+  std::vector<store::NewDelivery> to_all;
+  for (const auto& n : numbers) to_all.push_back({"wa", "whatsapp", n, {{"it", "testo"}}});
+  const auto id = store::insert_alert(c, sample(), to_all, {}, "ops").id;
+  db.exec(
+      "INSERT INTO zones (name, label, updated_by, istat_codes) VALUES"
+      " ('niguarda', 'Niguarda', 'ops', '{015146}'), ('centro', 'Centro', 'ops', '{015147}')");
+  db.exec("INSERT INTO alert_zones VALUES ('" + id + "', 'niguarda'), ('" + id + "', 'centro')");
+  db.exec(
+      "INSERT INTO subscribers (channel, address, language, consent_at, created_by)"
+      " SELECT 'wa', n, 'it', now(), 'ops' FROM unnest(ARRAY['393330000001', '393330000002',"
+      " '393330000003', '393330000004']) n");
+  db.exec(
+      "INSERT INTO subscriber_zones SELECT id, CASE WHEN address = '393330000004' THEN 'centro'"
+      " ELSE 'niguarda' END FROM subscribers");
+  // A follow-up (round 1) reached the second and third subscribers.
+  db.exec(
+      "INSERT INTO deliveries (alert_id, channel, channel_type, target, rendered_text, state,"
+      " priority, round)"
+      " SELECT alert_id, channel, channel_type, target, 'seguito', 'pending', priority, 1"
+      "   FROM deliveries WHERE target IN ('393330000002', '393330000003')");
+  auto answer = [&](const std::string& target, int round, const std::string& answer,
+                    const std::string& at) {
+    db.exec(
+        "INSERT INTO acknowledgements (delivery_id, alert_id, channel, answer, answered_at)"
+        " SELECT id, alert_id, channel, '" +
+        answer + "', '" + at + "' FROM deliveries WHERE target = '" + target +
+        "' AND round = " + std::to_string(round));
+  };
+  answer("393330000001", 0, "safe", "2026-12-08T10:00:00Z");
+  answer("393330000002", 1, "need_help", "2026-12-08T10:05:00Z");  // under the follow-up
+  // Pressed twice, under both messages: the first answer counts, once.
+  answer("393330000003", 0, "safe", "2026-12-08T10:01:00Z");
+  answer("393330000003", 1, "need_help", "2026-12-08T10:06:00Z");
+
+  const auto status = store::find_alert(c, id);
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->by_zone.size(), 2u);
+  const auto& niguarda = status->by_zone.at("niguarda");
+  EXPECT_EQ(niguarda.queued, 3);
+  EXPECT_EQ(niguarda.safe, 2);
+  EXPECT_EQ(niguarda.need_help, 1);
+  const auto& centro = status->by_zone.at("centro");
+  EXPECT_EQ(centro.queued, 1);
+  EXPECT_EQ(centro.safe, 0);
+  EXPECT_EQ(centro.need_help, 0);
+}
