@@ -109,7 +109,8 @@ int serve(config::Config& cfg) {
   api::SubscribersApi subscribers(db, cfg.channels, pseudonyms);
   api::KeysApi keys(db);
   api::ZonesApi zones(db);
-  inbound::InboxApi inbox(db, cfg.channels, pseudonyms);
+  // Half the HTTP threads at most wait on a platform for a reply; the rest serve alerts.
+  inbound::InboxApi inbox(db, cfg.channels, pseudonyms, cfg.http.threads / 2);
   api::SchedulesApi schedules(db, intake);
   api::ArchiveApi archive(db, cfg.alerts.defaults);
   api::PublicAuditApi public_audit(db);

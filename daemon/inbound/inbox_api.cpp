@@ -202,7 +202,25 @@ http::Response InboxApi::reply(const api::Call& call) const {
   } else {
     request = inbound->reply(to->address, *text, to->last_message_id);
   }
-  const auto outcome = channel->classify(send_and_wait(*request, std::chrono::seconds(15)));
+  if (replying_.fetch_add(1) >= replies_at_once_) {
+    --replying_;
+    return http::Problem{503,
+                         "replies-busy",
+                         "Other replies are waiting for the platform",
+                         std::to_string(replies_at_once_) +
+                             " replies are already waiting for the platform's answer; nothing "
+                             "was sent. Try again in a few seconds.",
+                         {}}
+        .to_response();
+  }
+  const auto answer = [&] {
+    struct Done {
+      std::atomic<int>& n;
+      ~Done() { --n; }
+    } done{replying_};
+    return send_and_wait(*request, std::chrono::seconds(15));
+  }();
+  const auto outcome = channel->classify(answer);
   const bool delivered = outcome.kind == channels::Outcome::Kind::delivered;
   const auto kind = std::string(channels::to_string(outcome.kind));
   const auto message = store::record_reply(

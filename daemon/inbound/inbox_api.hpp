@@ -7,6 +7,9 @@
 // A reply goes as the platform allows: on WhatsApp, free-form text only within 24 hours of
 // the citizen's last message, the channel's reply template after that; on Telegram, a
 // reply quoting the citizen's message. Citizens appear by pseudonym, never by number.
+#include <algorithm>
+#include <atomic>
+
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
 #include "daemon/privacy/pseudonyms.hpp"
@@ -16,9 +19,15 @@ namespace araldo::inbound {
 
 class InboxApi {
  public:
+  // At most `replies_at_once` replies wait for a platform together: each holds an HTTP
+  // thread until the platform answers (up to 15 s), and a platform that hangs must not
+  // take every thread, the alerts' intake's too. The rest are answered 503 at once.
   InboxApi(store::Database& db, const channels::ChannelSet& channels,
-           const privacy::Pseudonyms& pseudonyms)
-      : db_(db), channels_(channels), pseudonyms_(pseudonyms) {}
+           const privacy::Pseudonyms& pseudonyms, int replies_at_once)
+      : db_(db),
+        channels_(channels),
+        pseudonyms_(pseudonyms),
+        replies_at_once_(std::max(1, replies_at_once)) {}
 
   http::Response list(const api::Call& call) const;
   http::Response show(const api::Call& call) const;
@@ -29,6 +38,8 @@ class InboxApi {
   store::Database& db_;
   const channels::ChannelSet& channels_;
   const privacy::Pseudonyms& pseudonyms_;
+  int replies_at_once_;
+  mutable std::atomic<int> replying_{0};
 };
 
 }  // namespace araldo::inbound

@@ -5,8 +5,11 @@
 // ask for an answer carry quick-reply buttons. Every step is audited by pseudonym.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "tests/e2e/inbound_fixture.hpp"
 
@@ -317,4 +320,52 @@ TEST_F(InboxE2E, WhatsAppAnswersComeFromQuickRepliesOnceEachAndHelpOpensAConvers
   // No press is answered with a message: the number's throughput stays with the alerts.
   EXPECT_TRUE(whatsapp_texts().empty());
   EXPECT_EQ(audit_count("subscriber.answered"), 0);
+}
+
+// Each reply holds an HTTP thread until the platform answers. With WhatsApp hanging, at
+// most half the daemon's threads (4 of 8 here) wait on it: the other replies are refused
+// at once with 503 and Retry-After, nothing sent, and the daemon still answers everything
+// else while the four wait.
+TEST_F(InboxE2E, RepliesToAHangingPlatformNeverTakeEveryHttpThread) {
+  start_daemon(whatsapp_with_inbox(emulator_url_, false));
+  point_whatsapp_webhook();
+  ASSERT_EQ(answers_of(citizen_writes(kCitizen, "Dove sono i sacchi di sabbia?")),
+            (std::vector<long long>{200}));
+  const auto id = first_conversation_with(1);
+  ASSERT_GT(id, 0) << daemon_->output();
+  emulator_fault(R"({"platform":"whatsapp","count":-1,"latency_ms":10000})");
+
+  constexpr int replies = 8;  // as many as the daemon has HTTP threads
+  std::atomic<int> refused{0}, answered{0};
+  std::vector<HttpResult> results(replies);
+  std::vector<std::jthread> threads;  // joined however the test ends
+  for (int i = 0; i < replies; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = call("POST", "/v1/inbox/" + std::to_string(id) + "/reply",
+                        R"({"text":"In piazza del mercato."})");
+      ++(results[i].status == 503 ? refused : answered);
+    });
+  }
+  ASSERT_TRUE(wait_until([&] { return refused.load() == replies / 2; }));
+  // Four replies wait on WhatsApp; another request still finds a thread before they end.
+  const auto health = http_request("GET", daemon_url_ + "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(answered.load(), 0) << "the health check waited for a reply to finish";
+  for (auto& t : threads) t.join();
+
+  int busy = 0;
+  for (const auto& r : results) {
+    if (r.status != 503) continue;
+    ++busy;
+    EXPECT_NE(r.body.find("replies-busy"), std::string::npos) << r.body;
+    EXPECT_EQ(r.headers.find("Retry-After").value_or(""), "5");
+  }
+  EXPECT_EQ(busy, replies / 2);
+  EXPECT_EQ(answered.load(), replies / 2);
+  // Only the four that waited reached WhatsApp.
+  int sent = 0;
+  for (const auto& m : emulator_messages("whatsapp")) {
+    if (m.at("to").as_string() == kCitizen) ++sent;
+  }
+  EXPECT_EQ(sent, replies / 2);
 }
