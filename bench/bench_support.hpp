@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -58,28 +59,45 @@ inline void record_result(const boost::json::object& result) {
   std::ofstream(path, std::ios::app) << boost::json::serialize(result) << "\n";
 }
 
+// One process's /proc/<pid>/stat: its command name and its CPU times in seconds (its own,
+// and what it reaped of children that exited). nullopt once it has exited.
+struct ProcessTimes {
+  std::string command;
+  double own = 0, reaped_children = 0;
+};
+inline std::optional<ProcessTimes> process_times(const std::string& pid) {
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return std::nullopt;
+  const auto open = line.find('('), close = line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos) return std::nullopt;
+  std::istringstream rest(line.substr(close + 2));
+  std::vector<std::string> f{std::istream_iterator<std::string>(rest), {}};
+  if (f.size() < 15) return std::nullopt;
+  // stat's fields 14-17 (utime, stime, cutime, cstime), counted here from field 3.
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return ProcessTimes{line.substr(open + 1, close - open - 1),
+                      (std::stod(f[11]) + std::stod(f[12])) / tick,
+                      (std::stod(f[13]) + std::stod(f[14])) / tick};
+}
+
+// CPU seconds (user + system) a process has used so far; 0 once it has exited.
+inline double cpu_seconds(int pid) {
+  const auto t = process_times(std::to_string(pid));
+  return t ? t->own : 0;
+}
+
 // CPU seconds PostgreSQL's processes on this machine have used so far: every live
-// `postgres` process, and what the postmaster reaped of those that exited (its children's
-// times). The difference over a run is PostgreSQL's CPU for it, a figure the machine's
+// `postgres` process, and what the postmaster reaped of those that exited (only it has
+// children). The difference over a run is PostgreSQL's CPU for it, a figure the machine's
 // other load disturbs far less than a rate.
 inline double postgres_cpu_seconds() {
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
   double total = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const auto pid = entry.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;  // exited meanwhile
-    const auto open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    if (line.substr(open + 1, close - open - 1) != "postgres") continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::vector<std::string> f{std::istream_iterator<std::string>(rest), {}};
-    if (f.size() < 15) continue;
-    // stat's fields 14–17 (utime, stime, cutime, cstime), counted here from field 3. Only
-    // the postmaster has reaped children; a live backend's own times are in its utime.
-    total += (std::stod(f[11]) + std::stod(f[12]) + std::stod(f[13]) + std::stod(f[14])) / tick;
+    const auto t = process_times(pid);  // nullopt: exited meanwhile
+    if (t && t->command == "postgres") total += t->own + t->reaped_children;
   }
   return total;
 }

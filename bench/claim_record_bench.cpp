@@ -12,14 +12,15 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <pqxx/pqxx>
 #include <stdexcept>
 #include <thread>
 
 #include "bench/bench_support.hpp"
+#include "daemon/config/secret.hpp"
 #include "daemon/delivery/lifecycle.hpp"
 #include "daemon/store/alert_store.hpp"
+#include "daemon/store/database.hpp"
 #include "daemon/store/delivery_queue_store.hpp"
 #include "daemon/store/subscriber_store.hpp"
 #include "tests/support/test_database.hpp"
@@ -29,26 +30,24 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// As araldod opens its connections (store/database.cpp): JIT would compile the
-// claim's plan on every batch.
-std::unique_ptr<pqxx::connection> connect(const std::string& dsn) {
-  auto c = std::make_unique<pqxx::connection>(dsn);
-  pqxx::nontransaction(*c).exec0("SET jit = off");
-  return c;
+// Opened as araldod opens its connections, with JIT off: it would compile the claim's
+// plan on every batch.
+store::Connection connect(const std::string& dsn) {
+  return store::Connection(config::Secret(dsn));
 }
 
 // The WAL written between two points of the run: the claims' and records' writes, and
 // nothing else of note (no sealing runs here).
 std::string wal_lsn(const std::string& dsn) {
   auto c = connect(dsn);
-  return pqxx::nontransaction(*c)
+  return pqxx::nontransaction(c.pq())
       .exec1("SELECT pg_current_wal_insert_lsn()::text")[0]
       .as<std::string>();
 }
 
 double wal_bytes_since(const std::string& dsn, const std::string& lsn) {
   auto c = connect(dsn);
-  return pqxx::nontransaction(*c)
+  return pqxx::nontransaction(c.pq())
       .exec_params1("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)", lsn)[0]
       .as<double>();
 }
@@ -59,7 +58,7 @@ double seconds_since(Clock::time_point t) {
 
 void queue(const std::string& dsn, int n) {
   auto conn = connect(dsn);
-  auto& c = *conn;
+  auto& c = conn.pq();
   std::vector<store::Subscriber> subscribers;
   for (int i = 0; i < n; ++i) {
     subscribers.push_back({"39333" + std::to_string(1'000'000 + i), "it", "2026-11-01T09:00:00Z"});
@@ -84,7 +83,7 @@ struct WorkerTotals {
 
 WorkerTotals work(const std::string& dsn, const std::string& owner, int batch) {
   auto conn = connect(dsn);
-  auto& c = *conn;
+  auto& c = conn.pq();
   WorkerTotals t;
   for (;;) {
     auto started = Clock::now();
@@ -116,7 +115,7 @@ WorkerTotals work(const std::string& dsn, const std::string& owner, int batch) {
 // The bare queue: claim a batch under a lease, then mark it done.
 long long noop_work(const std::string& dsn, int batch) {
   auto conn = connect(dsn);
-  auto& c = *conn;
+  auto& c = conn.pq();
   c.prepare("claim",
             "UPDATE noop_jobs SET state = 'running', locked_until = now() + interval '1 minute'"
             " WHERE id IN (SELECT id FROM noop_jobs WHERE state = 'due' ORDER BY id"

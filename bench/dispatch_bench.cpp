@@ -34,21 +34,6 @@ using araldo::bench::fail;
 
 namespace {
 
-// CPU seconds (user + system) a process has used so far.
-double cpu_seconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 struct Counts {
   long long ok = 0;
   long long refused = 0;  // any answer other than 200
@@ -192,9 +177,9 @@ int main(int argc, char** argv) {
   }
   const auto start = steady_clock::now();
   const long long at_start = c.ok;
-  const double cpu_start = cpu_seconds(daemon.pid());
+  const double cpu_start = araldo::bench::cpu_seconds(daemon.pid());
   const double pg_cpu_start = araldo::bench::postgres_cpu_seconds();
-  const double emulator_cpu_start = cpu_seconds(emulator.pid());
+  const double emulator_cpu_start = araldo::bench::cpu_seconds(emulator.pid());
   const auto stop_at = start + seconds(max_seconds);
   // The rate over each 10 s, to see whether it holds as the tables grow.
   auto tick = start;
@@ -212,9 +197,9 @@ int main(int argc, char** argv) {
   }
   const double s = duration<double>(steady_clock::now() - start).count();
   const double from_post_s = duration<double>(steady_clock::now() - posted).count();
-  const double cpu = cpu_seconds(daemon.pid()) - cpu_start;
+  const double cpu = araldo::bench::cpu_seconds(daemon.pid()) - cpu_start;
   const double pg_cpu = araldo::bench::postgres_cpu_seconds() - pg_cpu_start;
-  const double emulator_cpu = cpu_seconds(emulator.pid()) - emulator_cpu_start;
+  const double emulator_cpu = araldo::bench::cpu_seconds(emulator.pid()) - emulator_cpu_start;
   const double rate_achieved = static_cast<double>(c.ok - at_start) / s;
   // Where each message's CPU went, and the rate the machine's cores would allow at that
   // cost if nothing else ran: a ceiling the machine's noise does not move much.
