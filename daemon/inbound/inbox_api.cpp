@@ -202,8 +202,7 @@ http::Response InboxApi::reply(const api::Call& call) const {
   } else {
     request = inbound->reply(to->address, *text, to->last_message_id);
   }
-  if (replying_.fetch_add(1) >= replies_at_once_) {
-    --replying_;
+  if (!reply_slots_.try_acquire()) {
     return http::Problem{503,
                          "replies-busy",
                          "Other replies are waiting for the platform",
@@ -213,13 +212,14 @@ http::Response InboxApi::reply(const api::Call& call) const {
                          {}}
         .to_response();
   }
-  const auto answer = [&] {
-    struct Done {
-      std::atomic<int>& n;
-      ~Done() { --n; }
-    } done{replying_};
-    return send_and_wait(*request, std::chrono::seconds(15));
-  }();
+  channels::Answer answer;
+  try {
+    answer = send_and_wait(*request, std::chrono::seconds(15));
+  } catch (...) {
+    reply_slots_.release();
+    throw;
+  }
+  reply_slots_.release();
   const auto outcome = channel->classify(answer);
   const bool delivered = outcome.kind == channels::Outcome::Kind::delivered;
   const auto kind = std::string(channels::to_string(outcome.kind));

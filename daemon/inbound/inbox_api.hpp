@@ -8,7 +8,7 @@
 // the citizen's last message, the channel's reply template after that; on Telegram, a
 // reply quoting the citizen's message. Citizens appear by pseudonym, never by number.
 #include <algorithm>
-#include <atomic>
+#include <semaphore>
 
 #include "channels/registry.hpp"
 #include "daemon/api/route_table.hpp"
@@ -27,7 +27,8 @@ class InboxApi {
       : db_(db),
         channels_(channels),
         pseudonyms_(pseudonyms),
-        replies_at_once_(std::max(1, replies_at_once)) {}
+        replies_at_once_(std::max(1, replies_at_once)),
+        reply_slots_(replies_at_once_) {}
 
   http::Response list(const api::Call& call) const;
   http::Response show(const api::Call& call) const;
@@ -39,7 +40,7 @@ class InboxApi {
   const channels::ChannelSet& channels_;
   const privacy::Pseudonyms& pseudonyms_;
   int replies_at_once_;
-  mutable std::atomic<int> replying_{0};
+  mutable std::counting_semaphore<> reply_slots_;
 };
 
 }  // namespace araldo::inbound
